@@ -1,0 +1,1 @@
+"""Mock answers per topic; every module here is loaded by ``plan.mocks``."""

@@ -1,0 +1,98 @@
+"""Scenarios: each module reads its config section and composes components.
+
+A scenario module provides two functions:
+
+- ``configure(section: Mapping[str, Any]) -> T`` reads and validates its section of
+  the stack config (``crossnet:<section>``) and registers nothing; bad input raises
+  ``components.ValidationError`` with fields named ``crossnet:<section>.<key>``.
+- ``deploy(config: T) -> dict[str, Any]`` creates the components and returns the
+  outputs exported under the scenario's name.
+
+``run`` configures every enabled scenario first, so one error lists the problems
+of all of them before any resource is registered. A scenario's module (and so its
+cloud SDKs) is imported only when it is enabled.
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import pulumi
+
+from components.validation import Problems, ValidationError
+
+
+@dataclass(frozen=True)
+class Scenario:
+    module: str
+    section: str
+    summary: str
+
+
+SCENARIOS: dict[str, Scenario] = {
+    "timescale_azure_peering": Scenario(
+        "stacks.timescale_azure_peering", "azure",
+        "Azure VNet peered with an Aiven (Managed Service for TimescaleDB) project VPC"),
+    "geo_postgres_vpn": Scenario(
+        "stacks.geo_postgres_vpn", "vpn",
+        "OpenVPN site-to-site gateway on GCP and a PostgreSQL streaming standby"),
+    "tidb_kafka_privatelink": Scenario(
+        "stacks.tidb_kafka_privatelink", "kafka",
+        "self-hosted Kafka (KRaft) exposed to TiDB Cloud through AWS PrivateLink"),
+    "keycloak_aurora_global": Scenario(
+        "stacks.keycloak_aurora_global", "aurora",
+        "Aurora PostgreSQL global database with a writer-following DNS name"),
+}
+
+
+def enabled(config: pulumi.Config, scenarios: Mapping[str, Scenario]) -> list[str]:
+    """The scenario names listed in ``crossnet:scenarios``, validated."""
+    problems = Problems("stack config")
+    names = config.get_object("scenarios")
+    if names is None:
+        names = []
+    problems.string_list(names, "crossnet:scenarios")
+    if not problems:
+        for name in names:
+            if name not in scenarios:
+                problems.add("crossnet:scenarios", name,
+                             "unknown scenario; allowed: " + ", ".join(sorted(scenarios)))
+    problems.raise_if_any()
+    return list(names)
+
+
+def run(scenarios: Mapping[str, Scenario] | None = None,
+        config: pulumi.Config | None = None) -> dict[str, dict[str, Any]]:
+    """Configure, then deploy, every enabled scenario; export outputs under its name."""
+    scenarios = SCENARIOS if scenarios is None else scenarios
+    config = config if config is not None else pulumi.Config("crossnet")
+    names = enabled(config, scenarios)
+
+    problems = Problems("stack config")
+    configured: dict[str, tuple[Any, Any]] = {}
+    for name in names:
+        scenario = scenarios[name]
+        try:
+            section = config.get_object(scenario.section) or {}
+        except Exception as exc:  # noqa: BLE001 - malformed YAML/JSON in config
+            problems.add(f"crossnet:{scenario.section}", "<unparsable>", f"a mapping ({exc})")
+            continue
+        if not isinstance(section, dict):
+            problems.add(f"crossnet:{scenario.section}", section, "a mapping of settings")
+            continue
+        module = importlib.import_module(scenario.module)
+        try:
+            configured[name] = (module, module.configure(section))
+        except ValidationError as err:
+            problems.items.extend(err.problems)
+    problems.raise_if_any()
+
+    results: dict[str, dict[str, Any]] = {}
+    for name in names:
+        module, parsed = configured[name]
+        results[name] = module.deploy(parsed)
+        pulumi.export(name, results[name])
+    return results
