@@ -1,0 +1,1 @@
+"""Azure components: ``components.azure.peering`` (AzureVnetPeering)."""

@@ -1,0 +1,30 @@
+"""AzureVnetPeering: an Azure VNet peered with an Aiven project VPC across two tenants.
+
+``wait`` (the ACTIVE poller) is plain Python and loads no Pulumi SDK; the
+component itself loads ``pulumi_azuread``, ``pulumi_aiven`` and
+``pulumi_azure_native`` on first use.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from components.azure.peering.component import (
+        AivenProjectVpcArgs,
+        AzureVnetPeering,
+        AzureVnetPeeringArgs,
+    )
+
+_LAZY = {"AzureVnetPeering", "AzureVnetPeeringArgs", "AivenProjectVpcArgs"}
+
+__all__ = ["AivenProjectVpcArgs", "AzureVnetPeering", "AzureVnetPeeringArgs"]
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _LAZY:
+        raise AttributeError(f"module 'components.azure.peering' has no attribute {name!r}")
+    value = getattr(importlib.import_module("components.azure.peering.component"), name)
+    globals()[name] = value
+    return value

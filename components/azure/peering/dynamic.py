@@ -1,0 +1,100 @@
+"""The two steps of the peering that no provider offers as a resource.
+
+Why dynamic resources rather than ``command.local.Command``: both run during
+``pulumi up``, but a dynamic provider runs in the project's own Python, so it
+needs no ``python`` on the engine's PATH, no shell and no quoting, it receives the
+Aiven token as a secret input instead of through an environment the command
+provider would also keep in state, and its ``diff`` decides exactly when the step
+runs again. The classes live in an importable module, so Pulumi pickles them by
+reference: the program's interpreter must be able to import ``components``
+(true once crossnet is installed, as the README says).
+
+- :class:`KeptRemoteIds` keeps the provider's tenant id and VNet id from the first
+  time Aiven reports them. Aiven's ``state_info`` can come back empty after a
+  refresh; an empty value then changes nothing, so neither the peering's
+  ``remote_virtual_network`` nor the signing-in provider's auxiliary tenant moves.
+- :class:`PeeringActive` polls the Aiven API until the connection is ``ACTIVE``
+  (bounded), failing with the state and Aiven's message otherwise.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+import pulumi
+from pulumi.dynamic import CreateResult, DiffResult, ReadResult, Resource, ResourceProvider
+
+from components.azure.peering import wait
+
+KEPT_KEYS = ("tenant_id", "network_id")
+
+
+class KeptRemoteIdsProvider(ResourceProvider):
+    def create(self, props: dict[str, Any]) -> CreateResult:
+        missing = [k for k in KEPT_KEYS if not props.get(k)]
+        if missing:
+            raise ValueError(
+                "Aiven did not report " + " and ".join(missing) + " in the peering request's "
+                "state_info (to-tenant-id / to-network-id); the request may not have reached "
+                "PENDING_PEER yet. Run `pulumi up` again.")
+        outs = {k: props[k] for k in KEPT_KEYS}
+        return CreateResult(id_=f"{outs['tenant_id']}:{outs['network_id']}", outs=outs)
+
+    def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
+        return kept_ids_diff(olds, news)
+
+    def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
+        return ReadResult(id_=id_, outs=props)
+
+
+def kept_ids_diff(olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
+    """Replace only when Aiven reports a different, non-empty id; an empty one keeps the old."""
+    replaces = [k for k in KEPT_KEYS if news.get(k) and olds.get(k) and news[k] != olds[k]]
+    return DiffResult(changes=bool(replaces), replaces=replaces, stables=[], delete_before_replace=False)
+
+
+class KeptRemoteIds(Resource, module="crossnet-azure", name="KeptRemoteIds"):
+    tenant_id: pulumi.Output[str]
+    network_id: pulumi.Output[str]
+
+    def __init__(self, name: str, tenant_id: pulumi.Input[str], network_id: pulumi.Input[str],
+                 opts: pulumi.ResourceOptions | None = None):
+        super().__init__(KeptRemoteIdsProvider(), name,
+                         {"tenant_id": tenant_id, "network_id": network_id}, opts)
+
+
+# Inputs whose change means "a different peering": wait again.
+_WAIT_IDENTITY = ("project", "vpc_id", "subscription_id", "resource_group", "vnet_name", "peering_id")
+
+
+class PeeringActiveProvider(ResourceProvider):
+    def create(self, props: dict[str, Any]) -> CreateResult:
+        target = wait.PeeringTarget(
+            project=props["project"], vpc_id=props["vpc_id"],
+            subscription_id=props["subscription_id"], resource_group=props["resource_group"],
+            vnet_name=props["vnet_name"], api_url=props.get("api_url") or wait.DEFAULT_API_URL)
+        token = props.get("api_token") or os.environ.get(wait.TOKEN_ENV, "")
+        result = wait.wait_for_active(target, token,
+                                      timeout_seconds=float(props["timeout_seconds"]),
+                                      poll_seconds=float(props.get("poll_seconds") or 10))
+        outs = {k: v for k, v in props.items() if k != "api_token"}
+        outs.update(state=result.state, message=result.message)
+        return CreateResult(id_=f"{target.project}/{target.vpc_id}/{target.vnet_name}", outs=outs)
+
+    def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
+        replaces = [k for k in _WAIT_IDENTITY if olds.get(k) != news.get(k)]
+        return DiffResult(changes=bool(replaces), replaces=replaces, stables=[],
+                          delete_before_replace=False)
+
+    def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
+        return ReadResult(id_=id_, outs=props)
+
+
+class PeeringActive(Resource, module="crossnet-azure", name="PeeringActive"):
+    state: pulumi.Output[str]
+    message: pulumi.Output[str]
+
+    def __init__(self, name: str, props: dict[str, Any], opts: pulumi.ResourceOptions | None = None):
+        super().__init__(PeeringActiveProvider(), name,
+                         {**props, "state": None, "message": None}, opts)
