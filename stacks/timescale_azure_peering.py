@@ -1,0 +1,54 @@
+"""Scenario timescale_azure_peering: an Azure VNet peered with an Aiven project VPC.
+
+Config section ``crossnet:azure``: the keys of ``AzureVnetPeeringArgs`` (an
+existing VNet; an existing project VPC id or ``project_vpc`` to create one), plus
+an optional ``name`` for the component [``timescale``]. The Aiven token comes from
+``aiven:apiToken`` (a secret), the Azure sign-in from ``azure-native:*`` /
+``azuread:*`` or the Azure CLI.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any, cast
+
+from components.naming import slug
+from components.validation import Problems
+
+SECTION = "crossnet:azure"
+
+
+@dataclass(frozen=True)
+class Config:
+    name: str
+    args: dict[str, Any]
+
+
+def configure(section: Mapping[str, Any]) -> Config:
+    from components.azure.peering.component import validate
+
+    problems = Problems("stack config")
+    settings = dict(section)
+    name = settings.pop("name", "timescale")
+    if not isinstance(name, str) or not name or slug(name) != name:
+        problems.add(f"{SECTION}.name", name, "lowercase letters, digits, '.' and '-'")
+    validate(settings, prefix=f"{SECTION}.", problems=problems)
+    problems.raise_if_any()
+    return Config(name=name, args=settings)
+
+
+def deploy(config: Config) -> dict[str, Any]:
+    from components.azure.peering import AzureVnetPeering, AzureVnetPeeringArgs
+
+    peering = AzureVnetPeering(config.name, cast(AzureVnetPeeringArgs, config.args))
+    return {
+        "app_client_id": peering.app_client_id,
+        "app_secret": peering.app_secret,
+        "service_principal_id": peering.service_principal_id,
+        "provider_service_principal_id": peering.provider_service_principal_id,
+        "custom_role_id": peering.custom_role_id,
+        "remote_vnet_id": peering.remote_vnet_id,
+        "peering_id": peering.peering_id,
+        "provider_peering_state": peering.provider_peering_state,
+    }
