@@ -1,0 +1,124 @@
+"""What both GCP components share: the hardened VM, secrets for its service account, SSH to on-prem."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from typing import Any, NotRequired, TypedDict
+
+import pulumi
+
+from components.naming import child, slug
+from components.validation import Problems
+
+GCP_NAME = r"[a-z]([-a-z0-9]{0,61}[a-z0-9])?"
+DEFAULT_IMAGE = "debian-cloud/debian-12"
+SECRET_ACCESSOR = "roles/secretmanager.secretAccessor"
+CLOUD_PLATFORM_SCOPE = "https://www.googleapis.com/auth/cloud-platform"
+
+
+class SshConnectionArgs(TypedDict):
+    """How ``pulumi_command`` reaches an on-premises host over SSH."""
+
+    host: str
+    """Address or name of the host."""
+    user: str
+    """Login user: root, or a user with passwordless sudo."""
+    private_key: pulumi.Input[str]
+    """SSH private key (pass a secret)."""
+    port: NotRequired[int]
+    """SSH port [22]."""
+    jump_host: NotRequired[str]
+    """Bastion to connect through (same user and key) [none]."""
+    host_key: NotRequired[str]
+    """Expected host public key; unset means the host key is not checked."""
+
+
+SSH_KEYS = ("host", "user", "private_key", "port", "jump_host", "host_key")
+
+
+def check_ssh(problems: Problems, value: Any, prefix: str) -> None:
+    """Validate an SshConnectionArgs dict, naming fields ``<prefix>.<key>``."""
+    if not isinstance(value, dict):
+        problems.add(prefix, value, "a mapping with host, user and private_key")
+        return
+    from components.validation import unknown_keys
+
+    unknown_keys(value, SSH_KEYS, problems, prefix + ".")
+    problems.string(problems.require(value, "host", prefix + "."), f"{prefix}.host",
+                    r"[A-Za-z0-9.:-]+", "a host name or IP address")
+    problems.string(problems.require(value, "user", prefix + "."), f"{prefix}.user",
+                    r"[a-z_][a-z0-9_.-]{0,31}", "a POSIX user name")
+    key = problems.require(value, "private_key", prefix + ".")
+    if key is not None and not isinstance(key, pulumi.Output):
+        problems.string(key, f"{prefix}.private_key", allowed="an SSH private key (PEM/OpenSSH text)")
+    if "port" in value:
+        problems.integer(value["port"], f"{prefix}.port", 1, 65535)
+    if "jump_host" in value:
+        problems.string(value["jump_host"], f"{prefix}.jump_host", r"[A-Za-z0-9.:-]+",
+                        "a host name or IP address")
+
+
+def connection(ssh: SshConnectionArgs) -> Any:
+    from pulumi_command import remote
+
+    proxy = None
+    if ssh.get("jump_host"):
+        proxy = remote.ProxyConnectionArgs(host=ssh["jump_host"], user=ssh["user"],
+                                           private_key=pulumi.Output.secret(ssh["private_key"]))
+    return remote.ConnectionArgs(host=ssh["host"], user=ssh["user"], port=ssh.get("port", 22),
+                                 private_key=pulumi.Output.secret(ssh["private_key"]),
+                                 host_key=ssh.get("host_key"), proxy=proxy)
+
+
+def sudo_shell(user: str) -> str:
+    """The command that runs a script given on stdin as root."""
+    return "bash -s" if user == "root" else "sudo -n bash -s"
+
+
+def service_account_id(component: str, role: str) -> str:
+    """A service-account id (6-30 chars, ``[a-z][-a-z0-9]*[a-z0-9]``) stable for the component."""
+    base = re.sub(r"[^a-z0-9-]+", "-", slug(component)).strip("-") or "crossnet"
+    if not base[0].isalpha():
+        base = "x" + base
+    candidate = f"{base}-{role}"
+    if len(candidate) <= 30 and len(candidate) >= 6:
+        return candidate
+    short = hashlib.sha256(component.encode()).hexdigest()[:6]
+    return f"{base[:30 - len(role) - 8].rstrip('-')}-{short}-{role}"
+
+
+def vm_metadata(startup_script: pulumi.Input[str]) -> dict[str, pulumi.Input[str]]:
+    """Instance metadata: OS Login on, project-wide SSH keys blocked, the startup script."""
+    return {"enable-oslogin": "TRUE", "block-project-ssh-keys": "TRUE", "startup-script": startup_script}
+
+
+def secret_for(parent: pulumi.Resource, component: str, key: str, project: str,
+               data: pulumi.Input[str], reader_email: pulumi.Input[str]) -> Any:
+    """A Secret Manager secret holding ``data``, readable by one service account only.
+
+    The binding is on the secret itself (not the project), so the VM's account
+    reads this secret and no other.
+    """
+    from pulumi_gcp import secretmanager
+
+    opts = pulumi.ResourceOptions(parent=parent)
+    secret = secretmanager.Secret(
+        child(component, key), project=project, secret_id=child(component, key).replace(".", "-"),
+        replication=secretmanager.SecretReplicationArgs(auto=secretmanager.SecretReplicationAutoArgs()),
+        labels={"crossnet-component": slug(component).replace(".", "-")[:63]}, opts=opts)
+    secretmanager.SecretVersion(child(component, key, "v"), secret=secret.id,
+                                secret_data=pulumi.Output.secret(data),
+                                opts=pulumi.ResourceOptions(parent=secret))
+    secretmanager.SecretIamMember(
+        child(component, key, "reader"), project=project, secret_id=secret.secret_id,
+        role=SECRET_ACCESSOR, member=pulumi.Output.concat("serviceAccount:", reader_email),
+        opts=pulumi.ResourceOptions(parent=secret))
+    return secret
+
+
+def shielded_vm() -> Any:
+    from pulumi_gcp import compute
+
+    return compute.InstanceShieldedInstanceConfigArgs(
+        enable_secure_boot=True, enable_vtpm=True, enable_integrity_monitoring=True)

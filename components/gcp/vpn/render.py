@@ -1,0 +1,241 @@
+"""Pure renderers for the OpenVPN gateway: plain values in, text out.
+
+The component renders with these, and the integration test runs Debian's
+OpenVPN on exactly this text. Paths on the gateway are parameters
+(``config_dir``), so a test can place the same files in a temporary directory
+without editing the rendered text.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import shlex
+from collections.abc import Mapping, Sequence
+
+DEFAULT_CONFIG_DIR = "/etc/openvpn/server/crossnet"
+DEFAULT_STATUS_PATH = "/run/openvpn-server/crossnet-status.log"
+DATA_CIPHERS = "AES-256-GCM:CHACHA20-POLY1305"
+STATIC_KEY_BYTES = 256
+
+# Files under config_dir: (relative path, mode, secret?)
+CA_CERT = "pki/ca.crt"
+SERVER_CERT = "pki/server.crt"
+SERVER_KEY = "pki/server.key"
+TLS_CRYPT_KEY = "pki/tls-crypt.key"
+CCD_DIR = "ccd"
+
+
+def netmask(cidr: str) -> str:
+    """``"192.168.50.0/24"`` -> ``"192.168.50.0 255.255.255.0"`` (OpenVPN's route syntax)."""
+    net = ipaddress.IPv4Network(cidr)
+    return f"{net.network_address} {net.netmask}"
+
+
+def static_key(hex_bytes: str) -> str:
+    """An OpenVPN static key (``tls-crypt``) file from 256 random bytes given as hex.
+
+    The layout is the one ``openvpn --genkey secret`` writes: 16 lines of 32 hex digits.
+    """
+    text = hex_bytes.strip().lower()
+    if len(text) != STATIC_KEY_BYTES * 2 or any(c not in "0123456789abcdef" for c in text):
+        raise ValueError(f"an OpenVPN static key needs {STATIC_KEY_BYTES} bytes as hex, got {len(text)} chars")
+    lines = [text[i:i + 32] for i in range(0, len(text), 32)]
+    return "\n".join(["#", "# 2048 bit OpenVPN static key", "#",
+                      "-----BEGIN OpenVPN Static key V1-----", *lines,
+                      "-----END OpenVPN Static key V1-----", ""])
+
+
+def server_conf(*, vpn_cidr: str, gcp_cidrs: Sequence[str], clients: Mapping[str, Sequence[str]],
+                port: int = 1194, protocol: str = "udp", client_to_client: bool = False,
+                config_dir: str = DEFAULT_CONFIG_DIR, status_path: str = DEFAULT_STATUS_PATH) -> str:
+    """The gateway's ``server.conf`` (OpenVPN 2.6), key material referenced by path under ``config_dir``.
+
+    ``ccd-exclusive`` admits only clients with a file in the client-config-dir, so a
+    client removed from ``clients`` is refused although its certificate is still valid.
+    """
+    lines = [
+        "# crossnet OpenVpnGateway server configuration (rendered; do not edit on the VM)",
+        f"port {port}",
+        f"proto {protocol}",
+        "dev tun",
+        "topology subnet",
+        f"server {netmask(vpn_cidr)}",
+        f"ca {config_dir}/{CA_CERT}",
+        f"cert {config_dir}/{SERVER_CERT}",
+        f"key {config_dir}/{SERVER_KEY}",
+        "dh none",
+        f"tls-crypt {config_dir}/{TLS_CRYPT_KEY}",
+        "tls-version-min 1.2",
+        "remote-cert-tls client",
+        f"data-ciphers {DATA_CIPHERS}",
+        f"client-config-dir {config_dir}/{CCD_DIR}",
+        "ccd-exclusive",
+    ]
+    if client_to_client:
+        lines.append("client-to-client")
+    lines += [f'push "route {netmask(c)}"' for c in gcp_cidrs]
+    for name in sorted(clients):
+        if clients[name]:
+            lines.append(f"# LANs behind {name}")
+            lines += [f"route {netmask(c)}" for c in clients[name]]
+    lines += ["keepalive 10 60", "persist-key", "persist-tun", "user nobody", "group nogroup",
+              f"status {status_path} 10", "status-version 2", "verb 3"]
+    if protocol == "udp":
+        lines.append("explicit-exit-notify 1")
+    return "\n".join(lines) + "\n"
+
+
+def client_config(name: str, clients: Mapping[str, Sequence[str]], client_to_client: bool = False) -> str:
+    """The client-config-dir file for one client: ``iroute`` for the LAN behind it.
+
+    With ``client_to_client`` the other sites' LANs are pushed to this client too.
+    """
+    lines = [f"# crossnet: VPN client {name}"]
+    lines += [f"iroute {netmask(c)}" for c in clients.get(name, [])]
+    if client_to_client:
+        for other in sorted(clients):
+            if other != name:
+                lines += [f'push "route {netmask(c)}"' for c in clients[other]]
+    return "\n".join(lines) + "\n"
+
+
+def client_profile(*, server_name: str, remote: str, port: int = 1194, protocol: str = "udp",
+                   ca_pem: str, cert_pem: str, key_pem: str, tls_crypt_key: str) -> str:
+    """An inline ``.ovpn`` profile: everything a client needs in one file (a secret)."""
+    lines = [
+        "# crossnet OpenVpnGateway client profile (contains a private key)",
+        "client",
+        "dev tun",
+        f"proto {protocol}",
+        f"remote {remote} {port}",
+        "resolv-retry infinite",
+        "nobind",
+        "persist-key",
+        "persist-tun",
+        "remote-cert-tls server",
+        f"verify-x509-name {server_name} name",
+        "tls-version-min 1.2",
+        f"data-ciphers {DATA_CIPHERS}",
+        "verb 3",
+    ]
+    for tag, body in (("ca", ca_pem), ("cert", cert_pem), ("key", key_pem), ("tls-crypt", tls_crypt_key)):
+        lines += [f"<{tag}>", body.strip(), f"</{tag}>"]
+    return "\n".join(lines) + "\n"
+
+
+def heredoc(path: str, body: str, mode: str, marker: str = "CROSSNET_EOF", quote: bool = True) -> list[str]:
+    """Shell lines writing ``body`` to ``path`` with ``mode`` (created with the mode before the content)."""
+    if marker in body:
+        raise ValueError(f"file content for {path} contains the heredoc marker")
+    target = shlex.quote(path) if quote else path
+    return [f"install -m {mode} /dev/null {target}", f"cat > {target} <<'{marker}'", body.rstrip("\n"), marker]
+
+
+def startup_script(*, project: str, server_config: str, client_configs: Mapping[str, str],
+                   ca_pem: str, server_cert_pem: str, server_key_secret: str,
+                   tls_crypt_secret: str, config_dir: str = DEFAULT_CONFIG_DIR) -> str:
+    """The VM's startup script: installs OpenVPN, writes the config, fetches keys, starts the server.
+
+    Private keys are not in the script: it reads them from Secret Manager with the
+    VM's own service account (``server_key_secret`` and ``tls_crypt_secret`` are
+    secret ids). The client-config-dir is rebuilt from scratch, so removed clients
+    lose their file. The script also installs a watcher that re-runs it when the
+    instance's ``startup-script`` metadata changes (adding or revoking a client
+    needs no reboot).
+    """
+    ccd_new = f"{config_dir}/{CCD_DIR}.new"
+    out = [
+        "#!/bin/bash",
+        "# crossnet OpenVpnGateway startup script (rendered)",
+        "set -euo pipefail",
+        "umask 077",
+        "export DEBIAN_FRONTEND=noninteractive",
+        "if ! command -v openvpn >/dev/null; then",
+        "  apt-get update -q",
+        "  apt-get install -y -q openvpn",
+        "fi",
+        "sysctl -w net.ipv4.ip_forward=1",
+        "echo 'net.ipv4.ip_forward = 1' > /etc/sysctl.d/60-crossnet-forward.conf",
+        f"install -d -m 0755 {shlex.quote(config_dir)} {shlex.quote(config_dir + '/pki')}",
+        "fetch_secret() {",
+        f'  gcloud secrets versions access latest --project={shlex.quote(project)} --secret="$1" > "$2.tmp"',
+        '  chmod 0600 "$2.tmp"',
+        '  mv "$2.tmp" "$2"',
+        "}",
+        f"fetch_secret {shlex.quote(server_key_secret)} {shlex.quote(config_dir + '/' + SERVER_KEY)}",
+        f"fetch_secret {shlex.quote(tls_crypt_secret)} {shlex.quote(config_dir + '/' + TLS_CRYPT_KEY)}",
+    ]
+    out += heredoc(f"{config_dir}/{CA_CERT}", ca_pem, "0644")
+    out += heredoc(f"{config_dir}/{SERVER_CERT}", server_cert_pem, "0644")
+    out += heredoc(f"{config_dir}/server.conf", server_config, "0644")
+    out += [f"rm -rf {shlex.quote(ccd_new)}", f"install -d -m 0755 {shlex.quote(ccd_new)}"]
+    for name in sorted(client_configs):
+        out += heredoc(f"{ccd_new}/{name}", client_configs[name], "0644")
+    out += [
+        f"rm -rf {shlex.quote(config_dir + '/' + CCD_DIR)}",
+        f"mv {shlex.quote(ccd_new)} {shlex.quote(config_dir + '/' + CCD_DIR)}",
+        f"ln -sf {shlex.quote(config_dir + '/server.conf')} /etc/openvpn/server/crossnet.conf",
+        "systemctl enable openvpn-server@crossnet",
+        "systemctl restart openvpn-server@crossnet",
+    ]
+    out += heredoc("/usr/local/sbin/crossnet-vpn-sync", SYNC_SCRIPT, "0755", marker="CROSSNET_SYNC")
+    out += heredoc("/etc/systemd/system/crossnet-vpn-sync.service", SYNC_UNIT, "0644", marker="CROSSNET_UNIT")
+    out += ["systemctl daemon-reload", "systemctl enable --now crossnet-vpn-sync.service", ""]
+    return "\n".join(out)
+
+
+SYNC_SCRIPT = r"""#!/bin/bash
+# Re-runs the startup script when the instance's startup-script metadata changes.
+set -uo pipefail
+url='http://metadata.google.internal/computeMetadata/v1/instance/attributes/startup-script'
+etag=$(curl -sf -o /dev/null -D - -H 'Metadata-Flavor: Google' "$url" | tr -d '\r' | awk -F': ' 'tolower($1)=="etag"{print $2}')
+while true; do
+  headers=$(curl -sf -o /dev/null -D - -H 'Metadata-Flavor: Google' \
+    "$url?wait_for_change=true&last_etag=${etag:-NONE}&timeout_sec=3600") || { sleep 10; continue; }
+  new=$(printf '%s\n' "$headers" | tr -d '\r' | awk -F': ' 'tolower($1)=="etag"{print $2}')
+  if [ -n "$new" ] && [ "$new" != "$etag" ]; then
+    etag=$new
+    google_metadata_script_runner startup || echo "crossnet: startup script failed" >&2
+  fi
+done
+"""
+
+SYNC_UNIT = """[Unit]
+Description=crossnet: apply OpenVPN gateway configuration changes from instance metadata
+After=network-online.target
+
+[Service]
+ExecStart=/usr/local/sbin/crossnet-vpn-sync
+Restart=always
+RestartSec=10
+
+[Install]
+WantedBy=multi-user.target
+"""
+
+
+def site_install_script(*, client_name: str, profile: str, config_dir: str = "/etc/openvpn/client",
+                        start_command: str | None = None) -> str:
+    """Installs a site client's profile on the on-premises gateway and (re)starts its tunnel.
+
+    Idempotent: rewriting the same profile and restarting is harmless. By default the
+    tunnel runs as the ``openvpn-client@<name>`` systemd unit and IP forwarding is
+    persisted; ``start_command`` replaces that part (``$CONF`` holds the profile's
+    path), which is how the integration test runs it inside a network namespace.
+    """
+    conf = f"{config_dir}/{client_name}.conf"
+    out = ["#!/bin/bash", f"# crossnet: install the VPN site client {client_name} (rendered)",
+           "set -euo pipefail", "umask 077",
+           "if ! command -v openvpn >/dev/null; then",
+           "  DEBIAN_FRONTEND=noninteractive apt-get install -y -q openvpn", "fi",
+           f"install -d -m 0755 {shlex.quote(config_dir)}",
+           f"CONF={shlex.quote(conf)}"]
+    out += heredoc('"$CONF.new"', profile, "0600", quote=False)
+    out += ['mv "$CONF.new" "$CONF"', "sysctl -w net.ipv4.ip_forward=1"]
+    if start_command is None:
+        out += ["echo 'net.ipv4.ip_forward = 1' > /etc/sysctl.d/60-crossnet-forward.conf",
+                f"systemctl enable openvpn-client@{client_name}",
+                f"systemctl restart openvpn-client@{client_name}"]
+    else:
+        out.append(start_command)
+    return "\n".join(out) + "\n"
