@@ -1,0 +1,1 @@
+"""AWS components: Aurora global databases and Kafka behind PrivateLink."""

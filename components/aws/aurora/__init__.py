@@ -1,0 +1,12 @@
+"""Aurora PostgreSQL global database (``crossnet:aws:AuroraGlobalDb``).
+
+- ``component``: the ComponentResource and the pure functions it renders (event pattern, IAM policy, JDBC URL)
+- ``args``: the Args types and their validation
+- ``handler``: the failover Lambda handler (boto3 only), deployed in ``failover-lambda`` mode
+- ``drill``: ``python -m components.aws.aurora.drill``, a switchover/failover drill with timings
+"""
+
+from components.aws.aurora.args import AuroraDnsArgs, AuroraGlobalDbArgs, AuroraPeerVpcArgs
+from components.aws.aurora.component import AuroraGlobalDb, jdbc_url
+
+__all__ = ["AuroraDnsArgs", "AuroraGlobalDb", "AuroraGlobalDbArgs", "AuroraPeerVpcArgs", "jdbc_url"]

@@ -1,0 +1,341 @@
+"""AuroraGlobalDb inputs: the Args types, their validation, and deterministic VPC CIDRs.
+
+Everything here is pure (no Pulumi resources), so ``validate`` runs before the
+component registers anything and is tested directly.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any, NotRequired, TypedDict
+
+from components import cidr
+from components.validation import Problems, unknown_keys
+
+SUBJECT = "AuroraGlobalDb"
+
+ENDPOINT_MODES = ("global-writer-endpoint", "failover-lambda")
+DEFAULT_ENGINE_VERSION = "16.6"
+DEFAULT_INSTANCE_CLASS = "db.r7g.large"
+MIN_REGIONS, MAX_REGIONS = 2, 11  # a global database holds one primary and up to 10 secondaries
+MAX_INSTANCES = 16  # Aurora: one writer and up to 15 replicas per cluster
+TTL_RANGE = (5, 3600)
+AZ_COUNT = 3
+
+REGION_PATTERN = r"[a-z]{2}(-gov)?-[a-z]+-[0-9]{1,2}"
+RDS_IDENTIFIER = r"[a-zA-Z](?!.*--)[a-zA-Z0-9-]{0,62}(?<!-)"
+SQL_NAME = r"[a-zA-Z][a-zA-Z0-9_]{0,62}"
+ZONE_ID = r"Z[A-Z0-9]{1,31}"
+VPC_ID = r"vpc-[0-9a-f]{8,17}"
+ROUTE_TABLE_ID = r"rtb-[0-9a-f]{8,17}"
+DNS_NAME = r"(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*"
+
+# Default VPC CIDRs: one fixed /16 per AWS region, 10.(64 + index).0.0/16. The
+# index belongs to the region name, never to its position in ``regions``, so
+# adding or removing a region never moves another region's VPC.
+# APPEND ONLY: reordering this tuple would re-address existing VPCs.
+REGION_TABLE: tuple[str, ...] = (
+    "us-east-1", "us-east-2", "us-west-1", "us-west-2", "ca-central-1", "ca-west-1",
+    "sa-east-1", "mx-central-1", "eu-west-1", "eu-west-2", "eu-west-3", "eu-central-1",
+    "eu-central-2", "eu-north-1", "eu-south-1", "eu-south-2", "ap-south-1", "ap-south-2",
+    "ap-southeast-1", "ap-southeast-2", "ap-southeast-3", "ap-southeast-4", "ap-southeast-5",
+    "ap-southeast-7", "ap-northeast-1", "ap-northeast-2", "ap-northeast-3", "ap-east-1",
+    "ap-east-2", "me-south-1", "me-central-1", "il-central-1", "af-south-1",
+    "us-gov-west-1", "us-gov-east-1", "ap-southeast-6",
+)
+
+
+def default_vpc_cidr(region: str) -> str | None:
+    """The fixed default CIDR of ``region``'s Aurora VPC, or None for a region not in the table."""
+    if region not in REGION_TABLE:
+        return None
+    return f"10.{64 + REGION_TABLE.index(region)}.0.0/16"
+
+
+class AuroraDnsArgs(TypedDict):
+    """The Route53 record applications connect to."""
+
+    zone_id: str
+    """Route53 hosted zone id (``Z...``) that holds the record."""
+    zone_name: str
+    """The hosted zone's domain name, such as ``example.com``."""
+    record_name: NotRequired[str]
+    """Record name inside the zone [``<global id>.aurora-global.<zone_name>``]."""
+    ttl: NotRequired[int]
+    """Record TTL in seconds [30; 5..3600]. Short, so clients follow a failover quickly."""
+
+
+class AuroraPeerVpcArgs(TypedDict):
+    """An application VPC peered with every regional Aurora VPC."""
+
+    vpc_id: str
+    """The application VPC id (``vpc-...``); it requests the peering."""
+    region: str
+    """The application VPC's region."""
+    cidr: str
+    """The application VPC's CIDR: routed to Aurora and the only source allowed on port 5432."""
+    route_table_ids: list[str]
+    """Application route tables that get a route to each Aurora VPC."""
+
+
+class AuroraGlobalDbArgs(TypedDict):
+    """Arguments of :class:`AuroraGlobalDb`."""
+
+    regions: list[str]
+    """AWS regions, the first is the primary; 2..11 unique names."""
+    global_cluster_identifier: str
+    """RDS identifier of the global cluster; regional clusters are ``<id>-<region>``."""
+    dns: AuroraDnsArgs
+    """The stable DNS name (a CNAME) applications use."""
+    instances_per_region: NotRequired[int]
+    """DB instances in each regional cluster [1; 1..16]."""
+    engine_version: NotRequired[str]
+    """Aurora PostgreSQL engine version [16.6]."""
+    instance_class: NotRequired[str]
+    """Instance class [db.r7g.large, memory-optimized, supported by global databases]."""
+    database_name: NotRequired[str]
+    """Initial database [keycloak]."""
+    master_username: NotRequired[str]
+    """Master user name [keycloak]; the password is generated and secret."""
+    vpc_cidrs: NotRequired[dict[str, str]]
+    """Region -> Aurora VPC CIDR (/16../24); regions not listed get a fixed per-region default."""
+    endpoint_mode: NotRequired[str]
+    """``global-writer-endpoint`` [default] or ``failover-lambda``."""
+    peer_vpcs: NotRequired[list[AuroraPeerVpcArgs]]
+    """Application VPCs peered with every Aurora VPC [none]."""
+    deletion_protection: NotRequired[bool]
+    """Deletion protection on the global and regional clusters [true]."""
+    backup_retention_days: NotRequired[int]
+    """Automated backup retention in days [7; 1..35]."""
+    storage_encrypted: NotRequired[bool]
+    """Encrypt storage with a KMS key per region [true]."""
+    iam_database_authentication: NotRequired[bool]
+    """Allow IAM database authentication [true]."""
+    performance_insights: NotRequired[bool]
+    """Performance Insights on every instance [true]."""
+    log_exports: NotRequired[bool]
+    """Export the ``postgresql`` log to CloudWatch Logs [true]."""
+    skip_final_snapshot: NotRequired[bool]
+    """Skip the primary's final snapshot on delete [false]."""
+
+
+@dataclass(frozen=True)
+class PeerVpc:
+    vpc_id: str
+    region: str
+    cidr: str
+    route_table_ids: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Validated, defaulted inputs: plain values only."""
+
+    regions: tuple[str, ...]
+    global_id: str
+    zone_id: str
+    zone_name: str
+    record_name: str
+    ttl: int
+    instances_per_region: int
+    engine_version: str
+    instance_class: str
+    database_name: str
+    master_username: str
+    vpc_cidrs: dict[str, str]
+    endpoint_mode: str
+    peers: tuple[PeerVpc, ...]
+    deletion_protection: bool
+    backup_retention_days: int
+    storage_encrypted: bool
+    iam_database_authentication: bool
+    performance_insights: bool
+    log_exports: bool
+    skip_final_snapshot: bool
+
+    @property
+    def primary(self) -> str:
+        return self.regions[0]
+
+    @property
+    def secondaries(self) -> tuple[str, ...]:
+        return self.regions[1:]
+
+    def cluster_identifier(self, region: str) -> str:
+        return f"{self.global_id}-{region}"
+
+
+def _bool(problems: Problems, args: Mapping[str, Any], key: str, default: bool) -> bool:
+    value = args.get(key, default)
+    return bool(problems.boolean(value, key))
+
+
+def validate(args: Mapping[str, Any]) -> Settings:
+    """Check every input; raise one ValidationError listing all problems, else return Settings."""
+    problems = Problems(SUBJECT)
+    if not isinstance(args, Mapping):
+        problems.add("args", args, "an AuroraGlobalDbArgs mapping")
+        problems.raise_if_any()
+    unknown_keys(args, AuroraGlobalDbArgs.__annotations__, problems)
+
+    regions = _regions(problems, args.get("regions"))
+    global_id = _global_id(problems, args.get("global_cluster_identifier"), regions)
+
+    instances = problems.integer(args.get("instances_per_region", 1), "instances_per_region",
+                                 1, MAX_INSTANCES)
+    engine_version = problems.string(args.get("engine_version", DEFAULT_ENGINE_VERSION), "engine_version",
+                                     r"1[1-9](\.[0-9]+)*",
+                                     "an Aurora PostgreSQL version such as 16.6")
+    instance_class = problems.string(args.get("instance_class", DEFAULT_INSTANCE_CLASS), "instance_class",
+                                     r"db\.[a-z0-9-]+\.[a-z0-9]+", "an instance class such as db.r7g.large")
+    database_name = problems.string(args.get("database_name", "keycloak"), "database_name", SQL_NAME,
+                                    "1-63 letters, digits or underscores, starting with a letter")
+    master_username = problems.string(args.get("master_username", "keycloak"), "master_username",
+                                      SQL_NAME, "1-63 letters, digits or underscores, starting with a letter")
+    if master_username is not None and master_username.lower() in {"rdsadmin", "admin", "postgres"}:
+        problems.add("master_username", master_username, "a name RDS does not reserve")
+    endpoint_mode = problems.one_of(args.get("endpoint_mode", ENDPOINT_MODES[0]), "endpoint_mode",
+                                    ENDPOINT_MODES)
+    backup_days = problems.integer(args.get("backup_retention_days", 7), "backup_retention_days", 1, 35)
+    zone_id, zone_name, record_name, ttl = _dns(problems, args.get("dns"), global_id)
+    peers = _peers(problems, args.get("peer_vpcs", []))
+    vpc_cidrs = _vpc_cidrs(problems, args.get("vpc_cidrs", {}), regions, peers)
+
+    settings_flags = {key: _bool(problems, args, key, default) for key, default in (
+        ("deletion_protection", True), ("storage_encrypted", True), ("iam_database_authentication", True),
+        ("performance_insights", True), ("log_exports", True), ("skip_final_snapshot", False))}
+
+    problems.raise_if_any()
+    assert global_id and zone_id and zone_name and record_name and ttl and instances
+    assert engine_version and instance_class and database_name and master_username
+    assert endpoint_mode and backup_days
+    return Settings(
+        regions=tuple(regions), global_id=global_id, zone_id=zone_id, zone_name=zone_name,
+        record_name=record_name, ttl=ttl, instances_per_region=instances, engine_version=engine_version,
+        instance_class=instance_class, database_name=database_name, master_username=master_username,
+        vpc_cidrs=vpc_cidrs, endpoint_mode=endpoint_mode, peers=tuple(peers),
+        backup_retention_days=backup_days, **settings_flags)
+
+
+def _regions(problems: Problems, value: Any) -> list[str]:
+    regions = problems.string_list(value, "regions", MIN_REGIONS, MAX_REGIONS)
+    if regions is None:
+        return []
+    bad = [r for r in regions if not re.fullmatch(REGION_PATTERN, r)]
+    if bad:
+        problems.add("regions", value, "AWS region names such as us-east-1; malformed: " + ", ".join(
+            repr(b) for b in bad))
+        return []
+    return regions
+
+
+def _global_id(problems: Problems, value: Any, regions: list[str]) -> str | None:
+    field = "global_cluster_identifier"
+    global_id = problems.string(value, field, RDS_IDENTIFIER,
+                                "1-63 letters, digits or hyphens, starting with a letter, "
+                                "without '--' or a trailing '-'")
+    if global_id is not None and regions:
+        room = 63 - 1 - max(len(r) for r in regions)
+        if len(global_id) > room:
+            problems.add(field, global_id, f"at most {room} characters here: regional clusters are named "
+                         f"<id>-<region> and RDS allows 63")
+    return global_id
+
+
+def _dns(problems: Problems, value: Any, global_id: str | None
+         ) -> tuple[str | None, str | None, str | None, int | None]:
+    if not isinstance(value, Mapping):
+        problems.add("dns", value, "a mapping with zone_id, zone_name and optional record_name, ttl")
+        return None, None, None, None
+    unknown_keys(value, AuroraDnsArgs.__annotations__, problems, "dns.")
+    zone_id = problems.string(value.get("zone_id"), "dns.zone_id", ZONE_ID,
+                              "a Route53 hosted zone id such as Z0123456789ABCDEFGHIJ")
+    raw_zone = value.get("zone_name")
+    zone_name = problems.string(raw_zone.lower().rstrip(".") if isinstance(raw_zone, str) else raw_zone,
+                                "dns.zone_name", DNS_NAME, "a DNS domain name such as example.com")
+    ttl = problems.integer(value.get("ttl", 30), "dns.ttl", *TTL_RANGE)
+    record_name: str | None = None
+    raw_record = value.get("record_name")
+    if raw_record is None:
+        if zone_name and global_id:
+            record_name = f"{global_id.lower()}.aurora-global.{zone_name}"
+    else:
+        record_name = problems.string(raw_record.lower().rstrip(".") if isinstance(raw_record, str)
+                                      else raw_record, "dns.record_name", DNS_NAME,
+                                      "a DNS name inside dns.zone_name")
+        if record_name and zone_name and not record_name.endswith("." + zone_name):
+            problems.add("dns.record_name", raw_record, f"a name below the zone {zone_name!r} "
+                         "(a CNAME cannot sit at the zone apex)")
+            record_name = None
+    return zone_id, zone_name, record_name, ttl
+
+
+def _peers(problems: Problems, value: Any) -> list[PeerVpc]:
+    if not isinstance(value, list | tuple):
+        problems.add("peer_vpcs", value, "a list of peer VPC mappings")
+        return []
+    peers: list[PeerVpc] = []
+    seen: set[str] = set()
+    for i, item in enumerate(value):
+        prefix = f"peer_vpcs[{i}]."
+        if not isinstance(item, Mapping):
+            problems.add(f"peer_vpcs[{i}]", item, "a mapping with vpc_id, region, cidr, route_table_ids")
+            continue
+        unknown_keys(item, AuroraPeerVpcArgs.__annotations__, problems, prefix)
+        vpc_id = problems.string(item.get("vpc_id"), prefix + "vpc_id", VPC_ID,
+                                 "a VPC id such as vpc-0abc12345")
+        if vpc_id is not None and vpc_id in seen:
+            problems.add(prefix + "vpc_id", vpc_id, "each peer VPC once")
+            vpc_id = None
+        region = problems.string(item.get("region"), prefix + "region", REGION_PATTERN,
+                                 "an AWS region name such as us-east-1")
+        net = cidr.check(problems, item.get("cidr"), prefix + "cidr", 8, 28)
+        tables = problems.string_list(item.get("route_table_ids"), prefix + "route_table_ids", 1)
+        if tables is not None:
+            bad = [t for t in tables if not re.fullmatch(ROUTE_TABLE_ID, t)]
+            if bad:
+                problems.add(prefix + "route_table_ids", bad, "route table ids such as rtb-0abc12345")
+                tables = None
+        if vpc_id and region and net and tables is not None:
+            seen.add(vpc_id)
+            peers.append(PeerVpc(vpc_id, region, str(net), tuple(tables)))
+    return peers
+
+
+def _vpc_cidrs(problems: Problems, value: Any, regions: list[str], peers: list[PeerVpc]) -> dict[str, str]:
+    if not isinstance(value, Mapping):
+        problems.add("vpc_cidrs", value, "a mapping of region -> CIDR")
+        return {}
+    chosen: dict[str, str] = {}
+    fields: dict[str, ipaddress.IPv4Network] = {}
+    for region in value:
+        if region not in regions:
+            problems.add(f"vpc_cidrs.{region}", value[region], "a key that is one of regions")
+    for region in regions:
+        if region in value:
+            net = cidr.check(problems, value[region], f"vpc_cidrs.{region}", 16, 24)
+            if net is not None:
+                chosen[region] = str(net)
+                fields[f"vpc_cidrs.{region}"] = net
+            continue
+        default = default_vpc_cidr(region)
+        if default is None:
+            problems.add(f"vpc_cidrs.{region}", None, "a CIDR for this region: it has no default "
+                         "allocation in the crossnet region table")
+            continue
+        chosen[region] = default
+        fields[f"vpc_cidrs.{region} (default {default})"] = ipaddress.IPv4Network(default)
+    for i, peer in enumerate(peers):
+        fields[f"peer_vpcs[{i}].cidr"] = ipaddress.IPv4Network(peer.cidr)
+    for a, b in cidr.overlapping_pairs(fields):
+        # Name the field the caller can change: a defaulted region is fixed, so blame the other side
+        # (a peer, or the explicit vpc_cidrs entry) and point at vpc_cidrs as the way out.
+        blamed, other = (b, a) if "(default" in a else (a, b)
+        field_name = blamed.split(" (default", 1)[0]
+        problems.add(field_name, str(fields[blamed]),
+                     f"must not overlap {other} ({fields[other]}); set vpc_cidrs to move an Aurora VPC")
+    return chosen
+
