@@ -1,0 +1,453 @@
+"""``KafkaPrivateLinkClusterArgs`` and its validation (plain values in, a checked ``Settings`` out)."""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any, NotRequired, TypedDict
+
+import pulumi
+
+from components import cidr
+from components.aws.kafka import render
+from components.validation import Problems, unknown_keys
+
+DEFAULT_KAFKA_VERSION = "3.9.1"
+DEFAULT_INSTANCE_TYPE = "m6i.large"
+DEFAULT_VPC_CIDR = "10.0.0.0/16"
+MAX_BROKERS = 49  # an NLB has at most 50 listeners: one bootstrap plus one per broker
+MAX_AZ_IDS = 6
+
+REGION_RE = r"[a-z]{2}(-[a-z]+)+-\d{1,2}"
+UNIQUE_RE = r"[a-z0-9]{1,63}"
+LABEL = r"[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?"
+DOMAIN_RE = rf"{LABEL}(\.{LABEL})+"
+PRINCIPAL_RE = r"arn:aws(-cn|-us-gov)?:iam::\d{12}:(root|(user|role)/[\w+=,.@/-]+)"
+INSTANCE_ID_RE = r"i-[0-9a-f]{8}([0-9a-f]{9})?"
+SUBNET_ID_RE = r"subnet-[0-9a-f]{8}([0-9a-f]{9})?"
+VPC_ID_RE = r"vpc-[0-9a-f]{8}([0-9a-f]{9})?"
+AMI_RE = r"ami-[0-9a-f]{8}([0-9a-f]{9})?"
+VERSION_RE = r"(\d+)\.(\d+)\.(\d+)"
+
+
+class KafkaExistingBrokerArgs(TypedDict):
+    """A broker that already runs (the "reconfigure a running cluster" path)."""
+
+    instance_id: str
+    """EC2 instance id of the broker (i-...)."""
+    private_ip: str
+    """The broker's private IPv4 address (its INTERNAL listener advertises it)."""
+    az_id: str
+    """The AZ ID the broker runs in; must be one of ``az_ids``."""
+    node_id: int
+    """The broker's Kafka ``node.id`` (1..49); it picks the broker's NLB port ``broker_port_base + n - 1``."""
+
+
+class KafkaPrivateLinkClusterArgs(TypedDict):
+    """Inputs of :class:`KafkaPrivateLinkCluster`."""
+
+    region: str
+    """AWS region of the cluster and the endpoint service (the consumer's region), e.g. us-west-2."""
+    az_ids: list[str]
+    """AZ IDs the consumer gives (e.g. usw2-az1); mapped to this account's AZ names by lookup. 1..6."""
+    unique_name: str
+    """The consumer's unique string (lowercase letters and digits) in the advertised names."""
+    listener_domain_suffix: str
+    """Domain suffix of the advertised names, e.g. 3199015.tidbcloud.com."""
+    allowed_principals: list[str]
+    """IAM principal ARNs allowed to connect, e.g. arn:aws:iam::<account>:root. At least one."""
+    broker_count: NotRequired[int]
+    """Number of brokers [3; 1..49]. Ignored (taken from the list) with ``existing_brokers``."""
+    kafka_version: NotRequired[str]
+    """Apache Kafka version [3.9.1]; KRaft needs 3.5 or later."""
+    kafka_download_url: NotRequired[str]
+    """https URL of the Kafka binary .tgz [the Apache archive for ``kafka_version``]."""
+    instance_type: NotRequired[str]
+    """EC2 instance type of the brokers [m6i.large]."""
+    ami_id: NotRequired[str]
+    """AMI of the brokers and bastion [the newest Amazon Linux 2023, x86_64; later AMI releases are
+    ignored so they do not replace running brokers]."""
+    key_name: NotRequired[str]
+    """EC2 key pair for SSH to the bastion and brokers [none]."""
+    vpc_cidr: NotRequired[str]
+    """CIDR of the VPC the component creates [10.0.0.0/16]: one /18 per AZ plus a public /18 with up
+    to 3 AZ IDs, one /19 each with 4..6. Prefix /16 to /21."""
+    vpc_id: NotRequired[str]
+    """Use this existing VPC instead of creating one (needs ``subnet_ids``)."""
+    subnet_ids: NotRequired[dict[str, str]]
+    """AZ ID -> existing private subnet, one for every AZ ID (with ``vpc_id``)."""
+    nat_gateway: NotRequired[bool]
+    """Give the broker subnets internet egress through a NAT gateway, so cloud-init can install Java
+    and download Kafka [true in a VPC the component creates]."""
+    bastion: NotRequired[bool]
+    """Create a bastion host in a public subnet [false]. Needs ``ssh_ingress_cidrs``."""
+    ssh_ingress_cidrs: NotRequired[list[str]]
+    """CIDRs allowed to SSH to the bastion. No default: required with the bastion."""
+    allow_world_ssh: NotRequired[bool]
+    """Explicit opt-in to allow 0.0.0.0/0 in ``ssh_ingress_cidrs`` [false]."""
+    acceptance_required: NotRequired[bool]
+    """Endpoint connections must be accepted by the service owner [true]."""
+    bootstrap_port: NotRequired[int]
+    """NLB port of the bootstrap listener (to every broker) [9092]."""
+    broker_port_base: NotRequired[int]
+    """NLB port of broker 1; broker n is ``broker_port_base + n - 1`` [9093]."""
+    internal_port: NotRequired[int]
+    """Broker port of the INTERNAL listener (inter-broker, clients in the VPC) [9092]."""
+    external_port: NotRequired[int]
+    """Broker port of the EXTERNAL listener (the NLB's targets) [39092]."""
+    controller_port: NotRequired[int]
+    """Broker port of the CONTROLLER listener (KRaft quorum) [29092]."""
+    existing_brokers: NotRequired[list[KafkaExistingBrokerArgs]]
+    """Brokers that already run: build only the NLB, target groups, endpoint service and the listener
+    settings each broker must add (needs ``vpc_id`` and ``subnet_ids``)."""
+    tags: NotRequired[dict[str, str]]
+    """Tags added to every taggable resource."""
+
+
+@dataclass(frozen=True)
+class ExistingBroker:
+    node_id: int
+    instance_id: str
+    private_ip: str
+    az_id: str
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Validated, defaulted plain inputs."""
+
+    region: str
+    az_ids: tuple[str, ...]
+    unique_name: str
+    suffix: str
+    principals: tuple[str, ...]
+    node_ids: tuple[int, ...]
+    kafka_version: str
+    download_url: str
+    instance_type: str
+    ami_id: str | None
+    key_name: str | None
+    vpc_cidr: str
+    vpc_id: str | None
+    subnet_ids: dict[str, str]
+    nat_gateway: bool
+    bastion: bool
+    ssh_ingress_cidrs: tuple[str, ...]
+    acceptance_required: bool
+    ports: render.Ports
+    existing: tuple[ExistingBroker, ...]
+    tags: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def own_vpc(self) -> bool:
+        return self.vpc_id is None
+
+    def broker_az(self, node_id: int) -> str:
+        for broker in self.existing:
+            if broker.node_id == node_id:
+                return broker.az_id
+        return render.broker_az(node_id, self.az_ids)
+
+    def external_host(self, node_id: int) -> str:
+        return render.advertised_host(node_id, self.broker_az(node_id), self.unique_name,
+                                      self.region, self.suffix)
+
+    def subnet_prefix(self) -> int:
+        """Subnet size in the component's VPC: /18 in a /16 for up to 3 AZ IDs, /19 for more."""
+        extra = 2 if len(self.az_ids) <= 3 else 3
+        return ipaddress.IPv4Network(self.vpc_cidr).prefixlen + extra
+
+    def subnet_cidr(self, az_id: str) -> str:
+        net = ipaddress.IPv4Network(self.vpc_cidr)
+        return str(cidr.subnet_at(net, self.subnet_prefix(), self.az_ids.index(az_id)))
+
+    def public_subnet_cidr(self) -> str:
+        net = ipaddress.IPv4Network(self.vpc_cidr)
+        prefix = self.subnet_prefix()
+        return str(cidr.subnet_at(net, prefix, (1 << (prefix - net.prefixlen)) - 1))
+
+
+_KNOWN = set(KafkaPrivateLinkClusterArgs.__annotations__)
+_BROKER_KEYS = set(KafkaExistingBrokerArgs.__annotations__)
+
+
+def _port(problems: Problems, args: Mapping[str, Any], key: str, default: int, prefix: str) -> int | None:
+    return problems.integer(args.get(key, default), prefix + key, 1, 65535)
+
+
+def _bool(problems: Problems, args: Mapping[str, Any], key: str, default: bool, prefix: str) -> bool:
+    value = problems.boolean(args.get(key, default), prefix + key)
+    return default if value is None else value
+
+
+def _opt_string(problems: Problems, args: Mapping[str, Any], key: str, prefix: str,
+                pattern: str | None = None, allowed: str = "a non-empty string") -> str | None:
+    if key not in args or args[key] is None:
+        return None
+    return problems.string(args[key], prefix + key, pattern, allowed)
+
+
+def validate(args: Mapping[str, Any], problems: Problems, prefix: str = "") -> Settings | None:
+    """Check every field of ``args``, adding each problem to ``problems``; the Settings if none.
+
+    ``prefix`` names the fields (``crossnet:kafka.`` when the args come from stack config).
+    Plain values only: the fields that decide resource counts and names cannot be Outputs.
+    """
+    before = len(problems.items)
+    if not isinstance(args, Mapping):
+        problems.add(prefix.rstrip(".") or "args", args, "a mapping of KafkaPrivateLinkClusterArgs")
+        return None
+    unknown_keys(args, _KNOWN, problems, prefix)
+
+    region = None
+    if problems.require(args, "region", prefix) is not None:
+        region = problems.string(args["region"], prefix + "region", REGION_RE,
+                                 "an AWS region name such as us-west-2")
+
+    az_ids = _az_ids(problems, args, region, prefix)
+    unique = None
+    if problems.require(args, "unique_name", prefix) is not None:
+        unique = problems.string(args["unique_name"], prefix + "unique_name", UNIQUE_RE,
+                                 "1..63 lowercase letters and digits (no uppercase, no symbols)")
+    suffix = None
+    if problems.require(args, "listener_domain_suffix", prefix) is not None:
+        suffix = problems.string(args["listener_domain_suffix"], prefix + "listener_domain_suffix",
+                                 DOMAIN_RE, "a lowercase DNS domain such as 3199015.tidbcloud.com")
+    principals = _principals(problems, args, prefix)
+
+    version = _opt_string(problems, args, "kafka_version", prefix, VERSION_RE,
+                          "a Kafka release such as 3.9.1 (3.5 or later, for KRaft)") or DEFAULT_KAFKA_VERSION
+    match = re.fullmatch(VERSION_RE, version)
+    if match and (int(match[1]), int(match[2])) < (3, 5):
+        problems.add(prefix + "kafka_version", version, "3.5 or later (KRaft without ZooKeeper)")
+    url = _opt_string(problems, args, "kafka_download_url", prefix, r"https://\S+",
+                      "an https:// URL of a Kafka .tgz") or (
+        f"https://archive.apache.org/dist/kafka/{version}/kafka_2.13-{version}.tgz")
+    instance_type = _opt_string(problems, args, "instance_type", prefix, r"[a-z0-9-]+\.[a-z0-9]+",
+                                "an EC2 instance type such as m6i.large") or DEFAULT_INSTANCE_TYPE
+    ami_id = _opt_string(problems, args, "ami_id", prefix, AMI_RE, "an AMI id such as ami-0123456789abcdef0")
+    key_name = _opt_string(problems, args, "key_name", prefix)
+
+    vpc_cidr_value = args.get("vpc_cidr", DEFAULT_VPC_CIDR)
+    vpc_net = cidr.check(problems, vpc_cidr_value, prefix + "vpc_cidr", 16, 21)
+    vpc_id = _opt_string(problems, args, "vpc_id", prefix, VPC_ID_RE, "a VPC id such as vpc-0123abcd")
+    subnet_ids = _subnet_ids(problems, args, az_ids, prefix)
+    if "vpc_cidr" in args and vpc_id is not None:
+        problems.add(prefix + "vpc_cidr", vpc_cidr_value,
+                     "leave unset with vpc_id (the existing VPC's CIDR is used)")
+    if vpc_id is not None and subnet_ids is None and "subnet_ids" not in args:
+        problems.add(prefix + "subnet_ids", None, "required with vpc_id: AZ ID -> subnet id for every AZ ID")
+    if "subnet_ids" in args and "vpc_id" not in args:
+        problems.add(prefix + "vpc_id", None, "required with subnet_ids")
+
+    nat = _bool(problems, args, "nat_gateway", vpc_id is None, prefix)
+    if nat and vpc_id is not None and "nat_gateway" in args:
+        problems.add(prefix + "nat_gateway", True,
+                     "only in a VPC the component creates (leave unset with vpc_id)")
+    bastion = _bool(problems, args, "bastion", False, prefix)
+    world = _bool(problems, args, "allow_world_ssh", False, prefix)
+    ssh_cidrs = _ssh_cidrs(problems, args, bastion, world, prefix)
+    if bastion and vpc_id is not None:
+        problems.add(prefix + "bastion", True, "only in a VPC the component creates (not with vpc_id)")
+    acceptance = _bool(problems, args, "acceptance_required", True, prefix)
+
+    ports = _ports(problems, args, prefix)
+    existing = _existing(problems, args, az_ids, prefix)
+    if existing is not None and existing and vpc_id is None and "vpc_id" not in args:
+        problems.add(prefix + "vpc_id", None, "required with existing_brokers (the brokers' VPC)")
+    if existing:
+        node_ids: tuple[int, ...] | None = tuple(sorted(b.node_id for b in existing))
+        if "broker_count" in args and args["broker_count"] != len(existing):
+            problems.add(prefix + "broker_count", args["broker_count"],
+                         f"leave unset with existing_brokers, or {len(existing)} (their number)")
+    else:
+        count = problems.integer(args.get("broker_count", 3), prefix + "broker_count", 1, MAX_BROKERS)
+        node_ids = tuple(range(1, count + 1)) if count is not None else None
+    if ports is not None and node_ids is not None:
+        _port_collisions(problems, ports, node_ids, prefix)
+    tags = args.get("tags") or {}
+    if not isinstance(tags, dict) or not all(isinstance(k, str) and isinstance(v, str)
+                                             for k, v in tags.items()):
+        problems.add(prefix + "tags", tags, "a mapping of string keys to string values")
+    if region and unique and suffix and az_ids and node_ids:
+        longest = max((render.advertised_host(n, a, unique, region, suffix)
+                       for n in node_ids for a in az_ids), key=len)
+        problems.check(len(longest) <= 253, prefix + "listener_domain_suffix", suffix,
+                       f"short enough for valid advertised DNS names ({longest!r} is too long)")
+
+    if len(problems.items) > before:
+        return None
+    assert region and az_ids and unique and suffix and principals and node_ids and ports and vpc_net
+    return Settings(
+        region=region, az_ids=tuple(az_ids), unique_name=unique, suffix=suffix,
+        principals=tuple(principals), node_ids=node_ids, kafka_version=version, download_url=url,
+        instance_type=instance_type, ami_id=ami_id, key_name=key_name, vpc_cidr=str(vpc_net),
+        vpc_id=vpc_id, subnet_ids=dict(subnet_ids or {}), nat_gateway=nat, bastion=bastion,
+        ssh_ingress_cidrs=tuple(ssh_cidrs or ()), acceptance_required=acceptance, ports=ports,
+        existing=tuple(existing or ()), tags=dict(tags))
+
+
+def _az_ids(problems: Problems, args: Mapping[str, Any], region: str | None, prefix: str) -> list[str] | None:
+    if problems.require(args, "az_ids", prefix) is None:
+        return None
+    ids = problems.string_list(args["az_ids"], prefix + "az_ids", 1, MAX_AZ_IDS)
+    if ids is None:
+        return None
+    zone_prefix = render.zone_id_prefix(region) if region else None
+    ok = True
+    for i, az_id in enumerate(ids):
+        if not re.fullmatch(r"[a-z]{3,7}\d{1,2}-az\d{1,2}", az_id):
+            problems.add(f"{prefix}az_ids[{i}]", az_id, "an AZ ID such as usw2-az1")
+            ok = False
+        elif zone_prefix and not az_id.startswith(zone_prefix + "-"):
+            problems.add(f"{prefix}az_ids[{i}]", az_id,
+                         f"an AZ ID of region {region} (starting with {zone_prefix}-)")
+            ok = False
+    return ids if ok else None
+
+
+def _principals(problems: Problems, args: Mapping[str, Any], prefix: str) -> list[str] | None:
+    if problems.require(args, "allowed_principals", prefix) is None:
+        return None
+    values = problems.string_list(args["allowed_principals"], prefix + "allowed_principals", 1)
+    if values is None:
+        return None
+    bad = [i for i, v in enumerate(values) if not re.fullmatch(PRINCIPAL_RE, v)]
+    for i in bad:
+        problems.add(f"{prefix}allowed_principals[{i}]", values[i],
+                     "an IAM ARN such as arn:aws:iam::123456789012:root (or :role/..., :user/...)")
+    return None if bad else values
+
+
+def _subnet_ids(problems: Problems, args: Mapping[str, Any], az_ids: list[str] | None,
+                prefix: str) -> dict[str, str] | None:
+    value = args.get("subnet_ids")
+    if value is None:
+        return None
+    if not isinstance(value, dict) or not all(isinstance(v, str) for v in value.values()):
+        problems.add(prefix + "subnet_ids", value, "a mapping of AZ ID -> subnet id")
+        return None
+    ok = True
+    for az_id, subnet in value.items():
+        if not re.fullmatch(SUBNET_ID_RE, subnet):
+            problems.add(f"{prefix}subnet_ids.{az_id}", subnet, "a subnet id such as subnet-0123abcd")
+            ok = False
+    if az_ids is not None and set(value) != set(az_ids):
+        problems.add(prefix + "subnet_ids", sorted(value),
+                     f"exactly one subnet per AZ ID: {', '.join(az_ids)}")
+        ok = False
+    return dict(value) if ok else None
+
+
+def _ssh_cidrs(problems: Problems, args: Mapping[str, Any], bastion: bool, world: bool,
+               prefix: str) -> list[str] | None:
+    key = prefix + "ssh_ingress_cidrs"
+    if "ssh_ingress_cidrs" not in args:
+        if bastion:
+            problems.add(key, None, "required with bastion: the CIDRs allowed to SSH (no default)")
+        return None
+    values = problems.string_list(args["ssh_ingress_cidrs"], key, 1)
+    if values is None:
+        return None
+    if not bastion:
+        problems.add(key, values, "only with bastion: true")
+    result = []
+    for i, value in enumerate(values):
+        net = cidr.check(problems, value, f"{key}[{i}]")
+        if net is None:
+            continue
+        if net.prefixlen == 0 and not world:
+            problems.add(f"{key}[{i}]", value,
+                         "SSH from the whole internet needs the explicit opt-in allow_world_ssh: true")
+        result.append(str(net))
+    return result
+
+
+def _ports(problems: Problems, args: Mapping[str, Any], prefix: str) -> render.Ports | None:
+    defaults = render.Ports()
+    keys = {"bootstrap_port": defaults.bootstrap, "broker_port_base": defaults.broker_base,
+            "internal_port": defaults.internal, "external_port": defaults.external,
+            "controller_port": defaults.controller}
+    values = {k: _port(problems, args, k, d, prefix) for k, d in keys.items()}
+    if any(v is None for v in values.values()):
+        return None
+    broker_side = {k: values[k] for k in ("internal_port", "external_port", "controller_port")}
+    seen: dict[int, str] = {}
+    ok = True
+    for key, port in broker_side.items():
+        assert port is not None
+        if port in seen:
+            problems.add(prefix + key, port,
+                         f"a port different from {prefix}{seen[port]} (both are on each broker)")
+            ok = False
+        seen[port] = key
+    if not ok:
+        return None
+    return render.Ports(bootstrap=values["bootstrap_port"] or 0, broker_base=values["broker_port_base"] or 0,
+                        internal=values["internal_port"] or 0, external=values["external_port"] or 0,
+                        controller=values["controller_port"] or 0)
+
+
+def _port_collisions(problems: Problems, ports: render.Ports, node_ids: tuple[int, ...], prefix: str) -> None:
+    highest = ports.nlb_port(max(node_ids))
+    lowest = ports.nlb_port(min(node_ids))
+    if highest > 65535:
+        problems.add(prefix + "broker_port_base", ports.broker_base,
+                     f"low enough that broker {max(node_ids)}'s port ({highest}) is at most 65535")
+    if ports.bootstrap in {ports.nlb_port(n) for n in node_ids}:
+        problems.add(prefix + "bootstrap_port", ports.bootstrap,
+                     f"a port outside the broker ports {lowest}..{highest} "
+                     "(NLB listener ports must not collide)")
+
+
+def _existing(problems: Problems, args: Mapping[str, Any], az_ids: list[str] | None,
+              prefix: str) -> list[ExistingBroker] | None:
+    value = args.get("existing_brokers")
+    if value is None:
+        return None
+    key = prefix + "existing_brokers"
+    if not isinstance(value, list | tuple) or not value or len(value) > MAX_BROKERS:
+        problems.add(key, value, f"a list of 1..{MAX_BROKERS} brokers")
+        return None
+    result: list[ExistingBroker] = []
+    for i, item in enumerate(value):
+        where = f"{key}[{i}]."
+        if not isinstance(item, Mapping):
+            problems.add(f"{key}[{i}]", item, "a mapping with instance_id, private_ip, az_id, node_id")
+            continue
+        unknown_keys(item, _BROKER_KEYS, problems, where)
+        instance_id = None
+        if problems.require(item, "instance_id", where) is not None:
+            instance_id = problems.string(item["instance_id"], where + "instance_id", INSTANCE_ID_RE,
+                                          "an EC2 instance id such as i-0123456789abcdef0")
+        ip = item.get("private_ip")
+        if ip is None:
+            problems.require(item, "private_ip", where)
+        elif isinstance(ip, pulumi.Output) or not _is_ipv4(ip):
+            problems.add(where + "private_ip", ip, "a literal private IPv4 address such as 10.0.1.17")
+            ip = None
+        az_id = item.get("az_id")
+        if az_id is None:
+            problems.require(item, "az_id", where)
+        elif az_ids is not None and az_id not in az_ids:
+            problems.add(where + "az_id", az_id, "one of az_ids: " + ", ".join(az_ids))
+            az_id = None
+        node = problems.integer(item.get("node_id"), where + "node_id", 1, MAX_BROKERS)
+        if instance_id and ip and az_id and node is not None:
+            result.append(ExistingBroker(node, instance_id, ip, az_id))
+    for field_name, values in (("node_id", [str(b.node_id) for b in result]),
+                               ("instance_id", [b.instance_id for b in result]),
+                               ("private_ip", [b.private_ip for b in result])):
+        dupes = sorted({v for v in values if values.count(v) > 1})
+        if dupes:
+            problems.add(f"{key}[*].{field_name}", dupes, "unique across existing_brokers")
+    return result if len(result) == len(value) else None
+
+
+def _is_ipv4(value: Any) -> bool:
+    try:
+        return isinstance(value, str) and ipaddress.IPv4Address(value).is_private
+    except ValueError:
+        return False

@@ -1,0 +1,356 @@
+"""``KafkaPrivateLinkCluster``: self-hosted Kafka (KRaft) behind an NLB and an AWS PrivateLink
+endpoint service, one NLB port per broker (the layout TiDB Cloud changefeeds expect)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import pulumi
+import pulumi_aws as aws
+
+from components.aws.kafka import render
+from components.aws.kafka.args import KafkaPrivateLinkClusterArgs, Settings, validate
+from components.naming import child
+from components.validation import Problems
+
+TYPE = "crossnet:aws:KafkaPrivateLinkCluster"
+AL2023_AMI_NAME = "al2023-ami-2023.*-x86_64"
+BASTION_INSTANCE_TYPE = "t3.micro"
+EVERYWHERE = "0.0.0.0/0"
+
+
+class KafkaPrivateLinkCluster(pulumi.ComponentResource):
+    """Kafka brokers in private subnets (one per AZ ID), an internal NLB with a bootstrap listener
+    and one listener per broker, and a VPC endpoint service only the given principals may use.
+
+    With ``existing_brokers`` it builds only the NLB, target groups and endpoint service for a
+    running cluster, and outputs the listener settings each broker must add (``listener_settings``)
+    and the order to restart them in (``restart_order``).
+    """
+
+    endpoint_service_name: pulumi.Output[str]
+    """Service name to paste into TiDB Cloud (com.amazonaws.vpce.<region>.vpce-svc-...)."""
+    endpoint_service_id: pulumi.Output[str]
+    """Id of the VPC endpoint service (vpce-svc-...); accept connection requests on it."""
+    nlb_dns_name: pulumi.Output[str]
+    """DNS name of the internal NLB."""
+    bootstrap_port: pulumi.Output[int]
+    """NLB port of the bootstrap listener."""
+    advertised_listeners: pulumi.Output[dict[str, str]]
+    """Node id -> the EXTERNAL ``host:port`` the broker advertises."""
+    broker_private_ips: pulumi.Output[dict[str, str]]
+    """Node id -> the broker's private IP."""
+    server_properties: pulumi.Output[dict[str, str]]
+    """Node id -> the rendered server.properties (the listener settings for existing brokers)."""
+    listener_settings: pulumi.Output[dict[str, str]]
+    """Node id -> the listener keys of the broker's server.properties."""
+    restart_order: pulumi.Output[list[str]]
+    """Node ids in the order to restart existing brokers after adding the settings (one at a time,
+    waiting for each to rejoin the ISR); empty for brokers the component creates."""
+    az_ids: pulumi.Output[list[str]]
+    """The AZ IDs, as the consumer gave them."""
+    az_names: pulumi.Output[dict[str, str]]
+    """AZ ID -> this account's AZ name, as looked up."""
+    bastion_public_ip: pulumi.Output[str | None]
+    """Public IP of the bastion host (None without one)."""
+
+    def __init__(self, name: str, args: KafkaPrivateLinkClusterArgs,
+                 opts: pulumi.ResourceOptions | None = None):
+        problems = Problems(f"KafkaPrivateLinkCluster {name!r}")
+        settings = validate(args, problems)
+        passed_provider = _passed_aws_provider(opts)
+        problems.raise_if_any()
+        assert settings is not None
+        s = settings
+        super().__init__(TYPE, name, None, opts)
+        self._name, self._s = name, settings
+
+        provider = passed_provider or aws.Provider(
+            child(name, "aws", settings.region), region=settings.region,
+            opts=pulumi.ResourceOptions(parent=self))
+        if passed_provider is not None:
+            _check_provider_region(passed_provider, settings.region)
+        self._provider = provider
+        invoke = pulumi.InvokeOutputOptions(parent=self, provider=provider)
+
+        zones = aws.get_availability_zones_output(state="available", opts=invoke)
+        az_names = zones.apply(lambda z: _zone_names(z.zone_ids, z.names, s))
+        self.az_names = az_names
+
+        node_ids = settings.node_ids
+        self._tags_base = {"crossnet:component": name, **settings.tags}
+        bastion_ip: pulumi.Output[str | None] = pulumi.Output.from_input(None)
+        if settings.existing:
+            vpc_id: pulumi.Input[str] = settings.vpc_id or ""
+            nlb_subnets: list[pulumi.Input[str]] = [settings.subnet_ids[a] for a in settings.az_ids]
+            ips: dict[int, pulumi.Input[str]] = {b.node_id: b.private_ip for b in settings.existing}
+            instance_ids: dict[int, pulumi.Input[str]] = {b.node_id: b.instance_id for b in settings.existing}
+            server_properties = {str(n): self._settings_text(n, b.private_ip, controller=True)
+                                 for n, b in ((b.node_id, b) for b in settings.existing)}
+            restart_order = [str(n) for n in node_ids]
+        else:
+            if settings.own_vpc:
+                vpc_id, subnet_ids, vpc_cidr, subnet_cidrs, bastion_sg = self._network(az_names)
+            else:
+                vpc_id, subnet_ids, vpc_cidr, subnet_cidrs, bastion_sg = self._existing_network(invoke)
+            nlb_subnets = [subnet_ids[a] for a in settings.az_ids]
+            ips = {n: pulumi.Output.from_input(subnet_cidrs[settings.broker_az(n)]).apply(
+                lambda c, n=n: render.broker_ip(c, n)) for n in node_ids}
+            all_ips = pulumi.Output.all(*[ips[n] for n in node_ids]).apply(
+                lambda values: dict(zip(node_ids, values, strict=True)))
+            server_properties = {str(n): all_ips.apply(lambda m, n=n: render.render_server_properties(
+                node_id=n, broker_ips=m, external_host=s.external_host(n), ports=s.ports))
+                for n in node_ids}
+            broker_sg = self._broker_security_group(vpc_id, vpc_cidr, bastion_sg)
+            ami = self._ami(invoke)
+            instances = {n: self._broker(n, subnet_ids[settings.broker_az(n)], ips[n], broker_sg, ami,
+                                         server_properties[str(n)]) for n in node_ids}
+            instance_ids = {n: instances[n].id for n in node_ids}
+            restart_order = []
+            if settings.bastion:
+                assert bastion_sg is not None
+                bastion = self._bastion(bastion_sg, ami)
+                bastion_ip = bastion.public_ip
+
+        nlb = aws.lb.LoadBalancer(
+            child(name, "nlb"), internal=True, load_balancer_type="network", subnets=nlb_subnets,
+            enable_cross_zone_load_balancing=True, tags=self._tags("nlb"),
+            opts=self._top())
+        self._listeners(nlb, vpc_id, instance_ids)
+        service = aws.ec2.VpcEndpointService(
+            child(name, "endpoint-service"), acceptance_required=settings.acceptance_required,
+            network_load_balancer_arns=[nlb.arn], allowed_principals=list(settings.principals),
+            tags=self._tags("endpoint-service"), opts=self._top())
+
+        self.endpoint_service_name = service.service_name
+        self.endpoint_service_id = service.id
+        self.nlb_dns_name = nlb.dns_name
+        self.bootstrap_port = pulumi.Output.from_input(settings.ports.bootstrap)
+        self.advertised_listeners = pulumi.Output.from_input(
+            {str(n): f"{settings.external_host(n)}:{settings.ports.nlb_port(n)}" for n in node_ids})
+        self.broker_private_ips = pulumi.Output.all(*[ips[n] for n in node_ids]).apply(
+            lambda values: {str(n): ip for n, ip in zip(node_ids, values, strict=True)})
+        self.server_properties = pulumi.Output.all(**server_properties).apply(dict)
+        self.listener_settings = pulumi.Output.all(*[ips[n] for n in node_ids]).apply(
+            lambda values: {str(n): self._settings_text(n, ip, controller=self._is_controller(n))
+                            for n, ip in zip(node_ids, values, strict=True)})
+        self.restart_order = pulumi.Output.from_input(restart_order)
+        self.az_ids = pulumi.Output.from_input(list(settings.az_ids))
+        self.bastion_public_ip = bastion_ip
+        self.register_outputs({
+            "endpoint_service_name": self.endpoint_service_name,
+            "endpoint_service_id": self.endpoint_service_id,
+            "nlb_dns_name": self.nlb_dns_name,
+            "bootstrap_port": self.bootstrap_port,
+            "advertised_listeners": self.advertised_listeners,
+            "broker_private_ips": self.broker_private_ips,
+            "server_properties": self.server_properties,
+            "listener_settings": self.listener_settings,
+            "restart_order": self.restart_order,
+            "az_ids": self.az_ids,
+            "az_names": self.az_names,
+            "bastion_public_ip": self.bastion_public_ip,
+        })
+
+    # -- helpers
+
+    def _top(self, **kwargs: Any) -> pulumi.ResourceOptions:
+        """Options of a direct child: parent and the explicit provider (grandchildren inherit it)."""
+        return pulumi.ResourceOptions(parent=self, provider=self._provider, **kwargs)
+
+    def _tags(self, role: str) -> dict[str, str]:
+        return {**self._tags_base, "Name": child(self._name, role)}
+
+    def _is_controller(self, node_id: int) -> bool:
+        if self._s.existing:
+            return True
+        return node_id in render.controller_ids(list(self._s.node_ids))
+
+    def _settings_text(self, node_id: int, private_ip: str, controller: bool) -> str:
+        values = render.listener_settings(node_id=node_id, private_ip=private_ip,
+                                          external_host=self._s.external_host(node_id),
+                                          ports=self._s.ports, controller=controller)
+        return render.render_properties(values, f"Listener settings for broker {node_id} (crossnet)")
+
+    def _network(self, az_names: pulumi.Output[dict[str, str]]) -> tuple[
+            pulumi.Input[str], dict[str, pulumi.Input[str]], pulumi.Input[str], dict[str, str],
+            aws.ec2.SecurityGroup | None]:
+        s, name = self._s, self._name
+        vpc = aws.ec2.Vpc(child(name, "vpc"), cidr_block=s.vpc_cidr, enable_dns_support=True,
+                          enable_dns_hostnames=True, tags=self._tags("vpc"), opts=self._top())
+        in_vpc = pulumi.ResourceOptions(parent=vpc)
+        subnets = {az: aws.ec2.Subnet(
+            child(name, "subnet", az), vpc_id=vpc.id, cidr_block=s.subnet_cidr(az),
+            availability_zone=az_names.apply(lambda m, az=az: m[az]), map_public_ip_on_launch=False,
+            tags={**self._tags(f"subnet-{az}"), "crossnet:az-id": az}, opts=in_vpc) for az in s.az_ids}
+
+        bastion_sg = None
+        if s.bastion or s.nat_gateway:
+            public = aws.ec2.Subnet(
+                child(name, "public-subnet"), vpc_id=vpc.id, cidr_block=s.public_subnet_cidr(),
+                availability_zone=az_names.apply(lambda m: m[s.az_ids[0]]), map_public_ip_on_launch=False,
+                tags=self._tags("public-subnet"), opts=in_vpc)
+            igw = aws.ec2.InternetGateway(child(name, "igw"), vpc_id=vpc.id, tags=self._tags("igw"),
+                                          opts=in_vpc)
+            public_rt = aws.ec2.RouteTable(
+                child(name, "public-rt"), vpc_id=vpc.id,
+                routes=[{"cidr_block": EVERYWHERE, "gateway_id": igw.id}],
+                tags=self._tags("public-rt"), opts=pulumi.ResourceOptions(parent=public))
+            aws.ec2.RouteTableAssociation(child(name, "public-rta"), subnet_id=public.id,
+                                          route_table_id=public_rt.id,
+                                          opts=pulumi.ResourceOptions(parent=public))
+            if s.nat_gateway:
+                eip = aws.ec2.Eip(child(name, "nat-eip"), domain="vpc", tags=self._tags("nat-eip"),
+                                  opts=pulumi.ResourceOptions(parent=public))
+                nat = aws.ec2.NatGateway(child(name, "nat"), allocation_id=eip.id, subnet_id=public.id,
+                                         tags=self._tags("nat"),
+                                         opts=pulumi.ResourceOptions(parent=public, depends_on=[igw]))
+                private_rt = aws.ec2.RouteTable(
+                    child(name, "private-rt"), vpc_id=vpc.id,
+                    routes=[{"cidr_block": EVERYWHERE, "nat_gateway_id": nat.id}],
+                    tags=self._tags("private-rt"), opts=in_vpc)
+                for az, subnet in subnets.items():
+                    aws.ec2.RouteTableAssociation(child(name, "private-rta", az), subnet_id=subnet.id,
+                                                  route_table_id=private_rt.id,
+                                                  opts=pulumi.ResourceOptions(parent=subnet))
+            if s.bastion:
+                bastion_sg = aws.ec2.SecurityGroup(
+                    child(name, "bastion-sg"), vpc_id=vpc.id, description="SSH to the Kafka bastion",
+                    ingress=[{"protocol": "tcp", "from_port": 22, "to_port": 22,
+                              "cidr_blocks": list(s.ssh_ingress_cidrs), "description": "SSH"}],
+                    egress=[_all_egress()], tags=self._tags("bastion-sg"), opts=in_vpc)
+            self._public_subnet = public
+        return (vpc.id, {az: sn.id for az, sn in subnets.items()}, vpc.cidr_block,
+                {az: s.subnet_cidr(az) for az in s.az_ids}, bastion_sg)
+
+    def _existing_network(self, invoke: pulumi.InvokeOutputOptions) -> tuple[
+            pulumi.Input[str], dict[str, pulumi.Input[str]], pulumi.Input[str],
+            dict[str, pulumi.Input[str]], None]:
+        s = self._s
+        assert s.vpc_id is not None
+        vpc = aws.ec2.get_vpc_output(id=s.vpc_id, opts=invoke)
+        cidrs: dict[str, pulumi.Input[str]] = {
+            az: aws.ec2.get_subnet_output(id=subnet, opts=invoke).apply(
+                lambda sn, az=az: _subnet_cidr_in(sn, az)) for az, subnet in s.subnet_ids.items()}
+        return s.vpc_id, dict(s.subnet_ids), vpc.cidr_block, cidrs, None
+
+    def _broker_security_group(self, vpc_id: pulumi.Input[str], vpc_cidr: pulumi.Input[str],
+                               bastion_sg: aws.ec2.SecurityGroup | None) -> aws.ec2.SecurityGroup:
+        p = self._s.ports
+        ingress: list[Any] = [
+            {"protocol": "tcp", "from_port": port, "to_port": port, "cidr_blocks": [vpc_cidr],
+             "description": f"Kafka {label} from inside the VPC"}
+            for label, port in (("CONTROLLER", p.controller), ("INTERNAL", p.internal),
+                                ("EXTERNAL (NLB targets and health checks)", p.external))]
+        if bastion_sg is not None:
+            ingress.append({"protocol": "tcp", "from_port": 22, "to_port": 22,
+                            "security_groups": [bastion_sg.id], "description": "SSH from the bastion"})
+        return aws.ec2.SecurityGroup(
+            child(self._name, "broker-sg"), vpc_id=vpc_id, description="Kafka brokers behind PrivateLink",
+            ingress=ingress, egress=[_all_egress()], tags=self._tags("broker-sg"), opts=self._top())
+
+    def _ami(self, invoke: pulumi.InvokeOutputOptions) -> pulumi.Input[str]:
+        if self._s.ami_id:
+            return self._s.ami_id
+        return aws.ec2.get_ami_output(
+            most_recent=True, owners=["amazon"],
+            filters=[{"name": "name", "values": [AL2023_AMI_NAME]},
+                     {"name": "architecture", "values": ["x86_64"]}], opts=invoke).id
+
+    def _instance_options(self) -> pulumi.ResourceOptions:
+        # A newer AMI from the lookup must not replace running brokers.
+        return self._top(ignore_changes=[] if self._s.ami_id else ["ami"])
+
+    def _broker(self, node_id: int, subnet_id: pulumi.Input[str], private_ip: pulumi.Input[str],
+                sg: aws.ec2.SecurityGroup, ami: pulumi.Input[str],
+                properties: pulumi.Input[str]) -> aws.ec2.Instance:
+        s = self._s
+        cluster = render.cluster_id(self._name)
+        user_data = pulumi.Output.from_input(properties).apply(lambda text: render.render_user_data(
+            node_id=node_id, server_properties=text, kafka_cluster_id=cluster, download_url=s.download_url))
+        return aws.ec2.Instance(
+            child(self._name, "broker", node_id), ami=ami, instance_type=s.instance_type,
+            subnet_id=subnet_id, private_ip=private_ip, vpc_security_group_ids=[sg.id],
+            associate_public_ip_address=False, key_name=s.key_name, user_data=user_data,
+            metadata_options={"http_tokens": "required", "http_endpoint": "enabled",
+                              "http_put_response_hop_limit": 1},
+            root_block_device={"encrypted": True, "volume_type": "gp3", "volume_size": 50,
+                               "delete_on_termination": True},
+            tags={**self._tags(f"broker-{node_id}"), "crossnet:kafka-node-id": str(node_id),
+                  "crossnet:az-id": s.broker_az(node_id)},
+            opts=self._instance_options())
+
+    def _bastion(self, sg: aws.ec2.SecurityGroup, ami: pulumi.Input[str]) -> aws.ec2.Instance:
+        return aws.ec2.Instance(
+            child(self._name, "bastion"), ami=ami, instance_type=BASTION_INSTANCE_TYPE,
+            subnet_id=self._public_subnet.id, vpc_security_group_ids=[sg.id],
+            associate_public_ip_address=True, key_name=self._s.key_name,
+            metadata_options={"http_tokens": "required", "http_endpoint": "enabled",
+                              "http_put_response_hop_limit": 1},
+            root_block_device={"encrypted": True, "volume_type": "gp3", "delete_on_termination": True},
+            tags=self._tags("bastion"), opts=self._instance_options())
+
+    def _listeners(self, nlb: aws.lb.LoadBalancer, vpc_id: pulumi.Input[str],
+                   instance_ids: Mapping[int, pulumi.Input[str]]) -> None:
+        """The port map: one TCP target group and listener per mapping, targets on EXTERNAL."""
+        name = self._name
+        under_nlb = pulumi.ResourceOptions(parent=nlb)
+        for mapping in render.port_map(self._s.node_ids, self._s.ports):
+            key = "bootstrap" if mapping.key == "bootstrap" else f"broker-{mapping.key}"
+            group = aws.lb.TargetGroup(
+                child(name, "tg", key), port=mapping.target_port, protocol="TCP", target_type="instance",
+                vpc_id=vpc_id, deregistration_delay=30,
+                health_check={"enabled": True, "protocol": "TCP", "port": "traffic-port",
+                              "interval": 10, "healthy_threshold": 3, "unhealthy_threshold": 3},
+                tags={**self._tags(f"tg-{key}"), "crossnet:nlb-port": str(mapping.nlb_port)},
+                opts=under_nlb)
+            for node_id in mapping.node_ids:
+                aws.lb.TargetGroupAttachment(
+                    child(name, "tg", key, "broker", node_id), target_group_arn=group.arn,
+                    target_id=instance_ids[node_id], port=mapping.target_port,
+                    opts=pulumi.ResourceOptions(parent=group))
+            aws.lb.Listener(
+                child(name, "listener", key), load_balancer_arn=nlb.arn, port=mapping.nlb_port,
+                protocol="TCP", default_actions=[{"type": "forward", "target_group_arn": group.arn}],
+                tags=self._tags(f"listener-{key}"), opts=under_nlb)
+
+
+def _all_egress() -> aws.ec2.SecurityGroupEgressArgs:
+    return aws.ec2.SecurityGroupEgressArgs(
+        protocol="-1", from_port=0, to_port=0, cidr_blocks=[EVERYWHERE],
+        description="outbound (packages, Kafka download, NLB return traffic)")
+
+
+def _zone_names(zone_ids: Sequence[str], names: Sequence[str], settings: Settings) -> dict[str, str]:
+    mapping = dict(zip(zone_ids, names, strict=True))
+    missing = [a for a in settings.az_ids if a not in mapping]
+    if missing:
+        raise ValueError(f"az_ids: {', '.join(missing)} not offered in {settings.region} for this account "
+                         f"(available: {', '.join(sorted(mapping))})")
+    return {a: mapping[a] for a in settings.az_ids}
+
+
+def _subnet_cidr_in(subnet: Any, az_id: str) -> str:
+    if subnet.availability_zone_id and subnet.availability_zone_id != az_id:
+        raise ValueError(f"subnet_ids.{az_id}: subnet {subnet.id} is in {subnet.availability_zone_id}")
+    return subnet.cidr_block
+
+
+def _passed_aws_provider(opts: pulumi.ResourceOptions | None) -> pulumi.ProviderResource | None:
+    if opts is None or not opts.providers:
+        return None
+    providers = opts.providers
+    if isinstance(providers, Mapping):
+        return providers.get("aws")
+    return next((p for p in providers if getattr(p, "package", None) == "aws"), None)
+
+
+def _check_provider_region(provider: pulumi.ProviderResource, region: str) -> None:
+    """A passed provider's region is an Output: compare it once known (a mismatch fails the run)."""
+    value = getattr(provider, "region", None)
+    if isinstance(value, pulumi.Output):
+        def check(actual: Any) -> None:
+            if actual and actual != region:
+                raise ValueError(f"opts.providers['aws'] is for region {actual!r}; region is {region!r}")
+        value.apply(check)

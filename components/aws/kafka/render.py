@@ -1,0 +1,259 @@
+"""Pure functions: the broker layout, port map, ``server.properties`` and cloud-init user data.
+
+Everything here takes plain values and returns plain values or text, so it is
+tested directly (and the user data is run through shellcheck) without Pulumi.
+"""
+
+from __future__ import annotations
+
+import base64
+import ipaddress
+import shlex
+import uuid
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+LISTENER_CONTROLLER = "CONTROLLER"
+LISTENER_INTERNAL = "INTERNAL"
+LISTENER_EXTERNAL = "EXTERNAL"
+KAFKA_HOME = "/opt/kafka"
+CONFIG_PATH = "/etc/kafka/server.properties"
+DATA_DIR = "/var/lib/kafka/data"
+# Host offset inside a broker's subnet: AWS reserves .0-.3, so broker n gets network + 10 + n.
+BROKER_IP_OFFSET = 10
+
+_DIRECTIONS = {"east": "e", "west": "w", "north": "n", "south": "s", "central": "c",
+               "northeast": "ne", "southeast": "se", "northwest": "nw", "southwest": "sw"}
+
+
+@dataclass(frozen=True)
+class Ports:
+    """Ports on the NLB (bootstrap, broker_base) and on every broker (the other three)."""
+
+    bootstrap: int = 9092
+    broker_base: int = 9093
+    internal: int = 9092
+    external: int = 39092
+    controller: int = 29092
+
+    def nlb_port(self, node_id: int) -> int:
+        """The NLB port that reaches broker ``node_id`` (and that it advertises)."""
+        return self.broker_base + node_id - 1
+
+
+@dataclass(frozen=True)
+class PortMapping:
+    """One NLB listener: ``nlb_port`` forwards to ``target_port`` on every broker in ``node_ids``."""
+
+    key: str  # "bootstrap" or the broker's node id
+    nlb_port: int
+    node_ids: tuple[int, ...]
+    target_port: int
+
+
+def zone_id_prefix(region: str) -> str:
+    """The AZ-ID prefix AWS uses for a region: us-west-2 -> usw2, ap-southeast-1 -> apse1,
+    us-gov-west-1 -> usgw1."""
+    parts = region.split("-")
+    area, middle, number = parts[0], parts[1:-1], parts[-1]
+    if middle and middle[0] == "gov":
+        area, middle = area + "g", middle[1:]
+    return area + "".join(_DIRECTIONS.get(m, m[:2]) for m in middle) + number
+
+
+def cluster_id(component_name: str) -> str:
+    """A stable KRaft cluster id: a UUID derived from the component name, as Kafka prints it
+    (URL-safe base64 without padding, 22 characters)."""
+    raw = uuid.uuid5(uuid.NAMESPACE_URL, f"crossnet:kafka:{component_name}").bytes
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def broker_az(node_id: int, az_ids: Sequence[str]) -> str:
+    """Brokers spread over the AZ IDs in order: broker n in ``az_ids[(n-1) % len(az_ids)]``."""
+    return az_ids[(node_id - 1) % len(az_ids)]
+
+
+def advertised_host(node_id: int, az_id: str, unique_name: str, region: str, suffix: str) -> str:
+    """``b{n}.{az_id}.{unique}.{region}.aws.{suffix}``: the name TiDB Cloud resolves to its endpoint."""
+    return f"b{node_id}.{az_id}.{unique_name}.{region}.aws.{suffix}"
+
+
+def controller_ids(node_ids: Sequence[int]) -> list[int]:
+    """The KRaft controller quorum: the three lowest node ids (one when there are fewer than three).
+
+    The quorum stays the same as brokers are added beyond three, so growing a cluster
+    does not rewrite the existing brokers' ``controller.quorum.voters``.
+    """
+    ordered = sorted(node_ids)
+    return ordered[:3] if len(ordered) >= 3 else ordered[:1]
+
+
+def replication_factor(broker_count: int) -> int:
+    return min(3, broker_count)
+
+
+def broker_ip(subnet_cidr: str, node_id: int) -> str:
+    """The fixed private IP of broker ``node_id`` in its subnet (known before the instance exists,
+    which lets every broker's config name the controller voters without a dependency cycle)."""
+    net = ipaddress.IPv4Network(subnet_cidr)
+    address = net.network_address + BROKER_IP_OFFSET + node_id
+    if address not in net or address == net.broadcast_address:
+        raise ValueError(f"broker {node_id} does not fit in subnet {subnet_cidr}")
+    return str(address)
+
+
+def port_map(node_ids: Sequence[int], ports: Ports) -> list[PortMapping]:
+    """The NLB listeners: bootstrap to every broker, then one port per broker, all to EXTERNAL."""
+    ordered = tuple(sorted(node_ids))
+    mappings = [PortMapping("bootstrap", ports.bootstrap, ordered, ports.external)]
+    mappings += [PortMapping(str(n), ports.nlb_port(n), (n,), ports.external) for n in ordered]
+    return mappings
+
+
+def listener_settings(*, node_id: int, private_ip: str, external_host: str, ports: Ports,
+                      controller: bool) -> dict[str, str]:
+    """The listener keys of one broker: three named listeners, EXTERNAL advertised as the NLB port."""
+    listeners = []
+    if controller:
+        listeners.append(f"{LISTENER_CONTROLLER}://0.0.0.0:{ports.controller}")
+    listeners += [f"{LISTENER_INTERNAL}://0.0.0.0:{ports.internal}",
+                  f"{LISTENER_EXTERNAL}://0.0.0.0:{ports.external}"]
+    protocol_map = ",".join(f"{name}:PLAINTEXT" for name in
+                            (LISTENER_CONTROLLER, LISTENER_INTERNAL, LISTENER_EXTERNAL))
+    advertised = (f"{LISTENER_INTERNAL}://{private_ip}:{ports.internal},"
+                  f"{LISTENER_EXTERNAL}://{external_host}:{ports.nlb_port(node_id)}")
+    return {
+        "listeners": ",".join(listeners),
+        "advertised.listeners": advertised,
+        "listener.security.protocol.map": protocol_map,
+        "inter.broker.listener.name": LISTENER_INTERNAL,
+        "controller.listener.names": LISTENER_CONTROLLER,
+    }
+
+
+def render_properties(settings: Mapping[str, str | int], header: str = "") -> str:
+    lines = [f"# {line}" for line in header.splitlines()] if header else []
+    lines += [f"{key}={value}" for key, value in settings.items()]
+    return "\n".join(lines) + "\n"
+
+
+def render_server_properties(*, node_id: int, broker_ips: Mapping[int, str],
+                             external_host: str, ports: Ports) -> str:
+    """The full ``server.properties`` of broker ``node_id`` in a KRaft cluster of ``broker_ips``."""
+    controllers = controller_ids(list(broker_ips))
+    is_controller = node_id in controllers
+    replicas = replication_factor(len(broker_ips))
+    settings: dict[str, str | int] = {
+        "process.roles": "broker,controller" if is_controller else "broker",
+        "node.id": node_id,
+        "controller.quorum.voters": ",".join(
+            f"{n}@{broker_ips[n]}:{ports.controller}" for n in controllers),
+        **listener_settings(node_id=node_id, private_ip=broker_ips[node_id],
+                            external_host=external_host, ports=ports, controller=is_controller),
+        "log.dirs": DATA_DIR,
+        "num.partitions": 3,
+        "default.replication.factor": replicas,
+        "min.insync.replicas": max(1, replicas - 1),
+        "offsets.topic.replication.factor": replicas,
+        "transaction.state.log.replication.factor": replicas,
+        "transaction.state.log.min.isr": max(1, replicas - 1),
+        "auto.create.topics.enable": "true",
+    }
+    return render_properties(settings, f"Rendered by crossnet KafkaPrivateLinkCluster: broker {node_id}")
+
+
+def parse_properties(text: str) -> dict[str, str]:
+    """``key=value`` lines of a properties file (comments and blank lines skipped)."""
+    result = {}
+    for line in text.splitlines():
+        stripped = line.strip()
+        if not stripped or stripped.startswith(("#", "!")):
+            continue
+        key, _, value = stripped.partition("=")
+        result[key.strip()] = value.strip()
+    return result
+
+
+def parse_listeners(value: str) -> dict[str, tuple[str, int]]:
+    """``NAME://host:port,...`` -> {NAME: (host, port)}."""
+    result = {}
+    for item in filter(None, value.split(",")):
+        name, _, address = item.partition("://")
+        host, _, port = address.rpartition(":")
+        result[name] = (host, int(port))
+    return result
+
+
+_SYSTEMD_UNIT = f"""[Unit]
+Description=Apache Kafka (KRaft) broker
+Wants=network-online.target
+After=network-online.target
+
+[Service]
+Type=simple
+User=kafka
+Group=kafka
+Environment="KAFKA_HEAP_OPTS=-Xms1g -Xmx1g"
+ExecStart={KAFKA_HOME}/bin/kafka-server-start.sh {CONFIG_PATH}
+ExecStop={KAFKA_HOME}/bin/kafka-server-stop.sh
+Restart=on-failure
+RestartSec=5
+LimitNOFILE=100000
+TimeoutStopSec=180
+
+[Install]
+WantedBy=multi-user.target
+"""
+
+
+def render_user_data(*, node_id: int, server_properties: str, kafka_cluster_id: str,
+                     download_url: str) -> str:
+    """The cloud-init user data (a shell script) that installs Java and Kafka, writes the config,
+    formats KRaft storage with the cluster id, and starts a systemd unit. Safe to run twice."""
+    for text in (server_properties, _SYSTEMD_UNIT):
+        if "CROSSNET_EOF" in text:
+            raise ValueError("rendered file contains the heredoc delimiter")
+    return f"""#!/bin/bash
+# crossnet KafkaPrivateLinkCluster broker {node_id}: Java, Kafka, KRaft storage, systemd unit.
+set -euo pipefail
+
+readonly KAFKA_URL={shlex.quote(download_url)}
+readonly KAFKA_HOME={KAFKA_HOME}
+readonly CLUSTER_ID={shlex.quote(kafka_cluster_id)}
+readonly CONFIG={CONFIG_PATH}
+readonly DATA_DIR={DATA_DIR}
+
+if command -v dnf >/dev/null 2>&1; then
+  dnf install -y java-21-amazon-corretto-headless tar gzip
+else
+  apt-get update -q
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -q openjdk-17-jre-headless curl
+fi
+
+if ! id kafka >/dev/null 2>&1; then
+  useradd --system --home-dir /var/lib/kafka --shell /sbin/nologin kafka
+fi
+mkdir -p "$KAFKA_HOME" "$DATA_DIR" "$(dirname "$CONFIG")"
+
+if [ ! -x "$KAFKA_HOME/bin/kafka-server-start.sh" ]; then
+  archive="$(mktemp)"
+  curl --fail --silent --show-error --location --retry 5 --output "$archive" "$KAFKA_URL"
+  tar -xzf "$archive" -C "$KAFKA_HOME" --strip-components=1
+  rm -f "$archive"
+fi
+
+cat > "$CONFIG" <<'CROSSNET_EOF'
+{server_properties.rstrip()}
+CROSSNET_EOF
+
+chown -R kafka:kafka /var/lib/kafka "$(dirname "$CONFIG")"
+runuser -u kafka -- "$KAFKA_HOME/bin/kafka-storage.sh" format \\
+  --cluster-id "$CLUSTER_ID" --config "$CONFIG" --ignore-formatted
+
+cat > /etc/systemd/system/kafka.service <<'CROSSNET_EOF'
+{_SYSTEMD_UNIT.rstrip()}
+CROSSNET_EOF
+
+systemctl daemon-reload
+systemctl enable --now kafka.service
+"""
