@@ -20,7 +20,8 @@ TENANT = "aaaaaaaa-bbbb-4ccc-8ddd-eeeeeeeeeeee"
 VPC = "99999999-2222-4333-8444-555555555555"
 SUB_SCOPE = f"/subscriptions/{SUB}"
 VNET_ID = f"{SUB_SCOPE}/resourceGroups/app-rg/providers/Microsoft.Network/virtualNetworks/app-vnet"
-NETWORK_CONTRIBUTOR = f"{SUB_SCOPE}/providers/Microsoft.Authorization/roleDefinitions/4d97b98b-1d4f-4787-a291-c67834d212e7"
+NETWORK_CONTRIBUTOR = (f"{SUB_SCOPE}/providers/Microsoft.Authorization/roleDefinitions/"
+                       "4d97b98b-1d4f-4787-a291-c67834d212e7")
 
 APP = "azuread:index/application:Application"
 SP = "azuread:index/servicePrincipal:ServicePrincipal"

@@ -51,7 +51,7 @@ def aiven() -> Iterator[tuple[str, list[AivenScript]]]:
     holder: list[AivenScript] = []
 
     class Handler(BaseHTTPRequestHandler):
-        def do_GET(self) -> None:  # noqa: N802 - http.server's name
+        def do_GET(self) -> None:
             status, body = holder[0].answer(self.path, self.headers.get("Authorization", ""))
             data = json.dumps(body).encode()
             self.send_response(status)
