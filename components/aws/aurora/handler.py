@@ -76,7 +76,9 @@ def region_of(arn: str) -> str:
 
 
 def describe_global(rds: Any, global_cluster_id: str) -> dict[str, Any]:
-    found = rds.describe_global_clusters(GlobalClusterIdentifier=global_cluster_id)["GlobalClusters"]
+    answer = rds.describe_global_clusters(GlobalClusterIdentifier=global_cluster_id)["GlobalClusters"]
+    # Match the identifier ourselves: never act on another global cluster's members.
+    found = [g for g in answer if g.get("GlobalClusterIdentifier", "").lower() == global_cluster_id.lower()]
     if not found:
         raise LookupError(f"global cluster {global_cluster_id!r} not found")
     return found[0]

@@ -1,0 +1,155 @@
+"""The failover drill against moto.
+
+moto accepts neither SwitchoverGlobalCluster nor FailoverGlobalCluster, so the
+RDS client the drill gets is moto's, wrapped: those two calls are recorded and
+then do what RDS does, explicitly: the writer moves in moto's backend (and, in
+the scenario with the Lambda, the EventBridge event reaches the handler).
+"""
+
+from __future__ import annotations
+
+import io
+from typing import Any
+
+import pytest
+
+from components.aws.aurora import drill, handler
+from tests.aurora.conftest import GLOBAL_ID, PRIMARY, RECORD, SECONDARY, World, rds_event
+
+
+class FakeClock:
+    def __init__(self) -> None:
+        self.now = 0.0
+        self.hooks: list[Any] = []
+
+    def __call__(self) -> float:
+        return self.now
+
+    def sleep(self, seconds: float) -> None:
+        self.now += seconds
+        for hook in list(self.hooks):
+            hook()
+
+
+class GlobalRds:
+    """moto's RDS client plus the two global-cluster calls moto lacks (recorded, then simulated)."""
+
+    def __init__(self, client: Any, calls: list[tuple[str, dict[str, Any]]], on_call: Any):
+        self._client, self._calls, self._on_call = client, calls, on_call
+
+    def switchover_global_cluster(self, **kwargs: Any) -> dict[str, Any]:
+        self._calls.append(("switchover_global_cluster", kwargs))
+        self._on_call(kwargs)
+        return {"GlobalCluster": {}}
+
+    def failover_global_cluster(self, **kwargs: Any) -> dict[str, Any]:
+        self._calls.append(("failover_global_cluster", kwargs))
+        self._on_call(kwargs)
+        return {"GlobalCluster": {}}
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._client, name)
+
+
+def make(world: World, clock: FakeClock, on_call: Any, **kwargs: Any) -> tuple[drill.Drill, list, io.StringIO]:
+    calls: list[tuple[str, dict[str, Any]]] = []
+
+    def client_for(service: str, region: str | None) -> Any:
+        if service == "rds":
+            assert region is not None
+            return GlobalRds(world.rds_for(region), calls, on_call)
+        return world.client(service, region)
+
+    out = io.StringIO()
+    d = drill.Drill(client_for, GLOBAL_ID, SECONDARY, world.zone_id, RECORD, clock=clock, sleep=clock.sleep,
+                    out=out, poll=10, timeout=300, **kwargs)
+    return d, calls, out
+
+
+def lambda_mode(world: World, clock: FakeClock):
+    """RDS moves the writer after 30 s, marks it available at 60 s; the event fires; the handler runs."""
+
+    def on_call(kwargs: dict[str, Any]) -> None:
+        start = clock.now
+
+        def progress() -> None:
+            if clock.now - start >= 30:
+                world.move_writer(SECONDARY)
+                world.set_status(SECONDARY, "modifying")
+            if clock.now - start >= 60:
+                world.set_status(SECONDARY, "available")
+                cfg = handler.Config(world.zone_id, RECORD, GLOBAL_ID, wait_seconds=0)
+                handler.sync(cfg, world.rds_for, world.client("route53"),
+                             rds_event("RDS-EVENT-0185", f"{GLOBAL_ID}-{SECONDARY}"), home_region=SECONDARY)
+                clock.hooks.remove(progress)
+
+        clock.hooks.append(progress)
+
+    return on_call
+
+
+def test_switchover_moves_writer_and_cname_with_timings(world: World) -> None:
+    clock = FakeClock()
+    d, calls, out = make(world, clock, lambda_mode(world, clock))
+    steps = d.run()
+    assert calls == [("switchover_global_cluster", {"GlobalClusterIdentifier": GLOBAL_ID,
+                                                    "TargetDbClusterIdentifier": world.arns[SECONDARY]})]
+    assert [s.name for s in steps] == ["request", "writer-moved", "writer-available", "dns"]
+    assert [s.seconds for s in steps] == [0.0, 30.0, 30.0, 0.0]
+    assert world.cname() == world.endpoints[SECONDARY]
+    text = out.getvalue()
+    assert "writer-moved" in text and "30.0s" in text and "total" in text and "60.0s" in text
+
+
+def test_failover_allows_data_loss(world: World) -> None:
+    clock = FakeClock()
+    d, calls, _ = make(world, clock, lambda_mode(world, clock), failover=True)
+    d.run()
+    assert calls == [("failover_global_cluster", {"GlobalClusterIdentifier": GLOBAL_ID,
+                                                  "TargetDbClusterIdentifier": world.arns[SECONDARY],
+                                                  "AllowDataLoss": True})]
+
+
+def test_global_writer_endpoint_mode_accepts_the_global_name(world: World) -> None:
+    world.client("route53").change_resource_record_sets(HostedZoneId=world.zone_id, ChangeBatch={"Changes": [{
+        "Action": "UPSERT", "ResourceRecordSet": {"Name": RECORD, "Type": "CNAME", "TTL": 30,
+                                                  "ResourceRecords": [{"Value": world.global_endpoint}]}}]})
+    clock = FakeClock()
+    d, _, _ = make(world, clock, lambda kwargs: world.move_writer(SECONDARY))
+    steps = d.run()
+    assert steps[-1].detail.endswith(world.global_endpoint)
+
+
+def test_bounded_wait_names_the_step_and_last_state(world: World) -> None:
+    clock = FakeClock()
+    d, calls, _ = make(world, clock, lambda kwargs: None)  # the writer never moves
+    with pytest.raises(drill.DrillError, match=r"'writer-moved' not done after 300s; last seen: writer members"):
+        d.run()
+    assert len(calls) == 1
+    assert clock.now == pytest.approx(300)
+
+
+def test_cname_that_never_follows_times_out(world: World) -> None:
+    clock = FakeClock()
+    d, _, _ = make(world, clock, lambda kwargs: world.move_writer(SECONDARY))  # no Lambda runs
+    with pytest.raises(drill.DrillError, match=r"'dns' not done after 300s; last seen: CNAME is"):
+        d.run()
+
+
+def test_refuses_unknown_region_and_current_writer(world: World) -> None:
+    clock = FakeClock()
+    d, calls, _ = make(world, clock, lambda kwargs: None)
+    d.to_region = "ap-south-1"
+    with pytest.raises(drill.DrillError, match="no member in ap-south-1; members are in: eu-west-1, us-east-1"):
+        d.run()
+    d.to_region = PRIMARY
+    with pytest.raises(drill.DrillError, match="already the writer"):
+        d.run()
+    assert calls == []
+
+
+def test_main_exit_code_and_message(world: World, capsys: pytest.CaptureFixture[str]) -> None:
+    code = drill.main(["--global-cluster-id", GLOBAL_ID, "--to-region", PRIMARY, "--zone-id", world.zone_id,
+                       "--record-name", RECORD], client_for=lambda s, r: world.client(s, r))
+    assert code == 2
+    assert "drill failed:" in capsys.readouterr().err

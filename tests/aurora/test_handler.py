@@ -1,0 +1,114 @@
+"""The failover handler against moto: a global cluster in two regions and a Route53 zone.
+
+moto does not move the writer on switchover/failover, so each test that needs a
+moved writer calls ``world.move_writer`` (which edits moto's backend) first.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from components.aws.aurora import handler
+from tests.aurora.conftest import GLOBAL_ID, PRIMARY, RECORD, SECONDARY, World, rds_event
+
+
+def run(world: World, event: dict | None, wait: float = 0.0, **kwargs):
+    route53 = world.route53()
+    cfg = handler.Config(world.zone_id, RECORD, GLOBAL_ID, ttl=30, wait_seconds=wait)
+    result = handler.sync(cfg, world.rds_for, route53, event, home_region=SECONDARY, **kwargs)
+    return result, route53
+
+
+@pytest.mark.parametrize("event_id", ["RDS-EVENT-0185", "RDS-EVENT-0238"])
+def test_cname_moves_to_new_writer_after_event(world: World, event_id: str) -> None:
+    assert world.cname() == world.endpoints[PRIMARY]
+    world.move_writer(SECONDARY)  # moto never moves it; RDS would during the switchover
+    result, route53 = run(world, rds_event(event_id, f"{GLOBAL_ID}-{SECONDARY}"))
+    assert result["action"] == "updated"
+    assert world.cname() == world.endpoints[SECONDARY]
+    assert len(route53.changes) == 1
+    change = route53.changes[0]["Changes"][0]
+    assert change["Action"] == "UPSERT"
+    assert change["ResourceRecordSet"] == {"Name": RECORD, "Type": "CNAME", "TTL": 30,
+                                           "ResourceRecords": [{"Value": world.endpoints[SECONDARY]}]}
+
+
+def test_event_naming_the_global_cluster_is_accepted(world: World) -> None:
+    world.move_writer(SECONDARY)
+    event = rds_event("RDS-EVENT-0238", GLOBAL_ID)
+    event["resources"] = [f"arn:aws:rds::123456789012:global-cluster:{GLOBAL_ID}"]
+    result, _ = run(world, event)
+    assert result["action"] == "updated"
+    assert world.cname() == world.endpoints[SECONDARY]
+
+
+def test_no_change_written_when_nothing_moved(world: World) -> None:
+    result, route53 = run(world, rds_event("RDS-EVENT-0185", f"{GLOBAL_ID}-{PRIMARY}", PRIMARY))
+    assert result["action"] == "unchanged"
+    assert route53.changes == []
+    assert world.cname() == world.endpoints[PRIMARY]
+
+
+@pytest.mark.parametrize("event", [
+    rds_event("RDS-EVENT-0238", "other-us-east-1", PRIMARY),       # another global cluster's member
+    rds_event("RDS-EVENT-0238", "other-global", PRIMARY),          # another global cluster
+    rds_event("RDS-EVENT-0006", f"{GLOBAL_ID}-{SECONDARY}"),       # our cluster, another event (restarted)
+    {**rds_event("RDS-EVENT-0185", f"{GLOBAL_ID}-{SECONDARY}"), "source": "aws.ec2"},
+])
+def test_other_events_are_ignored(world: World, event: dict) -> None:
+    world.move_writer(SECONDARY)  # even with a moved writer, these events must not touch the record
+    result, route53 = run(world, event)
+    assert result["action"] == "ignored"
+    assert route53.changes == []
+    assert world.cname() == world.endpoints[PRIMARY]
+
+
+def test_writer_not_available_is_not_used(world: World) -> None:
+    world.move_writer(SECONDARY)
+    world.set_status(SECONDARY, "failing-over")
+    with pytest.raises(handler.WriterNotReadyError, match="failing-over"):
+        run(world, rds_event("RDS-EVENT-0238", f"{GLOBAL_ID}-{SECONDARY}"))
+    assert world.cname() == world.endpoints[PRIMARY]
+
+
+def test_waits_for_writer_to_become_available(world: World) -> None:
+    world.move_writer(SECONDARY)
+    world.set_status(SECONDARY, "modifying")
+    now = [0.0]
+    sleeps: list[float] = []
+
+    def sleep(seconds: float) -> None:
+        sleeps.append(seconds)
+        now[0] += seconds
+        if len(sleeps) == 2:
+            world.set_status(SECONDARY, "available")
+
+    result, route53 = run(world, rds_event("RDS-EVENT-0185", f"{GLOBAL_ID}-{SECONDARY}"), wait=60,
+                          sleep=sleep, clock=lambda: now[0], poll=5)
+    assert sleeps == [5, 5]
+    assert result["action"] == "updated"
+    assert world.cname() == world.endpoints[SECONDARY]
+    assert len(route53.changes) == 1
+
+
+def test_lambda_entry_point_reads_env(world: World, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("ZONE_ID", world.zone_id)
+    monkeypatch.setenv("RECORD_NAME", RECORD + ".")
+    monkeypatch.setenv("GLOBAL_CLUSTER_ID", GLOBAL_ID)
+    monkeypatch.setenv("TTL", "45")
+    monkeypatch.setenv("WAIT_SECONDS", "0")
+    monkeypatch.setenv("AWS_REGION", SECONDARY)
+    world.move_writer(SECONDARY)
+    result = handler.handler(rds_event("RDS-EVENT-0238", f"{GLOBAL_ID}-{SECONDARY}"), None)
+    assert result["action"] == "updated"
+    sets = world.client("route53").list_resource_record_sets(HostedZoneId=world.zone_id)["ResourceRecordSets"]
+    record = next(r for r in sets if r["Type"] == "CNAME")
+    assert record["TTL"] == 45
+    assert record["ResourceRecords"] == [{"Value": world.endpoints[SECONDARY]}]
+
+
+def test_config_from_env_names_missing_variables() -> None:
+    with pytest.raises(KeyError, match="ZONE_ID, GLOBAL_CLUSTER_ID"):
+        handler.Config.from_env({"RECORD_NAME": RECORD})
+    parsed = handler.Config.from_env({"ZONE_ID": "Z1", "RECORD_NAME": "DB.Example.com.", "GLOBAL_CLUSTER_ID": "g"})
+    assert (parsed.record_name, parsed.ttl, parsed.wait_seconds) == ("db.example.com", 30, 120.0)
