@@ -1,0 +1,199 @@
+"""OpenVpnGateway and PostgresStandby on the mock runtime: the graph, its settings, secrets, validation."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from shutil import which
+from typing import Any
+
+import pytest
+
+from components import OpenVpnGateway, PostgresStandby, ValidationError
+from components.gcp.standby import render as pg_render
+from components.gcp.vpn import render as vpn_render
+from plan.runtime import MockRuntime
+
+CA = "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n"
+
+
+def gateway_args(**over: Any) -> dict[str, Any]:
+    return {"project": "crossnet-test", "region": "europe-west1", "zone": "europe-west1-b",
+            "network": "vpc", "subnetwork": "sub", "gcp_cidrs": ["10.20.0.0/24"],
+            "clients": {"site-a": ["192.168.50.0/24"], "laptop": []},
+            "allowed_source_ranges": ["203.0.113.0/24"], **over}
+
+
+def standby_args(ca: Any, key: Any, **over: Any) -> dict[str, Any]:
+    return {"project": "crossnet-test", "zone": "europe-west1-b", "subnetwork": "sub", "network": "vpc",
+            "primary_host": "db.onprem.example", "primary_address": "192.168.50.10",
+            "primary_ca_certificate": CA, "client_ca_certificate": ca, "client_ca_private_key": key,
+            "allowed_cidrs": ["10.8.0.0/24", "192.168.50.0/24"], **over}
+
+
+T_INSTANCE = "gcp:compute/instance:Instance"
+T_FIREWALL = "gcp:compute/firewall:Firewall"
+T_ROUTE = "gcp:compute/route:Route"
+T_IAM = "gcp:secretmanager/secretIamMember:SecretIamMember"
+T_VERSION = "gcp:secretmanager/secretVersion:SecretVersion"
+
+
+def test_gateway_graph_and_settings(runtime: MockRuntime) -> None:
+    gw = OpenVpnGateway("gw", gateway_args())  # type: ignore[arg-type]
+    runtime.settle()
+    fw = runtime.one(T_FIREWALL, "gw-vpn-in")
+    assert fw.inputs["sourceRanges"] == ["203.0.113.0/24"]
+    assert fw.inputs["allows"] == [{"protocol": "udp", "ports": ["1194"]}]
+    email = runtime.one("gcp:serviceaccount/account:Account").outputs["email"]
+    assert fw.inputs["targetServiceAccounts"] == [email]
+    vm = runtime.one(T_INSTANCE)
+    assert vm.inputs["canIpForward"] is True
+    assert vm.inputs["shieldedInstanceConfig"] == {"enableSecureBoot": True, "enableVtpm": True,
+                                                   "enableIntegrityMonitoring": True}
+    meta = vm.inputs["metadata"]
+    assert meta["enable-oslogin"] == "TRUE" and meta["block-project-ssh-keys"] == "TRUE"
+    assert vm.inputs["serviceAccount"]["email"] == email
+    assert vm.inputs["networkInterfaces"][0]["accessConfigs"][0]["natIp"] == runtime.value(gw.public_ip)
+    # no private key anywhere in the instance's inputs
+    assert "PRIVATE KEY" not in json.dumps(vm.inputs) and "OpenVPN Static key" not in json.dumps(vm.inputs)
+    routes = {r.inputs["destRange"]: r for r in runtime.of_type(T_ROUTE)}
+    assert set(routes) == {"192.168.50.0/24", "10.8.0.0/24"}
+    for r in routes.values():
+        assert r.inputs["nextHopInstance"] == vm.outputs["selfLink"]
+        assert r.inputs["nextHopInstanceZone"] == "europe-west1-b" and r.inputs["network"] == "vpc"
+    # each secret is readable by the VM's service account only, bound on the secret itself
+    members = runtime.of_type(T_IAM)
+    assert len(members) == 2
+    assert {m.inputs["member"] for m in members} == {f"serviceAccount:{email}"}
+    assert {m.inputs["role"] for m in members} == {"roles/secretmanager.secretAccessor"}
+    versions = runtime.of_type(T_VERSION)
+    assert all("secretData" in v.secret_inputs for v in versions)
+    assert any("PRIVATE KEY" in v.inputs["secretData"] for v in versions)
+    assert any("BEGIN OpenVPN Static key V1" in v.inputs["secretData"] for v in versions)
+    # secrets are secret
+    assert runtime.is_secret(gw.client_profiles) and runtime.is_secret(gw.ca_private_key)
+    assert not runtime.is_secret(gw.server_config)
+    assert set(runtime.value(gw.client_profiles)) == {"site-a", "laptop"}
+    conf = runtime.value(gw.server_config)
+    assert "ccd-exclusive" in conf and "route 192.168.50.0 255.255.255.0" in conf
+    assert "BEGIN" not in conf
+    assert runtime.value(gw.client_configs)["site-a"].splitlines()[1] == "iroute 192.168.50.0 255.255.255.0"
+
+
+def test_adding_a_client_keeps_existing_names(runtime_factory: Any) -> None:
+    rt = runtime_factory()
+    OpenVpnGateway("gw", gateway_args(clients={"site-a": ["192.168.50.0/24"], "laptop": [],
+                                               "site-b": ["192.168.60.0/24"]}))  # type: ignore[arg-type]
+    rt.settle()
+    names = {r.name for r in rt.resources}
+    assert {"gw-client-site-a-cert", "gw-client-laptop-cert", "gw-route-site-site-a-192-168-50-0-24",
+            "gw-client-site-b-cert", "gw-route-vpn-10-8-0-0-24"} <= names
+
+
+def test_onprem_ssh_runs_rendered_install_with_triggers(runtime: MockRuntime) -> None:
+    gw = OpenVpnGateway("gw", gateway_args(onprem_ssh={  # type: ignore[arg-type]
+        "host": "192.168.50.1", "user": "admin", "private_key": "KEY", "client": "site-a"}))
+    runtime.settle()
+    cmd = runtime.one("command:remote:Command", "gw-onprem-site-a")
+    assert cmd.inputs["create"] == "sudo -n bash -s"
+    profile = runtime.value(gw.client_profiles)["site-a"]
+    assert cmd.inputs["stdin"] == vpn_render.site_install_script(client_name="site-a", profile=profile)
+    assert "stdin" in cmd.secret_inputs and "connection" in cmd.secret_inputs
+    assert len(cmd.inputs["triggers"]) == 1 and len(cmd.inputs["triggers"][0]) == 64
+
+
+def test_standby_graph_and_outputs(runtime: MockRuntime) -> None:
+    gw = OpenVpnGateway("gw", gateway_args())  # type: ignore[arg-type]
+    runtime.settle()
+    pg = PostgresStandby("pg", standby_args(runtime.value(gw.ca_certificate), gw.ca_private_key,  # type: ignore[arg-type]
+                                            network_ip="10.20.0.10",
+                                            primary_ssh={"host": "192.168.50.10", "user": "root",
+                                                         "private_key": "KEY"}))
+    runtime.settle()
+    fw = runtime.one(T_FIREWALL, "pg-pg-in")
+    assert fw.inputs["allows"] == [{"protocol": "tcp", "ports": ["5432"]}]
+    assert fw.inputs["sourceRanges"] == ["10.8.0.0/24", "192.168.50.0/24"]
+    vm = runtime.one(T_INSTANCE, "pg-vm")
+    assert "PRIVATE KEY" not in json.dumps(vm.inputs)
+    assert vm.inputs["metadata"]["block-project-ssh-keys"] == "TRUE"
+    assert "accessConfigs" not in vm.inputs["networkInterfaces"][0]
+    assert runtime.value(pg.standby_ip) == "10.20.0.10"
+    settings = runtime.value(pg.primary_settings)
+    assert "hostssl replication replicator 10.20.0.10/32 cert" in settings
+    for key in ("wal_level", "max_wal_senders", "max_slot_wal_keep_size"):
+        assert key in settings
+    assert runtime.is_secret(pg.primary_conninfo) and runtime.is_secret(pg.replication_client_private_key)
+    conninfo = runtime.value(pg.primary_conninfo)
+    assert "sslmode=verify-full" in conninfo and "hostaddr=192.168.50.10" in conninfo
+    pg_sa = runtime.one("gcp:serviceaccount/account:Account", "pg-sa").outputs["email"]
+    member = runtime.one(T_IAM, "pg-replication-key-reader")
+    assert member.inputs["member"] == f"serviceAccount:{pg_sa}"
+    cert = runtime.one("tls:index/locallySignedCert:LocallySignedCert", "pg-replication-cert")
+    assert cert.inputs["caCertPem"] == runtime.value(gw.ca_certificate)
+    assert "client_auth" in cert.inputs["allowedUses"]
+    cmd = runtime.one("command:remote:Command", "pg-primary-settings")
+    assert "hostssl replication replicator 10.20.0.10/32 cert" in cmd.inputs["stdin"]
+
+
+def test_validation_lists_every_bad_field() -> None:
+    with MockRuntime() as rt, pytest.raises(ValidationError) as err:
+        OpenVpnGateway("gw", gateway_args(  # type: ignore[arg-type]
+            vpn_cidr="10.20.0.0/24", gcp_cidrs=["10.20.0.0/16", "nope"],
+            clients={"Bad Name": ["192.168.50.0/24"], "site-b": ["192.168.50.128/25"]},
+            allowed_source_ranges=["0.0.0.0/0"], port=70000, protocol="sctp"))
+    fields = set(err.value.fields)
+    assert {"gcp_cidrs[1]", "clients['Bad Name']", "allowed_source_ranges[0]", "port", "protocol"} <= fields
+    assert "vpn_cidr" in fields  # overlaps gcp_cidrs[0]
+    assert "clients['Bad Name'][0]" in fields  # overlaps site-b's LAN
+    assert not rt.resources
+
+
+def test_world_ingress_needs_explicit_opt_in(runtime: MockRuntime) -> None:
+    OpenVpnGateway("gw", gateway_args(allowed_source_ranges=["0.0.0.0/0"],  # type: ignore[arg-type]
+                                      allow_world_ingress=True, protocol="tcp", port=443))
+    runtime.settle()
+    fw = runtime.one(T_FIREWALL, "gw-vpn-in")
+    assert fw.inputs["sourceRanges"] == ["0.0.0.0/0"]
+    assert fw.inputs["allows"] == [{"protocol": "tcp", "ports": ["443"]}]
+
+
+def test_standby_validation() -> None:
+    with pytest.raises(ValidationError) as err:
+        PostgresStandby("pg", standby_args("not a pem", "k", primary_address="db", allowed_cidrs=["0.0.0.0/0"],  # type: ignore[arg-type]
+                                           slot_name="Bad-Slot", postgres_version=9))
+    assert {"client_ca_certificate", "primary_address", "allowed_cidrs[0]", "slot_name",
+            "postgres_version"} <= set(err.value.fields)
+
+
+def test_static_key_format() -> None:
+    text = vpn_render.static_key("ab" * 256)
+    lines = text.splitlines()
+    assert lines[3] == "-----BEGIN OpenVPN Static key V1-----" and lines[-1] == "-----END OpenVPN Static key V1-----"
+    assert len(lines[4:-1]) == 16 and all(len(line) == 32 for line in lines[4:-1])
+    with pytest.raises(ValueError, match="256 bytes"):
+        vpn_render.static_key("ab" * 255)
+
+
+def test_ccd_pushes_other_sites_with_client_to_client() -> None:
+    clients = {"a": ["192.168.1.0/24"], "b": ["192.168.2.0/24"]}
+    assert 'push "route 192.168.2.0 255.255.255.0"' in vpn_render.client_config("a", clients, True)
+    assert "push" not in vpn_render.client_config("a", clients, False)
+    assert "client-to-client" in vpn_render.server_conf(vpn_cidr="10.8.0.0/24", gcp_cidrs=[], clients=clients,
+                                                        client_to_client=True)
+
+
+@pytest.mark.skipif(which("shellcheck") is None, reason="shellcheck not installed")
+def test_rendered_scripts_pass_shellcheck() -> None:
+    scripts = [
+        vpn_render.startup_script(project="p-12345", server_config="x\n", client_configs={"a": "y\n"},
+                                  ca_pem=CA, server_cert_pem=CA, server_key_secret="s1", tls_crypt_secret="s2"),
+        vpn_render.site_install_script(client_name="a", profile="client\n"),
+        vpn_render.SYNC_SCRIPT,
+        pg_render.primary_apply_script(user="replicator", standby_ip="10.0.0.2", client_ca_pem=CA),
+        pg_render.standby_startup_script(project="p-12345", postgres_version=16, primary_ca_pem=CA,
+                                         client_cert_pem=CA, client_key_secret="k",
+                                         conninfo="host=a sslmode=verify-full", slot="s"),
+    ]
+    for script in scripts:
+        result = subprocess.run(["shellcheck", "-s", "bash", "-"], input=script, capture_output=True, text=True)
+        assert result.returncode == 0, result.stdout
