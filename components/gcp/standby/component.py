@@ -38,8 +38,8 @@ class PostgresStandbyArgs(TypedDict):
     """The primary's IP address through the tunnel."""
     primary_ca_certificate: str
     """PEM of the CA that signed the primary's server certificate."""
-    client_ca_certificate: str
-    """PEM of the CA that issues the replication client certificate (e.g. the VPN gateway's)."""
+    client_ca_certificate: pulumi.Input[str]
+    """PEM of the CA that issues the replication client certificate (e.g. the VPN gateway's ``ca_certificate``)."""
     client_ca_private_key: pulumi.Input[str]
     """That CA's private key (secret)."""
     allowed_cidrs: list[str]
@@ -76,7 +76,7 @@ class StandbySettings:
     primary_host: str
     primary_address: str
     primary_ca_certificate: str
-    client_ca_certificate: str
+    client_ca_certificate: pulumi.Input[str]
     allowed_cidrs: list[str]
     primary_port: int
     replication_user: str
@@ -127,7 +127,9 @@ def validate(args: PostgresStandbyArgs | dict[str, Any], subject: str = "Postgre
     address = p.require(a, "primary_address")
     primary_address = _ip(p, address, "primary_address") if address is not None else None
     primary_ca = _pem(p, p.require(a, "primary_ca_certificate"), "primary_ca_certificate")
-    client_ca = _pem(p, p.require(a, "client_ca_certificate"), "client_ca_certificate")
+    client_ca = p.require(a, "client_ca_certificate")
+    if client_ca is not None:
+        _pem(p, client_ca, "client_ca_certificate")
     p.require(a, "client_ca_private_key")
     allowed = p.string_list(p.require(a, "allowed_cidrs"), "allowed_cidrs", min_len=1)
     for i, value in enumerate(allowed or []):
@@ -229,8 +231,9 @@ class PostgresStandby(pulumi.ComponentResource):
         if s.primary_ssh is not None:
             from pulumi_command import remote
 
-            apply_script = standby_ip.apply(lambda ip: render.primary_apply_script(
-                user=s.replication_user, standby_ip=ip, client_ca_pem=s.client_ca_certificate))
+            apply_script = pulumi.Output.all(standby_ip, s.client_ca_certificate).apply(
+                lambda v: render.primary_apply_script(user=s.replication_user, standby_ip=v[0],
+                                                      client_ca_pem=v[1]))
             remote.Command(
                 child(name, "primary-settings"), connection=common.connection(s.primary_ssh),
                 create=common.sudo_shell(s.primary_ssh["user"]), stdin=apply_script,
