@@ -1,0 +1,251 @@
+"""KafkaPrivateLinkCluster on the mock runtime: the recorded graph and resolved outputs."""
+
+from __future__ import annotations
+
+import base64
+from typing import Any
+
+import pulumi
+import pulumi_aws as aws
+import pytest
+
+from components import KafkaPrivateLinkCluster, ValidationError
+from components.aws.kafka import render
+from plan.answers.common import aws_zones
+from tests.kafka.graph import (
+    BASE_ARGS,
+    COMPONENT,
+    INSTANCE,
+    LB,
+    LISTENER,
+    SERVICE,
+    SUBNET,
+    TG,
+    routes,
+)
+
+WEST2 = {"aws:region": "us-west-2"}
+
+
+def build(runtime_factory: Any, preview: bool = False, **overrides: Any) -> tuple[Any, KafkaPrivateLinkCluster]:
+    rt = runtime_factory(config=WEST2, preview=preview)
+    cluster = KafkaPrivateLinkCluster("kafka", {**BASE_ARGS, **overrides})  # type: ignore[typeddict-item]
+    rt.settle()
+    return rt, cluster
+
+
+def test_subnets_sit_in_the_az_names_the_account_maps_the_az_ids_to(runtime_factory):
+    rt, cluster = build(runtime_factory)
+    account = dict((zone_id, zone_name) for zone_name, zone_id in aws_zones("us-west-2"))
+    # The mock rotates the mapping: assuming "<region>a" is az1 would fail here.
+    assert account["usw2-az1"] != "us-west-2a"
+    subnets = {r.name: r for r in rt.of_type(SUBNET)}
+    for az_id in BASE_ARGS["az_ids"]:
+        subnet = subnets[f"kafka-subnet-{az_id}"]
+        assert subnet.inputs["availabilityZone"] == account[az_id]
+        assert subnet.inputs["mapPublicIpOnLaunch"] is False
+    assert rt.value(cluster.az_names) == {a: account[a] for a in BASE_ARGS["az_ids"]}
+    lookups = [args for token, args in rt.mocks.calls
+               if token == "aws:index/getAvailabilityZones:getAvailabilityZones"]
+    assert lookups, "AZ names must come from a lookup"
+    cidrs = [subnets[f"kafka-subnet-{a}"].inputs["cidrBlock"] for a in BASE_ARGS["az_ids"]]
+    assert cidrs == ["10.0.0.0/18", "10.0.64.0/18", "10.0.128.0/18"]
+
+
+def test_everything_goes_through_an_explicit_provider_for_the_region(runtime_factory):
+    rt, _ = build(runtime_factory)
+    provider = rt.one("pulumi:providers:aws")
+    assert provider.inputs["region"] == "us-west-2"
+    assert provider.parent == rt.one(COMPONENT).urn
+    for resource in rt.resources:
+        if resource.custom and not resource.is_provider:
+            # direct children name the provider; grandchildren inherit it
+            assert resource.provider_urn == provider.urn, resource.name
+
+
+def test_a_passed_provider_is_used_instead_of_creating_one(runtime_factory):
+    rt = runtime_factory(config=WEST2)
+    mine = aws.Provider("mine", region="us-west-2")
+    KafkaPrivateLinkCluster("kafka", dict(BASE_ARGS),  # type: ignore[arg-type]
+                            pulumi.ResourceOptions(providers={"aws": mine}))
+    rt.settle()
+    assert [p.name for p in rt.of_type("pulumi:providers:aws")] == ["mine"]
+    assert rt.one(INSTANCE, "kafka-broker-1").provider_urn == rt.one("pulumi:providers:aws").urn
+
+
+def test_broker_instances_are_private_imdsv2_encrypted_and_spread_over_az_ids_in_order(runtime_factory):
+    rt, cluster = build(runtime_factory, broker_count=5)
+    subnet_by_id = {r.id: r for r in rt.of_type(SUBNET)}
+    broker_sg = rt.one("aws:ec2/securityGroup:SecurityGroup", "kafka-broker-sg")
+    ips = rt.value(cluster.broker_private_ips)
+    for n in range(1, 6):
+        broker = rt.one(INSTANCE, f"kafka-broker-{n}")
+        assert broker.inputs["metadataOptions"]["httpTokens"] == "required"
+        assert broker.inputs["rootBlockDevice"]["encrypted"] is True
+        assert broker.inputs["associatePublicIpAddress"] is False
+        assert broker.inputs["vpcSecurityGroupIds"] == [broker_sg.id]
+        expected_az = BASE_ARGS["az_ids"][(n - 1) % 3]
+        assert subnet_by_id[broker.inputs["subnetId"]].name == f"kafka-subnet-{expected_az}"
+        assert broker.inputs["privateIp"] == ips[str(n)]
+        assert broker.ignore_changes == ["ami"]
+    assert ips["4"] == "10.0.0.14" and ips["2"] == "10.0.64.12"
+
+
+def test_user_data_carries_each_brokers_rendered_config(runtime_factory):
+    rt, cluster = build(runtime_factory)
+    properties = rt.value(cluster.server_properties)
+    cluster_id = render.cluster_id("kafka")
+    assert len(cluster_id) == 22 and len(base64.urlsafe_b64decode(cluster_id + "==")) == 16
+    for n in (1, 2, 3):
+        user_data = rt.one(INSTANCE, f"kafka-broker-{n}").inputs["userData"]
+        assert user_data.startswith("#!/bin/bash\n")
+        assert properties[str(n)].rstrip() in user_data
+        assert f"node.id={n}\n" in user_data
+        assert f"readonly CLUSTER_ID={cluster_id}" in user_data
+        assert "kafka-storage.sh\" format" in user_data
+        assert "systemctl enable --now kafka.service" in user_data
+        assert "https://archive.apache.org/dist/kafka/3.9.1/kafka_2.13-3.9.1.tgz" in user_data
+
+
+def test_security_groups_open_kafka_ports_only_inside_the_vpc(runtime_factory):
+    rt, _ = build(runtime_factory)
+    sg = rt.one("aws:ec2/securityGroup:SecurityGroup", "kafka-broker-sg")
+    ports = sorted(rule["fromPort"] for rule in sg.inputs["ingress"])
+    assert ports == [9092, 29092, 39092]
+    assert all(rule["cidrBlocks"] == ["10.0.0.0/16"] for rule in sg.inputs["ingress"])
+    assert all(rule["fromPort"] == rule["toPort"] for rule in sg.inputs["ingress"])
+    assert not rt.of_type("aws:ec2/instance:Instance") or not any(
+        r.name == "kafka-bastion" for r in rt.of_type(INSTANCE))
+
+
+def test_bastion_gets_a_public_subnet_igw_and_ssh_only_from_the_given_cidrs(runtime_factory):
+    rt, cluster = build(runtime_factory, bastion=True, ssh_ingress_cidrs=["203.0.113.0/24"])
+    bastion = rt.one(INSTANCE, "kafka-bastion")
+    assert bastion.inputs["associatePublicIpAddress"] is True
+    assert bastion.inputs["metadataOptions"]["httpTokens"] == "required"
+    public = rt.one(SUBNET, "kafka-public-subnet")
+    assert bastion.inputs["subnetId"] == public.id and public.inputs["cidrBlock"] == "10.0.192.0/18"
+    igw = rt.one("aws:ec2/internetGateway:InternetGateway")
+    public_rt = rt.one("aws:ec2/routeTable:RouteTable", "kafka-public-rt")
+    assert public_rt.inputs["routes"] == [{"cidrBlock": "0.0.0.0/0", "gatewayId": igw.id}]
+    assoc = rt.one("aws:ec2/routeTableAssociation:RouteTableAssociation", "kafka-public-rta")
+    assert assoc.inputs == {"subnetId": public.id, "routeTableId": public_rt.id}
+    bastion_sg = rt.one("aws:ec2/securityGroup:SecurityGroup", "kafka-bastion-sg")
+    assert [(r["fromPort"], r["cidrBlocks"]) for r in bastion_sg.inputs["ingress"]] == [
+        (22, ["203.0.113.0/24"])]
+    broker_sg = rt.one("aws:ec2/securityGroup:SecurityGroup", "kafka-broker-sg")
+    ssh = [r for r in broker_sg.inputs["ingress"] if r["fromPort"] == 22]
+    assert ssh == [{"protocol": "tcp", "fromPort": 22, "toPort": 22, "securityGroups": [bastion_sg.id],
+                    "description": "SSH from the bastion"}]
+    assert rt.value(cluster.bastion_public_ip) == bastion.outputs["publicIp"]
+
+
+def test_nlb_is_internal_cross_zone_with_a_bootstrap_and_one_listener_per_broker(runtime_factory):
+    rt, cluster = build(runtime_factory)
+    nlb = rt.one(LB)
+    assert nlb.inputs["internal"] is True and nlb.inputs["loadBalancerType"] == "network"
+    assert nlb.inputs["enableCrossZoneLoadBalancing"] is True
+    subnet_ids = {r.name: r.id for r in rt.of_type(SUBNET)}
+    assert nlb.inputs["subnets"] == [subnet_ids[f"kafka-subnet-{a}"] for a in BASE_ARGS["az_ids"]]
+    ips = rt.value(cluster.broker_private_ips)
+    table = {route.nlb_port: route for route in routes(rt)}
+    assert sorted(table) == [9092, 9093, 9094, 9095]
+    assert table[9092].targets == tuple((f"kafka-broker-{n}", ips[str(n)], 39092) for n in (1, 2, 3))
+    for n in (1, 2, 3):
+        assert table[9092 + n].targets == ((f"kafka-broker-{n}", ips[str(n)], 39092),)
+        assert table[9092 + n].target_group == f"kafka-tg-broker-{n}"
+    for group in rt.of_type(TG):
+        assert group.inputs["protocol"] == "TCP" and group.inputs["port"] == 39092
+        assert group.inputs["healthCheck"]["protocol"] == "TCP"
+        assert group.inputs["targetType"] == "instance"
+    assert rt.value(cluster.nlb_dns_name) == nlb.outputs["dnsName"]
+    assert rt.value(cluster.bootstrap_port) == 9092
+    assert rt.value(cluster.advertised_listeners) == {
+        str(n): f"b{n}.{BASE_ARGS['az_ids'][n - 1]}.abc123.us-west-2.aws.3199015.tidbcloud.com:{9092 + n}"
+        for n in (1, 2, 3)}
+
+
+def test_endpoint_service_requires_acceptance_and_allows_only_the_principals(runtime_factory):
+    principals = ["arn:aws:iam::380838443567:root", "arn:aws:iam::111122223333:role/changefeed"]
+    rt, cluster = build(runtime_factory, allowed_principals=principals)
+    service = rt.one(SERVICE)
+    assert service.inputs["acceptanceRequired"] is True
+    assert service.inputs["allowedPrincipals"] == principals
+    assert service.inputs["networkLoadBalancerArns"] == [rt.one(LB).outputs["arn"]]
+    assert "privateDnsName" not in service.inputs
+    name = rt.value(cluster.endpoint_service_name)
+    assert name == f"com.amazonaws.vpce.us-west-2.{service.id}" and service.id.startswith("vpce-svc-")
+    assert rt.value(cluster.endpoint_service_id) == service.id
+
+
+def test_acceptance_can_be_switched_off_by_name(runtime_factory):
+    rt, _ = build(runtime_factory, acceptance_required=False)
+    assert rt.one(SERVICE).inputs["acceptanceRequired"] is False
+
+
+def test_port_overrides_flow_to_listeners_configs_and_security_group(runtime_factory):
+    rt, cluster = build(runtime_factory, bootstrap_port=19092, broker_port_base=19101,
+                        external_port=49092, internal_port=19092, controller_port=29093, broker_count=2)
+    assert {r.nlb_port: r.targets[0][2] for r in routes(rt)} == {19092: 49092, 19101: 49092, 19102: 49092}
+    props = render.parse_properties(rt.value(cluster.server_properties)["2"])
+    assert props["advertised.listeners"].endswith(":19102")
+    assert "EXTERNAL://0.0.0.0:49092" in props["listeners"]
+
+
+def test_existing_vpc_and_subnets_are_used_without_creating_a_network(runtime_factory):
+    subnets = {"usw2-az1": "subnet-0aaaaaaaaaaaaaaa1", "usw2-az2": "subnet-0aaaaaaaaaaaaaaa2"}
+    rt, cluster = build(runtime_factory, az_ids=["usw2-az1", "usw2-az2"], vpc_id="vpc-0123456789abcdef0",
+                        subnet_ids=subnets, broker_count=2)
+    assert not rt.of_type("aws:ec2/vpc:Vpc") and not rt.of_type(SUBNET)
+    assert not rt.of_type("aws:ec2/natGateway:NatGateway")
+    assert rt.one(INSTANCE, "kafka-broker-2").inputs["subnetId"] == subnets["usw2-az2"]
+    assert rt.one(LB).inputs["subnets"] == [subnets["usw2-az1"], subnets["usw2-az2"]]
+    vpc_cidr = next(a for t, a in rt.mocks.calls if t == "aws:ec2/getVpc:getVpc")
+    assert vpc_cidr == {"id": "vpc-0123456789abcdef0"}
+    sg = rt.one("aws:ec2/securityGroup:SecurityGroup", "kafka-broker-sg")
+    assert sg.inputs["vpcId"] == "vpc-0123456789abcdef0"
+    assert all(r["cidrBlocks"][0].endswith(".0.0/16") for r in sg.inputs["ingress"])
+    ips = rt.value(cluster.broker_private_ips)
+    props = render.parse_properties(rt.value(cluster.server_properties)["1"])
+    assert props["controller.quorum.voters"] == f"1@{ips['1']}:29092"
+
+
+def test_reconfigure_path_builds_only_the_nlb_and_service_and_emits_listener_settings(runtime_factory):
+    existing = [
+        {"instance_id": "i-0aaaaaaaaaaaaaaa2", "private_ip": "10.1.2.20", "az_id": "usw2-az2", "node_id": 2},
+        {"instance_id": "i-0aaaaaaaaaaaaaaa1", "private_ip": "10.1.1.10", "az_id": "usw2-az1", "node_id": 1},
+    ]
+    rt, cluster = build(runtime_factory, az_ids=["usw2-az1", "usw2-az2"], vpc_id="vpc-0123456789abcdef0",
+                        subnet_ids={"usw2-az1": "subnet-0aaaaaaaaaaaaaaa1", "usw2-az2": "subnet-0aaaaaaaaaaaaaaa2"},
+                        existing_brokers=existing)
+    types = {r.type for r in rt.resources if r.custom and not r.is_provider}
+    assert types == {LB, TG, LISTENER, "aws:lb/targetGroupAttachment:TargetGroupAttachment", SERVICE}
+    table = {route.nlb_port: route.targets for route in routes(rt)}
+    assert table == {9092: (("i-0aaaaaaaaaaaaaaa1", "", 39092), ("i-0aaaaaaaaaaaaaaa2", "", 39092)),
+                     9093: (("i-0aaaaaaaaaaaaaaa1", "", 39092),),
+                     9094: (("i-0aaaaaaaaaaaaaaa2", "", 39092),)}
+    assert all(g.inputs["vpcId"] == "vpc-0123456789abcdef0" for g in rt.of_type(TG))
+    settings = rt.value(cluster.listener_settings)
+    second = render.parse_properties(settings["2"])
+    assert second["advertised.listeners"] == (
+        "INTERNAL://10.1.2.20:9092,EXTERNAL://b2.usw2-az2.abc123.us-west-2.aws.3199015.tidbcloud.com:9094")
+    assert second["listener.security.protocol.map"] == "CONTROLLER:PLAINTEXT,INTERNAL:PLAINTEXT,EXTERNAL:PLAINTEXT"
+    assert "EXTERNAL://0.0.0.0:39092" in second["listeners"]
+    assert rt.value(cluster.restart_order) == ["1", "2"]
+    assert rt.value(cluster.broker_private_ips) == {"1": "10.1.1.10", "2": "10.1.2.20"}
+
+
+def test_outputs_are_known_in_preview_where_aws_would_know_them(runtime_factory):
+    rt, cluster = build(runtime_factory, preview=True)
+    # rendered from plain values and the AZ lookup: known before anything exists
+    assert "node.id=1" in rt.value(cluster.server_properties)["1"]
+    assert set(rt.value(cluster.advertised_listeners)) == {"1", "2", "3"}
+    assert rt.one(INSTANCE, "kafka-broker-1").inputs["userData"].startswith("#!/bin/bash")
+
+
+def test_validation_fails_before_any_resource_is_registered(runtime_factory):
+    rt = runtime_factory(config=WEST2)
+    with pytest.raises(ValidationError):
+        KafkaPrivateLinkCluster("kafka", {**BASE_ARGS, "unique_name": "ABC"})  # type: ignore[typeddict-item]
+    rt.settle()
+    assert rt.resources == []

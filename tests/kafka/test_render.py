@@ -1,0 +1,134 @@
+"""The pure renderers: server.properties agrees with itself for every broker; the user data is
+valid shell (shellcheck) and installs what it says; zone-id prefixes and cluster ids are right."""
+
+from __future__ import annotations
+
+import base64
+import shutil
+import subprocess
+import uuid
+
+import pytest
+
+from components.aws.kafka import render
+
+PORTS = render.Ports()
+SUFFIX = "3199015.tidbcloud.com"
+
+
+def cluster_configs(count: int, az_ids: list[str], ports: render.Ports = PORTS) -> dict[int, dict[str, str]]:
+    ips = {n: f"10.0.{n}.{10 + n}" for n in range(1, count + 1)}
+    return {n: render.parse_properties(render.render_server_properties(
+        node_id=n, broker_ips=ips,
+        external_host=render.advertised_host(n, render.broker_az(n, az_ids), "abc123", "us-west-2", SUFFIX),
+        ports=ports)) for n in ips}
+
+
+@pytest.mark.parametrize("count", [1, 2, 3, 4, 7, 49])
+def test_listener_names_protocol_map_controller_and_advertised_listeners_agree(count):
+    az_ids = ["usw2-az1", "usw2-az2", "usw2-az3"]
+    configs = cluster_configs(count, az_ids)
+    voter_sets = {c["controller.quorum.voters"] for c in configs.values()}
+    assert len(voter_sets) == 1, "every broker must name the same quorum"
+    voters = {int(v.split("@")[0]): v.split("@")[1] for v in voter_sets.pop().split(",")}
+    assert len(voters) == (3 if count >= 3 else 1)
+    for n, props in configs.items():
+        assert props["node.id"] == str(n)
+        protocol_map = dict(item.split(":") for item in props["listener.security.protocol.map"].split(","))
+        listeners = render.parse_listeners(props["listeners"])
+        advertised = render.parse_listeners(props["advertised.listeners"])
+        # every listener (and advertised listener) has a protocol; names used by settings exist
+        assert set(listeners) <= set(protocol_map) and set(advertised) <= set(listeners)
+        assert props["inter.broker.listener.name"] in advertised
+        assert props["controller.listener.names"] in protocol_map
+        assert props["controller.listener.names"] not in advertised, "controllers are not advertised"
+        is_controller = n in voters
+        assert ("controller" in props["process.roles"].split(",")) is is_controller
+        assert (props["controller.listener.names"] in listeners) is is_controller
+        if is_controller:
+            host, port = voters[n].rsplit(":", 1)
+            assert int(port) == listeners["CONTROLLER"][1] == PORTS.controller
+            assert host == advertised["INTERNAL"][0]
+        assert listeners["INTERNAL"][1] == advertised["INTERNAL"][1] == PORTS.internal
+        assert listeners["EXTERNAL"] == ("0.0.0.0", PORTS.external)
+        host, port = advertised["EXTERNAL"]
+        assert port == PORTS.broker_base + n - 1 == 9092 + n
+        assert host == f"b{n}.{az_ids[(n - 1) % 3]}.abc123.us-west-2.aws.{SUFFIX}"
+        assert int(props["offsets.topic.replication.factor"]) == min(3, count)
+
+
+def test_growing_past_three_keeps_the_existing_brokers_configs():
+    three = cluster_configs(3, ["usw2-az1", "usw2-az2"])
+    five = cluster_configs(5, ["usw2-az1", "usw2-az2"])
+    assert all(three[n] == five[n] for n in (1, 2, 3))
+
+
+def test_port_map_has_a_bootstrap_to_every_broker_and_one_port_per_broker():
+    mappings = render.port_map([3, 1, 2], PORTS)
+    assert [(m.key, m.nlb_port, m.node_ids, m.target_port) for m in mappings] == [
+        ("bootstrap", 9092, (1, 2, 3), 39092), ("1", 9093, (1,), 39092), ("2", 9094, (2,), 39092),
+        ("3", 9095, (3,), 39092)]
+
+
+@pytest.mark.parametrize(("region", "prefix"), [
+    ("us-west-2", "usw2"), ("us-east-1", "use1"), ("ap-southeast-1", "apse1"), ("ap-northeast-1", "apne1"),
+    ("eu-central-1", "euc1"), ("sa-east-1", "sae1"), ("ca-central-1", "cac1"), ("us-gov-west-1", "usgw1"),
+    ("cn-northwest-1", "cnnw1"), ("eu-south-2", "eus2")])
+def test_zone_id_prefix_matches_aws(region, prefix):
+    assert render.zone_id_prefix(region) == prefix
+
+
+def test_cluster_id_is_a_stable_22_char_base64_uuid_per_component_name():
+    value = render.cluster_id("tidb-kafka")
+    assert value == render.cluster_id("tidb-kafka") != render.cluster_id("other")
+    assert len(value) == 22 and "=" not in value
+    raw = base64.urlsafe_b64decode(value + "==")
+    assert uuid.UUID(bytes=raw).version == 5
+
+
+def test_broker_ip_is_fixed_inside_the_subnet_and_refuses_to_overflow():
+    assert render.broker_ip("10.0.64.0/18", 2) == "10.0.64.12"
+    assert render.broker_ip("10.9.9.0/24", 49) == "10.9.9.59"
+    with pytest.raises(ValueError, match="does not fit"):
+        render.broker_ip("10.9.9.0/28", 6)
+
+
+def user_data(node_id: int = 2, url: str = "https://archive.apache.org/dist/kafka/3.9.1/kafka_2.13-3.9.1.tgz") -> str:
+    props = render.render_server_properties(
+        node_id=node_id, broker_ips={1: "10.0.0.11", 2: "10.0.64.12", 3: "10.0.128.13"},
+        external_host=render.advertised_host(node_id, "usw2-az2", "abc123", "us-west-2", SUFFIX), ports=PORTS)
+    return render.render_user_data(node_id=node_id, server_properties=props,
+                                   kafka_cluster_id=render.cluster_id("kafka"), download_url=url)
+
+
+@pytest.mark.parametrize("url", [
+    "https://archive.apache.org/dist/kafka/3.9.1/kafka_2.13-3.9.1.tgz",
+    "https://mirror.example.com/kafka/kafka 4.0.tgz?sig=a'b&c=$HOME",  # quoting must hold
+])
+def test_user_data_passes_shellcheck(tmp_path, url):
+    shellcheck = shutil.which("shellcheck")
+    assert shellcheck, "shellcheck is installed by scripts/install-system-deps.sh"
+    script = tmp_path / "user-data.sh"
+    script.write_text(user_data(url=url))
+    result = subprocess.run([shellcheck, "--severity=style", "--shell=bash", str(script)],
+                            capture_output=True, text=True, timeout=60, check=False)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_user_data_writes_the_exact_config_and_quotes_the_url(tmp_path):
+    url = "https://mirror.example.com/k.tgz?x=$HOME'"
+    text = user_data(url=url)
+    # Run only the assignment lines through bash: the URL survives quoting byte for byte.
+    assignments = "\n".join(line for line in text.splitlines() if line.startswith("readonly "))
+    out = subprocess.run(["bash", "-c", assignments + '\nprintf %s "$KAFKA_URL"'], capture_output=True,
+                         text=True, timeout=10, check=True).stdout
+    assert out == url
+    # The config heredoc is quoted, so what lands in server.properties is the rendered text as is.
+    body = text.split("<<'CROSSNET_EOF'\n", 1)[1].split("\nCROSSNET_EOF", 1)[0]
+    assert render.parse_properties(body)["node.id"] == "2"
+
+
+def test_render_refuses_text_containing_the_heredoc_delimiter():
+    with pytest.raises(ValueError, match="delimiter"):
+        render.render_user_data(node_id=1, server_properties="x=CROSSNET_EOF\n", kafka_cluster_id="a",
+                                download_url="https://x")
