@@ -1,0 +1,118 @@
+"""Property-based tests (Hypothesis) of the whole recorded graph, over 1..49 brokers and 1..6 AZ IDs."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from hypothesis import HealthCheck, example, given, settings
+from hypothesis import strategies as st
+
+from components.aws.kafka import KafkaPrivateLinkCluster, render
+from plan.answers._util import digest
+from plan.mocks import ProviderMocks
+from plan.runtime import MockRuntime
+from tests.kafka.graph import ATTACHMENT, INSTANCE, LISTENER, TG, routes
+
+REGION = "us-east-1"  # six AZs in the real account, so six AZ IDs are realistic
+ZONE_IDS = [f"use1-az{i}" for i in range(1, 7)]
+
+
+class SixZoneMocks(ProviderMocks):
+    """The shared mocks, except that the AZ lookup offers six zones (rotated name <-> id)."""
+
+    def call(self, args: Any) -> dict:  # type: ignore[override]
+        if args.token == "aws:index/getAvailabilityZones:getAvailabilityZones":
+            shift = int(digest("six", length=2), 16) % 5 + 1
+            ids = ZONE_IDS[shift:] + ZONE_IDS[:shift]
+            return {"id": REGION, "names": [f"{REGION}{c}" for c in "abcdef"], "zoneIds": ids,
+                    "groupNames": [REGION] * 6, "state": "available"}
+        return super().call(args)
+
+
+def run(count: int, az_ids: list[str]) -> tuple[MockRuntime, dict[str, Any]]:
+    config = {"aws:region": REGION}
+    with MockRuntime(SixZoneMocks(config), config=config) as rt:
+        cluster = KafkaPrivateLinkCluster("kafka", {
+            "region": REGION, "az_ids": az_ids, "unique_name": "u1", "listener_domain_suffix": "1.example.com",
+            "allowed_principals": ["arn:aws:iam::380838443567:root"], "broker_count": count})
+        rt.settle()
+        outputs = {"advertised": rt.value(cluster.advertised_listeners),
+                   "ips": rt.value(cluster.broker_private_ips),
+                   "properties": rt.value(cluster.server_properties),
+                   "az_names": rt.value(cluster.az_names)}
+    return rt, outputs
+
+
+az_id_lists = st.lists(st.sampled_from(ZONE_IDS), min_size=1, max_size=6, unique=True)
+SETTINGS = settings(max_examples=6, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+
+
+@SETTINGS
+@given(count=st.integers(1, 49), az_ids=az_id_lists)
+@example(count=49, az_ids=ZONE_IDS)
+@example(count=1, az_ids=["use1-az3"])
+def test_every_advertised_port_has_exactly_one_listener_and_target_group_to_that_broker(count, az_ids):
+    rt, out = run(count, az_ids)
+    table = routes(rt)
+    ports = [r.nlb_port for r in table]
+    assert len(ports) == len(set(ports)) == count + 1, "NLB listener ports collide"
+    assert len(rt.of_type(TG)) == count + 1 and len(rt.of_type(LISTENER)) == count + 1
+    assert len(rt.of_type(ATTACHMENT)) == 2 * count
+    by_port = {r.nlb_port: r for r in table}
+    instances = {r.name: r for r in rt.of_type(INSTANCE)}
+    for node, address in out["advertised"].items():
+        n = int(node)
+        host, port = address.rsplit(":", 1)
+        route = by_port.pop(int(port))
+        broker = instances[f"kafka-broker-{n}"]
+        assert route.targets == ((broker.name, out["ips"][node], render.Ports().external),)
+        assert route.target_group_port == render.Ports().external
+        assert host.split(".")[:2] == [f"b{n}", az_ids[(n - 1) % len(az_ids)]]
+        props = render.parse_properties(out["properties"][node])
+        assert props["advertised.listeners"].endswith(f"EXTERNAL://{address}")
+        assert props["node.id"] == node
+        assert props.get("listeners", "").count("EXTERNAL://0.0.0.0:39092") == 1
+        # broker n sits in the subnet of its AZ ID, in the AZ name the lookup gave for that ID
+        subnet = rt.one("aws:ec2/subnet:Subnet", f"kafka-subnet-{az_ids[(n - 1) % len(az_ids)]}")
+        assert broker.inputs["subnetId"] == subnet.id
+        assert subnet.inputs["availabilityZone"] == out["az_names"][az_ids[(n - 1) % len(az_ids)]]
+    (bootstrap,) = by_port.values()  # what is left is the bootstrap listener
+    assert bootstrap.nlb_port == 9092
+    assert {t[0] for t in bootstrap.targets} == set(instances)
+
+
+@SETTINGS
+@given(count=st.integers(1, 49), az_ids=az_id_lists)
+def test_node_ids_and_quorum_voters_agree(count, az_ids):
+    rt, out = run(count, az_ids)
+    instances = {r.name: r for r in rt.of_type(INSTANCE)}
+    voters_seen = set()
+    for node, text in out["properties"].items():
+        props = render.parse_properties(text)
+        user_data = instances[f"kafka-broker-{node}"].inputs["userData"]
+        assert text.rstrip() in user_data
+        voters_seen.add(props["controller.quorum.voters"])
+        voters = dict(v.split("@") for v in props["controller.quorum.voters"].split(","))
+        for voter, address in voters.items():
+            assert voter in out["properties"], "a voter that is not a node"
+            assert address == f"{out['ips'][voter]}:29092"
+        assert ("controller" in props["process.roles"]) is (node in voters)
+    assert len(voters_seen) == 1
+    assert sorted(int(n) for n in out["properties"]) == list(range(1, count + 1))
+
+
+@settings(max_examples=5, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(count=st.integers(1, 45), extra=st.integers(1, 4), az_ids=az_id_lists)
+def test_growing_the_broker_count_keeps_existing_names_and_urns(count, extra, az_ids):
+    small, small_out = run(count, az_ids)
+    large, large_out = run(count + extra, az_ids)
+    before = {r.urn: r for r in small.resources}
+    after = {r.urn: r for r in large.resources}
+    assert set(before) <= set(after), "growing renamed or dropped a resource"
+    for n in range(1, count + 1):
+        urn = small.one(INSTANCE, f"kafka-broker-{n}").urn
+        assert before[urn].inputs["subnetId"] == after[urn].inputs["subnetId"]
+        assert before[urn].inputs["privateIp"] == after[urn].inputs["privateIp"]
+        if count >= 3:  # the quorum is fixed from three brokers on, so configs do not change
+            assert before[urn].inputs["userData"] == after[urn].inputs["userData"]
+    assert {k: v for k, v in large_out["advertised"].items() if int(k) <= count} == small_out["advertised"]
