@@ -42,10 +42,18 @@ def configure(section: Mapping[str, Any]) -> VpnScenario:
         p.items += [type(e)(f"{SECTION}.gateway.{e.field}", e.value, e.allowed) for e in err.problems]
     standby = section.get("standby")
     if standby is not None:
-        standby = {"project": gateway.get("project"), "subnetwork": gateway.get("subnetwork"),
-                   "network": gateway.get("network"), "zone": gateway.get("zone"), **dict(standby)}
-        probe = {**standby, "client_ca_certificate": "-----BEGIN CERTIFICATE-----\n-----END CERTIFICATE-----",
-                 "client_ca_private_key": "from the gateway"}
+        standby = {
+            "project": gateway.get("project"),
+            "subnetwork": gateway.get("subnetwork"),
+            "network": gateway.get("network"),
+            "zone": gateway.get("zone"),
+            **dict(standby),
+        }
+        probe = {
+            **standby,
+            "client_ca_certificate": "-----BEGIN CERTIFICATE-----\n-----END CERTIFICATE-----",
+            "client_ca_private_key": "from the gateway",
+        }
         try:
             validate_standby(probe)
         except ValidationError as err:
@@ -59,13 +67,27 @@ def deploy(config: VpnScenario) -> dict[str, Any]:
     from components.gcp.vpn import OpenVpnGateway
 
     gw = OpenVpnGateway("geo-vpn", config.gateway)  # type: ignore[arg-type]
-    out: dict[str, Any] = {"public_ip": gw.public_ip, "server_config": gw.server_config,
-                           "client_profiles": gw.client_profiles, "ca_certificate": gw.ca_certificate}
+    out: dict[str, Any] = {
+        "public_ip": gw.public_ip,
+        "server_config": gw.server_config,
+        "client_profiles": gw.client_profiles,
+        "ca_certificate": gw.ca_certificate,
+    }
     if config.standby is not None:
         # The gateway's CA issues the standby's replication client certificate.
-        standby = PostgresStandby("geo-standby", {  # type: ignore[typeddict-item]
-            **config.standby, "client_ca_certificate": gw.ca_certificate,
-            "client_ca_private_key": gw.ca_private_key})
-        out.update({"standby_ip": standby.standby_ip, "primary_settings": standby.primary_settings,
-                    "primary_conninfo": standby.primary_conninfo})
+        standby = PostgresStandby(
+            "geo-standby",
+            {  # type: ignore[typeddict-item]
+                **config.standby,
+                "client_ca_certificate": gw.ca_certificate,
+                "client_ca_private_key": gw.ca_private_key,
+            },
+        )
+        out.update(
+            {
+                "standby_ip": standby.standby_ip,
+                "primary_settings": standby.primary_settings,
+                "primary_conninfo": standby.primary_conninfo,
+            }
+        )
     return out

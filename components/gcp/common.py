@@ -13,7 +13,7 @@ from components.validation import Problems
 
 GCP_NAME = r"[a-z]([-a-z0-9]{0,61}[a-z0-9])?"
 DEFAULT_IMAGE = "debian-cloud/debian-12"
-SECRET_ACCESSOR = "roles/secretmanager.secretAccessor"
+SECRET_ACCESSOR = "roles/secretmanager.secretAccessor"  # noqa: S105 - an IAM role name
 CLOUD_PLATFORM_SCOPE = "https://www.googleapis.com/auth/cloud-platform"
 
 
@@ -45,30 +45,46 @@ def check_ssh(problems: Problems, value: Any, prefix: str) -> None:
     from components.validation import unknown_keys
 
     unknown_keys(value, SSH_KEYS, problems, prefix + ".")
-    problems.string(problems.require(value, "host", prefix + "."), f"{prefix}.host",
-                    r"[A-Za-z0-9.:-]+", "a host name or IP address")
-    problems.string(problems.require(value, "user", prefix + "."), f"{prefix}.user",
-                    r"[a-z_][a-z0-9_.-]{0,31}", "a POSIX user name")
+    problems.string(
+        problems.require(value, "host", prefix + "."),
+        f"{prefix}.host",
+        r"[A-Za-z0-9.:-]+",
+        "a host name or IP address",
+    )
+    problems.string(
+        problems.require(value, "user", prefix + "."),
+        f"{prefix}.user",
+        r"[a-z_][a-z0-9_.-]{0,31}",
+        "a POSIX user name",
+    )
     key = problems.require(value, "private_key", prefix + ".")
     if key is not None and not isinstance(key, pulumi.Output):
         problems.string(key, f"{prefix}.private_key", allowed="an SSH private key (PEM/OpenSSH text)")
     if "port" in value:
         problems.integer(value["port"], f"{prefix}.port", 1, 65535)
     if "jump_host" in value:
-        problems.string(value["jump_host"], f"{prefix}.jump_host", r"[A-Za-z0-9.:-]+",
-                        "a host name or IP address")
+        problems.string(
+            value["jump_host"], f"{prefix}.jump_host", r"[A-Za-z0-9.:-]+", "a host name or IP address"
+        )
 
 
 def connection(ssh: SshConnectionArgs) -> Any:
     from pulumi_command import remote
 
     proxy = None
-    if ssh.get("jump_host"):
-        proxy = remote.ProxyConnectionArgs(host=ssh["jump_host"], user=ssh["user"],
-                                           private_key=pulumi.Output.secret(ssh["private_key"]))
-    return remote.ConnectionArgs(host=ssh["host"], user=ssh["user"], port=ssh.get("port", 22),
-                                 private_key=pulumi.Output.secret(ssh["private_key"]),
-                                 host_key=ssh.get("host_key"), proxy=proxy)
+    jump = ssh.get("jump_host")
+    if jump:
+        proxy = remote.ProxyConnectionArgs(
+            host=jump, user=ssh["user"], private_key=pulumi.Output.secret(ssh["private_key"])
+        )
+    return remote.ConnectionArgs(
+        host=ssh["host"],
+        user=ssh["user"],
+        port=ssh.get("port", 22),
+        private_key=pulumi.Output.secret(ssh["private_key"]),
+        host_key=ssh.get("host_key"),
+        proxy=proxy,
+    )
 
 
 def sudo_shell(user: str) -> str:
@@ -85,7 +101,7 @@ def service_account_id(component: str, role: str) -> str:
     if len(candidate) <= 30 and len(candidate) >= 6:
         return candidate
     short = hashlib.sha256(component.encode()).hexdigest()[:6]
-    return f"{base[:30 - len(role) - 8].rstrip('-')}-{short}-{role}"
+    return f"{base[: 30 - len(role) - 8].rstrip('-')}-{short}-{role}"
 
 
 def vm_metadata(startup_script: pulumi.Input[str]) -> dict[str, pulumi.Input[str]]:
@@ -93,8 +109,14 @@ def vm_metadata(startup_script: pulumi.Input[str]) -> dict[str, pulumi.Input[str
     return {"enable-oslogin": "TRUE", "block-project-ssh-keys": "TRUE", "startup-script": startup_script}
 
 
-def secret_for(parent: pulumi.Resource, component: str, key: str, project: str,
-               data: pulumi.Input[str], reader_email: pulumi.Input[str]) -> Any:
+def secret_for(
+    parent: pulumi.Resource,
+    component: str,
+    key: str,
+    project: str,
+    data: pulumi.Input[str],
+    reader_email: pulumi.Input[str],
+) -> Any:
     """A Secret Manager secret holding ``data``, readable by one service account only.
 
     The binding is on the secret itself (not the project), so the VM's account
@@ -104,16 +126,27 @@ def secret_for(parent: pulumi.Resource, component: str, key: str, project: str,
 
     opts = pulumi.ResourceOptions(parent=parent)
     secret = secretmanager.Secret(
-        child(component, key), project=project, secret_id=child(component, key).replace(".", "-"),
+        child(component, key),
+        project=project,
+        secret_id=child(component, key).replace(".", "-"),
         replication=secretmanager.SecretReplicationArgs(auto=secretmanager.SecretReplicationAutoArgs()),
-        labels={"crossnet-component": slug(component).replace(".", "-")[:63]}, opts=opts)
-    secretmanager.SecretVersion(child(component, key, "v"), secret=secret.id,
-                                secret_data=pulumi.Output.secret(data),
-                                opts=pulumi.ResourceOptions(parent=secret))
+        labels={"crossnet-component": slug(component).replace(".", "-")[:63]},
+        opts=opts,
+    )
+    secretmanager.SecretVersion(
+        child(component, key, "v"),
+        secret=secret.id,
+        secret_data=pulumi.Output.secret(data),
+        opts=pulumi.ResourceOptions(parent=secret),
+    )
     secretmanager.SecretIamMember(
-        child(component, key, "reader"), project=project, secret_id=secret.secret_id,
-        role=SECRET_ACCESSOR, member=pulumi.Output.concat("serviceAccount:", reader_email),
-        opts=pulumi.ResourceOptions(parent=secret))
+        child(component, key, "reader"),
+        project=project,
+        secret_id=secret.secret_id,
+        role=SECRET_ACCESSOR,
+        member=pulumi.Output.concat("serviceAccount:", reader_email),
+        opts=pulumi.ResourceOptions(parent=secret),
+    )
     return secret
 
 
@@ -121,4 +154,5 @@ def shielded_vm() -> Any:
     from pulumi_gcp import compute
 
     return compute.InstanceShieldedInstanceConfigArgs(
-        enable_secure_boot=True, enable_vtpm=True, enable_integrity_monitoring=True)
+        enable_secure_boot=True, enable_vtpm=True, enable_integrity_monitoring=True
+    )

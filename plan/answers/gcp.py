@@ -41,8 +41,14 @@ def address(ctx: Ctx) -> tuple[str, dict[str, Any]]:
         a, b, c = _octets("external", ctx.name)
         ip = f"34.{a % 128 + 64}.{b}.{c % 250 + 2}"
     rid = f"projects/{project}/regions/{region}/addresses/{name}"
-    return rid, {"name": name, "address": ip, "project": project, "region": region,
-                 "selfLink": f"https://www.googleapis.com/compute/v1/{rid}", "users": []}
+    return rid, {
+        "name": name,
+        "address": ip,
+        "project": project,
+        "region": region,
+        "selfLink": f"https://www.googleapis.com/compute/v1/{rid}",
+        "users": [],
+    }
 
 
 def instance(ctx: Ctx) -> tuple[str, dict[str, Any]]:
@@ -56,9 +62,16 @@ def instance(ctx: Ctx) -> tuple[str, dict[str, Any]]:
         nic.setdefault("name", f"nic{i}")
     rid = f"projects/{project}/zones/{zone}/instances/{name}"
     instance_id = str(int(digest("instance", ctx.name, length=15), 16))
-    return rid, {"name": name, "instanceId": instance_id, "networkInterfaces": nics,
-                 "selfLink": f"https://www.googleapis.com/compute/v1/{rid}", "project": project,
-                 "zone": zone, "currentStatus": "RUNNING", "cpuPlatform": "Intel Broadwell"}
+    return rid, {
+        "name": name,
+        "instanceId": instance_id,
+        "networkInterfaces": nics,
+        "selfLink": f"https://www.googleapis.com/compute/v1/{rid}",
+        "project": project,
+        "zone": zone,
+        "currentStatus": "RUNNING",
+        "cpuPlatform": "Intel Broadwell",
+    }
 
 
 def service_account(ctx: Ctx) -> tuple[str, dict[str, Any]]:
@@ -66,15 +79,22 @@ def service_account(ctx: Ctx) -> tuple[str, dict[str, Any]]:
     account_id = ctx.inputs.get("accountId") or ctx.name
     email = f"{account_id}@{project}.iam.gserviceaccount.com"
     return f"projects/{project}/serviceAccounts/{email}", {
-        "email": email, "member": f"serviceAccount:{email}", "name": f"projects/{project}/serviceAccounts/{email}",
-        "uniqueId": str(int(digest("sa", email, length=15), 16)), "project": project}
+        "email": email,
+        "member": f"serviceAccount:{email}",
+        "name": f"projects/{project}/serviceAccounts/{email}",
+        "uniqueId": str(int(digest("sa", email, length=15), 16)),
+        "project": project,
+    }
 
 
 def secret(ctx: Ctx) -> tuple[str, dict[str, Any]]:
     project = _project(ctx)
     secret_id = ctx.inputs.get("secretId") or ctx.name
     return f"projects/{project}/secrets/{secret_id}", {
-        "secretId": secret_id, "name": f"projects/{PROJECT_NUMBER}/secrets/{secret_id}", "project": project}
+        "secretId": secret_id,
+        "name": f"projects/{PROJECT_NUMBER}/secrets/{secret_id}",
+        "project": project,
+    }
 
 
 def secret_version(ctx: Ctx) -> tuple[str, dict[str, Any]]:
@@ -102,8 +122,11 @@ def random_bytes(ctx: Ctx) -> tuple[str, dict[str, Any]]:
 def route(ctx: Ctx) -> tuple[str, dict[str, Any]]:
     project, name = _project(ctx), _name(ctx)
     rid = f"projects/{project}/global/routes/{name}"
-    return rid, {"name": name, "selfLink": f"https://www.googleapis.com/compute/v1/{rid}",
-                 "nextHopNetwork": ctx.inputs.get("network")}
+    return rid, {
+        "name": name,
+        "selfLink": f"https://www.googleapis.com/compute/v1/{rid}",
+        "nextHopNetwork": ctx.inputs.get("network"),
+    }
 
 
 def firewall(ctx: Ctx) -> tuple[str, dict[str, Any]]:

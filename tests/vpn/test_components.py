@@ -18,17 +18,33 @@ CA = "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n"
 
 
 def gateway_args(**over: Any) -> dict[str, Any]:
-    return {"project": "crossnet-test", "region": "europe-west1", "zone": "europe-west1-b",
-            "network": "vpc", "subnetwork": "sub", "gcp_cidrs": ["10.20.0.0/24"],
-            "clients": {"site-a": ["192.168.50.0/24"], "laptop": []},
-            "allowed_source_ranges": ["203.0.113.0/24"], **over}
+    return {
+        "project": "crossnet-test",
+        "region": "europe-west1",
+        "zone": "europe-west1-b",
+        "network": "vpc",
+        "subnetwork": "sub",
+        "gcp_cidrs": ["10.20.0.0/24"],
+        "clients": {"site-a": ["192.168.50.0/24"], "laptop": []},
+        "allowed_source_ranges": ["203.0.113.0/24"],
+        **over,
+    }
 
 
 def standby_args(ca: Any, key: Any, **over: Any) -> dict[str, Any]:
-    return {"project": "crossnet-test", "zone": "europe-west1-b", "subnetwork": "sub", "network": "vpc",
-            "primary_host": "db.onprem.example", "primary_address": "192.168.50.10",
-            "primary_ca_certificate": CA, "client_ca_certificate": ca, "client_ca_private_key": key,
-            "allowed_cidrs": ["10.8.0.0/24", "192.168.50.0/24"], **over}
+    return {
+        "project": "crossnet-test",
+        "zone": "europe-west1-b",
+        "subnetwork": "sub",
+        "network": "vpc",
+        "primary_host": "db.onprem.example",
+        "primary_address": "192.168.50.10",
+        "primary_ca_certificate": CA,
+        "client_ca_certificate": ca,
+        "client_ca_private_key": key,
+        "allowed_cidrs": ["10.8.0.0/24", "192.168.50.0/24"],
+        **over,
+    }
 
 
 T_INSTANCE = "gcp:compute/instance:Instance"
@@ -48,8 +64,11 @@ def test_gateway_graph_and_settings(runtime: MockRuntime) -> None:
     assert fw.inputs["targetServiceAccounts"] == [email]
     vm = runtime.one(T_INSTANCE)
     assert vm.inputs["canIpForward"] is True
-    assert vm.inputs["shieldedInstanceConfig"] == {"enableSecureBoot": True, "enableVtpm": True,
-                                                   "enableIntegrityMonitoring": True}
+    assert vm.inputs["shieldedInstanceConfig"] == {
+        "enableSecureBoot": True,
+        "enableVtpm": True,
+        "enableIntegrityMonitoring": True,
+    }
     meta = vm.inputs["metadata"]
     assert meta["enable-oslogin"] == "TRUE" and meta["block-project-ssh-keys"] == "TRUE"
     assert vm.inputs["serviceAccount"]["email"] == email
@@ -82,17 +101,33 @@ def test_gateway_graph_and_settings(runtime: MockRuntime) -> None:
 
 def test_adding_a_client_keeps_existing_names(runtime_factory: Any) -> None:
     rt = runtime_factory()
-    OpenVpnGateway("gw", gateway_args(clients={"site-a": ["192.168.50.0/24"], "laptop": [],
-                                               "site-b": ["192.168.60.0/24"]}))  # type: ignore[arg-type]
+    OpenVpnGateway(
+        "gw",
+        gateway_args(clients={"site-a": ["192.168.50.0/24"], "laptop": [], "site-b": ["192.168.60.0/24"]}),
+    )  # type: ignore[arg-type]
     rt.settle()
     names = {r.name for r in rt.resources}
-    assert {"gw-client-site-a-cert", "gw-client-laptop-cert", "gw-route-site-site-a-192-168-50-0-24",
-            "gw-client-site-b-cert", "gw-route-vpn-10-8-0-0-24"} <= names
+    assert {
+        "gw-client-site-a-cert",
+        "gw-client-laptop-cert",
+        "gw-route-site-site-a-192-168-50-0-24",
+        "gw-client-site-b-cert",
+        "gw-route-vpn-10-8-0-0-24",
+    } <= names
 
 
 def test_onprem_ssh_runs_rendered_install_with_triggers(runtime: MockRuntime) -> None:
-    gw = OpenVpnGateway("gw", gateway_args(onprem_ssh={  # type: ignore[arg-type]
-        "host": "192.168.50.1", "user": "admin", "private_key": "KEY", "client": "site-a"}))
+    gw = OpenVpnGateway(
+        "gw",
+        gateway_args(
+            onprem_ssh={  # type: ignore[arg-type]
+                "host": "192.168.50.1",
+                "user": "admin",
+                "private_key": "KEY",
+                "client": "site-a",
+            }
+        ),
+    )
     runtime.settle()
     cmd = runtime.one("command:remote:Command", "gw-onprem-site-a")
     assert cmd.inputs["create"] == "sudo -n bash -s"
@@ -105,10 +140,15 @@ def test_onprem_ssh_runs_rendered_install_with_triggers(runtime: MockRuntime) ->
 def test_standby_graph_and_outputs(runtime: MockRuntime) -> None:
     gw = OpenVpnGateway("gw", gateway_args())  # type: ignore[arg-type]
     runtime.settle()
-    pg = PostgresStandby("pg", standby_args(runtime.value(gw.ca_certificate), gw.ca_private_key,  # type: ignore[arg-type]
-                                            network_ip="10.20.0.10",
-                                            primary_ssh={"host": "192.168.50.10", "user": "root",
-                                                         "private_key": "KEY"}))
+    pg = PostgresStandby(
+        "pg",
+        standby_args(
+            runtime.value(gw.ca_certificate),
+            gw.ca_private_key,  # type: ignore[arg-type]
+            network_ip="10.20.0.10",
+            primary_ssh={"host": "192.168.50.10", "user": "root", "private_key": "KEY"},
+        ),
+    )
     runtime.settle()
     fw = runtime.one(T_FIREWALL, "pg-pg-in")
     assert fw.inputs["allows"] == [{"protocol": "tcp", "ports": ["5432"]}]
@@ -137,10 +177,17 @@ def test_standby_graph_and_outputs(runtime: MockRuntime) -> None:
 
 def test_validation_lists_every_bad_field() -> None:
     with MockRuntime() as rt, pytest.raises(ValidationError) as err:
-        OpenVpnGateway("gw", gateway_args(  # type: ignore[arg-type]
-            vpn_cidr="10.20.0.0/24", gcp_cidrs=["10.20.0.0/16", "nope"],
-            clients={"Bad Name": ["192.168.50.0/24"], "site-b": ["192.168.50.128/25"]},
-            allowed_source_ranges=["0.0.0.0/0"], port=70000, protocol="sctp"))
+        OpenVpnGateway(
+            "gw",
+            gateway_args(  # type: ignore[arg-type]
+                vpn_cidr="10.20.0.0/24",
+                gcp_cidrs=["10.20.0.0/16", "nope"],
+                clients={"Bad Name": ["192.168.50.0/24"], "site-b": ["192.168.50.128/25"]},
+                allowed_source_ranges=["0.0.0.0/0"],
+                port=70000,
+                protocol="sctp",
+            ),
+        )
     fields = set(err.value.fields)
     assert {"gcp_cidrs[1]", "clients['Bad Name']", "allowed_source_ranges[0]", "port", "protocol"} <= fields
     assert "vpn_cidr" in fields  # overlaps gcp_cidrs[0]
@@ -149,8 +196,15 @@ def test_validation_lists_every_bad_field() -> None:
 
 
 def test_world_ingress_needs_explicit_opt_in(runtime: MockRuntime) -> None:
-    OpenVpnGateway("gw", gateway_args(allowed_source_ranges=["0.0.0.0/0"],  # type: ignore[arg-type]
-                                      allow_world_ingress=True, protocol="tcp", port=443))
+    OpenVpnGateway(
+        "gw",
+        gateway_args(
+            allowed_source_ranges=["0.0.0.0/0"],  # type: ignore[arg-type]
+            allow_world_ingress=True,
+            protocol="tcp",
+            port=443,
+        ),
+    )
     runtime.settle()
     fw = runtime.one(T_FIREWALL, "gw-vpn-in")
     assert fw.inputs["sourceRanges"] == ["0.0.0.0/0"]
@@ -159,16 +213,33 @@ def test_world_ingress_needs_explicit_opt_in(runtime: MockRuntime) -> None:
 
 def test_standby_validation() -> None:
     with pytest.raises(ValidationError) as err:
-        PostgresStandby("pg", standby_args("not a pem", "k", primary_address="db", allowed_cidrs=["0.0.0.0/0"],  # type: ignore[arg-type]
-                                           slot_name="Bad-Slot", postgres_version=9))
-    assert {"client_ca_certificate", "primary_address", "allowed_cidrs[0]", "slot_name",
-            "postgres_version"} <= set(err.value.fields)
+        PostgresStandby(
+            "pg",
+            standby_args(
+                "not a pem",
+                "k",
+                primary_address="db",
+                allowed_cidrs=["0.0.0.0/0"],  # type: ignore[arg-type]
+                slot_name="Bad-Slot",
+                postgres_version=9,
+            ),
+        )
+    assert {
+        "client_ca_certificate",
+        "primary_address",
+        "allowed_cidrs[0]",
+        "slot_name",
+        "postgres_version",
+    } <= set(err.value.fields)
 
 
 def test_static_key_format() -> None:
     text = vpn_render.static_key("ab" * 256)
     lines = text.splitlines()
-    assert lines[3] == "-----BEGIN OpenVPN Static key V1-----" and lines[-1] == "-----END OpenVPN Static key V1-----"
+    assert (
+        lines[3] == "-----BEGIN OpenVPN Static key V1-----"
+        and lines[-1] == "-----END OpenVPN Static key V1-----"
+    )
     assert len(lines[4:-1]) == 16 and all(len(line) == 32 for line in lines[4:-1])
     with pytest.raises(ValueError, match="256 bytes"):
         vpn_render.static_key("ab" * 255)
@@ -178,22 +249,38 @@ def test_ccd_pushes_other_sites_with_client_to_client() -> None:
     clients = {"a": ["192.168.1.0/24"], "b": ["192.168.2.0/24"]}
     assert 'push "route 192.168.2.0 255.255.255.0"' in vpn_render.client_config("a", clients, True)
     assert "push" not in vpn_render.client_config("a", clients, False)
-    assert "client-to-client" in vpn_render.server_conf(vpn_cidr="10.8.0.0/24", gcp_cidrs=[], clients=clients,
-                                                        client_to_client=True)
+    assert "client-to-client" in vpn_render.server_conf(
+        vpn_cidr="10.8.0.0/24", gcp_cidrs=[], clients=clients, client_to_client=True
+    )
 
 
 @pytest.mark.skipif(which("shellcheck") is None, reason="shellcheck not installed")
 def test_rendered_scripts_pass_shellcheck() -> None:
     scripts = [
-        vpn_render.startup_script(project="p-12345", server_config="x\n", client_configs={"a": "y\n"},
-                                  ca_pem=CA, server_cert_pem=CA, server_key_secret="s1", tls_crypt_secret="s2"),
+        vpn_render.startup_script(
+            project="p-12345",
+            server_config="x\n",
+            client_configs={"a": "y\n"},
+            ca_pem=CA,
+            server_cert_pem=CA,
+            server_key_secret="s1",
+            tls_crypt_secret="s2",
+        ),
         vpn_render.site_install_script(client_name="a", profile="client\n"),
         vpn_render.SYNC_SCRIPT,
         pg_render.primary_apply_script(user="replicator", standby_ip="10.0.0.2", client_ca_pem=CA),
-        pg_render.standby_startup_script(project="p-12345", postgres_version=16, primary_ca_pem=CA,
-                                         client_cert_pem=CA, client_key_secret="k",
-                                         conninfo="host=a sslmode=verify-full", slot="s"),
+        pg_render.standby_startup_script(
+            project="p-12345",
+            postgres_version=16,
+            primary_ca_pem=CA,
+            client_cert_pem=CA,
+            client_key_secret="k",
+            conninfo="host=a sslmode=verify-full",
+            slot="s",
+        ),
     ]
     for script in scripts:
-        result = subprocess.run(["shellcheck", "-s", "bash", "-"], input=script, capture_output=True, text=True)
+        result = subprocess.run(
+            ["shellcheck", "-s", "bash", "-"], input=script, capture_output=True, text=True
+        )
         assert result.returncode == 0, result.stdout

@@ -42,17 +42,26 @@ PRIMARY_HOST = "primary.onprem.test"
 GW_WAN, SITE_WAN = "172.31.255.1", "172.31.255.2"
 STANDBY_IP, PRIMARY_IP = "10.20.0.10", "192.168.50.10"
 GATEWAY_ARGS: dict[str, Any] = {
-    "project": "crossnet-test", "region": "europe-west1", "zone": "europe-west1-b",
-    "network": "vpc", "subnetwork": "gcp-subnet", "gcp_cidrs": ["10.20.0.0/24"],
+    "project": "crossnet-test",
+    "region": "europe-west1",
+    "zone": "europe-west1-b",
+    "network": "vpc",
+    "subnetwork": "gcp-subnet",
+    "gcp_cidrs": ["10.20.0.0/24"],
     "clients": {"site-a": ["192.168.50.0/24"], "laptop": [], "retired": []},
-    "allowed_source_ranges": ["172.31.255.0/30"], "vpn_cidr": "10.99.0.0/24",
+    "allowed_source_ranges": ["172.31.255.0/30"],
+    "vpn_cidr": "10.99.0.0/24",
     "public_endpoint": GW_WAN,
     "onprem_ssh": {"host": "192.168.50.1", "user": "root", "private_key": "unused", "client": "site-a"},
 }
 
-pytestmark = [pytest.mark.integration,
-              pytest.mark.skipif(os.geteuid() != 0 or not Path(PG_BIN).exists() or not Path(OPENVPN).exists(),
-                                 reason="needs root, openvpn and postgresql-15")]
+pytestmark = [
+    pytest.mark.integration,
+    pytest.mark.skipif(
+        os.geteuid() != 0 or not Path(PG_BIN).exists() or not Path(OPENVPN).exists(),
+        reason="needs root, openvpn and postgresql-15",
+    ),
+]
 
 
 # -- the components' outputs ----------------------------------------------------------------------
@@ -60,33 +69,53 @@ pytestmark = [pytest.mark.integration,
 
 def _onprem_ca() -> tuple[str, str, str]:
     """The on-prem PKI the primary already has: its own CA and a server certificate for PRIMARY_HOST."""
-    now = dt.datetime.now(dt.timezone.utc)
+    now = dt.datetime.now(dt.UTC)
     ca_key = ec.generate_private_key(ec.SECP256R1())
     ca_name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "on-prem CA")])
-    ca = (x509.CertificateBuilder().subject_name(ca_name).issuer_name(ca_name)
-          .public_key(ca_key.public_key()).serial_number(x509.random_serial_number())
-          .not_valid_before(now - dt.timedelta(hours=1)).not_valid_after(now + dt.timedelta(days=1))
-          .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
-          .sign(ca_key, hashes.SHA256()))
+    ca = (
+        x509.CertificateBuilder()
+        .subject_name(ca_name)
+        .issuer_name(ca_name)
+        .public_key(ca_key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - dt.timedelta(hours=1))
+        .not_valid_after(now + dt.timedelta(days=1))
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+        .sign(ca_key, hashes.SHA256())
+    )
     key = ec.generate_private_key(ec.SECP256R1())
-    cert = (x509.CertificateBuilder()
-            .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, PRIMARY_HOST)]))
-            .issuer_name(ca_name).public_key(key.public_key()).serial_number(x509.random_serial_number())
-            .not_valid_before(now - dt.timedelta(hours=1)).not_valid_after(now + dt.timedelta(days=1))
-            .add_extension(x509.SubjectAlternativeName([x509.DNSName(PRIMARY_HOST)]), critical=False)
-            .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.SERVER_AUTH]), critical=False)
-            .sign(ca_key, hashes.SHA256()))
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, PRIMARY_HOST)]))
+        .issuer_name(ca_name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - dt.timedelta(hours=1))
+        .not_valid_after(now + dt.timedelta(days=1))
+        .add_extension(x509.SubjectAlternativeName([x509.DNSName(PRIMARY_HOST)]), critical=False)
+        .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.SERVER_AUTH]), critical=False)
+        .sign(ca_key, hashes.SHA256())
+    )
     pem = serialization.Encoding.PEM
-    return (ca.public_bytes(pem).decode(), cert.public_bytes(pem).decode(),
-            key.private_bytes(pem, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()).decode())
+    return (
+        ca.public_bytes(pem).decode(),
+        cert.public_bytes(pem).decode(),
+        key.private_bytes(pem, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()).decode(),
+    )
 
 
 def _foreign_client(ca_pem: str, tls_crypt: str) -> str:
     """A profile for 'site-a' trusting the real CA, with the real tls-crypt key, whose own
     certificate comes from another CA: only the server's certificate check can refuse it."""
     _, cert_pem, key_pem = _onprem_ca()
-    return vpn_render.client_profile(server_name="gw-server", remote=GW_WAN, ca_pem=ca_pem,
-                                     cert_pem=cert_pem, key_pem=key_pem, tls_crypt_key=tls_crypt)
+    return vpn_render.client_profile(
+        server_name="gw-server",
+        remote=GW_WAN,
+        ca_pem=ca_pem,
+        cert_pem=cert_pem,
+        key_pem=key_pem,
+        tls_crypt_key=tls_crypt,
+    )
 
 
 def _render(clients: dict[str, list[str]], primary_ca: str) -> dict[str, Any]:
@@ -95,24 +124,41 @@ def _render(clients: dict[str, list[str]], primary_ca: str) -> dict[str, Any]:
     with MockRuntime(config={"gcp:project": "crossnet-test"}) as rt:
         gw = OpenVpnGateway("gw", {**GATEWAY_ARGS, "clients": clients})  # type: ignore[typeddict-item]
         rt.settle()
-        pg = PostgresStandby("standby", {
-            "project": "crossnet-test", "zone": "europe-west1-b", "subnetwork": "gcp-subnet",
-            "primary_host": PRIMARY_HOST, "primary_address": PRIMARY_IP,
-            "primary_ca_certificate": primary_ca, "client_ca_certificate": rt.value(gw.ca_certificate),
-            "client_ca_private_key": gw.ca_private_key,
-            "allowed_cidrs": ["10.99.0.0/24", "192.168.50.0/24"], "network_ip": STANDBY_IP,
-            "primary_ssh": {"host": PRIMARY_IP, "user": "root", "private_key": "unused"},
-        })
+        pg = PostgresStandby(
+            "standby",
+            {
+                "project": "crossnet-test",
+                "zone": "europe-west1-b",
+                "subnetwork": "gcp-subnet",
+                "primary_host": PRIMARY_HOST,
+                "primary_address": PRIMARY_IP,
+                "primary_ca_certificate": primary_ca,
+                "client_ca_certificate": rt.value(gw.ca_certificate),
+                "client_ca_private_key": gw.ca_private_key,
+                "allowed_cidrs": ["10.99.0.0/24", "192.168.50.0/24"],
+                "network_ip": STANDBY_IP,
+                "primary_ssh": {"host": PRIMARY_IP, "user": "root", "private_key": "unused"},
+            },
+        )
         rt.settle()
-        versions = {r.name: r.inputs["secretData"] for r in rt.of_type("gcp:secretmanager/secretVersion:SecretVersion")}
+        versions = {
+            r.name: r.inputs["secretData"]
+            for r in rt.of_type("gcp:secretmanager/secretVersion:SecretVersion")
+        }
         return {
-            "server_config": rt.value(gw.server_config), "client_configs": rt.value(gw.client_configs),
-            "profiles": rt.value(gw.client_profiles), "ca": rt.value(gw.ca_certificate),
-            "server_cert": rt.one("tls:index/locallySignedCert:LocallySignedCert", "gw-server-cert").outputs["certPem"],
-            "server_key": versions["gw-server-key-v"], "tls_crypt": versions["gw-tls-crypt-v"],
+            "server_config": rt.value(gw.server_config),
+            "client_configs": rt.value(gw.client_configs),
+            "profiles": rt.value(gw.client_profiles),
+            "ca": rt.value(gw.ca_certificate),
+            "server_cert": rt.one("tls:index/locallySignedCert:LocallySignedCert", "gw-server-cert").outputs[
+                "certPem"
+            ],
+            "server_key": versions["gw-server-key-v"],
+            "tls_crypt": versions["gw-tls-crypt-v"],
             "site_command": rt.one("command:remote:Command", "gw-onprem-site-a").inputs,
             "primary_command": rt.one("command:remote:Command", "standby-primary-settings").inputs,
-            "conninfo": rt.value(pg.primary_conninfo), "settings": rt.value(pg.primary_settings),
+            "conninfo": rt.value(pg.primary_conninfo),
+            "settings": rt.value(pg.primary_settings),
             "client_cert": rt.value(pg.replication_client_certificate),
             "client_key": versions["standby-replication-key-v"],
         }
@@ -123,8 +169,14 @@ def rendered() -> dict[str, Any]:
     primary_ca, server_cert, server_key = _onprem_ca()
     current = _render({"site-a": ["192.168.50.0/24"], "laptop": []}, primary_ca)
     before = _render(GATEWAY_ARGS["clients"], primary_ca)
-    return {**current, "retired_profile": before["profiles"]["retired"], "ca_before": before["ca"],
-            "primary_ca": primary_ca, "primary_cert": server_cert, "primary_key": server_key}
+    return {
+        **current,
+        "retired_profile": before["profiles"]["retired"],
+        "ca_before": before["ca"],
+        "primary_ca": primary_ca,
+        "primary_cert": server_cert,
+        "primary_key": server_key,
+    }
 
 
 # -- namespaces and processes ------------------------------------------------------------------------
@@ -140,13 +192,28 @@ class Lab:
     def ns(self, role: str) -> str:
         return f"cxn-{role}-{self.suffix}"
 
-    def sh(self, role: str, *cmd: str, check: bool = True, env: dict[str, str] | None = None,
-           stdin: str | None = None, timeout: float = 30) -> subprocess.CompletedProcess[str]:
+    def sh(
+        self,
+        role: str,
+        *cmd: str,
+        check: bool = True,
+        env: dict[str, str] | None = None,
+        stdin: str | None = None,
+        timeout: float = 30,
+    ) -> subprocess.CompletedProcess[str]:
         full = ["ip", "netns", "exec", self.ns(role), *cmd]
-        result = subprocess.run(full, capture_output=True, text=True, env={**os.environ, **(env or {})},
-                                input=stdin, timeout=timeout)
+        result = subprocess.run(
+            full,
+            capture_output=True,
+            text=True,
+            env={**os.environ, **(env or {})},
+            input=stdin,
+            timeout=timeout,
+        )
         if check and result.returncode != 0:
-            raise AssertionError(f"{' '.join(full)} failed ({result.returncode}):\n{result.stdout}\n{result.stderr}")
+            raise AssertionError(
+                f"{' '.join(full)} failed ({result.returncode}):\n{result.stdout}\n{result.stderr}"
+            )
         return result
 
     def build(self) -> None:
@@ -154,8 +221,11 @@ class Lab:
             subprocess.run(["ip", "netns", "add", self.ns(role)], check=True)
             self.namespaces.append(self.ns(role))
             self.sh(role, "ip", "link", "set", "lo", "up")
-        links = [("gcp", STANDBY_IP, "gw", "10.20.0.1", 24), ("gw", GW_WAN, "site", SITE_WAN, 30),
-                 ("site", "192.168.50.1", "lan", PRIMARY_IP, 24)]
+        links = [
+            ("gcp", STANDBY_IP, "gw", "10.20.0.1", 24),
+            ("gw", GW_WAN, "site", SITE_WAN, 30),
+            ("site", "192.168.50.1", "lan", PRIMARY_IP, 24),
+        ]
         for i, (a, ip_a, b, ip_b, prefix) in enumerate(links):
             va, vb = f"cx{i}a{self.suffix}", f"cx{i}b{self.suffix}"
             # Created inside namespace a, so the host's link table is never touched.
@@ -244,8 +314,24 @@ def lab() -> Iterator[Lab]:
 
 
 def psql(lab: Lab, role: str, sock: Path, sql: str, port: str = "5432") -> str:
-    out = lab.sh(role, "runuser", "-u", "postgres", "--", f"{PG_BIN}/psql", "-X", "-qAt", "-h", str(sock),
-                 "-p", port, "-d", "postgres", "-c", sql)
+    out = lab.sh(
+        role,
+        "runuser",
+        "-u",
+        "postgres",
+        "--",
+        f"{PG_BIN}/psql",
+        "-X",
+        "-qAt",
+        "-h",
+        str(sock),
+        "-p",
+        port,
+        "-d",
+        "postgres",
+        "-c",
+        sql,
+    )
     return out.stdout.strip()
 
 
@@ -254,11 +340,16 @@ def test_tunnel_and_tls_replication_from_rendered_configs(lab: Lab, rendered: di
     root = lab.root
     # -- gateway: the exact server.conf, with the key material at the documented config_dir
     vpn_dir = root / "gw"
-    server_conf = vpn_render.server_conf(vpn_cidr="10.99.0.0/24", gcp_cidrs=["10.20.0.0/24"],
-                                         clients={"site-a": ["192.168.50.0/24"], "laptop": []},
-                                         config_dir=str(vpn_dir), status_path=str(root / "status.log"))
-    assert server_conf == rendered["server_config"].replace(vpn_render.DEFAULT_CONFIG_DIR, str(vpn_dir)).replace(
-        vpn_render.DEFAULT_STATUS_PATH, str(root / "status.log"))
+    server_conf = vpn_render.server_conf(
+        vpn_cidr="10.99.0.0/24",
+        gcp_cidrs=["10.20.0.0/24"],
+        clients={"site-a": ["192.168.50.0/24"], "laptop": []},
+        config_dir=str(vpn_dir),
+        status_path=str(root / "status.log"),
+    )
+    assert server_conf == rendered["server_config"].replace(
+        vpn_render.DEFAULT_CONFIG_DIR, str(vpn_dir)
+    ).replace(vpn_render.DEFAULT_STATUS_PATH, str(root / "status.log"))
     write(vpn_dir / vpn_render.CA_CERT, rendered["ca"])
     write(vpn_dir / vpn_render.SERVER_CERT, rendered["server_cert"])
     write(vpn_dir / vpn_render.SERVER_KEY, rendered["server_key"], 0o600)
@@ -276,9 +367,15 @@ def test_tunnel_and_tls_replication_from_rendered_configs(lab: Lab, rendered: di
     profile = rendered["profiles"]["site-a"]
     assert vpn_render.site_install_script(client_name="site-a", profile=profile) == site_cmd["stdin"]
     client_dir, client_log = root / "site", root / "client.log"
-    start = (f'{OPENVPN} --config "$CONF" --daemon --log {client_log} --writepid {root / "client.pid"}')
-    lab.sh("site", "bash", "-s", stdin=vpn_render.site_install_script(
-        client_name="site-a", profile=profile, config_dir=str(client_dir), start_command=start))
+    start = f'{OPENVPN} --config "$CONF" --daemon --log {client_log} --writepid {root / "client.pid"}'
+    lab.sh(
+        "site",
+        "bash",
+        "-s",
+        stdin=vpn_render.site_install_script(
+            client_name="site-a", profile=profile, config_dir=str(client_dir), start_command=start
+        ),
+    )
     lab.procs.append(("site", root / "client.pid"))
     wait_for(lambda: "Initialization Sequence Completed" in _read(client_log), "the tunnel")
     wait_for(lambda: "site-a" in _read(root / "status.log"), "site-a in the server status file")
@@ -292,19 +389,24 @@ def test_tunnel_and_tls_replication_from_rendered_configs(lab: Lab, rendered: di
     write(primary / "server.crt", rendered["primary_cert"], 0o644, "postgres")
     write(primary / "server.key", rendered["primary_key"], 0o600, "postgres")
     with (primary / "postgresql.conf").open("a") as conf:
-        conf.write(f"listen_addresses = '{PRIMARY_IP}'\nunix_socket_directories = '{sock_p}'\n"
-                   "ssl = on\nssl_cert_file = 'server.crt'\nssl_key_file = 'server.key'\n")
+        conf.write(
+            f"listen_addresses = '{PRIMARY_IP}'\nunix_socket_directories = '{sock_p}'\n"
+            "ssl = on\nssl_cert_file = 'server.crt'\nssl_key_file = 'server.key'\n"
+        )
     lab.pg_dirs.append(("lan", primary))  # type: ignore[attr-defined]
     lab.pg_ctl("lan", primary, "start", root / "primary.log")
     apply_script = rendered["primary_command"]["stdin"]
     for _ in range(2):  # idempotent: the second run changes nothing
         out = lab.sh("lan", "bash", "-s", stdin=apply_script, env={"PGHOST": str(sock_p)}).stdout
     assert (primary / "pg_hba.conf").read_text().count(
-        f"hostssl replication replicator {STANDBY_IP}/32 cert") == 1
+        f"hostssl replication replicator {STANDBY_IP}/32 cert"
+    ) == 1
     assert f"hostssl replication replicator {STANDBY_IP}/32 cert" in rendered["settings"]
     if "restart PostgreSQL" in out:
         lab.pg_ctl("lan", primary, "restart", root / "primary.log")
-    psql(lab, "lan", sock_p, "CREATE TABLE t (id int primary key, v text); INSERT INTO t VALUES (1, 'before')")
+    psql(
+        lab, "lan", sock_p, "CREATE TABLE t (id int primary key, v text); INSERT INTO t VALUES (1, 'before')"
+    )
 
     # -- standby on the GCP side: files as the startup script writes them, then the rendered clone script
     certs = Path(pg_render.DEFAULT_CERT_DIR)
@@ -318,44 +420,94 @@ def test_tunnel_and_tls_replication_from_rendered_configs(lab: Lab, rendered: di
     standby, sock_s = root / "standby", root / "sock-standby"
     sock_s.mkdir()
     shutil.chown(sock_s, "postgres", "postgres")
-    assert conninfo_here == pg_render.conninfo(host=PRIMARY_HOST, hostaddr=PRIMARY_IP, port=5432,
-                                               user="replicator", application_name="crossnet_standby",
-                                               cert_dir=str(cert_dir))
-    lab.sh("gcp", "bash", "-s", stdin=pg_render.clone_script(
-        conninfo=conninfo_here, slot="crossnet_standby", data_dir=str(standby), bin_dir=PG_BIN))
+    assert conninfo_here == pg_render.conninfo(
+        host=PRIMARY_HOST,
+        hostaddr=PRIMARY_IP,
+        port=5432,
+        user="replicator",
+        application_name="crossnet_standby",
+        cert_dir=str(cert_dir),
+    )
+    lab.sh(
+        "gcp",
+        "bash",
+        "-s",
+        stdin=pg_render.clone_script(
+            conninfo=conninfo_here, slot="crossnet_standby", data_dir=str(standby), bin_dir=PG_BIN
+        ),
+    )
     with (standby / "postgresql.conf").open("a") as conf:
-        conf.write(f"listen_addresses = '{STANDBY_IP}'\nunix_socket_directories = '{sock_s}'\n"
-                   "ssl = off\nwal_receiver_timeout = '3s'\nwal_retrieve_retry_interval = '500ms'\n")
+        conf.write(
+            f"listen_addresses = '{STANDBY_IP}'\nunix_socket_directories = '{sock_s}'\n"
+            "ssl = off\nwal_receiver_timeout = '3s'\nwal_retrieve_retry_interval = '500ms'\n"
+        )
     lab.pg_dirs.append(("gcp", standby))  # type: ignore[attr-defined]
     lab.pg_ctl("gcp", standby, "start", root / "standby.log")
 
     psql(lab, "lan", sock_p, "INSERT INTO t VALUES (2, 'after')")
-    wait_for(lambda: psql(lab, "gcp", sock_s, "SELECT v FROM t WHERE id = 2") == "after", "row on the standby")
-    row = psql(lab, "lan", sock_p, "SELECT r.client_addr, s.ssl, r.application_name FROM pg_stat_replication r "
-                                   "JOIN pg_stat_ssl s USING (pid)")
+    wait_for(
+        lambda: psql(lab, "gcp", sock_s, "SELECT v FROM t WHERE id = 2") == "after", "row on the standby"
+    )
+    row = psql(
+        lab,
+        "lan",
+        sock_p,
+        "SELECT r.client_addr, s.ssl, r.application_name FROM pg_stat_replication r "
+        "JOIN pg_stat_ssl s USING (pid)",
+    )
     assert row == f"{STANDBY_IP}|t|crossnet_standby"  # the standby's own address: no NAT, and TLS
-    assert psql(lab, "lan", sock_p, "SELECT active FROM pg_replication_slots "
-                                    "WHERE slot_name = 'crossnet_standby'") == "t"
+    assert (
+        psql(
+            lab, "lan", sock_p, "SELECT active FROM pg_replication_slots WHERE slot_name = 'crossnet_standby'"
+        )
+        == "t"
+    )
 
     # -- a client certificate from another CA is refused (tls-crypt passes, the certificate does not)
     foreign = write(root / "foreign.conf", _foreign_client(rendered["ca"], rendered["tls_crypt"]), 0o600)
-    lab.sh("site", OPENVPN, "--config", str(foreign), "--daemon", "--log", str(root / "foreign.log"),
-           "--writepid", str(root / "foreign.pid"), "--dev", "tun9")
+    lab.sh(
+        "site",
+        OPENVPN,
+        "--config",
+        str(foreign),
+        "--daemon",
+        "--log",
+        str(root / "foreign.log"),
+        "--writepid",
+        str(root / "foreign.pid"),
+        "--dev",
+        "tun9",
+    )
     lab.procs.append(("site", root / "foreign.pid"))
-    wait_for(lambda: "certificate verify failed" in _read(server_log) or "VERIFY ERROR" in _read(server_log),
-             "the server to refuse the foreign certificate",
-             logs=(server_log, root / "foreign.log"))
+    wait_for(
+        lambda: "certificate verify failed" in _read(server_log) or "VERIFY ERROR" in _read(server_log),
+        "the server to refuse the foreign certificate",
+        logs=(server_log, root / "foreign.log"),
+    )
     lab.stop_pid(root / "foreign.pid")
 
     # -- a client removed from `clients` is refused although the same CA signed it
     assert rendered["ca_before"] == rendered["ca"]
     retired = write(root / "retired.conf", rendered["retired_profile"], 0o600)
-    lab.sh("site", OPENVPN, "--config", str(retired), "--daemon", "--log", str(root / "retired.log"),
-           "--writepid", str(root / "retired.pid"), "--dev", "tun8")
+    lab.sh(
+        "site",
+        OPENVPN,
+        "--config",
+        str(retired),
+        "--daemon",
+        "--log",
+        str(root / "retired.log"),
+        "--writepid",
+        str(root / "retired.pid"),
+        "--dev",
+        "tun8",
+    )
     lab.procs.append(("site", root / "retired.pid"))
-    wait_for(lambda: "client-config-dir authentication failed for common name 'retired'" in _read(server_log),
-             "the server to refuse the removed client",
-             logs=(server_log, root / "retired.log"))
+    wait_for(
+        lambda: "client-config-dir authentication failed for common name 'retired'" in _read(server_log),
+        "the server to refuse the removed client",
+        logs=(server_log, root / "retired.log"),
+    )
     lab.stop_pid(root / "retired.pid")
     assert "retired" not in _read(root / "status.log")
 
@@ -363,8 +515,17 @@ def test_tunnel_and_tls_replication_from_rendered_configs(lab: Lab, rendered: di
     lab.stop_pid(root / "client.pid")
     psql(lab, "lan", sock_p, "INSERT INTO t VALUES (3, 'during outage')")
     client_log.write_text("")
-    lab.sh("site", OPENVPN, "--config", str(client_dir / "site-a.conf"), "--daemon", "--log", str(client_log),
-           "--writepid", str(root / "client.pid"))
+    lab.sh(
+        "site",
+        OPENVPN,
+        "--config",
+        str(client_dir / "site-a.conf"),
+        "--daemon",
+        "--log",
+        str(client_log),
+        "--writepid",
+        str(root / "client.pid"),
+    )
     wait_for(lambda: "Initialization Sequence Completed" in _read(client_log), "the tunnel again")
     wait_for(lambda: psql(lab, "gcp", sock_s, "SELECT count(*) FROM t") == "3", "replication to resume", 20)
 

@@ -19,15 +19,23 @@ def dev_section() -> dict[str, Any]:
 
 
 def test_dev_stack_section_deploys(runtime_factory: Any) -> None:
-    rt = runtime_factory(config={"crossnet:scenarios": ["geo_postgres_vpn"], "crossnet:vpn": dev_section(),
-                                 "gcp:region": "europe-west1"})
+    rt = runtime_factory(
+        config={
+            "crossnet:scenarios": ["geo_postgres_vpn"],
+            "crossnet:vpn": dev_section(),
+            "gcp:region": "europe-west1",
+        }
+    )
     rt.run(lambda: stacks.run())
     out = rt.stack_outputs()["geo_postgres_vpn"]
     assert "route 192.168.50.0 255.255.255.0" in out["server_config"]
     assert set(out["client_profiles"]) == {"onprem-dc1", "ops-laptop"}
     assert "hostssl replication replicator" in out["primary_settings"]
     cert = rt.one("tls:index/locallySignedCert:LocallySignedCert", "geo-standby-replication-cert")
-    assert cert.inputs["caCertPem"] == rt.one("tls:index/selfSignedCert:SelfSignedCert", "geo-vpn-ca").outputs["certPem"]
+    assert (
+        cert.inputs["caCertPem"]
+        == rt.one("tls:index/selfSignedCert:SelfSignedCert", "geo-vpn-ca").outputs["certPem"]
+    )
     assert "geo_postgres_vpn" in rt.secret_stack_outputs()
 
 
@@ -36,10 +44,18 @@ def test_bad_section_names_fields_before_any_resource(runtime_factory: Any) -> N
     section["gateway"]["vpn_cidr"] = "10.20.0.0/24"
     section["standby"]["primary_address"] = "nowhere"
     section["extra"] = 1
-    rt = runtime_factory(config={"crossnet:scenarios": ["geo_postgres_vpn"], "crossnet:vpn": section,
-                                 "gcp:region": "europe-west1"})
+    rt = runtime_factory(
+        config={
+            "crossnet:scenarios": ["geo_postgres_vpn"],
+            "crossnet:vpn": section,
+            "gcp:region": "europe-west1",
+        }
+    )
     with pytest.raises(ValidationError) as err:
         stacks.run()
-    assert {"crossnet:vpn.gateway.vpn_cidr", "crossnet:vpn.standby.primary_address",
-            "crossnet:vpn.extra"} <= set(err.value.fields)
+    assert {
+        "crossnet:vpn.gateway.vpn_cidr",
+        "crossnet:vpn.standby.primary_address",
+        "crossnet:vpn.extra",
+    } <= set(err.value.fields)
     assert not rt.resources

@@ -18,7 +18,8 @@ from components.validation import Problems, unknown_keys
 
 PROJECT_ID = r"[a-z][-a-z0-9]{4,28}[a-z0-9]"
 ZONE = r"[a-z]+-[a-z]+[0-9]+-[a-z]"
-HOSTNAME = r"(?=.{1,253}$)[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*"
+LABEL = r"[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
+HOSTNAME = rf"(?=.{{1,253}}$){LABEL}(\.{LABEL})*"
 PG_NAME = r"[a-z_][a-z0-9_]{0,62}"
 CERT_HOURS = 24 * 365 * 2
 
@@ -39,7 +40,7 @@ class PostgresStandbyArgs(TypedDict):
     primary_ca_certificate: str
     """PEM of the CA that signed the primary's server certificate."""
     client_ca_certificate: pulumi.Input[str]
-    """PEM of the CA that issues the replication client certificate (e.g. the VPN gateway's ``ca_certificate``)."""
+    """PEM of the CA issuing the replication client certificate (e.g. the gateway's ``ca_certificate``)."""
     client_ca_private_key: pulumi.Input[str]
     """That CA's private key (secret)."""
     allowed_cidrs: list[str]
@@ -96,8 +97,12 @@ def default_slot(name: str) -> str:
 def _pem(p: Problems, value: Any, field: str) -> str | None:
     if isinstance(value, pulumi.Output):
         return None
-    return p.string(value, field, r"(?s)\s*-----BEGIN CERTIFICATE-----.+-----END CERTIFICATE-----\s*",
-                    "a PEM certificate (-----BEGIN CERTIFICATE-----)")
+    return p.string(
+        value,
+        field,
+        r"(?s)\s*-----BEGIN CERTIFICATE-----.+-----END CERTIFICATE-----\s*",
+        "a PEM certificate (-----BEGIN CERTIFICATE-----)",
+    )
 
 
 def _ip(p: Problems, value: Any, field: str) -> str | None:
@@ -109,8 +114,9 @@ def _ip(p: Problems, value: Any, field: str) -> str | None:
     return value
 
 
-def validate(args: PostgresStandbyArgs | dict[str, Any], subject: str = "PostgresStandby",
-             name: str = "standby") -> StandbySettings:
+def validate(
+    args: PostgresStandbyArgs | dict[str, Any], subject: str = "PostgresStandby", name: str = "standby"
+) -> StandbySettings:
     """Check every input; raise one ValidationError naming each bad field."""
     p = Problems(subject)
     if not isinstance(args, dict):
@@ -122,8 +128,9 @@ def validate(args: PostgresStandbyArgs | dict[str, Any], subject: str = "Postgre
     zone = p.string(p.require(a, "zone"), "zone", ZONE, "a GCP zone such as europe-west1-b")
     subnetwork = p.string(p.require(a, "subnetwork"), "subnetwork")
     network = p.string(a.get("network", "default"), "network")
-    primary_host = p.string(p.require(a, "primary_host"), "primary_host", HOSTNAME,
-                            "the DNS name in the primary's certificate")
+    primary_host = p.string(
+        p.require(a, "primary_host"), "primary_host", HOSTNAME, "the DNS name in the primary's certificate"
+    )
     address = p.require(a, "primary_address")
     primary_address = _ip(p, address, "primary_address") if address is not None else None
     primary_ca = _pem(p, p.require(a, "primary_ca_certificate"), "primary_ca_certificate")
@@ -137,13 +144,22 @@ def validate(args: PostgresStandbyArgs | dict[str, Any], subject: str = "Postgre
         if net is not None and net.prefixlen == 0:
             p.add(f"allowed_cidrs[{i}]", value, "the VPN and on-prem CIDRs, not the whole Internet")
     port = p.integer(a.get("primary_port", 5432), "primary_port", 1, 65535)
-    user = p.string(a.get("replication_user", "replicator"), "replication_user", PG_NAME,
-                    "a PostgreSQL role name (lowercase letters, digits, underscores; 1-63)")
-    slot = p.string(a.get("slot_name", default_slot(name)), "slot_name", r"[a-z0-9_]{1,63}",
-                    "a slot name of 1-63 lowercase letters, digits and underscores")
+    user = p.string(
+        a.get("replication_user", "replicator"),
+        "replication_user",
+        PG_NAME,
+        "a PostgreSQL role name (lowercase letters, digits, underscores; 1-63)",
+    )
+    slot = p.string(
+        a.get("slot_name", default_slot(name)),
+        "slot_name",
+        r"[a-z0-9_]{1,63}",
+        "a slot name of 1-63 lowercase letters, digits and underscores",
+    )
     version = p.integer(a.get("postgres_version", 16), "postgres_version", 13, 18)
-    machine_type = p.string(a.get("machine_type", "e2-medium"), "machine_type", r"[a-z0-9-]+",
-                            "a machine type such as e2-medium")
+    machine_type = p.string(
+        a.get("machine_type", "e2-medium"), "machine_type", r"[a-z0-9-]+", "a machine type such as e2-medium"
+    )
     disk_gb = p.integer(a.get("disk_gb", 50), "disk_gb", 10, 65536)
     network_ip = a.get("network_ip")
     if network_ip is not None:
@@ -155,9 +171,25 @@ def validate(args: PostgresStandbyArgs | dict[str, Any], subject: str = "Postgre
     assert project and zone and subnetwork and network and primary_host and primary_address
     assert primary_ca and client_ca and allowed and port and user and slot and version
     assert machine_type and disk_gb
-    return StandbySettings(project, zone, subnetwork, network, primary_host, primary_address, primary_ca,
-                           client_ca, list(allowed), port, user, slot, version, machine_type, disk_gb,
-                           network_ip, ssh)
+    return StandbySettings(
+        project,
+        zone,
+        subnetwork,
+        network,
+        primary_host,
+        primary_address,
+        primary_ca,
+        client_ca,
+        list(allowed),
+        port,
+        user,
+        slot,
+        version,
+        machine_type,
+        disk_gb,
+        network_ip,
+        ssh,
+    )
 
 
 class PostgresStandby(pulumi.ComponentResource):
@@ -176,8 +208,9 @@ class PostgresStandby(pulumi.ComponentResource):
     replication_client_private_key: pulumi.Output[str]
     """Its private key (secret)."""
 
-    def __init__(self, name: str, args: PostgresStandbyArgs,
-                 opts: pulumi.ResourceOptions | None = None) -> None:
+    def __init__(
+        self, name: str, args: PostgresStandbyArgs, opts: pulumi.ResourceOptions | None = None
+    ) -> None:
         s = validate(args, f"PostgresStandby {name!r}", name)
         super().__init__("crossnet:gcp:PostgresStandby", name, None, opts)
         import pulumi_tls as tls
@@ -185,60 +218,109 @@ class PostgresStandby(pulumi.ComponentResource):
 
         here = pulumi.ResourceOptions(parent=self)
         key = tls.PrivateKey(child(name, "replication-key"), algorithm="ECDSA", ecdsa_curve="P256", opts=here)
-        request = tls.CertRequest(child(name, "replication-csr"), private_key_pem=key.private_key_pem,
-                                  subject=tls.CertRequestSubjectArgs(common_name=s.replication_user,
-                                                                     organization="crossnet"), opts=here)
+        request = tls.CertRequest(
+            child(name, "replication-csr"),
+            private_key_pem=key.private_key_pem,
+            subject=tls.CertRequestSubjectArgs(common_name=s.replication_user, organization="crossnet"),
+            opts=here,
+        )
         cert = tls.LocallySignedCert(
-            child(name, "replication-cert"), cert_request_pem=request.cert_request_pem,
+            child(name, "replication-cert"),
+            cert_request_pem=request.cert_request_pem,
             ca_private_key_pem=pulumi.Output.secret(args["client_ca_private_key"]),
-            ca_cert_pem=s.client_ca_certificate, validity_period_hours=CERT_HOURS,
-            allowed_uses=["digital_signature", "key_agreement", "client_auth"], opts=here)
+            ca_cert_pem=s.client_ca_certificate,
+            validity_period_hours=CERT_HOURS,
+            allowed_uses=["digital_signature", "key_agreement", "client_auth"],
+            opts=here,
+        )
 
         account = serviceaccount.Account(
-            child(name, "sa"), project=s.project, account_id=common.service_account_id(name, "pg"),
-            display_name=f"crossnet PostgreSQL standby {name}", opts=here)
-        key_secret = common.secret_for(self, name, "replication-key", s.project, key.private_key_pem,
-                                       account.email)
+            child(name, "sa"),
+            project=s.project,
+            account_id=common.service_account_id(name, "pg"),
+            display_name=f"crossnet PostgreSQL standby {name}",
+            opts=here,
+        )
+        key_secret = common.secret_for(
+            self, name, "replication-key", s.project, key.private_key_pem, account.email
+        )
         compute.Firewall(
-            child(name, "pg-in"), project=s.project, network=s.network, direction="INGRESS",
+            child(name, "pg-in"),
+            project=s.project,
+            network=s.network,
+            direction="INGRESS",
             allows=[compute.FirewallAllowArgs(protocol="tcp", ports=["5432"])],
-            source_ranges=s.allowed_cidrs, target_service_accounts=[account.email],
-            description=f"crossnet {name}: PostgreSQL from the VPN and on-prem networks", opts=here)
+            source_ranges=s.allowed_cidrs,
+            target_service_accounts=[account.email],
+            description=f"crossnet {name}: PostgreSQL from the VPN and on-prem networks",
+            opts=here,
+        )
 
-        conninfo = render.conninfo(host=s.primary_host, hostaddr=s.primary_address, port=s.primary_port,
-                                   user=s.replication_user, application_name=s.slot_name)
+        conninfo = render.conninfo(
+            host=s.primary_host,
+            hostaddr=s.primary_address,
+            port=s.primary_port,
+            user=s.replication_user,
+            application_name=s.slot_name,
+        )
         script = pulumi.Output.all(cert.cert_pem, key_secret.secret_id).apply(
             lambda v: render.standby_startup_script(
-                project=s.project, postgres_version=s.postgres_version,
-                primary_ca_pem=s.primary_ca_certificate, client_cert_pem=v[0], client_key_secret=v[1],
-                conninfo=conninfo, slot=s.slot_name))
+                project=s.project,
+                postgres_version=s.postgres_version,
+                primary_ca_pem=s.primary_ca_certificate,
+                client_cert_pem=v[0],
+                client_key_secret=v[1],
+                conninfo=conninfo,
+                slot=s.slot_name,
+            )
+        )
         instance = compute.Instance(
-            child(name, "vm"), project=s.project, zone=s.zone, machine_type=s.machine_type,
+            child(name, "vm"),
+            project=s.project,
+            zone=s.zone,
+            machine_type=s.machine_type,
             allow_stopping_for_update=True,
-            boot_disk=compute.InstanceBootDiskArgs(initialize_params=compute.InstanceBootDiskInitializeParamsArgs(
-                image=common.DEFAULT_IMAGE, size=s.disk_gb, type="pd-balanced")),
-            network_interfaces=[compute.InstanceNetworkInterfaceArgs(
-                subnetwork=s.subnetwork, subnetwork_project=s.project, network_ip=s.network_ip)],
+            boot_disk=compute.InstanceBootDiskArgs(
+                initialize_params=compute.InstanceBootDiskInitializeParamsArgs(
+                    image=common.DEFAULT_IMAGE, size=s.disk_gb, type="pd-balanced"
+                )
+            ),
+            network_interfaces=[
+                compute.InstanceNetworkInterfaceArgs(
+                    subnetwork=s.subnetwork, subnetwork_project=s.project, network_ip=s.network_ip
+                )
+            ],
             shielded_instance_config=common.shielded_vm(),
             service_account=compute.InstanceServiceAccountArgs(
-                email=account.email, scopes=[common.CLOUD_PLATFORM_SCOPE]),
-            metadata=common.vm_metadata(script), labels={"crossnet-role": "postgres-standby"},
-            opts=pulumi.ResourceOptions(parent=self, depends_on=[key_secret]))
+                email=account.email, scopes=[common.CLOUD_PLATFORM_SCOPE]
+            ),
+            metadata=common.vm_metadata(script),
+            labels={"crossnet-role": "postgres-standby"},
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[key_secret]),
+        )
 
         standby_ip = instance.network_interfaces.apply(lambda nics: nics[0].network_ip or "")
-        settings = standby_ip.apply(lambda ip: render.primary_settings(
-            user=s.replication_user, standby_ip=ip, primary_host=s.primary_host))
+        settings = standby_ip.apply(
+            lambda ip: render.primary_settings(
+                user=s.replication_user, standby_ip=ip, primary_host=s.primary_host
+            )
+        )
         if s.primary_ssh is not None:
             from pulumi_command import remote
 
             apply_script = pulumi.Output.all(standby_ip, s.client_ca_certificate).apply(
-                lambda v: render.primary_apply_script(user=s.replication_user, standby_ip=v[0],
-                                                      client_ca_pem=v[1]))
+                lambda v: render.primary_apply_script(
+                    user=s.replication_user, standby_ip=v[0], client_ca_pem=v[1]
+                )
+            )
             remote.Command(
-                child(name, "primary-settings"), connection=common.connection(s.primary_ssh),
-                create=common.sudo_shell(s.primary_ssh["user"]), stdin=apply_script,
+                child(name, "primary-settings"),
+                connection=common.connection(s.primary_ssh),
+                create=common.sudo_shell(s.primary_ssh["user"]),
+                stdin=apply_script,
                 triggers=[apply_script.apply(lambda t: hashlib.sha256(t.encode()).hexdigest())],
-                opts=pulumi.ResourceOptions(parent=self))
+                opts=pulumi.ResourceOptions(parent=self),
+            )
 
         self.standby_ip = standby_ip
         self.instance_id = instance.instance_id
@@ -246,9 +328,13 @@ class PostgresStandby(pulumi.ComponentResource):
         self.primary_settings = settings
         self.replication_client_certificate = cert.cert_pem
         self.replication_client_private_key = pulumi.Output.secret(key.private_key_pem)
-        self.register_outputs({
-            "standby_ip": self.standby_ip, "instance_id": self.instance_id,
-            "primary_conninfo": self.primary_conninfo, "primary_settings": self.primary_settings,
-            "replication_client_certificate": self.replication_client_certificate,
-            "replication_client_private_key": self.replication_client_private_key,
-        })
+        self.register_outputs(
+            {
+                "standby_ip": self.standby_ip,
+                "instance_id": self.instance_id,
+                "primary_conninfo": self.primary_conninfo,
+                "primary_settings": self.primary_settings,
+                "replication_client_certificate": self.replication_client_certificate,
+                "replication_client_private_key": self.replication_client_private_key,
+            }
+        )

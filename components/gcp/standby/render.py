@@ -21,8 +21,12 @@ CLIENT_CA_FILE = "crossnet-replication-ca.crt"
 
 def primary_parameters(max_slot_wal_keep_size: str = "10GB") -> dict[str, str]:
     """Server settings the primary needs for a slot-based TLS streaming standby."""
-    return {"wal_level": "replica", "max_wal_senders": "10", "max_replication_slots": "10",
-            "max_slot_wal_keep_size": max_slot_wal_keep_size}
+    return {
+        "wal_level": "replica",
+        "max_wal_senders": "10",
+        "max_replication_slots": "10",
+        "max_slot_wal_keep_size": max_slot_wal_keep_size,
+    }
 
 
 def pg_hba_line(user: str, standby_ip: str) -> str:
@@ -30,41 +34,54 @@ def pg_hba_line(user: str, standby_ip: str) -> str:
     return f"hostssl replication {user} {standby_ip}/32 cert"
 
 
-def conninfo(*, host: str, hostaddr: str, port: int, user: str, application_name: str,
-             cert_dir: str = DEFAULT_CERT_DIR) -> str:
+def conninfo(
+    *, host: str, hostaddr: str, port: int, user: str, application_name: str, cert_dir: str = DEFAULT_CERT_DIR
+) -> str:
     """The standby's ``primary_conninfo``: verify-full TLS against the primary's CA, a client certificate.
 
     ``host`` is the name in the primary's certificate (checked by verify-full);
     ``hostaddr`` is where to connect (its address through the tunnel), so no DNS is needed.
     """
-    return " ".join([
-        f"host={host}", f"hostaddr={hostaddr}", f"port={port}", f"user={user}",
-        f"application_name={application_name}", "sslmode=verify-full",
-        f"sslrootcert={cert_dir}/{PRIMARY_CA}", f"sslcert={cert_dir}/{CLIENT_CERT}",
-        f"sslkey={cert_dir}/{CLIENT_KEY}", "connect_timeout=10",
-    ])
+    return " ".join(
+        [
+            f"host={host}",
+            f"hostaddr={hostaddr}",
+            f"port={port}",
+            f"user={user}",
+            f"application_name={application_name}",
+            "sslmode=verify-full",
+            f"sslrootcert={cert_dir}/{PRIMARY_CA}",
+            f"sslcert={cert_dir}/{CLIENT_CERT}",
+            f"sslkey={cert_dir}/{CLIENT_KEY}",
+            "connect_timeout=10",
+        ]
+    )
 
 
-def primary_settings(*, user: str, standby_ip: str, primary_host: str,
-                     parameters: Mapping[str, str] | None = None) -> str:
+def primary_settings(
+    *, user: str, standby_ip: str, primary_host: str, parameters: Mapping[str, str] | None = None
+) -> str:
     """What the on-prem primary must apply, as text for its DBA."""
     params = dict(parameters or primary_parameters())
-    lines = ["# crossnet PostgresStandby: apply on the on-premises primary",
-             "# postgresql.conf (or ALTER SYSTEM); wal_level needs a restart if it changes",
-             *[f"{k} = '{v}'" for k, v in params.items()],
-             "ssl = on",
-             f"# ssl_cert_file/ssl_key_file: a server certificate for {primary_host}",
-             f"# ssl_ca_file: must include the CA that issued the {user} client certificate",
-             "# pg_hba.conf",
-             pg_hba_line(user, standby_ip),
-             "# SQL",
-             f"CREATE ROLE {user} WITH LOGIN REPLICATION;",
-             "# the replication slot is created by the standby (pg_basebackup -C)"]
+    lines = [
+        "# crossnet PostgresStandby: apply on the on-premises primary",
+        "# postgresql.conf (or ALTER SYSTEM); wal_level needs a restart if it changes",
+        *[f"{k} = '{v}'" for k, v in params.items()],
+        "ssl = on",
+        f"# ssl_cert_file/ssl_key_file: a server certificate for {primary_host}",
+        f"# ssl_ca_file: must include the CA that issued the {user} client certificate",
+        "# pg_hba.conf",
+        pg_hba_line(user, standby_ip),
+        "# SQL",
+        f"CREATE ROLE {user} WITH LOGIN REPLICATION;",
+        "# the replication slot is created by the standby (pg_basebackup -C)",
+    ]
     return "\n".join(lines) + "\n"
 
 
-def primary_apply_script(*, user: str, standby_ip: str, client_ca_pem: str,
-                         parameters: Mapping[str, str] | None = None) -> str:
+def primary_apply_script(
+    *, user: str, standby_ip: str, client_ca_pem: str, parameters: Mapping[str, str] | None = None
+) -> str:
     """Applies ``primary_settings`` on the primary, idempotently; run as root on the primary's host.
 
     psql connects as the ``postgres`` OS user; ``PGHOST``/``PGPORT`` in the
@@ -72,35 +89,48 @@ def primary_apply_script(*, user: str, standby_ip: str, client_ca_pem: str,
     changes nothing. Settings that need a restart are reported, not restarted.
     """
     params = dict(parameters or primary_parameters())
-    sql = [f"DO $$ BEGIN IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = '{user}') THEN "
-           f"CREATE ROLE {user} WITH LOGIN REPLICATION; END IF; END $$;",
-           f"ALTER ROLE {user} WITH LOGIN REPLICATION;"]
+    sql = [
+        f"DO $$ BEGIN IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = '{user}') THEN "
+        f"CREATE ROLE {user} WITH LOGIN REPLICATION; END IF; END $$;",
+        f"ALTER ROLE {user} WITH LOGIN REPLICATION;",
+    ]
     sql += [f"ALTER SYSTEM SET {k} = '{v}';" for k, v in params.items()]
-    out = ["#!/bin/bash", "# crossnet PostgresStandby: configure the on-premises primary (rendered)",
-           "set -euo pipefail",
-           'psql_pg() { runuser -u postgres -- psql -X -q -A -t -v ON_ERROR_STOP=1 "$@"; }',
-           'if [ "$(psql_pg -c \'SHOW ssl\')" != on ]; then',
-           '  echo "crossnet: enable ssl on the primary first (a server certificate for its name)" >&2',
-           "  exit 1", "fi",
-           "psql_pg <<'CROSSNET_SQL'", *sql, "CROSSNET_SQL",
-           "hba=$(psql_pg -c 'SHOW hba_file')",
-           f"line={shlex.quote(pg_hba_line(user, standby_ip))}",
-           'grep -qxF "$line" "$hba" || printf \'%s\\n\' "$line" >> "$hba"',
-           "ca_file=$(psql_pg -c 'SHOW ssl_ca_file')",
-           'if [ -z "$ca_file" ]; then',
-           f'  ca_file="$(dirname "$hba")/{CLIENT_CA_FILE}"',
-           "  psql_pg -c \"ALTER SYSTEM SET ssl_ca_file = '$ca_file'\"",
-           "fi",
-           'case "$ca_file" in /*) ;; *) ca_file="$(psql_pg -c \'SHOW data_directory\')/$ca_file" ;; esac',
-           "ca_pem=$(cat <<'CROSSNET_CA'", client_ca_pem.strip(), "CROSSNET_CA", ")",
-           'if ! { [ -f "$ca_file" ] && grep -qF "$(printf \'%s\\n\' "$ca_pem" | sed -n 2p)" "$ca_file"; }; then',
-           '  printf \'%s\\n\' "$ca_pem" >> "$ca_file"',
-           '  chown postgres: "$ca_file"',
-           "fi",
-           "psql_pg -c 'SELECT pg_reload_conf()' >/dev/null",
-           "pending=$(psql_pg -c \"SELECT string_agg(name, ', ') FROM pg_settings WHERE pending_restart\")",
-           'if [ -n "$pending" ]; then echo "crossnet: restart PostgreSQL to apply: $pending"; fi',
-           'echo "crossnet: primary configured for the standby"', ""]
+    out = [
+        "#!/bin/bash",
+        "# crossnet PostgresStandby: configure the on-premises primary (rendered)",
+        "set -euo pipefail",
+        'psql_pg() { runuser -u postgres -- psql -X -q -A -t -v ON_ERROR_STOP=1 "$@"; }',
+        "if [ \"$(psql_pg -c 'SHOW ssl')\" != on ]; then",
+        '  echo "crossnet: enable ssl on the primary first (a server certificate for its name)" >&2',
+        "  exit 1",
+        "fi",
+        "psql_pg <<'CROSSNET_SQL'",
+        *sql,
+        "CROSSNET_SQL",
+        "hba=$(psql_pg -c 'SHOW hba_file')",
+        f"line={shlex.quote(pg_hba_line(user, standby_ip))}",
+        'grep -qxF "$line" "$hba" || printf \'%s\\n\' "$line" >> "$hba"',
+        "ca_file=$(psql_pg -c 'SHOW ssl_ca_file')",
+        'if [ -z "$ca_file" ]; then',
+        f'  ca_file="$(dirname "$hba")/{CLIENT_CA_FILE}"',
+        "  psql_pg -c \"ALTER SYSTEM SET ssl_ca_file = '$ca_file'\"",
+        "fi",
+        'case "$ca_file" in /*) ;; *) ca_file="$(psql_pg -c \'SHOW data_directory\')/$ca_file" ;; esac',
+        "ca_pem=$(cat <<'CROSSNET_CA'",
+        client_ca_pem.strip(),
+        "CROSSNET_CA",
+        ")",
+        "first_line=$(printf '%s\\n' \"$ca_pem\" | sed -n 2p)",
+        'if ! { [ -f "$ca_file" ] && grep -qF "$first_line" "$ca_file"; }; then',
+        '  printf \'%s\\n\' "$ca_pem" >> "$ca_file"',
+        '  chown postgres: "$ca_file"',
+        "fi",
+        "psql_pg -c 'SELECT pg_reload_conf()' >/dev/null",
+        "pending=$(psql_pg -c \"SELECT string_agg(name, ', ') FROM pg_settings WHERE pending_restart\")",
+        'if [ -n "$pending" ]; then echo "crossnet: restart PostgreSQL to apply: $pending"; fi',
+        'echo "crossnet: primary configured for the standby"',
+        "",
+    ]
     return "\n".join(out)
 
 
@@ -110,55 +140,80 @@ def clone_script(*, conninfo: str, slot: str, data_dir: str, bin_dir: str) -> st
     Skips when ``data_dir`` already is a standby. When the slot exists already
     (a rebuilt standby), clones again reusing it.
     """
-    base = (f'runuser -u postgres -- {shlex.quote(bin_dir + "/pg_basebackup")} -D "$DATA" '
-            f'-d "$CONNINFO" -R -X stream --checkpoint=fast -S {shlex.quote(slot)}')
-    return "\n".join([
-        "#!/bin/bash", "# crossnet PostgresStandby: clone the primary (rendered)", "set -euo pipefail",
-        f"DATA={shlex.quote(data_dir)}", f"CONNINFO={shlex.quote(conninfo)}",
-        'if [ -f "$DATA/standby.signal" ]; then echo "crossnet: $DATA is a standby already"; exit 0; fi',
-        'install -d -o postgres -g postgres -m 0700 "$DATA"',
-        'find "$DATA" -mindepth 1 -delete',
-        f"if ! {base} -C; then",
-        '  echo "crossnet: slot exists or clone failed; retrying with the existing slot" >&2',
-        '  find "$DATA" -mindepth 1 -delete',
-        f"  {base}",
-        "fi", ""])
+    base = (
+        f'runuser -u postgres -- {shlex.quote(bin_dir + "/pg_basebackup")} -D "$DATA" '
+        f'-d "$CONNINFO" -R -X stream --checkpoint=fast -S {shlex.quote(slot)}'
+    )
+    return "\n".join(
+        [
+            "#!/bin/bash",
+            "# crossnet PostgresStandby: clone the primary (rendered)",
+            "set -euo pipefail",
+            f"DATA={shlex.quote(data_dir)}",
+            f"CONNINFO={shlex.quote(conninfo)}",
+            'if [ -f "$DATA/standby.signal" ]; then echo "crossnet: $DATA is a standby already"; exit 0; fi',
+            'install -d -o postgres -g postgres -m 0700 "$DATA"',
+            'find "$DATA" -mindepth 1 -delete',
+            f"if ! {base} -C; then",
+            '  echo "crossnet: slot exists or clone failed; retrying with the existing slot" >&2',
+            '  find "$DATA" -mindepth 1 -delete',
+            f"  {base}",
+            "fi",
+            "",
+        ]
+    )
 
 
-def standby_startup_script(*, project: str, postgres_version: int, primary_ca_pem: str,
-                           client_cert_pem: str, client_key_secret: str, conninfo: str, slot: str,
-                           cert_dir: str = DEFAULT_CERT_DIR) -> str:
+def standby_startup_script(
+    *,
+    project: str,
+    postgres_version: int,
+    primary_ca_pem: str,
+    client_cert_pem: str,
+    client_key_secret: str,
+    conninfo: str,
+    slot: str,
+    cert_dir: str = DEFAULT_CERT_DIR,
+) -> str:
     """The standby VM's startup script: PostgreSQL from the PGDG repository, keys from Secret Manager,
     the Debian cluster replaced by a clone of the primary, then started."""
     v = int(postgres_version)
     data_dir = f"/var/lib/postgresql/{v}/main"
-    out = ["#!/bin/bash", "# crossnet PostgresStandby startup script (rendered)", "set -euo pipefail",
-           "export DEBIAN_FRONTEND=noninteractive",
-           f"if [ ! -x /usr/lib/postgresql/{v}/bin/postgres ]; then",
-           "  apt-get update -q",
-           "  apt-get install -y -q postgresql-common",
-           "  /usr/share/postgresql-common/pgdg/apt.postgresql.org.sh -y",
-           f"  apt-get install -y -q postgresql-{v}",
-           "fi",
-           f"install -d -o postgres -g postgres -m 0700 {shlex.quote(cert_dir)}"]
+    out = [
+        "#!/bin/bash",
+        "# crossnet PostgresStandby startup script (rendered)",
+        "set -euo pipefail",
+        "export DEBIAN_FRONTEND=noninteractive",
+        f"if [ ! -x /usr/lib/postgresql/{v}/bin/postgres ]; then",
+        "  apt-get update -q",
+        "  apt-get install -y -q postgresql-common",
+        "  /usr/share/postgresql-common/pgdg/apt.postgresql.org.sh -y",
+        f"  apt-get install -y -q postgresql-{v}",
+        "fi",
+        f"install -d -o postgres -g postgres -m 0700 {shlex.quote(cert_dir)}",
+    ]
     out += heredoc(f"{cert_dir}/{PRIMARY_CA}", primary_ca_pem, "0644")
     out += heredoc(f"{cert_dir}/{CLIENT_CERT}", client_cert_pem, "0644")
     key = f"{cert_dir}/{CLIENT_KEY}"
-    out += [f"umask 077; gcloud secrets versions access latest --project={shlex.quote(project)} "
-            f"--secret={shlex.quote(client_key_secret)} > {shlex.quote(key)}.tmp; umask 022",
-            f"mv {shlex.quote(key)}.tmp {shlex.quote(key)}",
-            f"chown postgres:postgres {shlex.quote(cert_dir)}/*",
-            f"chmod 0600 {shlex.quote(key)}",
-            f"if [ ! -f {data_dir}/standby.signal ]; then",
-            f"  pg_ctlcluster {v} main stop || true",
-            "  cat > /usr/local/sbin/crossnet-standby-clone <<'CROSSNET_CLONE'",
-            clone_script(conninfo=conninfo, slot=slot, data_dir=data_dir,
-                         bin_dir=f"/usr/lib/postgresql/{v}/bin").rstrip("\n"),
-            "CROSSNET_CLONE",
-            "  chmod 0700 /usr/local/sbin/crossnet-standby-clone",
-            "  /usr/local/sbin/crossnet-standby-clone",
-            "fi",
-            f"pg_conftool {v} main set listen_addresses '*'",
-            f"systemctl enable postgresql@{v}-main",
-            f"systemctl restart postgresql@{v}-main", ""]
+    out += [
+        f"umask 077; gcloud secrets versions access latest --project={shlex.quote(project)} "
+        f"--secret={shlex.quote(client_key_secret)} > {shlex.quote(key)}.tmp; umask 022",
+        f"mv {shlex.quote(key)}.tmp {shlex.quote(key)}",
+        f"chown postgres:postgres {shlex.quote(cert_dir)}/*",
+        f"chmod 0600 {shlex.quote(key)}",
+        f"if [ ! -f {data_dir}/standby.signal ]; then",
+        f"  pg_ctlcluster {v} main stop || true",
+        "  cat > /usr/local/sbin/crossnet-standby-clone <<'CROSSNET_CLONE'",
+        clone_script(
+            conninfo=conninfo, slot=slot, data_dir=data_dir, bin_dir=f"/usr/lib/postgresql/{v}/bin"
+        ).rstrip("\n"),
+        "CROSSNET_CLONE",
+        "  chmod 0700 /usr/local/sbin/crossnet-standby-clone",
+        "  /usr/local/sbin/crossnet-standby-clone",
+        "fi",
+        f"pg_conftool {v} main set listen_addresses '*'",
+        f"systemctl enable postgresql@{v}-main",
+        f"systemctl restart postgresql@{v}-main",
+        "",
+    ]
     return "\n".join(out)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
-from typing import Any, NotRequired, TypedDict
+from typing import Any, NotRequired, TypedDict, cast
 
 import pulumi
 
@@ -96,8 +96,12 @@ def validate(args: OpenVpnGatewayArgs | dict[str, Any], subject: str = "OpenVpnG
         p.raise_if_any()
     a: dict[str, Any] = dict(args)
     unknown_keys(a, ARG_KEYS, p)
-    project = p.string(p.require(a, "project"), "project", PROJECT_ID,
-                       "a GCP project id (6-30 lowercase letters, digits, hyphens)")
+    project = p.string(
+        p.require(a, "project"),
+        "project",
+        PROJECT_ID,
+        "a GCP project id (6-30 lowercase letters, digits, hyphens)",
+    )
     region = p.string(p.require(a, "region"), "region", REGION, "a GCP region such as europe-west1")
     zone = p.string(p.require(a, "zone"), "zone", REGION + r"-[a-z]", "a GCP zone such as europe-west1-b")
     if region and zone and not zone.startswith(region + "-"):
@@ -123,8 +127,11 @@ def validate(args: OpenVpnGatewayArgs | dict[str, Any], subject: str = "OpenVpnG
         clients = None
     for name, lans in (clients or {}).items():
         if not isinstance(name, str) or not _fullmatch(CLIENT_NAME, name):
-            p.add(f"clients[{name!r}]", name,
-                  "a client name of 1-32 lowercase letters, digits and inner hyphens")
+            p.add(
+                f"clients[{name!r}]",
+                name,
+                "a client name of 1-32 lowercase letters, digits and inner hyphens",
+            )
         field = f"clients[{name!r}]"
         if p.string_list(lans, field) is None:
             continue
@@ -140,30 +147,52 @@ def validate(args: OpenVpnGatewayArgs | dict[str, Any], subject: str = "OpenVpnG
     for i, value in enumerate(sources or []):
         net = cidr.check(p, value, f"allowed_source_ranges[{i}]")
         if net is not None and net.prefixlen == 0 and world is not True:
-            p.add(f"allowed_source_ranges[{i}]", value,
-                  "a world-open range needs allow_world_ingress=True; prefer the sites' public CIDRs")
+            p.add(
+                f"allowed_source_ranges[{i}]",
+                value,
+                "a world-open range needs allow_world_ingress=True; prefer the sites' public CIDRs",
+            )
 
     port = p.integer(a.get("port", 1194), "port", 1, 65535)
     protocol = p.one_of(a.get("protocol", "udp"), "protocol", ["udp", "tcp"])
-    machine_type = p.string(a.get("machine_type", "e2-small"), "machine_type", r"[a-z0-9-]+",
-                            "a machine type such as e2-small")
+    machine_type = p.string(
+        a.get("machine_type", "e2-small"), "machine_type", r"[a-z0-9-]+", "a machine type such as e2-small"
+    )
     c2c = p.boolean(a.get("client_to_client", False), "client_to_client")
     endpoint = a.get("public_endpoint")
     if endpoint is not None:
         endpoint = p.string(endpoint, "public_endpoint", r"[A-Za-z0-9.:-]+", "a host name or IP address")
     ssh = a.get("onprem_ssh")
     if ssh is not None:
-        common.check_ssh(p, {k: v for k, v in ssh.items() if k != "client"}
-                         if isinstance(ssh, dict) else ssh, "onprem_ssh")
+        common.check_ssh(
+            p, {k: v for k, v in ssh.items() if k != "client"} if isinstance(ssh, dict) else ssh, "onprem_ssh"
+        )
         if isinstance(ssh, dict) and (not clients or ssh.get("client") not in clients):
-            p.add("onprem_ssh.client", ssh.get("client"),
-                  "the name of one entry in clients (the site this host is)")
+            p.add(
+                "onprem_ssh.client",
+                ssh.get("client"),
+                "the name of one entry in clients (the site this host is)",
+            )
     p.raise_if_any()
     assert project and region and zone and network and subnetwork and gcp_cidrs is not None
     assert clients is not None and sources is not None and port and protocol and machine_type
-    return GatewaySettings(project, region, zone, network, subnetwork, list(gcp_cidrs),
-                           {k: list(v) for k, v in clients.items()}, list(sources), str(vpn_cidr),
-                           port, protocol, machine_type, bool(c2c), endpoint, ssh)
+    return GatewaySettings(
+        project,
+        region,
+        zone,
+        network,
+        subnetwork,
+        list(gcp_cidrs),
+        {k: list(v) for k, v in clients.items()},
+        list(sources),
+        str(vpn_cidr),
+        port,
+        protocol,
+        machine_type,
+        bool(c2c),
+        endpoint,
+        cast("OnPremGatewaySshArgs | None", ssh),
+    )
 
 
 def _fullmatch(pattern: str, value: str) -> bool:
@@ -197,8 +226,9 @@ class OpenVpnGateway(pulumi.ComponentResource):
     ca_private_key: pulumi.Output[str]
     """PEM of the VPN CA's key (secret), to issue more certificates (e.g. PostgresStandby)."""
 
-    def __init__(self, name: str, args: OpenVpnGatewayArgs,
-                 opts: pulumi.ResourceOptions | None = None) -> None:
+    def __init__(
+        self, name: str, args: OpenVpnGatewayArgs, opts: pulumi.ResourceOptions | None = None
+    ) -> None:
         s = validate(args, f"OpenVpnGateway {name!r}")
         super().__init__("crossnet:gcp:OpenVpnGateway", name, None, opts)
         import pulumi_random as random
@@ -210,94 +240,172 @@ class OpenVpnGateway(pulumi.ComponentResource):
         # -- PKI
         ca_key = tls.PrivateKey(child(name, "ca-key"), algorithm="ECDSA", ecdsa_curve="P256", opts=here)
         ca = tls.SelfSignedCert(
-            child(name, "ca"), private_key_pem=ca_key.private_key_pem, is_ca_certificate=True,
+            child(name, "ca"),
+            private_key_pem=ca_key.private_key_pem,
+            is_ca_certificate=True,
             subject=tls.SelfSignedCertSubjectArgs(common_name=f"{name} VPN CA", organization="crossnet"),
-            validity_period_hours=CERT_HOURS * 2, allowed_uses=["cert_signing", "crl_signing"], opts=here)
+            validity_period_hours=CERT_HOURS * 2,
+            allowed_uses=["cert_signing", "crl_signing"],
+            opts=here,
+        )
         server_name = f"{name}-server"
         server_key, server_cert = _issue(name, "server", server_name, ["server_auth"], ca_key, ca, here)
         tls_crypt = random.RandomBytes(child(name, "tls-crypt"), length=render.STATIC_KEY_BYTES, opts=here)
         tls_crypt_text = pulumi.Output.secret(tls_crypt.hex.apply(render.static_key))
-        client_certs = {c: _issue(name, f"client-{c}", c, ["client_auth"], ca_key, ca, here)
-                        for c in s.clients}
+        client_certs = {
+            c: _issue(name, f"client-{c}", c, ["client_auth"], ca_key, ca, here) for c in s.clients
+        }
 
         # -- identity and secrets
         account = serviceaccount.Account(
-            child(name, "sa"), project=s.project, account_id=common.service_account_id(name, "vpn"),
-            display_name=f"crossnet OpenVPN gateway {name}", opts=here)
-        key_secret = common.secret_for(self, name, "server-key", s.project,
-                                       server_key.private_key_pem, account.email)
+            child(name, "sa"),
+            project=s.project,
+            account_id=common.service_account_id(name, "vpn"),
+            display_name=f"crossnet OpenVPN gateway {name}",
+            opts=here,
+        )
+        key_secret = common.secret_for(
+            self, name, "server-key", s.project, server_key.private_key_pem, account.email
+        )
         crypt_secret = common.secret_for(self, name, "tls-crypt", s.project, tls_crypt_text, account.email)
 
         # -- network
-        address = compute.Address(child(name, "ip"), project=s.project, region=s.region,
-                                  address_type="EXTERNAL", network_tier="PREMIUM", opts=here)
+        address = compute.Address(
+            child(name, "ip"),
+            project=s.project,
+            region=s.region,
+            address_type="EXTERNAL",
+            network_tier="PREMIUM",
+            opts=here,
+        )
         compute.Firewall(
-            child(name, "vpn-in"), project=s.project, network=s.network, direction="INGRESS",
+            child(name, "vpn-in"),
+            project=s.project,
+            network=s.network,
+            direction="INGRESS",
             allows=[compute.FirewallAllowArgs(protocol=s.protocol, ports=[str(s.port)])],
-            source_ranges=s.allowed_source_ranges, target_service_accounts=[account.email],
-            description=f"crossnet {name}: OpenVPN {s.protocol}/{s.port}", opts=here)
+            source_ranges=s.allowed_source_ranges,
+            target_service_accounts=[account.email],
+            description=f"crossnet {name}: OpenVPN {s.protocol}/{s.port}",
+            opts=here,
+        )
         # Traffic from GCP to the on-prem LANs enters the gateway VM before it is forwarded.
         compute.Firewall(
-            child(name, "forward-in"), project=s.project, network=s.network, direction="INGRESS",
-            allows=[compute.FirewallAllowArgs(protocol="all")], source_ranges=s.gcp_cidrs,
+            child(name, "forward-in"),
+            project=s.project,
+            network=s.network,
+            direction="INGRESS",
+            allows=[compute.FirewallAllowArgs(protocol="all")],
+            source_ranges=s.gcp_cidrs,
             target_service_accounts=[account.email],
-            description=f"crossnet {name}: GCP subnets to the VPN sites through the gateway", opts=here)
+            description=f"crossnet {name}: GCP subnets to the VPN sites through the gateway",
+            opts=here,
+        )
 
-        server_config = render.server_conf(vpn_cidr=s.vpn_cidr, gcp_cidrs=s.gcp_cidrs, clients=s.clients,
-                                           port=s.port, protocol=s.protocol,
-                                           client_to_client=s.client_to_client)
+        server_config = render.server_conf(
+            vpn_cidr=s.vpn_cidr,
+            gcp_cidrs=s.gcp_cidrs,
+            clients=s.clients,
+            port=s.port,
+            protocol=s.protocol,
+            client_to_client=s.client_to_client,
+        )
         client_configs = {c: render.client_config(c, s.clients, s.client_to_client) for c in s.clients}
-        script = pulumi.Output.all(ca.cert_pem, server_cert.cert_pem, key_secret.secret_id,
-                                   crypt_secret.secret_id).apply(
-            lambda v: render.startup_script(project=s.project, server_config=server_config,
-                                            client_configs=client_configs, ca_pem=v[0],
-                                            server_cert_pem=v[1], server_key_secret=v[2],
-                                            tls_crypt_secret=v[3]))
+        script = pulumi.Output.all(
+            ca.cert_pem, server_cert.cert_pem, key_secret.secret_id, crypt_secret.secret_id
+        ).apply(
+            lambda v: render.startup_script(
+                project=s.project,
+                server_config=server_config,
+                client_configs=client_configs,
+                ca_pem=v[0],
+                server_cert_pem=v[1],
+                server_key_secret=v[2],
+                tls_crypt_secret=v[3],
+            )
+        )
         instance = compute.Instance(
-            child(name, "vm"), project=s.project, zone=s.zone, machine_type=s.machine_type,
-            can_ip_forward=True, allow_stopping_for_update=True,
-            boot_disk=compute.InstanceBootDiskArgs(initialize_params=compute.InstanceBootDiskInitializeParamsArgs(
-                image=common.DEFAULT_IMAGE, size=10, type="pd-balanced")),
-            network_interfaces=[compute.InstanceNetworkInterfaceArgs(
-                subnetwork=s.subnetwork, subnetwork_project=s.project,
-                access_configs=[compute.InstanceNetworkInterfaceAccessConfigArgs(
-                    nat_ip=address.address, network_tier="PREMIUM")])],
+            child(name, "vm"),
+            project=s.project,
+            zone=s.zone,
+            machine_type=s.machine_type,
+            can_ip_forward=True,
+            allow_stopping_for_update=True,
+            boot_disk=compute.InstanceBootDiskArgs(
+                initialize_params=compute.InstanceBootDiskInitializeParamsArgs(
+                    image=common.DEFAULT_IMAGE, size=10, type="pd-balanced"
+                )
+            ),
+            network_interfaces=[
+                compute.InstanceNetworkInterfaceArgs(
+                    subnetwork=s.subnetwork,
+                    subnetwork_project=s.project,
+                    access_configs=[
+                        compute.InstanceNetworkInterfaceAccessConfigArgs(
+                            nat_ip=address.address, network_tier="PREMIUM"
+                        )
+                    ],
+                )
+            ],
             shielded_instance_config=common.shielded_vm(),
             service_account=compute.InstanceServiceAccountArgs(
-                email=account.email, scopes=[common.CLOUD_PLATFORM_SCOPE]),
+                email=account.email, scopes=[common.CLOUD_PLATFORM_SCOPE]
+            ),
             metadata=common.vm_metadata(script),
             labels={"crossnet-role": "vpn-gateway"},
-            opts=pulumi.ResourceOptions(parent=self, depends_on=[key_secret, crypt_secret]))
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[key_secret, crypt_secret]),
+        )
 
         destinations = [(f"site-{c}-{dash(n)}", n) for c in sorted(s.clients) for n in s.clients[c]]
         destinations.append((f"vpn-{dash(s.vpn_cidr)}", s.vpn_cidr))
         for key, dest in destinations:
-            compute.Route(child(name, "route", key), project=s.project, network=s.network, dest_range=dest,
-                          next_hop_instance=instance.self_link, next_hop_instance_zone=s.zone,
-                          priority=900, description=f"crossnet {name}: {dest} through the VPN gateway",
-                          opts=here)
+            compute.Route(
+                child(name, "route", key),
+                project=s.project,
+                network=s.network,
+                dest_range=dest,
+                next_hop_instance=instance.self_link,
+                next_hop_instance_zone=s.zone,
+                priority=900,
+                description=f"crossnet {name}: {dest} through the VPN gateway",
+                opts=here,
+            )
 
         remote_host: pulumi.Input[str] = s.public_endpoint or address.address
         profiles: dict[str, pulumi.Output[str]] = {}
         for c, (key, cert) in client_certs.items():
-            profiles[c] = pulumi.Output.all(remote_host, ca.cert_pem, cert.cert_pem, key.private_key_pem,
-                                            tls_crypt_text).apply(
-                lambda v: render.client_profile(server_name=server_name, remote=v[0], port=s.port,
-                                                protocol=s.protocol, ca_pem=v[1], cert_pem=v[2],
-                                                key_pem=v[3], tls_crypt_key=v[4]))
+            profiles[c] = pulumi.Output.all(
+                remote_host, ca.cert_pem, cert.cert_pem, key.private_key_pem, tls_crypt_text
+            ).apply(
+                lambda v: render.client_profile(
+                    server_name=server_name,
+                    remote=v[0],
+                    port=s.port,
+                    protocol=s.protocol,
+                    ca_pem=v[1],
+                    cert_pem=v[2],
+                    key_pem=v[3],
+                    tls_crypt_key=v[4],
+                )
+            )
         profiles_out = pulumi.Output.secret(pulumi.Output.all(**profiles))
 
         if s.onprem_ssh is not None:
             from pulumi_command import remote
 
             site = s.onprem_ssh["client"]
-            install = pulumi.Output.secret(profiles[site].apply(
-                lambda text: render.site_install_script(client_name=site, profile=text)))
+            install = pulumi.Output.secret(
+                profiles[site].apply(lambda text: render.site_install_script(client_name=site, profile=text))
+            )
             remote.Command(
-                child(name, "onprem", site), connection=common.connection(s.onprem_ssh),
-                create=common.sudo_shell(s.onprem_ssh["user"]), stdin=install,
+                child(name, "onprem", site),
+                connection=common.connection(s.onprem_ssh),
+                create=common.sudo_shell(s.onprem_ssh["user"]),
+                stdin=install,
                 triggers=[install.apply(lambda t: hashlib.sha256(t.encode()).hexdigest())],
-                logging="stderr", opts=pulumi.ResourceOptions(parent=self, depends_on=[instance]))
+                logging=remote.Logging.STDERR,
+                opts=pulumi.ResourceOptions(parent=self, depends_on=[instance]),
+            )
 
         self.public_ip = address.address
         self.instance_id = instance.instance_id
@@ -307,26 +415,46 @@ class OpenVpnGateway(pulumi.ComponentResource):
         self.client_profiles = profiles_out
         self.ca_certificate = ca.cert_pem
         self.ca_private_key = pulumi.Output.secret(ca_key.private_key_pem)
-        self.register_outputs({
-            "public_ip": self.public_ip, "instance_id": self.instance_id, "internal_ip": self.internal_ip,
-            "server_config": self.server_config, "client_configs": self.client_configs,
-            "client_profiles": self.client_profiles, "ca_certificate": self.ca_certificate,
-            "ca_private_key": self.ca_private_key,
-        })
+        self.register_outputs(
+            {
+                "public_ip": self.public_ip,
+                "instance_id": self.instance_id,
+                "internal_ip": self.internal_ip,
+                "server_config": self.server_config,
+                "client_configs": self.client_configs,
+                "client_profiles": self.client_profiles,
+                "ca_certificate": self.ca_certificate,
+                "ca_private_key": self.ca_private_key,
+            }
+        )
 
 
-def _issue(component: str, key: str, common_name: str, uses: list[str], ca_key: Any, ca: Any,
-           opts: pulumi.ResourceOptions) -> tuple[Any, Any]:
+def _issue(
+    component: str,
+    key: str,
+    common_name: str,
+    uses: list[str],
+    ca_key: Any,
+    ca: Any,
+    opts: pulumi.ResourceOptions,
+) -> tuple[Any, Any]:
     """A P-256 key and a certificate for it signed by the VPN CA."""
     import pulumi_tls as tls
 
     private = tls.PrivateKey(child(component, key, "key"), algorithm="ECDSA", ecdsa_curve="P256", opts=opts)
-    request = tls.CertRequest(child(component, key, "csr"), private_key_pem=private.private_key_pem,
-                              subject=tls.CertRequestSubjectArgs(common_name=common_name,
-                                                                 organization="crossnet"), opts=opts)
+    request = tls.CertRequest(
+        child(component, key, "csr"),
+        private_key_pem=private.private_key_pem,
+        subject=tls.CertRequestSubjectArgs(common_name=common_name, organization="crossnet"),
+        opts=opts,
+    )
     cert = tls.LocallySignedCert(
-        child(component, key, "cert"), cert_request_pem=request.cert_request_pem,
-        ca_private_key_pem=ca_key.private_key_pem, ca_cert_pem=ca.cert_pem,
+        child(component, key, "cert"),
+        cert_request_pem=request.cert_request_pem,
+        ca_private_key_pem=ca_key.private_key_pem,
+        ca_cert_pem=ca.cert_pem,
         validity_period_hours=CERT_HOURS,
-        allowed_uses=["digital_signature", "key_agreement", *uses], opts=opts)
+        allowed_uses=["digital_signature", "key_agreement", *uses],
+        opts=opts,
+    )
     return private, cert

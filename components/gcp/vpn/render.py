@@ -38,16 +38,34 @@ def static_key(hex_bytes: str) -> str:
     """
     text = hex_bytes.strip().lower()
     if len(text) != STATIC_KEY_BYTES * 2 or any(c not in "0123456789abcdef" for c in text):
-        raise ValueError(f"an OpenVPN static key needs {STATIC_KEY_BYTES} bytes as hex, got {len(text)} chars")
-    lines = [text[i:i + 32] for i in range(0, len(text), 32)]
-    return "\n".join(["#", "# 2048 bit OpenVPN static key", "#",
-                      "-----BEGIN OpenVPN Static key V1-----", *lines,
-                      "-----END OpenVPN Static key V1-----", ""])
+        raise ValueError(
+            f"an OpenVPN static key takes {STATIC_KEY_BYTES} bytes as hex; got {len(text)} chars"
+        )
+    lines = [text[i : i + 32] for i in range(0, len(text), 32)]
+    return "\n".join(
+        [
+            "#",
+            "# 2048 bit OpenVPN static key",
+            "#",
+            "-----BEGIN OpenVPN Static key V1-----",
+            *lines,
+            "-----END OpenVPN Static key V1-----",
+            "",
+        ]
+    )
 
 
-def server_conf(*, vpn_cidr: str, gcp_cidrs: Sequence[str], clients: Mapping[str, Sequence[str]],
-                port: int = 1194, protocol: str = "udp", client_to_client: bool = False,
-                config_dir: str = DEFAULT_CONFIG_DIR, status_path: str = DEFAULT_STATUS_PATH) -> str:
+def server_conf(
+    *,
+    vpn_cidr: str,
+    gcp_cidrs: Sequence[str],
+    clients: Mapping[str, Sequence[str]],
+    port: int = 1194,
+    protocol: str = "udp",
+    client_to_client: bool = False,
+    config_dir: str = DEFAULT_CONFIG_DIR,
+    status_path: str = DEFAULT_STATUS_PATH,
+) -> str:
     """The gateway's ``server.conf`` (OpenVPN 2.6), key material referenced by path under ``config_dir``.
 
     ``ccd-exclusive`` admits only clients with a file in the client-config-dir, so a
@@ -78,8 +96,16 @@ def server_conf(*, vpn_cidr: str, gcp_cidrs: Sequence[str], clients: Mapping[str
         if clients[name]:
             lines.append(f"# LANs behind {name}")
             lines += [f"route {netmask(c)}" for c in clients[name]]
-    lines += ["keepalive 10 60", "persist-key", "persist-tun", "user nobody", "group nogroup",
-              f"status {status_path} 10", "status-version 2", "verb 3"]
+    lines += [
+        "keepalive 10 60",
+        "persist-key",
+        "persist-tun",
+        "user nobody",
+        "group nogroup",
+        f"status {status_path} 10",
+        "status-version 2",
+        "verb 3",
+    ]
     if protocol == "udp":
         lines.append("explicit-exit-notify 1")
     return "\n".join(lines) + "\n"
@@ -99,8 +125,17 @@ def client_config(name: str, clients: Mapping[str, Sequence[str]], client_to_cli
     return "\n".join(lines) + "\n"
 
 
-def client_profile(*, server_name: str, remote: str, port: int = 1194, protocol: str = "udp",
-                   ca_pem: str, cert_pem: str, key_pem: str, tls_crypt_key: str) -> str:
+def client_profile(
+    *,
+    server_name: str,
+    remote: str,
+    port: int = 1194,
+    protocol: str = "udp",
+    ca_pem: str,
+    cert_pem: str,
+    key_pem: str,
+    tls_crypt_key: str,
+) -> str:
     """An inline ``.ovpn`` profile: everything a client needs in one file (a secret)."""
     lines = [
         "# crossnet OpenVpnGateway client profile (contains a private key)",
@@ -128,12 +163,25 @@ def heredoc(path: str, body: str, mode: str, marker: str = "CROSSNET_EOF", quote
     if marker in body:
         raise ValueError(f"file content for {path} contains the heredoc marker")
     target = shlex.quote(path) if quote else path
-    return [f"install -m {mode} /dev/null {target}", f"cat > {target} <<'{marker}'", body.rstrip("\n"), marker]
+    return [
+        f"install -m {mode} /dev/null {target}",
+        f"cat > {target} <<'{marker}'",
+        body.rstrip("\n"),
+        marker,
+    ]
 
 
-def startup_script(*, project: str, server_config: str, client_configs: Mapping[str, str],
-                   ca_pem: str, server_cert_pem: str, server_key_secret: str,
-                   tls_crypt_secret: str, config_dir: str = DEFAULT_CONFIG_DIR) -> str:
+def startup_script(
+    *,
+    project: str,
+    server_config: str,
+    client_configs: Mapping[str, str],
+    ca_pem: str,
+    server_cert_pem: str,
+    server_key_secret: str,
+    tls_crypt_secret: str,
+    config_dir: str = DEFAULT_CONFIG_DIR,
+) -> str:
     """The VM's startup script: installs OpenVPN, writes the config, fetches keys, starts the server.
 
     Private keys are not in the script: it reads them from Secret Manager with the
@@ -188,11 +236,12 @@ SYNC_SCRIPT = r"""#!/bin/bash
 # Re-runs the startup script when the instance's startup-script metadata changes.
 set -uo pipefail
 url='http://metadata.google.internal/computeMetadata/v1/instance/attributes/startup-script'
-etag=$(curl -sf -o /dev/null -D - -H 'Metadata-Flavor: Google' "$url" | tr -d '\r' | awk -F': ' 'tolower($1)=="etag"{print $2}')
+etag_of() { tr -d '\r' | awk -F': ' 'tolower($1)=="etag"{print $2}'; }
+etag=$(curl -sf -o /dev/null -D - -H 'Metadata-Flavor: Google' "$url" | etag_of)
 while true; do
   headers=$(curl -sf -o /dev/null -D - -H 'Metadata-Flavor: Google' \
     "$url?wait_for_change=true&last_etag=${etag:-NONE}&timeout_sec=3600") || { sleep 10; continue; }
-  new=$(printf '%s\n' "$headers" | tr -d '\r' | awk -F': ' 'tolower($1)=="etag"{print $2}')
+  new=$(printf '%s\n' "$headers" | etag_of)
   if [ -n "$new" ] && [ "$new" != "$etag" ]; then
     etag=$new
     google_metadata_script_runner startup || echo "crossnet: startup script failed" >&2
@@ -214,8 +263,13 @@ WantedBy=multi-user.target
 """
 
 
-def site_install_script(*, client_name: str, profile: str, config_dir: str = "/etc/openvpn/client",
-                        start_command: str | None = None) -> str:
+def site_install_script(
+    *,
+    client_name: str,
+    profile: str,
+    config_dir: str = "/etc/openvpn/client",
+    start_command: str | None = None,
+) -> str:
     """Installs a site client's profile on the on-premises gateway and (re)starts its tunnel.
 
     Idempotent: rewriting the same profile and restarting is harmless. By default the
@@ -224,18 +278,25 @@ def site_install_script(*, client_name: str, profile: str, config_dir: str = "/e
     path), which is how the integration test runs it inside a network namespace.
     """
     conf = f"{config_dir}/{client_name}.conf"
-    out = ["#!/bin/bash", f"# crossnet: install the VPN site client {client_name} (rendered)",
-           "set -euo pipefail", "umask 077",
-           "if ! command -v openvpn >/dev/null; then",
-           "  DEBIAN_FRONTEND=noninteractive apt-get install -y -q openvpn", "fi",
-           f"install -d -m 0755 {shlex.quote(config_dir)}",
-           f"CONF={shlex.quote(conf)}"]
+    out = [
+        "#!/bin/bash",
+        f"# crossnet: install the VPN site client {client_name} (rendered)",
+        "set -euo pipefail",
+        "umask 077",
+        "if ! command -v openvpn >/dev/null; then",
+        "  DEBIAN_FRONTEND=noninteractive apt-get install -y -q openvpn",
+        "fi",
+        f"install -d -m 0755 {shlex.quote(config_dir)}",
+        f"CONF={shlex.quote(conf)}",
+    ]
     out += heredoc('"$CONF.new"', profile, "0600", quote=False)
     out += ['mv "$CONF.new" "$CONF"', "sysctl -w net.ipv4.ip_forward=1"]
     if start_command is None:
-        out += ["echo 'net.ipv4.ip_forward = 1' > /etc/sysctl.d/60-crossnet-forward.conf",
-                f"systemctl enable openvpn-client@{client_name}",
-                f"systemctl restart openvpn-client@{client_name}"]
+        out += [
+            "echo 'net.ipv4.ip_forward = 1' > /etc/sysctl.d/60-crossnet-forward.conf",
+            f"systemctl enable openvpn-client@{client_name}",
+            f"systemctl restart openvpn-client@{client_name}",
+        ]
     else:
         out.append(start_command)
     return "\n".join(out) + "\n"
