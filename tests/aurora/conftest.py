@@ -95,7 +95,8 @@ def world(monkeypatch: pytest.MonkeyPatch) -> Iterator[World]:
                                            EngineVersion="16.6")
         arns, endpoints = {}, {}
         for region in (PRIMARY, SECONDARY):
-            extra = {"MasterUsername": "keycloak", "MasterUserPassword": "p" * 24} if region == PRIMARY else {}
+            creds = {"MasterUsername": "keycloak", "MasterUserPassword": "p" * 24}
+            extra = creds if region == PRIMARY else {}
             cluster = rds[region].create_db_cluster(
                 DBClusterIdentifier=f"{GLOBAL_ID}-{region}", Engine="aurora-postgresql", EngineVersion="16.6",
                 GlobalClusterIdentifier=GLOBAL_ID, **extra)["DBCluster"]

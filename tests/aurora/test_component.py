@@ -256,7 +256,8 @@ def test_security_groups_allow_5432_from_peers_only(runtime: MockRuntime) -> Non
     rules = runtime.of_type("aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule")
     assert len(rules) == 4
     for rule in rules:
-        assert (rule.inputs["fromPort"], rule.inputs["toPort"], rule.inputs["ipProtocol"]) == (5432, 5432, "tcp")
+        ports = (rule.inputs["fromPort"], rule.inputs["toPort"], rule.inputs["ipProtocol"])
+        assert ports == (5432, 5432, "tcp")
         assert rule.inputs["cidrIpv4"] in {"10.0.0.0/16", "172.16.0.0/20"}
         region = region_of(runtime, rule)
         sg = runtime.one("aws:ec2/securityGroup:SecurityGroup", f"kc-{region}-db")
@@ -271,7 +272,8 @@ def test_peering_requested_in_app_region_accepted_in_aurora_region(runtime: Mock
     for region in REGIONS[2]:
         key = f"kc-{region}-peer-{PEER['vpc_id']}"
         request = runtime.one("aws:ec2/vpcPeeringConnection:VpcPeeringConnection", key)
-        accept = runtime.one("aws:ec2/vpcPeeringConnectionAccepter:VpcPeeringConnectionAccepter", f"{key}-accept")
+        accept = runtime.one("aws:ec2/vpcPeeringConnectionAccepter:VpcPeeringConnectionAccepter",
+                             f"{key}-accept")
         vpc = runtime.one("aws:ec2/vpc:Vpc", f"kc-{region}-vpc")
         assert region_of(runtime, request) == "us-east-2"
         assert request.inputs["vpcId"] == PEER["vpc_id"]

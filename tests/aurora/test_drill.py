@@ -51,7 +51,8 @@ class GlobalRds:
         return getattr(self._client, name)
 
 
-def make(world: World, clock: FakeClock, on_call: Any, **kwargs: Any) -> tuple[drill.Drill, list, io.StringIO]:
+def make(world: World, clock: FakeClock, on_call: Any,
+         **kwargs: Any) -> tuple[drill.Drill, list, io.StringIO]:
     calls: list[tuple[str, dict[str, Any]]] = []
 
     def client_for(service: str, region: str | None) -> Any:
@@ -123,7 +124,8 @@ def test_global_writer_endpoint_mode_accepts_the_global_name(world: World) -> No
 def test_bounded_wait_names_the_step_and_last_state(world: World) -> None:
     clock = FakeClock()
     d, calls, _ = make(world, clock, lambda kwargs: None)  # the writer never moves
-    with pytest.raises(drill.DrillError, match=r"'writer-moved' not done after 300s; last seen: writer members"):
+    with pytest.raises(drill.DrillError,
+                       match=r"'writer-moved' not done after 300s; last seen: writer members"):
         d.run()
     assert len(calls) == 1
     assert clock.now == pytest.approx(300)
@@ -140,7 +142,8 @@ def test_refuses_unknown_region_and_current_writer(world: World) -> None:
     clock = FakeClock()
     d, calls, _ = make(world, clock, lambda kwargs: None)
     d.to_region = "ap-south-1"
-    with pytest.raises(drill.DrillError, match="no member in ap-south-1; members are in: eu-west-1, us-east-1"):
+    with pytest.raises(drill.DrillError,
+                       match="no member in ap-south-1; members are in: eu-west-1, us-east-1"):
         d.run()
     d.to_region = PRIMARY
     with pytest.raises(drill.DrillError, match="already the writer"):

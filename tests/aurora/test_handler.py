@@ -110,5 +110,6 @@ def test_lambda_entry_point_reads_env(world: World, monkeypatch: pytest.MonkeyPa
 def test_config_from_env_names_missing_variables() -> None:
     with pytest.raises(KeyError, match="ZONE_ID, GLOBAL_CLUSTER_ID"):
         handler.Config.from_env({"RECORD_NAME": RECORD})
-    parsed = handler.Config.from_env({"ZONE_ID": "Z1", "RECORD_NAME": "DB.Example.com.", "GLOBAL_CLUSTER_ID": "g"})
+    parsed = handler.Config.from_env({"ZONE_ID": "Z1", "RECORD_NAME": "DB.Example.com.",
+                                      "GLOBAL_CLUSTER_ID": "g"})
     assert (parsed.record_name, parsed.ttl, parsed.wait_seconds) == ("db.example.com", 30, 120.0)

@@ -1,0 +1,79 @@
+"""Scenario keycloak_aurora_global: Keycloak's database as an Aurora PostgreSQL global database.
+
+Config section ``crossnet:aurora``: the keys of ``AuroraGlobalDbArgs`` plus
+- ``name`` of the component [``keycloak``],
+- ``sslmode`` for the JDBC URL [``verify-ca``; or ``require``]. ``verify-full`` is refused: the
+  URL's host is the CNAME, which the RDS server certificate does not name,
+- ``sslrootcert``: where Keycloak finds the RDS CA bundle
+  [``/opt/keycloak/conf/rds-global-bundle.pem``, from https://truststore.pki.rds.amazonaws.com/global/global-bundle.pem].
+
+Outputs, beside the component's: ``kc_db_url`` (for ``KC_DB_URL``), ``kc_db_username``,
+``kc_db_password`` (secret).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any, cast
+
+from components.naming import slug
+from components.validation import Problems, ValidationError
+
+SECTION = "crossnet:aurora"
+SSL_MODES = ("verify-ca", "require")
+DEFAULT_SSLROOTCERT = "/opt/keycloak/conf/rds-global-bundle.pem"
+
+
+@dataclass(frozen=True)
+class Config:
+    name: str
+    args: dict[str, Any]
+    sslmode: str
+    sslrootcert: str
+    database_name: str
+    master_username: str
+
+
+def configure(section: Mapping[str, Any]) -> Config:
+    from components.aws.aurora.args import validate
+
+    problems = Problems("stack config")
+    settings = dict(section)
+    name = settings.pop("name", "keycloak")
+    sslmode = settings.pop("sslmode", "verify-ca")
+    sslrootcert = settings.pop("sslrootcert", DEFAULT_SSLROOTCERT)
+    if not isinstance(name, str) or not name or slug(name) != name:
+        problems.add(f"{SECTION}.name", name, "lowercase letters, digits, '.' and '-'")
+    if sslmode not in SSL_MODES:
+        problems.add(f"{SECTION}.sslmode", sslmode,
+                     "verify-ca or require (verify-full fails: the CNAME is not in the RDS certificate)")
+    problems.string(sslrootcert, f"{SECTION}.sslrootcert", r"/[^\s?&]+",
+                    "an absolute path without spaces, '?' or '&'")
+    parsed = None
+    try:
+        parsed = validate(settings)
+    except ValidationError as err:
+        for p in err.problems:
+            problems.add(f"{SECTION}.{p.field}", p.value, p.allowed)
+    problems.raise_if_any()
+    assert parsed is not None
+    return Config(name=name, args=settings, sslmode=sslmode, sslrootcert=sslrootcert,
+                  database_name=parsed.database_name, master_username=parsed.master_username)
+
+
+def deploy(config: Config) -> dict[str, Any]:
+    from components.aws.aurora import AuroraGlobalDb, AuroraGlobalDbArgs, jdbc_url
+
+    db = AuroraGlobalDb(config.name, cast(AuroraGlobalDbArgs, config.args))
+    return {
+        "global_cluster_id": db.global_cluster_id,
+        "global_writer_endpoint": db.global_writer_endpoint,
+        "dns_name": db.dns_name,
+        "regional": db.regional,
+        "peering_connection_ids": db.peering_connection_ids,
+        "kc_db_url": db.dns_name.apply(lambda host: jdbc_url(host, config.database_name, config.sslrootcert,
+                                                             config.sslmode)),
+        "kc_db_username": config.master_username,
+        "kc_db_password": db.master_password,
+    }
