@@ -31,7 +31,11 @@ _LAZY = {
     "PostgresStandbyArgs": "components.gcp.standby",
 }
 
-__all__ = ["ValidationError", *_LAZY]
+__all__ = [
+    "AuroraGlobalDb", "AuroraGlobalDbArgs", "AzureVnetPeering", "AzureVnetPeeringArgs",
+    "KafkaPrivateLinkCluster", "KafkaPrivateLinkClusterArgs", "OpenVpnGateway", "OpenVpnGatewayArgs",
+    "PostgresStandby", "PostgresStandbyArgs", "ValidationError",
+]
 
 
 def __getattr__(name: str) -> Any:

@@ -68,9 +68,10 @@ class MissingCallMock(LookupError):
 
 
 class ProviderMocks(_MonitorAware, pulumi_mocks.Mocks):
-    def __init__(self, config: Mapping[str, Any] | None = None):
+    def __init__(self, config: Mapping[str, Any] | None = None, preview: bool = False):
         _load_answers()
         self.config = dict(config or {})
+        self.preview = preview
         self.calls: list[tuple[str, dict[str, Any]]] = []
 
     def _region_of(self, provider_ref: str | None, inputs: Mapping[str, Any]) -> str:
@@ -104,6 +105,9 @@ class ProviderMocks(_MonitorAware, pulumi_mocks.Mocks):
             else:
                 extra = result
         state = dict(args.inputs)  # keeps secret envelopes on inputs echoed as outputs
+        if self.preview and not args.typ.startswith("pulumi:providers:"):
+            # like the engine's preview of a create: computed outputs and the id are unknown
+            return None, state
         state.update(extra)
         return resource_id, state
 

@@ -20,8 +20,8 @@ from pulumi.runtime import rpc, settings
 from pulumi.runtime.config import set_all_config
 from pulumi.runtime.sync_await import _sync_await
 
-SECRET_SIG = rpc._special_secret_sig  # noqa: SLF001 - the wire format of a secret value
-SIG_KEY = rpc._special_sig_key  # noqa: SLF001
+SECRET_SIG = rpc._special_secret_sig
+SIG_KEY = rpc._special_sig_key
 UNKNOWN = rpc.UNKNOWN
 
 
@@ -124,7 +124,7 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
         urn = self.make_urn(request.parent, request.type, request.name)
         if request.type == "pulumi:pulumi:Stack":
             return resource_pb2.RegisterResourceResponse(urn=urn)
-        pulumi_mocks._ensure_event_loop()  # noqa: SLF001
+        _ensure_event_loop()
         raw_inputs = rpc.deserialize_properties(request.object)
         inputs, secret_paths = unwrap_secrets(raw_inputs)
         args = pulumi_mocks.MockResourceArgs(
@@ -186,7 +186,7 @@ class MockRuntime:
                  config: Mapping[str, Any] | None = None, secret_keys: list[str] | None = None):
         from plan.mocks import ProviderMocks
 
-        self.mocks = mocks if mocks is not None else ProviderMocks(config=config)
+        self.mocks = mocks if mocks is not None else ProviderMocks(config=config, preview=preview)
         self.project, self.stack, self.preview = project, stack, preview
         self.config = dict(config or {})
         self.secret_keys = list(secret_keys or [])
@@ -216,13 +216,16 @@ class MockRuntime:
                 if pending:
                     with contextlib.suppress(BaseException):
                         loop.run_until_complete(asyncio.gather(*pending, return_exceptions=True))
+                with contextlib.suppress(BaseException):
+                    loop.run_until_complete(loop.shutdown_default_executor())
                 loop.close()
         finally:
             asyncio.set_event_loop(None)
             settings.reset_options()
             set_all_config({}, [])
-            settings.SETTINGS.outputs.clear()
-            settings.SETTINGS.rpc_manager.clear()
+            current: Any = settings.SETTINGS
+            current.outputs.clear()
+            current.rpc_manager.clear()
 
     # -- running
     def run(self, program: Callable[[], Any]) -> Any:

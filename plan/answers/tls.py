@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import ipaddress
-from functools import lru_cache
+from functools import cache
 from typing import Any
 
 from cryptography import x509
@@ -21,11 +21,11 @@ from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
 from plan.mocks import Ctx
 
-NOT_BEFORE = dt.datetime(2026, 1, 1, tzinfo=dt.timezone.utc)
+NOT_BEFORE = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
 _CURVES = {"P224": ec.SECP224R1, "P256": ec.SECP256R1, "P384": ec.SECP384R1, "P521": ec.SECP521R1}
 
 
-@lru_cache(maxsize=None)
+@cache
 def key_for(name: str, algorithm: str, curve: str, rsa_bits: int) -> Any:
     seed = hashlib.sha512(f"tls-key:{name}".encode()).digest()
     if algorithm == "ECDSA":
@@ -57,7 +57,7 @@ def private_key(ctx: Ctx) -> tuple[str, dict[str, Any]]:
     openssh = public.public_bytes(serialization.Encoding.OpenSSH,
                                   serialization.PublicFormat.OpenSSH).decode()
     fingerprint = hashlib.sha256(public_pem.encode()).hexdigest()
-    resource_id = hashlib.sha1(public_pem.encode()).hexdigest()
+    resource_id = hashlib.sha256(public_pem.encode()).hexdigest()
     return resource_id, {
         "privateKeyPem": pem, "privateKeyPemPkcs8": pkcs8,
         "privateKeyOpenssh": pkcs8, "publicKeyPem": public_pem, "publicKeyOpenssh": openssh + "\n",
@@ -139,7 +139,7 @@ def cert_request(ctx: Ctx) -> tuple[str, dict[str, Any]]:
     else:
         csr = builder.sign(key, hashes.SHA256() if not isinstance(key, ed25519.Ed25519PrivateKey) else None)
     pem = csr.public_bytes(serialization.Encoding.PEM).decode()
-    return hashlib.sha1(pem.encode()).hexdigest(), {"certRequestPem": pem}
+    return hashlib.sha256(pem.encode()).hexdigest(), {"certRequestPem": pem}
 
 
 def locally_signed_cert(ctx: Ctx) -> tuple[str, dict[str, Any]]:

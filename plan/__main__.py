@@ -1,0 +1,101 @@
+"""``python -m plan [STACK]``: the offline plan of a stack, without a cloud account.
+
+    python -m plan dev                       # tree of what `pulumi up` would create
+    python -m plan dev --json out/dev.json   # also write the plan as JSON
+    python -m plan dev --mermaid out/dev.mmd # also draw it as a Mermaid flowchart
+    python -m plan diff base.json head.json  # what changed between two JSON plans
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from plan import config as stack_config
+from plan import render
+
+PROJECT_DIR = Path(__file__).resolve().parent.parent
+
+
+def _find_validation_error(exc: BaseException) -> BaseException | None:
+    from components.validation import ValidationError
+
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        if isinstance(current, ValidationError):
+            return current
+        seen.add(id(current))
+        current = current.__cause__ or current.__context__
+    return None
+
+
+def _write(path: str, text: str) -> None:
+    target = Path(path)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_text(text)
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv and argv[0] == "diff":
+        parser = argparse.ArgumentParser(prog="python -m plan diff")
+        parser.add_argument("old")
+        parser.add_argument("new")
+        parser.add_argument("--json", action="store_true", help="print the diff as JSON")
+        args = parser.parse_args(argv[1:])
+        try:
+            old = json.loads(Path(args.old).read_text())
+            new = json.loads(Path(args.new).read_text())
+        except (OSError, json.JSONDecodeError) as exc:
+            print(f"plan diff: cannot read plan: {exc}", file=sys.stderr)
+            return 2
+        result = render.diff(old, new)
+        print(json.dumps(result, indent=2) if args.json else render.diff_text(result))
+        return 0
+
+    parser = argparse.ArgumentParser(prog="python -m plan", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("stack", nargs="?", default="dev")
+    parser.add_argument("--config-file", help="a Pulumi.<stack>.yaml to read instead of the stack's own")
+    parser.add_argument("--project-dir", default=str(PROJECT_DIR))
+    parser.add_argument("--json", metavar="FILE", help="write the plan as JSON ('-' for stdout only)")
+    parser.add_argument("--mermaid", metavar="FILE", help="write a Mermaid flowchart of the plan")
+    parser.add_argument("--deps", action="store_true", help="draw dependency edges in the Mermaid chart")
+    parser.add_argument("--full", action="store_true", help="show every input, not only the first few")
+    args = parser.parse_args(argv)
+
+    project_dir = Path(args.project_dir)
+    try:
+        cfg = stack_config.load(args.stack, project_dir,
+                                Path(args.config_file) if args.config_file else None)
+    except stack_config.StackConfigError as exc:
+        print(f"plan: {exc}", file=sys.stderr)
+        return 2
+
+    from plan.model import run_program
+
+    try:
+        doc = run_program(project_dir, cfg)
+    except Exception as exc:
+        found = _find_validation_error(exc)
+        if found is None:
+            raise
+        print(f"plan: stack {args.stack!r} has invalid config ({cfg.path}):\n{found}", file=sys.stderr)
+        return 2
+
+    if args.json == "-":
+        print(json.dumps(doc, indent=2, sort_keys=True))
+        return 0
+    if args.json:
+        _write(args.json, json.dumps(doc, indent=2, sort_keys=True) + "\n")
+    if args.mermaid:
+        _write(args.mermaid, render.mermaid(doc, dependencies=args.deps) + "\n")
+    print(render.text(doc, full=args.full))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

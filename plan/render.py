@@ -1,0 +1,169 @@
+"""Text, Mermaid and diff views of a plan document (see ``plan.model``)."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections import defaultdict
+from typing import Any
+
+from plan.model import MASK
+
+NOISY_INPUTS = {"tags", "tagsAll", "labels", "__defaults"}
+
+
+def flatten(value: Any, prefix: str = "") -> list[tuple[str, Any]]:
+    if isinstance(value, dict):
+        items: list[tuple[str, Any]] = []
+        for key in sorted(value):
+            if key in NOISY_INPUTS and not prefix:
+                continue
+            items += flatten(value[key], f"{prefix}.{key}" if prefix else str(key))
+        return items
+    if isinstance(value, list) and any(isinstance(v, dict | list) for v in value):
+        items = []
+        for i, item in enumerate(value):
+            items += flatten(item, f"{prefix}[{i}]")
+        return items
+    return [(prefix, value)]
+
+
+def show_value(value: Any, width: int = 72) -> str:
+    if isinstance(value, str):
+        if value == MASK:
+            return MASK
+        if "\n" in value or len(value) > width:
+            digest = hashlib.sha256(value.encode()).hexdigest()[:12]
+            first = value.strip().splitlines()[0] if value.strip() else ""
+            first = first if len(first) <= 40 else first[:37] + "..."
+            return f"<{len(value.splitlines())} lines, sha256:{digest}> {first!r}"
+        return value
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    text = json.dumps(value, sort_keys=True)
+    return text if len(text) <= width else text[: width - 3] + "..."
+
+
+def _children(doc: dict[str, Any]) -> dict[str | None, list[dict[str, Any]]]:
+    urns = {r["urn"] for r in doc["resources"]}
+    tree: dict[str | None, list[dict[str, Any]]] = defaultdict(list)
+    for res in doc["resources"]:
+        parent = res["parent"] if res["parent"] in urns else None
+        tree[parent].append(res)
+    return tree
+
+
+def text(doc: dict[str, Any], full: bool = False, max_inputs: int = 8) -> str:
+    resources = doc["resources"]
+    secrets = sum(1 for r in resources if r["secret_inputs"])
+    lines = [f"crossnet plan: stack {doc['stack']!r}, {len(resources)} resources "
+             f"({sum(1 for r in resources if r['custom'])} cloud resources, "
+             f"{sum(1 for r in resources if not r['custom'])} components; "
+             f"{secrets} with secret inputs, masked as {MASK})"]
+    tree = _children(doc)
+
+    def walk(parent: str | None, indent: str) -> None:
+        kids = tree.get(parent, [])
+        for i, res in enumerate(kids):
+            last = i == len(kids) - 1
+            branch, pad = ("└─ ", "   ") if last else ("├─ ", "│  ")
+            flags = []
+            if res["protect"]:
+                flags.append("protect")
+            if res["ignore_changes"]:
+                flags.append("ignore_changes=" + ",".join(res["ignore_changes"]))
+            suffix = f"  [{'; '.join(flags)}]" if flags else ""
+            lines.append(f"{indent}{branch}{res['type']}  {res['name']}{suffix}")
+            inputs = flatten(res["inputs"])
+            shown = inputs if full else inputs[:max_inputs]
+            for key, value in shown:
+                lines.append(f"{indent}{pad}    {key} = {show_value(value)}")
+            if len(inputs) > len(shown):
+                lines.append(f"{indent}{pad}    (+{len(inputs) - len(shown)} more inputs; --full shows all)")
+            walk(res["urn"], indent + pad)
+
+    walk(None, "")
+    if doc.get("outputs"):
+        lines.append("outputs:")
+        for key, value in flatten(doc["outputs"]):
+            lines.append(f"  {key} = {show_value(value)}")
+    return "\n".join(lines)
+
+
+def mermaid(doc: dict[str, Any], dependencies: bool = False) -> str:
+    """A Mermaid flowchart: components as subgraphs, resources as nodes."""
+    ids = {r["urn"]: f"n{i}" for i, r in enumerate(doc["resources"])}
+    tree = _children(doc)
+    lines = ["flowchart LR"]
+
+    def label(res: dict[str, Any]) -> str:
+        short = res["type"].split(":")[-1] if not res["type"].startswith("pulumi:providers:") \
+            else "provider " + res["type"].rsplit(":", 1)[-1]
+        return f"{short}<br/>{res['name']}".replace('"', "'")
+
+    def walk(parent: str | None, indent: str) -> None:
+        for res in tree.get(parent, []):
+            node = ids[res["urn"]]
+            if not res["custom"] and tree.get(res["urn"]):
+                lines.append(f'{indent}subgraph {node}["{label(res)}"]')
+                walk(res["urn"], indent + "  ")
+                lines.append(f"{indent}end")
+            else:
+                lines.append(f'{indent}{node}["{label(res)}"]')
+
+    walk(None, "  ")
+    if dependencies:
+        for res in doc["resources"]:
+            for dep in res["dependencies"]:
+                if dep in ids and dep != res["parent"]:
+                    lines.append(f"  {ids[dep]} -.-> {ids[res['urn']]}")
+    return "\n".join(lines)
+
+
+def stackless(urn: str) -> str:
+    """A URN without its stack name, so plans of two stacks (base/head) line up."""
+    parts = urn.split("::")
+    return "::".join(parts[1:]) if urn.startswith("urn:pulumi:") else urn
+
+
+def _norm(value: Any) -> Any:
+    if isinstance(value, list):
+        return sorted(_norm(v) for v in value)
+    if isinstance(value, str) and value.startswith("urn:pulumi:"):
+        return "<stack>" if "::pulumi:pulumi:Stack::" in value else stackless(value)
+    return value
+
+
+def diff(old: dict[str, Any], new: dict[str, Any]) -> dict[str, Any]:
+    """Added, removed and changed resources between two plans, keyed by URN."""
+    before = {stackless(r["urn"]): r for r in old["resources"]}
+    after = {stackless(r["urn"]): r for r in new["resources"]}
+    changed = {}
+    for urn in sorted(before.keys() & after.keys()):
+        a, b = dict(flatten(before[urn]["inputs"])), dict(flatten(after[urn]["inputs"]))
+        fields = {k: {"old": a.get(k), "new": b.get(k)} for k in sorted(a.keys() | b.keys())
+                  if a.get(k) != b.get(k)}
+        for option in ("protect", "ignore_changes", "provider", "parent", "dependencies"):
+            was, now = _norm(before[urn].get(option)), _norm(after[urn].get(option))
+            if was != now:
+                fields[f"({option})"] = {"old": was, "new": now}
+        if fields:
+            changed[urn] = fields
+    return {"added": sorted(after.keys() - before.keys()),
+            "removed": sorted(before.keys() - after.keys()), "changed": changed}
+
+
+def diff_text(result: dict[str, Any]) -> str:
+    def short(urn: str) -> str:
+        parts = urn.split("::")
+        return f"{parts[-2].split('$')[-1]}  {parts[-1]}" if len(parts) >= 2 else urn
+
+    lines = [f"plan diff: {len(result['added'])} to add, {len(result['removed'])} to remove, "
+             f"{len(result['changed'])} changed"]
+    lines += [f"+ {short(u)}" for u in result["added"]]
+    lines += [f"- {short(u)}" for u in result["removed"]]
+    for urn, fields in result["changed"].items():
+        lines.append(f"~ {short(urn)}")
+        for key, change in fields.items():
+            lines.append(f"    {key}: {show_value(change['old'])} -> {show_value(change['new'])}")
+    return "\n".join(lines)
