@@ -27,7 +27,8 @@ from tests.kafka.graph import (
 WEST2 = {"aws:region": "us-west-2"}
 
 
-def build(runtime_factory: Any, preview: bool = False, **overrides: Any) -> tuple[Any, KafkaPrivateLinkCluster]:
+def build(runtime_factory: Any, preview: bool = False,
+          **overrides: Any) -> tuple[Any, KafkaPrivateLinkCluster]:
     rt = runtime_factory(config=WEST2, preview=preview)
     cluster = KafkaPrivateLinkCluster("kafka", {**BASE_ARGS, **overrides})  # type: ignore[typeddict-item]
     rt.settle()
@@ -216,7 +217,8 @@ def test_reconfigure_path_builds_only_the_nlb_and_service_and_emits_listener_set
         {"instance_id": "i-0aaaaaaaaaaaaaaa1", "private_ip": "10.1.1.10", "az_id": "usw2-az1", "node_id": 1},
     ]
     rt, cluster = build(runtime_factory, az_ids=["usw2-az1", "usw2-az2"], vpc_id="vpc-0123456789abcdef0",
-                        subnet_ids={"usw2-az1": "subnet-0aaaaaaaaaaaaaaa1", "usw2-az2": "subnet-0aaaaaaaaaaaaaaa2"},
+                        subnet_ids={"usw2-az1": "subnet-0aaaaaaaaaaaaaaa1",
+                                    "usw2-az2": "subnet-0aaaaaaaaaaaaaaa2"},
                         existing_brokers=existing)
     types = {r.type for r in rt.resources if r.custom and not r.is_provider}
     assert types == {LB, TG, LISTENER, "aws:lb/targetGroupAttachment:TargetGroupAttachment", SERVICE}
@@ -229,7 +231,8 @@ def test_reconfigure_path_builds_only_the_nlb_and_service_and_emits_listener_set
     second = render.parse_properties(settings["2"])
     assert second["advertised.listeners"] == (
         "INTERNAL://10.1.2.20:9092,EXTERNAL://b2.usw2-az2.abc123.us-west-2.aws.3199015.tidbcloud.com:9094")
-    assert second["listener.security.protocol.map"] == "CONTROLLER:PLAINTEXT,INTERNAL:PLAINTEXT,EXTERNAL:PLAINTEXT"
+    assert second["listener.security.protocol.map"] == (
+        "CONTROLLER:PLAINTEXT,INTERNAL:PLAINTEXT,EXTERNAL:PLAINTEXT")
     assert "EXTERNAL://0.0.0.0:39092" in second["listeners"]
     assert rt.value(cluster.restart_order) == ["1", "2"]
     assert rt.value(cluster.broker_private_ips) == {"1": "10.1.1.10", "2": "10.1.2.20"}

@@ -33,7 +33,8 @@ def run(count: int, az_ids: list[str]) -> tuple[MockRuntime, dict[str, Any]]:
     config = {"aws:region": REGION}
     with MockRuntime(SixZoneMocks(config), config=config) as rt:
         cluster = KafkaPrivateLinkCluster("kafka", {
-            "region": REGION, "az_ids": az_ids, "unique_name": "u1", "listener_domain_suffix": "1.example.com",
+            "region": REGION, "az_ids": az_ids, "unique_name": "u1",
+            "listener_domain_suffix": "1.example.com",
             "allowed_principals": ["arn:aws:iam::380838443567:root"], "broker_count": count})
         rt.settle()
         outputs = {"advertised": rt.value(cluster.advertised_listeners),

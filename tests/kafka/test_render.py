@@ -93,7 +93,10 @@ def test_broker_ip_is_fixed_inside_the_subnet_and_refuses_to_overflow():
         render.broker_ip("10.9.9.0/28", 6)
 
 
-def user_data(node_id: int = 2, url: str = "https://archive.apache.org/dist/kafka/3.9.1/kafka_2.13-3.9.1.tgz") -> str:
+DEFAULT_URL = "https://archive.apache.org/dist/kafka/3.9.1/kafka_2.13-3.9.1.tgz"
+
+
+def user_data(node_id: int = 2, url: str = DEFAULT_URL) -> str:
     props = render.render_server_properties(
         node_id=node_id, broker_ips={1: "10.0.0.11", 2: "10.0.64.12", 3: "10.0.128.13"},
         external_host=render.advertised_host(node_id, "usw2-az2", "abc123", "us-west-2", SUFFIX), ports=PORTS)

@@ -74,7 +74,8 @@ def test_every_problem_is_reported_at_once_with_field_value_and_what_is_allowed(
     ({"kafka_download_url": "http://example.com/k.tgz"}, "kafka_download_url", "https://"),
     ({"colour": "blue"}, "colour", "unknown key"),
     ({"existing_brokers": [{"instance_id": "i-0aaaaaaaaaaaaaaa1", "private_ip": "10.0.0.1",
-                            "az_id": "usw2-az9", "node_id": 1}]}, "existing_brokers[0].az_id", "one of az_ids"),
+                            "az_id": "usw2-az9", "node_id": 1}]},
+     "existing_brokers[0].az_id", "one of az_ids"),
 ])
 def test_each_bad_field_is_named(runtime, overrides, field, fragment):
     error = errors_for(runtime, **overrides)
@@ -97,7 +98,8 @@ def test_world_ssh_is_allowed_only_with_the_named_opt_in(runtime):
 
 
 def test_existing_brokers_with_duplicate_node_ids_are_rejected(runtime):
-    broker = {"instance_id": "i-0aaaaaaaaaaaaaaa1", "private_ip": "10.0.0.1", "az_id": "usw2-az1", "node_id": 1}
+    broker = {"instance_id": "i-0aaaaaaaaaaaaaaa1", "private_ip": "10.0.0.1", "az_id": "usw2-az1",
+              "node_id": 1}
     error = errors_for(runtime, vpc_id="vpc-0123456789abcdef0",
                        subnet_ids={a: "subnet-0aaaaaaaaaaaaaaa1" for a in BASE_ARGS["az_ids"]},
                        existing_brokers=[broker, {**broker, "instance_id": "i-0aaaaaaaaaaaaaaa2",
