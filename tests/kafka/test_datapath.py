@@ -30,6 +30,7 @@ cluster (tansu instances do not form one).
 from __future__ import annotations
 
 import contextlib
+import ipaddress
 import json
 import os
 import shutil
@@ -194,7 +195,7 @@ def test_client_bootstraps_through_9092_and_uses_the_advertised_per_broker_port(
     advertised_host, advertised_port = render.parse_listeners(props["advertised.listeners"])["EXTERNAL"]
     listen_port = render.parse_listeners(props["listeners"])["EXTERNAL"][1]
     assert f"{advertised_host}:{advertised_port}" == cluster["advertised"][LIVE_NODE]
-    gateway = str(next(iter(__import__("ipaddress").ip_network(live_subnet).hosts())))
+    gateway = str(next(iter(ipaddress.ip_network(live_subnet).hosts())))
     prefix = live_subnet.split("/")[1]
 
     tag = str(os.getpid())
