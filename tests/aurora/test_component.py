@@ -338,3 +338,11 @@ def _plain(value: Any) -> Any:
     if isinstance(value, list):
         return [_plain(v) for v in value]
     return value
+
+
+def test_preview_registers_the_same_graph(runtime_factory: Any) -> None:
+    rt = runtime_factory(preview=True)
+    AuroraGlobalDb("kc", args(REGIONS[3], peer_vpcs=[PEER]))  # type: ignore[arg-type]
+    rt.settle()
+    counts = Counter(r.type for r in rt.resources)
+    assert (counts[T_CLUSTER], counts["aws:ec2/subnet:Subnet"], counts[T_RECORD]) == (3, 9, 1)

@@ -34,6 +34,16 @@ def test_dev_section_deploys_with_keycloak_outputs(runtime_factory: Any) -> None
     assert outputs["kc_db_password"] == primary.inputs["masterPassword"]
     assert "keycloak_aurora_global" in rt.secret_stack_outputs()
     assert set(outputs["regional"]) == {"us-west-2", "us-east-1"}
+    record = rt.one("aws:route53/record:Record")
+    assert record.inputs["records"] == [outputs["global_writer_endpoint"]]
+    assert rt.of_type("aws:lambda/function:Function") == []
+
+
+def test_failover_lambda_mode_through_the_stack(runtime_factory: Any) -> None:
+    section = {**dev_section(), "endpoint_mode": "failover-lambda"}
+    rt = runtime_factory(config={"crossnet:scenarios": ["keycloak_aurora_global"],
+                                 "crossnet:aurora": section})
+    rt.run(lambda: stacks.run())
     assert len(rt.of_type("aws:lambda/function:Function")) == 2
     assert rt.one("aws:route53/record:Record").ignore_changes == ["records"]
 
