@@ -252,3 +252,45 @@ def test_validation_fails_before_any_resource_is_registered(runtime_factory):
         KafkaPrivateLinkCluster("kafka", {**BASE_ARGS, "unique_name": "ABC"})  # type: ignore[typeddict-item]
     rt.settle()
     assert rt.resources == []
+
+
+def test_broker_ssh_applies_the_settings_one_broker_at_a_time_with_a_secret_key(runtime_factory):
+    existing = [
+        {"instance_id": f"i-0aaaaaaaaaaaaaaa{n}", "private_ip": f"10.1.{n}.10", "az_id": "usw2-az1",
+         "node_id": n} for n in (3, 1, 2)]
+    key = "-----BEGIN OPENSSH PRIVATE KEY-----\nAAAA\n-----END OPENSSH PRIVATE KEY-----\n"
+    rt, cluster = build(runtime_factory, az_ids=["usw2-az1"], vpc_id="vpc-0123456789abcdef0",
+                        subnet_ids={"usw2-az1": "subnet-0aaaaaaaaaaaaaaa1"}, existing_brokers=existing,
+                        broker_ssh={"user": "ec2-user", "private_key": key, "bastion_host": "198.51.100.7"})
+    commands = [rt.one("command:remote:Command", f"kafka-apply-{n}") for n in (1, 2, 3)]
+    settings = rt.value(cluster.listener_settings)
+    assert rt.value(cluster.restart_order) == ["1", "2", "3"]
+    for n, cmd in enumerate(commands, start=1):
+        connection = cmd.inputs["connection"]
+        assert connection["host"] == f"10.1.{n}.10" and connection["user"] == "ec2-user"
+        assert connection["proxy"]["host"] == "198.51.100.7"
+        assert "connection" in cmd.secret_inputs  # it carries the private key
+        body = render.parse_properties(settings[str(n)])
+        assert f"advertised.listeners={body['advertised.listeners']}" in cmd.inputs["create"]
+        assert "sudo systemctl restart kafka" in cmd.inputs["create"]
+        # each broker waits for the previous one (the rolling restart)
+        expected = [commands[n - 2].urn] if n > 1 else []
+        assert cmd.dependencies == expected
+
+
+def test_apply_script_passes_shellcheck(tmp_path):
+    import shutil
+    import subprocess
+
+    values = render.listener_settings(node_id=4, private_ip="10.1.1.10", external_host="b4.x.y",
+                                      ports=render.Ports(), controller=True)
+    script = tmp_path / "apply.sh"
+    script.write_text(render.render_apply_script(
+        node_id=4, settings=values, config_path="/opt/kafka/config/server.properties",
+        restart_command="sudo systemctl restart kafka", kafka_home="/opt/kafka", ports=render.Ports(),
+        private_ip="10.1.1.10"))
+    shellcheck = shutil.which("shellcheck")
+    assert shellcheck
+    result = subprocess.run([shellcheck, "-S", "style", str(script)], capture_output=True, text=True,
+                            timeout=60, check=False)
+    assert result.returncode == 0, result.stdout

@@ -135,3 +135,36 @@ def test_render_refuses_text_containing_the_heredoc_delimiter():
     with pytest.raises(ValueError, match="delimiter"):
         render.render_user_data(node_id=1, server_properties="x=CROSSNET_EOF\n", kafka_cluster_id="a",
                                 download_url="https://x")
+
+
+def test_apply_script_edits_a_real_file_idempotently_and_waits_for_the_port(tmp_path):
+    """Run the rolling-restart step for real against a local file: sudo is a pass-through shim,
+    the "restart" is ``true`` and a loopback listener stands in for the broker's EXTERNAL port."""
+    import socket
+
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    (bin_dir / "sudo").write_text('#!/bin/sh\nexec "$@"\n')
+    (bin_dir / "sudo").chmod(0o755)
+    config = tmp_path / "server.properties"
+    config.write_text("node.id=1\nlisteners=PLAINTEXT://:9092\nlog.dirs=/data\nadvertised.listeners=x\n")
+    with socket.socket() as listener:
+        listener.bind(("127.0.0.1", 0))
+        listener.listen()
+        ports = render.Ports(external=listener.getsockname()[1])
+        values = render.listener_settings(node_id=1, private_ip="127.0.0.1", external_host="b1.az.u.r.aws.s",
+                                          ports=ports, controller=True)
+        script = tmp_path / "apply.sh"
+        script.write_text(render.render_apply_script(
+            node_id=1, settings=values, config_path=str(config), restart_command="true",
+            kafka_home=str(tmp_path / "no-kafka"), ports=ports, private_ip="127.0.0.1", wait_seconds=30))
+        env = {"PATH": f"{bin_dir}:/usr/bin:/bin"}
+        for _ in range(2):
+            result = subprocess.run(["bash", str(script)], capture_output=True, text=True, timeout=30,
+                                    env=env, check=False)
+            assert result.returncode == 0, result.stderr
+    lines = config.read_text().splitlines()
+    props = render.parse_properties(config.read_text())
+    assert props == {"node.id": "1", "log.dirs": "/data", **values}
+    assert sum(line.startswith("listeners=") for line in lines) == 1
+    assert (tmp_path / "server.properties.crossnet.bak").exists()

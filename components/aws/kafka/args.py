@@ -45,6 +45,27 @@ class KafkaExistingBrokerArgs(TypedDict):
     """The broker's Kafka ``node.id`` (1..49); it picks the broker's NLB port ``broker_port_base + n - 1``."""
 
 
+class KafkaBrokerSshArgs(TypedDict):
+    """SSH access to existing brokers, to apply the listener settings as a rolling restart."""
+
+    user: str
+    """SSH user on the brokers (needs sudo)."""
+    private_key: pulumi.Input[str]
+    """SSH private key (PEM/OpenSSH text); kept secret."""
+    bastion_host: NotRequired[str]
+    """Jump host to reach the brokers' private IPs through [none: connect directly]."""
+    bastion_user: NotRequired[str]
+    """SSH user on the bastion [``user``]."""
+    config_path: NotRequired[str]
+    """The brokers' server.properties [/opt/kafka/config/server.properties]."""
+    kafka_home: NotRequired[str]
+    """Kafka installation, for the under-replicated-partitions check [/opt/kafka]."""
+    restart_command: NotRequired[str]
+    """Shell command that restarts the broker [sudo systemctl restart kafka]."""
+    wait_seconds: NotRequired[int]
+    """How long one broker may take to serve again with no under-replicated partitions [600; 30..3600]."""
+
+
 class KafkaPrivateLinkClusterArgs(TypedDict):
     """Inputs of :class:`KafkaPrivateLinkCluster`."""
 
@@ -102,6 +123,9 @@ class KafkaPrivateLinkClusterArgs(TypedDict):
     existing_brokers: NotRequired[list[KafkaExistingBrokerArgs]]
     """Brokers that already run: build only the NLB, target groups, endpoint service and the listener
     settings each broker must add (needs ``vpc_id`` and ``subnet_ids``)."""
+    broker_ssh: NotRequired[KafkaBrokerSshArgs]
+    """With ``existing_brokers``: apply ``listener_settings`` over SSH, one broker at a time in
+    ``restart_order``, each after the previous one is back in sync (``pulumi_command``)."""
     tags: NotRequired[dict[str, str]]
     """Tags added to every taggable resource."""
 
@@ -139,6 +163,7 @@ class Settings:
     ports: render.Ports
     existing: tuple[ExistingBroker, ...]
     tags: dict[str, str] = field(default_factory=dict)
+    broker_ssh: dict[str, Any] | None = None
 
     @property
     def own_vpc(self) -> bool:
@@ -171,6 +196,10 @@ class Settings:
 
 _KNOWN = set(KafkaPrivateLinkClusterArgs.__annotations__)
 _BROKER_KEYS = set(KafkaExistingBrokerArgs.__annotations__)
+_SSH_KEYS = set(KafkaBrokerSshArgs.__annotations__)
+SSH_DEFAULTS: dict[str, Any] = {
+    "config_path": "/opt/kafka/config/server.properties", "kafka_home": "/opt/kafka",
+    "restart_command": "sudo systemctl restart kafka", "wait_seconds": 600}
 
 
 def _port(problems: Problems, args: Mapping[str, Any], key: str, default: int, prefix: str) -> int | None:
@@ -277,6 +306,8 @@ def validate(args: Mapping[str, Any], problems: Problems, prefix: str = "") -> S
         problems.check(len(longest) <= 253, prefix + "listener_domain_suffix", suffix,
                        f"short enough for valid advertised DNS names ({longest!r} is too long)")
 
+    broker_ssh = _broker_ssh(problems, args, bool(existing) or "existing_brokers" in args, prefix)
+
     if len(problems.items) > before:
         return None
     assert region and az_ids and unique and suffix and principals and node_ids and ports and vpc_net
@@ -286,7 +317,7 @@ def validate(args: Mapping[str, Any], problems: Problems, prefix: str = "") -> S
         instance_type=instance_type, ami_id=ami_id, key_name=key_name, vpc_cidr=str(vpc_net),
         vpc_id=vpc_id, subnet_ids=dict(subnet_ids or {}), nat_gateway=nat, bastion=bastion,
         ssh_ingress_cidrs=tuple(ssh_cidrs or ()), acceptance_required=acceptance, ports=ports,
-        existing=tuple(existing or ()), tags=dict(tags))
+        existing=tuple(existing or ()), tags=dict(tags), broker_ssh=broker_ssh)
 
 
 def _az_ids(problems: Problems, args: Mapping[str, Any], region: str | None, prefix: str) -> list[str] | None:
@@ -451,3 +482,32 @@ def _is_ipv4(value: Any) -> bool:
         return isinstance(value, str) and ipaddress.IPv4Address(value).is_private
     except ValueError:
         return False
+
+
+def _broker_ssh(problems: Problems, args: Mapping[str, Any], has_existing: bool,
+                prefix: str) -> dict[str, Any] | None:
+    value = args.get("broker_ssh")
+    if value is None:
+        return None
+    key = prefix + "broker_ssh"
+    if not isinstance(value, Mapping):
+        problems.add(key, value, "a mapping with user, private_key and optional bastion_host")
+        return None
+    if not has_existing:
+        problems.add(key, "{...}", "only with existing_brokers (new brokers are configured by cloud-init)")
+    unknown_keys(value, _SSH_KEYS, problems, key + ".")
+    result = {**SSH_DEFAULTS, **value}
+    if problems.require(value, "user", key + ".") is not None:
+        problems.string(value["user"], key + ".user", r"[a-z_][a-z0-9_.-]{0,31}", "a Unix user name")
+    private_key = problems.require(value, "private_key", key + ".")
+    if private_key is not None and not isinstance(private_key, pulumi.Output) and (
+            not isinstance(private_key, str) or "PRIVATE KEY" not in private_key):
+        problems.add(key + ".private_key", "<hidden>", "an SSH private key in PEM or OpenSSH format")
+    for name in ("bastion_host", "bastion_user", "config_path", "kafka_home", "restart_command"):
+        if name in value:
+            problems.string(value[name], f"{key}.{name}")
+    for name in ("config_path", "kafka_home"):
+        if isinstance(result[name], str) and not result[name].startswith("/"):
+            problems.add(f"{key}.{name}", result[name], "an absolute path")
+    problems.integer(result["wait_seconds"], key + ".wait_seconds", 30, 3600)
+    return result

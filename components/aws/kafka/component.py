@@ -89,6 +89,8 @@ class KafkaPrivateLinkCluster(pulumi.ComponentResource):
             server_properties = {str(n): self._settings_text(n, b.private_ip, controller=True)
                                  for n, b in ((b.node_id, b) for b in settings.existing)}
             restart_order = [str(n) for n in node_ids]
+            if settings.broker_ssh is not None:
+                self._rolling_apply(settings.broker_ssh)
         else:
             if settings.own_vpc:
                 vpc_id, subnet_ids, vpc_cidr, subnet_cidrs, bastion_sg = self._network(az_names)
@@ -290,6 +292,33 @@ class KafkaPrivateLinkCluster(pulumi.ComponentResource):
                               "http_put_response_hop_limit": 1},
             root_block_device={"encrypted": True, "volume_type": "gp3", "delete_on_termination": True},
             tags=self._tags("bastion"), opts=self._instance_options())
+
+    def _rolling_apply(self, ssh: dict[str, Any]) -> None:
+        """One ``remote.Command`` per existing broker, each depending on the previous one."""
+        import pulumi_command as command
+
+        key = pulumi.Output.secret(ssh["private_key"])
+        proxy = None
+        if ssh.get("bastion_host"):
+            proxy = command.remote.ProxyConnectionArgs(
+                host=ssh["bastion_host"], user=ssh.get("bastion_user") or ssh["user"], private_key=key)
+        previous: list[pulumi.Resource] = []
+        for broker in sorted(self._s.existing, key=lambda b: b.node_id):
+            n = broker.node_id
+            values = render.listener_settings(node_id=n, private_ip=broker.private_ip,
+                                              external_host=self._s.external_host(n), ports=self._s.ports,
+                                              controller=True)
+            script = render.render_apply_script(
+                node_id=n, settings=values, config_path=ssh["config_path"],
+                restart_command=ssh["restart_command"], kafka_home=ssh["kafka_home"], ports=self._s.ports,
+                private_ip=broker.private_ip,
+                wait_seconds=ssh["wait_seconds"])
+            connection = command.remote.ConnectionArgs(host=broker.private_ip, user=ssh["user"],
+                                                       private_key=key, proxy=proxy)
+            applied = command.remote.Command(
+                child(self._name, "apply", n), connection=connection, create=script, triggers=[script],
+                opts=pulumi.ResourceOptions(parent=self, depends_on=previous))
+            previous = [applied]
 
     def _listeners(self, nlb: aws.lb.LoadBalancer, vpc_id: pulumi.Input[str],
                    instance_ids: Mapping[int, pulumi.Input[str]]) -> None:

@@ -259,3 +259,60 @@ CROSSNET_EOF
 systemctl daemon-reload
 systemctl enable --now kafka.service
 """
+
+
+def render_apply_script(*, node_id: int, settings: Mapping[str, str], config_path: str,
+                        restart_command: str, kafka_home: str, ports: Ports,
+                        private_ip: str, wait_seconds: int = 600) -> str:
+    """The script that adds the listener settings to a running broker and restarts it, then waits
+    (bounded) until it serves again and no partition is under-replicated: the rolling restart step.
+
+    Keys it sets are removed first, so running it twice leaves one copy; the old file is kept
+    as ``<config>.crossnet.bak``.
+    """
+    body = render_properties(settings, f"crossnet: listener settings for broker {node_id}")
+    if "CROSSNET_EOF" in body:
+        raise ValueError("rendered settings contain the heredoc delimiter")
+    deletes = "\n".join(f"sudo sed -i {shlex.quote('/^' + key.replace('.', '[.]') + '=/d')} \"$CONFIG\""
+                        for key in settings)
+    return f"""#!/bin/bash
+# crossnet KafkaPrivateLinkCluster: add the EXTERNAL listener to broker {node_id}, restart, wait to rejoin.
+set -euo pipefail
+
+readonly CONFIG={shlex.quote(config_path)}
+readonly KAFKA_HOME={shlex.quote(kafka_home)}
+readonly BOOTSTRAP={shlex.quote(f"{private_ip}:{ports.internal}")}
+readonly DEADLINE=$((SECONDS + {int(wait_seconds)}))
+
+sudo cp -p "$CONFIG" "$CONFIG.crossnet.bak"
+{deletes}
+sudo tee -a "$CONFIG" >/dev/null <<'CROSSNET_EOF'
+{body.rstrip()}
+CROSSNET_EOF
+
+{restart_command}
+
+until (exec 3<>/dev/tcp/{private_ip}/{ports.external}) 2>/dev/null; do
+  if [ "$SECONDS" -ge "$DEADLINE" ]; then
+    echo "broker {node_id}: EXTERNAL port {ports.external} not open after {int(wait_seconds)}s" >&2
+    exit 1
+  fi
+  sleep 5
+done
+
+if [ -x "$KAFKA_HOME/bin/kafka-topics.sh" ]; then
+  while true; do
+    under="$("$KAFKA_HOME/bin/kafka-topics.sh" --bootstrap-server "$BOOTSTRAP" --describe \\
+      --under-replicated-partitions 2>/dev/null || echo unavailable)"
+    if [ -z "$under" ]; then
+      break
+    fi
+    if [ "$SECONDS" -ge "$DEADLINE" ]; then
+      echo "broker {node_id}: partitions still under-replicated after {int(wait_seconds)}s" >&2
+      exit 1
+    fi
+    sleep 5
+  done
+fi
+echo "broker {node_id}: listener settings applied, broker back in sync"
+"""
