@@ -28,8 +28,33 @@ MASK = "[secret]"
 FORMAT = 1
 
 
+def _digest_file(path: str) -> str:
+    import hashlib
+
+    try:
+        return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+    except OSError:
+        return "unreadable"
+
+
+def plain(value: Any) -> Any:
+    """Assets and archives as JSON-friendly descriptions (path and content digest)."""
+    if isinstance(value, pulumi.FileAsset):
+        return {"asset": "file", "path": str(value.path), "sha256": _digest_file(str(value.path))}
+    if isinstance(value, pulumi.StringAsset):
+        return {"asset": "string", "text": value.text}
+    if isinstance(value, pulumi.RemoteAsset | pulumi.RemoteArchive):
+        return {"remote": value.uri}
+    if isinstance(value, pulumi.FileArchive):
+        return {"archive": "file", "path": str(value.path)}
+    if isinstance(value, pulumi.AssetArchive):
+        return {"archive": {k: plain(v) for k, v in sorted(value.assets.items())}}
+    return value
+
+
 def integral(value: Any) -> Any:
-    """Numbers cross the wire as doubles; show 3 as 3, not 3.0."""
+    """Numbers cross the wire as doubles; show 3 as 3, not 3.0. Assets become plain values."""
+    value = plain(value)
     if isinstance(value, float) and value.is_integer():
         return int(value)
     if isinstance(value, dict):

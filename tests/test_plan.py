@@ -136,3 +136,20 @@ def test_missing_or_malformed_stack_files(tmp_path, capsys):
     broken.write_text("config: 3\n")
     assert main(["x", "--project-dir", str(PROJECT), "--config-file", str(broken)]) == 2
     assert "'config' must be a mapping" in capsys.readouterr().err
+
+
+def test_assets_and_archives_become_plain_json(tmp_path):
+    import pulumi
+
+    from plan.model import integral
+
+    source = tmp_path / "handler.py"
+    source.write_text("def handler(event, context):\n    return None\n")
+    value = integral({"code": pulumi.AssetArchive({"handler.py": pulumi.FileAsset(str(source)),
+                                                   "note.txt": pulumi.StringAsset("hi")}),
+                      "n": 3.0})
+    json.dumps(value)
+    assert value["n"] == 3
+    assert value["code"]["archive"]["note.txt"] == {"asset": "string", "text": "hi"}
+    assert value["code"]["archive"]["handler.py"]["path"] == str(source)
+    assert len(value["code"]["archive"]["handler.py"]["sha256"]) == 64
