@@ -294,3 +294,47 @@ def test_apply_script_passes_shellcheck(tmp_path):
     result = subprocess.run([shellcheck, "-S", "style", str(script)], capture_output=True, text=True,
                             timeout=60, check=False)
     assert result.returncode == 0, result.stdout
+
+
+RUN_TO_ERROR = """
+import json, sys
+import pulumi, pulumi_aws as aws
+from plan.runtime import MockRuntime
+from components import KafkaPrivateLinkCluster
+args, region = json.loads(sys.argv[1]), sys.argv[2]
+with MockRuntime(config={"aws:region": "us-west-2"}) as rt:
+    opts = pulumi.ResourceOptions(providers=[aws.Provider("p", region=region)]) if region else None
+    KafkaPrivateLinkCluster("kafka", args, opts)
+    try:
+        rt.settle()
+    except ValueError as error:
+        print("RUN FAILED:", str(error).splitlines()[-1])
+"""
+
+
+def settle_error(args: dict, provider_region: str = "") -> str:
+    """Run the component to its failure in a separate process (a run that fails inside the engine's
+    futures leaves unretrieved futures behind, which must not leak into other tests)."""
+    import json
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    result = subprocess.run([sys.executable, "-c", RUN_TO_ERROR, json.dumps(args), provider_region],
+                            capture_output=True, text=True, timeout=120, cwd=root, check=False,
+                            env={"PYTHONPATH": str(root), "PATH": "/usr/bin:/bin"})
+    lines = [line for line in result.stdout.splitlines() if line.startswith("RUN FAILED:")]
+    assert lines, result.stdout[-2000:] + result.stderr[-2000:]
+    return lines[0]
+
+
+def test_a_passed_provider_for_another_region_fails_the_run_naming_both():
+    message = settle_error(dict(BASE_ARGS), provider_region="us-east-1")
+    assert "opts.providers['aws'] is for region 'us-east-1', but region is 'us-west-2'" in message
+
+
+def test_an_az_id_the_account_does_not_offer_fails_the_run_naming_it():
+    # well-formed and of the region (so validation passes), but the lookup offers az1..az4 only
+    message = settle_error({**BASE_ARGS, "az_ids": ["usw2-az1", "usw2-az5"]})
+    assert "az_ids: usw2-az5 not offered in us-west-2 for this account" in message

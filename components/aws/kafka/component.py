@@ -69,13 +69,17 @@ class KafkaPrivateLinkCluster(pulumi.ComponentResource):
         provider = passed_provider or aws.Provider(
             child(name, "aws", settings.region), region=settings.region,
             opts=pulumi.ResourceOptions(parent=self))
-        if passed_provider is not None:
-            _check_provider_region(passed_provider, settings.region)
+        # A passed provider's region is an Output: it is checked with the AZ lookup, before any
+        # AZ name is used (a mismatch fails the run with a message naming both regions).
+        provider_region = getattr(passed_provider, "region", None) if passed_provider is not None else None
+        if not isinstance(provider_region, pulumi.Output):
+            provider_region = pulumi.Output.from_input(settings.region)
         self._provider = provider
         invoke = pulumi.InvokeOutputOptions(parent=self, provider=provider)
 
         zones = aws.get_availability_zones_output(state="available", opts=invoke)
-        az_names = zones.apply(lambda z: _zone_names(z.zone_ids, z.names, s))
+        az_names = pulumi.Output.all(zones, provider_region).apply(
+            lambda zr: _zone_names(zr[0].zone_ids, zr[0].names, s, zr[1]))
         self.az_names = az_names
 
         node_ids = settings.node_ids
@@ -351,7 +355,11 @@ def _all_egress() -> aws.ec2.SecurityGroupEgressArgs:
         description="outbound (packages, Kafka download, NLB return traffic)")
 
 
-def _zone_names(zone_ids: Sequence[str], names: Sequence[str], settings: Settings) -> dict[str, str]:
+def _zone_names(zone_ids: Sequence[str], names: Sequence[str], settings: Settings,
+                provider_region: str | None) -> dict[str, str]:
+    if provider_region and provider_region != settings.region:
+        raise ValueError(f"opts.providers['aws'] is for region {provider_region!r}, but region is "
+                         f"{settings.region!r}: pass a provider for {settings.region} or none")
     mapping = dict(zip(zone_ids, names, strict=True))
     missing = [a for a in settings.az_ids if a not in mapping]
     if missing:
@@ -373,13 +381,3 @@ def _passed_aws_provider(opts: pulumi.ResourceOptions | None) -> pulumi.Provider
     if isinstance(providers, Mapping):
         return providers.get("aws")
     return next((p for p in providers if getattr(p, "package", None) == "aws"), None)
-
-
-def _check_provider_region(provider: pulumi.ProviderResource, region: str) -> None:
-    """A passed provider's region is an Output: compare it once known (a mismatch fails the run)."""
-    value = getattr(provider, "region", None)
-    if isinstance(value, pulumi.Output):
-        def check(actual: Any) -> None:
-            if actual and actual != region:
-                raise ValueError(f"opts.providers['aws'] is for region {actual!r}; region is {region!r}")
-        value.apply(check)
