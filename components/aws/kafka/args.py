@@ -1,7 +1,5 @@
 """``KafkaPrivateLinkClusterArgs`` and its validation (plain values in, a checked ``Settings`` out)."""
 
-from __future__ import annotations
-
 import ipaddress
 import re
 from collections.abc import Mapping

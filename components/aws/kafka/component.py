@@ -1,8 +1,6 @@
 """``KafkaPrivateLinkCluster``: self-hosted Kafka (KRaft) behind an NLB and an AWS PrivateLink
 endpoint service, one NLB port per broker (the layout TiDB Cloud changefeeds expect)."""
 
-from __future__ import annotations
-
 from collections.abc import Mapping, Sequence
 from typing import Any
 
