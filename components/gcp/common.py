@@ -1,6 +1,6 @@
 """What both GCP components share: the hardened VM, secrets for its service account, SSH to on-prem."""
 
-from __future__ import annotations
+# No `from __future__ import annotations`: the provider schema reads these annotations at run time.
 
 import hashlib
 import re

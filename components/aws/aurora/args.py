@@ -4,7 +4,7 @@ Everything here is pure (no Pulumi resources), so ``validate`` runs before the
 component registers anything and is tested directly.
 """
 
-from __future__ import annotations
+# No `from __future__ import annotations`: the provider schema reads these annotations at run time.
 
 import ipaddress
 import re

@@ -1,6 +1,6 @@
 """AuroraGlobalDb: an Aurora PostgreSQL global database with a writer-following DNS name."""
 
-from __future__ import annotations
+# No `from __future__ import annotations`: the provider schema reads these annotations at run time.
 
 import json
 from pathlib import Path

@@ -14,7 +14,7 @@ The two-tenant CLI procedure as resources, in the order the procedure needs:
 5. a bounded wait until Aiven reports the connection ACTIVE.
 """
 
-from __future__ import annotations
+# No `from __future__ import annotations`: the provider schema reads these annotations at run time.
 
 import re
 import uuid

@@ -1,6 +1,6 @@
 """PostgresStandby: a streaming standby in GCP of an on-premises primary, over TLS (DESIGN 3.4)."""
 
-from __future__ import annotations
+# No `from __future__ import annotations`: the provider schema reads these annotations at run time.
 
 import hashlib
 import ipaddress

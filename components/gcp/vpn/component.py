@@ -1,6 +1,6 @@
 """OpenVpnGateway: a site-to-site OpenVPN gateway on a GCP VM (DESIGN 3.4)."""
 
-from __future__ import annotations
+# No `from __future__ import annotations`: the provider schema reads these annotations at run time.
 
 import hashlib
 from dataclasses import dataclass
@@ -20,9 +20,25 @@ REGION = r"[a-z]+-[a-z]+[0-9]+"
 CERT_HOURS = 24 * 365 * 5
 
 
-class OnPremGatewaySshArgs(common.SshConnectionArgs):
-    """SSH to the on-premises site gateway that runs one VPN client."""
+class OnPremGatewaySshArgs(TypedDict):
+    """SSH to the on-premises site gateway that runs one VPN client.
 
+    The keys of ``common.SshConnectionArgs`` plus ``client``, declared here rather than
+    inherited: the provider schema takes field descriptions from this class's own body.
+    """
+
+    host: str
+    """Address or name of the host."""
+    user: str
+    """Login user: root, or a user with passwordless sudo."""
+    private_key: pulumi.Input[str]
+    """SSH private key (pass a secret)."""
+    port: NotRequired[int]
+    """SSH port [22]."""
+    jump_host: NotRequired[str]
+    """Bastion to connect through (same user and key) [none]."""
+    host_key: NotRequired[str]
+    """Expected host public key; unset means the host key is not checked."""
     client: str
     """Which entry of ``clients`` this host is; its profile is installed there."""
 
