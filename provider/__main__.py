@@ -4,6 +4,13 @@ A consumer runs ``pulumi package add <path or git URL of this repository>``; Pul
 this module, reads the inferred schema and generates an SDK in the consumer's language.
 """
 
+import sys
+from pathlib import Path
+
+# Pulumi may run this directory as a script (sys.path[0] is provider/): make the repository,
+# which holds both `provider` and `components`, importable.
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
 from pulumi.provider.experimental import component_provider_host
 
 from provider import PACKAGE, VERSION, components
