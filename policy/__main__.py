@@ -16,6 +16,7 @@ from typing import Any
 
 from pulumi_policy import (
     EnforcementLevel,
+    Policy,
     PolicyPack,
     ReportViolation,
     ResourceValidationArgs,
@@ -72,7 +73,7 @@ def _validator(rule: rules.Rule) -> Any:
     return validate
 
 
-def policies() -> list[ResourceValidationPolicy]:
+def policies() -> list[Policy]:
     """One ``ResourceValidationPolicy`` per rule, at the rule's enforcement level."""
     return [
         ResourceValidationPolicy(
@@ -83,7 +84,7 @@ def policies() -> list[ResourceValidationPolicy]:
 
 
 def main() -> None:
-    PolicyPack(name=PACK_NAME, policies=list(policies()),
+    PolicyPack(name=PACK_NAME, policies=policies(),
                enforcement_level=EnforcementLevel.ADVISORY,
                description="checkov's security baselines for the resources crossnet creates")
 

@@ -1,0 +1,85 @@
+"""The pack over the offline plans of the dev stack and the production-like example.
+
+Zero mandatory violations in both (the prod example also under policy/production.json); the
+by-design exceptions are what keep the VPN gateway, the bastion and the Aurora secondaries
+passing, and removing a marker makes them fail.
+"""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+import pytest
+
+from policy import rules
+from tests.reliability import plans
+
+
+def _plan(stack: str) -> dict[str, Any]:
+    return plans.dev_plan() if stack == "dev" else plans.prod_plan()
+
+
+@pytest.mark.parametrize("stack", ["dev", "prod"])
+def test_no_mandatory_violation(stack: str) -> None:
+    findings = rules.evaluate_plan(_plan(stack))
+    assert [str(f) for f in rules.mandatory(findings)] == []
+
+
+def test_prod_passes_the_production_levels_too() -> None:
+    findings = rules.evaluate_plan(plans.prod_plan(), rules.PRODUCTION)
+    assert [str(f) for f in rules.mandatory(findings)] == []
+
+
+def test_dev_fails_the_production_levels_on_purpose() -> None:
+    """Dev switches deletion protection, backups and the final snapshot off; production would not."""
+    failing = {f.rule for f in rules.mandatory(rules.evaluate_plan(plans.dev_plan(), rules.PRODUCTION))}
+    assert failing == set(rules.PRODUCTION)
+
+
+@pytest.mark.parametrize("stack", ["dev", "prod"])
+def test_the_rules_see_the_resources_crossnet_creates(stack: str) -> None:
+    types = {r["type"] for r in _plan(stack)["resources"]}
+    covered = {t for rule in rules.RULES for t in rule.types if t in types}
+    expected = {"aws:ec2/securityGroup:SecurityGroup",
+                "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule",
+                "aws:ec2/instance:Instance", "aws:rds/cluster:Cluster", "aws:rds/globalCluster:GlobalCluster",
+                "aws:rds/clusterInstance:ClusterInstance", "aws:lb/loadBalancer:LoadBalancer",
+                "aws:ec2/vpcEndpointService:VpcEndpointService", "gcp:compute/firewall:Firewall",
+                "gcp:compute/instance:Instance", "azure-native:authorization:RoleDefinition"}
+    if stack == "prod":
+        expected.add("aws:lambda/function:Function")
+    assert expected <= covered
+
+
+def _strip(doc: dict[str, Any], resource_type: str, match: str, change: Any) -> dict[str, Any]:
+    tampered = copy.deepcopy(doc)
+    hits = [r for r in tampered["resources"] if r["type"] == resource_type and match in r["name"]]
+    assert hits, f"no {resource_type} named *{match}* in the plan"
+    for record in hits:
+        change(record["inputs"])
+    return tampered
+
+
+@pytest.mark.parametrize(("resource_type", "match", "change", "rule"), [
+    ("gcp:compute/instance:Instance", "geo-vpn-vm", lambda i: i.pop("labels"),
+     "gcp-instance-no-ip-forwarding"),
+    ("gcp:compute/instance:Instance", "geo-vpn-vm", lambda i: i.pop("labels"), "gcp-instance-no-public-ip"),
+    ("aws:ec2/instance:Instance", "bastion", lambda i: i["tags"].pop("crossnet:component"),
+     "aws-ec2-no-public-ip"),
+    ("aws:rds/cluster:Cluster", "eu-west-1", lambda i: i.pop("globalClusterIdentifier"),
+     "aws-rds-final-snapshot"),
+], ids=["vpn-forwarding", "vpn-public-ip", "bastion-public-ip", "secondary-final-snapshot"])
+def test_each_exception_is_what_keeps_prod_passing(resource_type: str, match: str, change: Any,
+                                                   rule: str) -> None:
+    doc = plans.prod_plan()
+    assert rule not in {f.rule for f in rules.evaluate_plan(doc, rules.PRODUCTION)}
+    tampered = _strip(doc, resource_type, match, change)
+    assert rule in {f.rule for f in rules.mandatory(rules.evaluate_plan(tampered, rules.PRODUCTION))}
+
+
+def test_advisories_left_in_prod_are_the_known_gaps() -> None:
+    """What the prod example still gets advice on; each is a component gap, listed in the README."""
+    advisories = {f.rule for f in rules.evaluate_plan(plans.prod_plan()) if f.level == rules.ADVISORY}
+    assert advisories == {"aws-lb-deletion-protection", "aws-lambda-tracing", "aws-lambda-concurrency",
+                          "aws-lambda-dlq"}
