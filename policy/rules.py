@@ -671,7 +671,7 @@ RULES: tuple[Rule, ...] = (
     Rule("gcp-firewall-no-world-rdp", "Firewall rules do not admit 0.0.0.0/0 on port 3389.",
          ("gcp:compute/firewall:Firewall",), _gcp_world_port(3389, "RDP"), MANDATORY, ("CKV_GCP_3",)),
     Rule("gcp-firewall-world-ingress", "Firewall rules open to 0.0.0.0/0 on any other port are reported.",
-         ("gcp:compute/firewall:Firewall",), gcp_firewall_world_ingress, ADVISORY, ("CKV_GCP_106",),
+         ("gcp:compute/firewall:Firewall",), gcp_firewall_world_ingress, ADVISORY, (),
          "OpenVpnGateway opens its VPN port to the world only with allow_world_ingress: true."),
     Rule("gcp-instance-os-login", "VMs use OS Login.",
          GCP_INSTANCE_TYPES, gcp_os_login, MANDATORY, ("CKV_GCP_33", "CKV_GCP_34")),
