@@ -34,6 +34,11 @@ lint: venv
 	$(BIN)/ruff check .
 	$(BIN)/pyright
 
+## GitHub workflows (.github/workflows), with shellcheck on their run: scripts when it is installed.
+.PHONY: actionlint
+actionlint: venv
+	$(BIN)/actionlint
+
 bench: venv
 	$(BIN)/python -m bench
 
