@@ -32,6 +32,14 @@ def _rss_kb() -> int:
     return int(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
 
 
+def _cpu_s() -> float:
+    """User + system CPU seconds of this process so far (start-up included)."""
+    import resource
+
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
 def _executed(names: set[str]) -> list[str]:
     """Modules whose code ran: the SDKs put lazy stubs (``importlib.util._LazyModule``) in
     ``sys.modules`` for every submodule; ``type()`` looks without triggering the load."""
@@ -47,26 +55,53 @@ def floor(job: dict) -> dict:
     import importlib
 
     import pulumi  # noqa: F401 - the floor includes the SDK core
+
     import plan.runtime  # noqa: F401 - and the mock runtime
 
     for name in job["modules"]:
         importlib.import_module(name)
     elapsed = time.perf_counter() - _T0
-    return {"seconds": elapsed, "rss_kb": _rss_kb(), "top_level": _top_level(set(sys.modules))}
+    return {"seconds": elapsed, "cpu_s": _cpu_s(), "rss_kb": _rss_kb(),
+            "top_level": _top_level(set(sys.modules))}
 
 
-def _run_once(project_dir: str, job: dict) -> tuple[float, object]:
+class _GcClock:
+    """CPU time spent in the cyclic garbage collector, and how many full (generation 2) collections."""
+
+    def __init__(self) -> None:
+        import gc
+
+        self.seconds, self.full, self._start = 0.0, 0, 0.0
+        gc.callbacks.append(self._callback)
+
+    def _callback(self, phase: str, info: dict) -> None:
+        if phase == "start":
+            self._start = time.process_time()
+        else:
+            self.seconds += time.process_time() - self._start
+            self.full += info.get("generation") == 2
+
+    def reset(self) -> None:
+        self.seconds, self.full = 0.0, 0
+
+
+GC = _GcClock()
+
+
+def _run_once(project_dir: str, job: dict) -> tuple[float, float, float, int, object]:
+    """One program run on a fresh mock runtime: wall s, CPU s, GC CPU s, full GCs, the resources."""
     import runpy
 
     from plan.runtime import MockRuntime
 
-    start = time.perf_counter()
+    GC.reset()
+    start, cpu = time.perf_counter(), time.process_time()
     runtime = MockRuntime(stack=job.get("stack", "dev"), config=job["config"],
                           secret_keys=job.get("secret_keys", []))
     with runtime as rt:
         rt.run(lambda: runpy.run_path(os.path.join(project_dir, "__main__.py"), run_name="__main__"))
         resources = rt.resources
-    return time.perf_counter() - start, resources
+    return time.perf_counter() - start, time.process_time() - cpu, GC.seconds, GC.full, resources
 
 
 def program(job: dict) -> dict:
@@ -74,11 +109,11 @@ def program(job: dict) -> dict:
     if project_dir not in sys.path:
         sys.path.insert(0, project_dir)
     before = set(sys.modules)
-    run_seconds, resources = _run_once(project_dir, job)
-    elapsed = time.perf_counter() - _T0
+    run_seconds, _, _, _, resources = _run_once(project_dir, job)
+    elapsed, cpu = time.perf_counter() - _T0, _cpu_s()
     rss = _rss_kb()
     loaded = set(sys.modules) - before
-    warm = [_run_once(project_dir, job)[0] for _ in range(int(job.get("warm", 0)))]
+    warm = [_run_once(project_dir, job)[:4] for _ in range(int(job.get("warm", 0)))]
 
     from bench.durations import INPUT_DEPENDENT
 
@@ -89,7 +124,9 @@ def program(job: dict) -> dict:
               "inputs": r.inputs if r.type in INPUT_DEPENDENT else {}}
              for r in resources]  # type: ignore[attr-defined]
     return {
-        "seconds": elapsed, "run_seconds": run_seconds, "rss_kb": rss, "warm_seconds": warm,
+        "seconds": elapsed, "cpu_s": cpu, "run_seconds": run_seconds, "rss_kb": rss,
+        "warm_seconds": [w[0] for w in warm], "warm_cpu_s": [w[1] for w in warm],
+        "warm_gc_s": [w[2] for w in warm], "warm_full_gcs": [w[3] for w in warm],
         "resources": len(graph), "custom": sum(1 for g in graph if g["custom"]),
         "sdk_modules": [m for m in _executed(loaded) if m.startswith(SDK_PREFIXES)],
         "top_level": _top_level(set(sys.modules)), "graph": graph,

@@ -56,7 +56,7 @@ TABLE: dict[str, Duration] = {
         "timeout 10m"),
     "aws:ec2/routeTable:RouteTable": Duration(3, "estimate", "synchronous EC2 API call"),
     "aws:ec2/route:Route": Duration(3, "estimate", "synchronous EC2 API call (provider polls until visible)"),
-    "aws:ec2/routeTableAssociation:RouteTableAssociation": Duration(2, "estimate", "synchronous EC2 API call"),
+    "aws:ec2/routeTableAssociation:RouteTableAssociation": Duration(2, "estimate", "synchronous EC2 call"),
     "aws:ec2/securityGroup:SecurityGroup": Duration(5, "estimate", "create + revoke default egress, seconds"),
     "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule": Duration(2, "estimate", "synchronous"),
     "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule": Duration(2, "estimate", "synchronous"),
@@ -73,7 +73,7 @@ TABLE: dict[str, Duration] = {
     "aws:lb/loadBalancer:LoadBalancer": Duration(
         3 * MIN, "estimate", "NLB until 'active': typically 2-4 min; provider default create timeout 10m"),
     "aws:lb/targetGroup:TargetGroup": Duration(3, "estimate", "synchronous ELB API call"),
-    "aws:lb/targetGroupAttachment:TargetGroupAttachment": Duration(3, "estimate", "RegisterTargets, synchronous"),
+    "aws:lb/targetGroupAttachment:TargetGroupAttachment": Duration(3, "estimate", "RegisterTargets"),
     "aws:lb/listener:Listener": Duration(3, "estimate", "CreateListener, synchronous"),
     # --- AWS: KMS, IAM, DNS, Lambda, EventBridge, logs
     "aws:kms/key:Key": Duration(10, "estimate", "CreateKey + policy propagation wait in the provider"),
@@ -161,4 +161,5 @@ def lookup(type_token: str, inputs: Mapping[str, Any] | None = None) -> Duration
     try:
         return TABLE[type_token]
     except KeyError:
-        raise UnknownType(f"no typical creation time for {type_token}; add it to bench/durations.py") from None
+        raise UnknownType(f"no typical creation time for {type_token}; "
+                          "add it to bench/durations.py") from None

@@ -45,8 +45,8 @@ def _fake_credentials() -> Iterator[None]:
     saved = {k: os.environ.get(k) for k in keys}
     for k in keys:
         os.environ.pop(k, None)
-    os.environ.update(AWS_ACCESS_KEY_ID="testing", AWS_SECRET_ACCESS_KEY="testing",
-                      AWS_DEFAULT_REGION=REGIONS[0])
+    os.environ.update({"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
+                       "AWS_DEFAULT_REGION": REGIONS[0]})  # moto's fake credentials
     try:
         yield
     finally:
@@ -70,7 +70,7 @@ def _event(region: str, cluster_id: str, event_id: str) -> dict[str, Any]:
 def measure(events: int) -> FailoverResult:
     import boto3
     from moto import mock_aws
-    from moto.core import DEFAULT_ACCOUNT_ID
+    from moto.core.models import DEFAULT_ACCOUNT_ID
     from moto.rds.models import rds_backends
 
     from components.aws.aurora import handler
@@ -92,9 +92,10 @@ def measure(events: int) -> FailoverResult:
         route53 = boto3.client("route53")
         zone_id = route53.create_hosted_zone(Name="example.com", CallerReference="bench")["HostedZone"]["Id"]
         zone_id = zone_id.rsplit("/", 1)[-1]
+        first = {"Name": RECORD, "Type": "CNAME", "TTL": 30,
+                 "ResourceRecords": [{"Value": endpoints[REGIONS[0]]}]}
         route53.change_resource_record_sets(HostedZoneId=zone_id, ChangeBatch={"Changes": [{
-            "Action": "CREATE", "ResourceRecordSet": {"Name": RECORD, "Type": "CNAME", "TTL": 30,
-                                                      "ResourceRecords": [{"Value": endpoints[REGIONS[0]]}]}}]})
+            "Action": "CREATE", "ResourceRecordSet": first}]})
 
         def cname() -> str:
             sets = route53.list_resource_record_sets(HostedZoneId=zone_id)["ResourceRecordSets"]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import statistics
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -42,7 +43,7 @@ def fit(xs: Sequence[float], ys: Sequence[float]) -> Line:
 def segment_slopes(xs: Sequence[float], ys: Sequence[float]) -> list[float]:
     """Slopes between consecutive points (xs ascending)."""
     pairs = sorted(zip(xs, ys, strict=True))
-    return [(y1 - y0) / (x1 - x0) for (x0, y0), (x1, y1) in zip(pairs, pairs[1:], strict=False)]
+    return [(y1 - y0) / (x1 - x0) for (x0, y0), (x1, y1) in itertools.pairwise(pairs)]
 
 
 def linear(xs: Sequence[float], ys: Sequence[float], tolerance: float, absolute: float = 0.0) -> bool:
