@@ -317,7 +317,12 @@ def section_path(rep: Report, values: dict[str, Any], secret_keys: list[str],
 def section_failover(rep: Report, events: int) -> None:
     from bench.failover import measure
 
-    result = measure(events)
+    try:
+        result = measure(events)
+    except AssertionError as exc:  # the handler did not move the CNAME: a missed target, not a crash
+        rep.check("failover events all applied", False, str(exc))
+        rep.out(f"4. Failover DNS: MISSED: {exc}")
+        return
     entry, reused = stats.median(result.entry_point_ms), stats.median(result.reused_clients_ms)
     rep.out(f"4. Failover DNS: event -> CNAME written, Aurora handler against moto (2 regions), "
             f"median of {events} events each")
