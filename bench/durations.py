@@ -14,7 +14,8 @@ The figures only need to be right relative to each other for the critical path t
 meaningful: the long poles (Aurora clusters and instances, NLB, NAT gateway, Aiven
 VPC) dominate, and their order of magnitude is well known. The provider default
 timeouts quoted are those of terraform-provider-aws, which pulumi-aws bridges (the
-"Timeouts" section of each resource's documentation).
+"Timeouts" section of each resource's documentation); they were written down from
+those docs without network access to re-check them here, and only bound the time.
 """
 
 from __future__ import annotations
