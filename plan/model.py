@@ -112,6 +112,7 @@ def run_program(project_dir: Path, config: StackConfig, program: str = "__main__
 
         exported = dict(getattr(settings.get_root_resource(), "outputs", {}) or {})
         outputs = integral({k: masked_outputs(rt, v) for k, v in exported.items()})
-        resources = [resource_record(r) for r in rt.resources]
+        # registration order depends on how asyncio interleaves; URN order is the same every run
+        resources = [resource_record(r) for r in sorted(rt.resources, key=lambda r: r.urn)]
     return {"format": FORMAT, "project": "crossnet", "stack": config.stack,
             "resources": resources, "outputs": outputs}

@@ -101,17 +101,21 @@ def mermaid(doc: dict[str, Any], dependencies: bool = False) -> str:
             else "provider " + res["type"].rsplit(":", 1)[-1]
         return f"{short}<br/>{res['name']}".replace('"', "'")
 
-    def walk(parent: str | None, indent: str) -> None:
-        for res in tree.get(parent, []):
+    def walk(resources: list[dict[str, Any]], indent: str) -> None:
+        for res in resources:
             node = ids[res["urn"]]
-            if not res["custom"] and tree.get(res["urn"]):
+            kids = tree.get(res["urn"], [])
+            if not res["custom"] and kids:
                 lines.append(f'{indent}subgraph {node}["{label(res)}"]')
-                walk(res["urn"], indent + "  ")
+                walk(kids, indent + "  ")
                 lines.append(f"{indent}end")
             else:
                 lines.append(f'{indent}{node}["{label(res)}"]')
+                # a cloud resource that parents others (a secret and its versions): draw them beside it
+                walk(kids, indent)
+                lines.extend(f"{indent}{node} --- {ids[kid['urn']]}" for kid in kids)
 
-    walk(None, "  ")
+    walk(tree.get(None, []), "  ")
     if dependencies:
         for res in doc["resources"]:
             for dep in res["dependencies"]:

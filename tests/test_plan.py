@@ -153,3 +153,21 @@ def test_assets_and_archives_become_plain_json(tmp_path):
     assert value["code"]["archive"]["note.txt"] == {"asset": "string", "text": "hi"}
     assert value["code"]["archive"]["handler.py"]["path"] == str(source)
     assert len(value["code"]["archive"]["handler.py"]["sha256"]) == 64
+
+
+def test_mermaid_draws_resources_parented_by_cloud_resources():
+    doc = {"resources": [
+        {"urn": "urn:pulumi:s::crossnet::crossnet:x:C::c", "type": "crossnet:x:C", "name": "c",
+         "parent": None, "custom": False, "dependencies": []},
+        {"urn": "urn:pulumi:s::crossnet::crossnet:x:C$gcp:secretmanager/secret:Secret::s",
+         "type": "gcp:secretmanager/secret:Secret", "name": "s",
+         "parent": "urn:pulumi:s::crossnet::crossnet:x:C::c", "custom": True, "dependencies": []},
+        {"urn": "urn:pulumi:s::crossnet::crossnet:x:C$gcp:secretmanager/secret:Secret$v::v",
+         "type": "gcp:secretmanager/secretVersion:SecretVersion", "name": "v",
+         "parent": "urn:pulumi:s::crossnet::crossnet:x:C$gcp:secretmanager/secret:Secret::s",
+         "custom": True, "dependencies": []},
+    ]}
+    chart = render.mermaid(doc)
+    assert 'subgraph n0["C<br/>c"]' in chart
+    assert 'n1["Secret<br/>s"]' in chart and 'n2["SecretVersion<br/>v"]' in chart
+    assert "n1 --- n2" in chart
