@@ -53,6 +53,11 @@ def test_subnets_sit_in_the_az_names_the_account_maps_the_az_ids_to(runtime_fact
     assert cidrs == ["10.0.0.0/18", "10.0.64.0/18", "10.0.128.0/18"]
 
 
+def test_nlb_deletion_protection_is_turned_off_only_by_the_named_input(runtime_factory):
+    rt, _ = build(runtime_factory, nlb_deletion_protection=False)
+    assert rt.one(LB).inputs["enableDeletionProtection"] is False
+
+
 def test_everything_goes_through_an_explicit_provider_for_the_region(runtime_factory):
     rt, _ = build(runtime_factory)
     provider = rt.one("pulumi:providers:aws")
@@ -146,6 +151,7 @@ def test_nlb_is_internal_cross_zone_with_a_bootstrap_and_one_listener_per_broker
     nlb = rt.one(LB)
     assert nlb.inputs["internal"] is True and nlb.inputs["loadBalancerType"] == "network"
     assert nlb.inputs["enableCrossZoneLoadBalancing"] is True
+    assert nlb.inputs["enableDeletionProtection"] is True  # the secure default (checkov CKV_AWS_150)
     subnet_ids = {r.name: r.id for r in rt.of_type(SUBNET)}
     assert nlb.inputs["subnets"] == [subnet_ids[f"kafka-subnet-{a}"] for a in BASE_ARGS["az_ids"]]
     ips = rt.value(cluster.broker_private_ips)

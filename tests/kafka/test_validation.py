@@ -73,6 +73,8 @@ def test_every_problem_is_reported_at_once_with_field_value_and_what_is_allowed(
     ({"kafka_version": "2.8.2"}, "kafka_version", "3.5 or later"),
     ({"kafka_download_url": "http://example.com/k.tgz"}, "kafka_download_url", "https://"),
     ({"colour": "blue"}, "colour", "unknown key"),
+    ({"nlb_deletion_protection": "no"}, "nlb_deletion_protection", "true or false"),
+    ({"nlb_deletion_protection": 0}, "nlb_deletion_protection", "true or false"),
     ({"broker_ssh": {"user": "ec2-user", "private_key": "-----BEGIN OPENSSH PRIVATE KEY-----"}},
      "broker_ssh", "only with existing_brokers"),
     ({"existing_brokers": [{"instance_id": "i-0aaaaaaaaaaaaaaa1", "private_ip": "10.0.0.1",

@@ -81,5 +81,13 @@ def test_each_exception_is_what_keeps_prod_passing(resource_type: str, match: st
 def test_advisories_left_in_prod_are_the_known_gaps() -> None:
     """What the prod example still gets advice on; each is a component gap, listed in the README."""
     advisories = {f.rule for f in rules.evaluate_plan(plans.prod_plan()) if f.level == rules.ADVISORY}
-    assert advisories == {"aws-lb-deletion-protection", "aws-lambda-tracing", "aws-lambda-concurrency",
-                          "aws-lambda-dlq"}
+    assert advisories == {"aws-lambda-tracing", "aws-lambda-concurrency", "aws-lambda-dlq"}
+
+
+def test_the_kafka_nlb_is_protected_in_prod_and_not_in_dev() -> None:
+    """Prod keeps nlb_deletion_protection on; dev turns it off explicitly, so destroy is one step."""
+    def nlbs(doc: dict[str, Any]) -> list[Any]:
+        return [r["inputs"].get("enableDeletionProtection") for r in doc["resources"]
+                if r["type"] == "aws:lb/loadBalancer:LoadBalancer"]
+    assert nlbs(plans.prod_plan()) == [True]
+    assert nlbs(plans.dev_plan()) == [False]

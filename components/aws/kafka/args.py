@@ -108,6 +108,10 @@ class KafkaPrivateLinkClusterArgs(TypedDict):
     """Explicit opt-in to allow 0.0.0.0/0 in ``ssh_ingress_cidrs`` [false]."""
     acceptance_required: NotRequired[bool]
     """Endpoint connections must be accepted by the service owner [true]."""
+    nlb_deletion_protection: NotRequired[bool]
+    """Deletion protection on the NLB [true]: a ``pulumi destroy`` or a replacement of the NLB fails
+    until it is turned off, so TiDB Cloud's endpoint is never removed by accident. Dev stacks that are
+    torn down often may set false."""
     bootstrap_port: NotRequired[int]
     """NLB port of the bootstrap listener (to every broker) [9092]."""
     broker_port_base: NotRequired[int]
@@ -162,6 +166,7 @@ class Settings:
     existing: tuple[ExistingBroker, ...]
     tags: dict[str, str] = field(default_factory=dict)
     broker_ssh: dict[str, Any] | None = None
+    nlb_deletion_protection: bool = True
 
     @property
     def own_vpc(self) -> bool:
@@ -279,6 +284,7 @@ def validate(args: Mapping[str, Any], problems: Problems, prefix: str = "") -> S
     if bastion and vpc_id is not None:
         problems.add(prefix + "bastion", True, "only in a VPC the component creates (not with vpc_id)")
     acceptance = _bool(problems, args, "acceptance_required", True, prefix)
+    nlb_protection = _bool(problems, args, "nlb_deletion_protection", True, prefix)
 
     ports = _ports(problems, args, prefix)
     existing = _existing(problems, args, az_ids, prefix)
@@ -315,7 +321,8 @@ def validate(args: Mapping[str, Any], problems: Problems, prefix: str = "") -> S
         instance_type=instance_type, ami_id=ami_id, key_name=key_name, vpc_cidr=str(vpc_net),
         vpc_id=vpc_id, subnet_ids=dict(subnet_ids or {}), nat_gateway=nat, bastion=bastion,
         ssh_ingress_cidrs=tuple(ssh_cidrs or ()), acceptance_required=acceptance, ports=ports,
-        existing=tuple(existing or ()), tags=dict(tags), broker_ssh=broker_ssh)
+        existing=tuple(existing or ()), tags=dict(tags), broker_ssh=broker_ssh,
+        nlb_deletion_protection=nlb_protection)
 
 
 def _az_ids(problems: Problems, args: Mapping[str, Any], region: str | None, prefix: str) -> list[str] | None:

@@ -119,7 +119,8 @@ class KafkaPrivateLinkCluster(pulumi.ComponentResource):
 
         nlb = aws.lb.LoadBalancer(
             child(name, "nlb"), internal=True, load_balancer_type="network", subnets=nlb_subnets,
-            enable_cross_zone_load_balancing=True, tags=self._tags("nlb"),
+            enable_cross_zone_load_balancing=True,
+            enable_deletion_protection=settings.nlb_deletion_protection, tags=self._tags("nlb"),
             opts=self._top())
         self._listeners(nlb, vpc_id, instance_ids)
         service = aws.ec2.VpcEndpointService(
