@@ -45,7 +45,7 @@ def test_string_list_reports_duplicates_by_name():
     assert "duplicated: us-east-1" in str(problems.items[0])
 
 
-def test_outputs_are_skipped_not_guessed():
+def test_outputs_are_skipped_not_guessed(runtime):
     problems = Problems("x")
     assert problems.string(pulumi.Output.from_input("x"), "name") is None
     assert not problems
