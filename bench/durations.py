@@ -76,7 +76,7 @@ TABLE: dict[str, Duration] = {
     "aws:lb/targetGroup:TargetGroup": Duration(3, "estimate", "synchronous ELB API call"),
     "aws:lb/targetGroupAttachment:TargetGroupAttachment": Duration(3, "estimate", "RegisterTargets"),
     "aws:lb/listener:Listener": Duration(3, "estimate", "CreateListener, synchronous"),
-    # --- AWS: KMS, IAM, DNS, Lambda, EventBridge, logs
+    # --- AWS: KMS, IAM, DNS, Lambda, EventBridge, logs, SQS
     "aws:kms/key:Key": Duration(10, "estimate", "CreateKey + policy propagation wait in the provider"),
     "aws:iam/role:Role": Duration(5, "estimate", "CreateRole; IAM is eventually consistent for seconds"),
     "aws:iam/rolePolicy:RolePolicy": Duration(3, "estimate", "PutRolePolicy, synchronous"),
@@ -91,6 +91,11 @@ TABLE: dict[str, Duration] = {
     "aws:cloudwatch/eventRule:EventRule": Duration(3, "estimate", "PutRule, synchronous"),
     "aws:cloudwatch/eventTarget:EventTarget": Duration(2, "estimate", "PutTargets, synchronous"),
     "aws:cloudwatch/logGroup:LogGroup": Duration(2, "estimate", "CreateLogGroup, synchronous"),
+    "aws:sqs/queue:Queue": Duration(
+        20, "estimate", "CreateQueue, then the provider re-reads until the attributes match (SQS "
+        "documents up to 60 s for attribute changes to propagate)"),
+    "aws:sqs/queuePolicy:QueuePolicy": Duration(
+        10, "estimate", "SetQueueAttributes(Policy), then the provider waits for the policy to read back"),
     # --- Azure and Entra ID
     "azure-native:authorization:RoleDefinition": Duration(10, "estimate", "ARM PUT, synchronous"),
     "azure-native:authorization:RoleAssignment": Duration(10, "estimate", "ARM PUT, synchronous"),

@@ -1,4 +1,4 @@
-"""Answers for AuroraGlobalDb: RDS endpoints and ARNs shaped like the real ones, KMS, Route53, Lambda.
+"""Answers for AuroraGlobalDb: RDS endpoints and ARNs shaped like the real ones, KMS, Route53, Lambda, SQS.
 
 Endpoint formats follow what RDS returns:
 ``<cluster>.cluster-<hash>.<region>.rds.amazonaws.com`` (writer),
@@ -93,6 +93,13 @@ def log_group(ctx: Ctx) -> tuple[str, dict[str, Any]]:
     return name, {"name": name, "arn": aws_arn("logs", ctx.region, f"log-group:{name}")}
 
 
+def sqs_queue(ctx: Ctx) -> tuple[str, dict[str, Any]]:
+    """SQS: the id is the queue URL; the ARN ends in the bare queue name."""
+    name = str(ctx.inputs.get("name") or f"{ctx.name}-{_hash(ctx, 7)}")
+    url = f"https://sqs.{ctx.region}.amazonaws.com/{ACCOUNT_ID}/{name}"
+    return url, {"name": name, "url": url, "arn": aws_arn("sqs", ctx.region, name)}
+
+
 RESOURCES = {
     "aws:rds/globalCluster:GlobalCluster": global_cluster,
     "aws:rds/cluster:Cluster": cluster,
@@ -104,4 +111,5 @@ RESOURCES = {
     "aws:cloudwatch/eventRule:EventRule": event_rule,
     "aws:iam/role:Role": iam_role,
     "aws:cloudwatch/logGroup:LogGroup": log_group,
+    "aws:sqs/queue:Queue": sqs_queue,
 }

@@ -86,6 +86,10 @@ def world(monkeypatch: pytest.MonkeyPatch) -> Iterator[World]:
     monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
     monkeypatch.setenv("AWS_DEFAULT_REGION", PRIMARY)
+    from components.aws.aurora import handler
+
+    # The handler caches its boto3 clients per process: never reuse one from another moto world.
+    handler.reset_clients()
     with mock_aws():
         rds = {r: boto3.client("rds", region_name=r) for r in (PRIMARY, SECONDARY)}
         rds[PRIMARY].create_global_cluster(GlobalClusterIdentifier=GLOBAL_ID, Engine="aurora-postgresql",
@@ -116,6 +120,7 @@ def world(monkeypatch: pytest.MonkeyPatch) -> Iterator[World]:
         for region in (PRIMARY, SECONDARY):
             w.set_status(region, "available")
         yield w
+    handler.reset_clients()
 
 
 def rds_event(event_id: str, source_identifier: str, region: str = SECONDARY) -> dict[str, Any]:

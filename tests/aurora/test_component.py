@@ -53,6 +53,7 @@ def test_counts_and_regions(runtime: MockRuntime, n: int) -> None:
     assert counts["aws:kms/key:Key"] == n
     assert counts[T_RECORD] == 1
     assert counts["aws:lambda/function:Function"] == 0  # default mode: no Lambda
+    assert counts["aws:sqs/queue:Queue"] == counts["aws:sqs/queuePolicy:QueuePolicy"] == 0
     assert counts["aws:ec2/vpcPeeringConnection:VpcPeeringConnection"] == n
     assert counts["aws:ec2/vpcPeeringConnectionAccepter:VpcPeeringConnectionAccepter"] == n
     assert counts["aws:ec2/route:Route"] == n * (2 + 1)  # two app route tables + the Aurora side
@@ -188,6 +189,8 @@ def test_failover_lambda_mode(runtime: MockRuntime, n: int) -> None:
     global_arn = runtime.one(T_GLOBAL).outputs["arn"]
     cluster_arns = sorted(c.outputs["arn"] for c in runtime.of_type(T_CLUSTER))
     assert len(cluster_arns) == n
+    assert len(runtime.of_type("aws:sqs/queue:Queue")) == n
+    assert len(runtime.of_type("aws:sqs/queuePolicy:QueuePolicy")) == n
 
     for region in regions:
         function = runtime.one("aws:lambda/function:Function", f"kc-{region}-failover")
@@ -204,6 +207,28 @@ def test_failover_lambda_mode(runtime: MockRuntime, n: int) -> None:
         target = runtime.one("aws:cloudwatch/eventTarget:EventTarget", f"kc-{region}-failover-target")
         assert target.inputs["arn"] == function.outputs["arn"]
         assert target.inputs["rule"] == rule.outputs["name"]
+
+        # X-Ray, a small reserved concurrency, and one encrypted dead-letter queue per region for
+        # both the function's asynchronous invocations and the events EventBridge cannot deliver.
+        assert function.inputs["tracingConfig"] == {"mode": "Active"}
+        assert function.inputs["reservedConcurrentExecutions"] == 2
+        dlq = runtime.one("aws:sqs/queue:Queue", f"kc-{region}-failover-dlq")
+        assert region_of(runtime, dlq) == region
+        assert dlq.inputs["sqsManagedSseEnabled"] is True
+        assert dlq.inputs["messageRetentionSeconds"] == 14 * 24 * 3600
+        assert dlq.outputs["arn"] == f"arn:aws:sqs:{region}:123456789012:{dlq.outputs['name']}"
+        assert dlq.id == dlq.outputs["url"]
+        assert function.inputs["deadLetterConfig"] == {"targetArn": dlq.outputs["arn"]}
+        assert target.inputs["deadLetterConfig"] == {"arn": dlq.outputs["arn"]}
+        queue_policy = runtime.one("aws:sqs/queuePolicy:QueuePolicy", f"kc-{region}-failover-dlq-policy")
+        assert region_of(runtime, queue_policy) == region
+        assert queue_policy.inputs["queueUrl"] == dlq.outputs["url"]
+        assert queue_policy.urn in target.dependencies  # EventBridge may send before its first event
+        assert json.loads(queue_policy.inputs["policy"])["Statement"] == [{
+            "Sid": "EventBridgeDeadLetters", "Effect": "Allow",
+            "Principal": {"Service": "events.amazonaws.com"}, "Action": "sqs:SendMessage",
+            "Resource": dlq.outputs["arn"],
+            "Condition": {"ArnEquals": {"aws:SourceArn": rule.outputs["arn"]}}}]
         permission = runtime.one("aws:lambda/permission:Permission", f"kc-{region}-failover-invoke")
         assert permission.inputs["principal"] == "events.amazonaws.com"
         assert permission.inputs["sourceArn"] == rule.outputs["arn"]
@@ -215,11 +240,17 @@ def test_failover_lambda_mode(runtime: MockRuntime, n: int) -> None:
         policy = json.loads(runtime.one("aws:iam/rolePolicy:RolePolicy", f"kc-{region}-failover-policy")
                             .inputs["policy"])
         by_sid = {s["Sid"]: s for s in policy["Statement"]}
-        assert all(s["Effect"] == "Allow" and "*" not in s["Resource"] for s in policy["Statement"])
+        assert all(s["Effect"] == "Allow" for s in policy["Statement"])
+        # Only X-Ray's two write calls, which have no resource-level permissions, are on "*".
+        assert [s["Sid"] for s in policy["Statement"] if "*" in s["Resource"]] == ["Tracing"]
+        assert by_sid["Tracing"] == {"Sid": "Tracing", "Effect": "Allow", "Resource": ["*"],
+                                     "Action": ["xray:PutTelemetryRecords", "xray:PutTraceSegments"]}
         actions = sorted(a for s in policy["Statement"] for a in s["Action"])
         assert actions == ["logs:CreateLogStream", "logs:PutLogEvents", "rds:DescribeDBClusters",
                            "rds:DescribeGlobalClusters", "route53:ChangeResourceRecordSets",
-                           "route53:ListResourceRecordSets"]
+                           "route53:ListResourceRecordSets", "sqs:SendMessage",
+                           "xray:PutTelemetryRecords", "xray:PutTraceSegments"]
+        assert by_sid["DeadLetters"]["Resource"] == [dlq.outputs["arn"]]
         zone_arn = "arn:aws:route53:::hostedzone/Z0123456789ABC"
         assert by_sid["UpsertTheCname"]["Resource"] == [zone_arn]
         assert by_sid["UpsertTheCname"]["Condition"]["ForAllValues:StringEquals"] == {

@@ -107,6 +107,34 @@ def test_lambda_entry_point_reads_env(world: World, monkeypatch: pytest.MonkeyPa
     assert record["ResourceRecords"] == [{"Value": world.endpoints[SECONDARY]}]
 
 
+def test_clients_are_made_once_per_execution_environment(world: World,
+                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    """A warm Lambda reuses its boto3 clients: the second invocation creates none."""
+    import boto3
+
+    made: list[tuple[str, str | None]] = []
+    real = boto3.client
+
+    def counting(service: str, region_name: str | None = None, **kwargs: object) -> object:
+        made.append((service, region_name))
+        return real(service, region_name=region_name, **kwargs)  # type: ignore[call-overload]
+
+    monkeypatch.setattr(boto3, "client", counting)
+    for key, value in (("ZONE_ID", world.zone_id), ("RECORD_NAME", RECORD), ("GLOBAL_CLUSTER_ID", GLOBAL_ID),
+                       ("WAIT_SECONDS", "0"), ("AWS_REGION", PRIMARY)):
+        monkeypatch.setenv(key, value)
+    world.move_writer(SECONDARY)
+    event = rds_event("RDS-EVENT-0238", f"{GLOBAL_ID}-{SECONDARY}")
+    assert handler.handler(event, None)["action"] == "updated"
+    first = sorted(made, key=str)
+    assert first == sorted([("rds", PRIMARY), ("rds", SECONDARY), ("route53", None)], key=str)
+    assert handler.handler(event, None)["action"] == "unchanged"
+    assert sorted(made, key=str) == first, "the second invocation made new clients"
+    handler.reset_clients()
+    assert handler.handler(event, None)["action"] == "unchanged"
+    assert len(made) == 2 * len(first), "reset_clients did not forget the cached clients"
+
+
 def test_config_from_env_names_missing_variables() -> None:
     with pytest.raises(KeyError, match="ZONE_ID, GLOBAL_CLUSTER_ID"):
         handler.Config.from_env({"RECORD_NAME": RECORD})

@@ -78,10 +78,10 @@ def test_each_exception_is_what_keeps_prod_passing(resource_type: str, match: st
     assert rule in {f.rule for f in rules.mandatory(rules.evaluate_plan(tampered, rules.PRODUCTION))}
 
 
-def test_advisories_left_in_prod_are_the_known_gaps() -> None:
-    """What the prod example still gets advice on; each is a component gap, listed in the README."""
-    advisories = {f.rule for f in rules.evaluate_plan(plans.prod_plan()) if f.level == rules.ADVISORY}
-    assert advisories == {"aws-lambda-tracing", "aws-lambda-concurrency", "aws-lambda-dlq"}
+def test_prod_gets_no_advice_either() -> None:
+    """The components now have every setting the advisory rules ask for; prod uses them all."""
+    advisories = [str(f) for f in rules.evaluate_plan(plans.prod_plan()) if f.level == rules.ADVISORY]
+    assert advisories == []
 
 
 def test_the_kafka_nlb_is_protected_in_prod_and_not_in_dev() -> None:

@@ -21,6 +21,14 @@ HANDLER_FILE = Path(__file__).with_name("handler.py")
 LAMBDA_RUNTIME = "python3.12"
 # A failover moves the writer; the provider would otherwise try to undo it on the next `pulumi up`.
 FAILOVER_DRIFT = ["global_cluster_identifier", "replication_source_identifier"]
+# Failover events are rare (one switchover or failover of one global cluster at a time) and the
+# handler is idempotent (it UPSERTs only when the CNAME differs from the writer), so two concurrent
+# runs are plenty: room for a retry overlapping a late duplicate event. Reserving them means a busy
+# function elsewhere in the account can never starve the handler during a failover, and the handler
+# can never take more than two. (Reserved concurrency comes out of the account's unreserved pool,
+# which AWS keeps at 100 or more: an account with a concurrency quota of 10 cannot reserve any.)
+RESERVED_CONCURRENCY = 2
+DLQ_RETENTION_SECONDS = 14 * 24 * 3600  # the SQS maximum: time to notice and replay a lost failover
 
 
 def event_pattern() -> dict[str, Any]:
@@ -30,8 +38,12 @@ def event_pattern() -> dict[str, Any]:
 
 
 def handler_policy(zone_id: str, record_name: str, global_cluster_arn: str, cluster_arns: list[str],
-                   log_group_arn: str) -> dict[str, Any]:
-    """The failover handler's IAM policy: only the calls it makes, on this zone and this cluster."""
+                   log_group_arn: str, dead_letter_queue_arn: str) -> dict[str, Any]:
+    """The failover handler's IAM policy: only the calls it makes, on this zone and this cluster.
+
+    The one ``*``: X-Ray's ``PutTraceSegments``/``PutTelemetryRecords`` have no resource-level
+    permissions (AWS's documented minimum for active tracing).
+    """
     zone_arn = f"arn:aws:route53:::hostedzone/{zone_id}"
     return {"Version": "2012-10-17", "Statement": [
         {"Sid": "UpsertTheCname", "Effect": "Allow", "Action": ["route53:ChangeResourceRecordSets"],
@@ -47,7 +59,19 @@ def handler_policy(zone_id: str, record_name: str, global_cluster_arn: str, clus
          "Resource": sorted(cluster_arns)},
         {"Sid": "Logs", "Effect": "Allow", "Action": ["logs:CreateLogStream", "logs:PutLogEvents"],
          "Resource": [f"{log_group_arn}:*"]},
+        {"Sid": "DeadLetters", "Effect": "Allow", "Action": ["sqs:SendMessage"],
+         "Resource": [dead_letter_queue_arn]},
+        {"Sid": "Tracing", "Effect": "Allow", "Action": ["xray:PutTelemetryRecords", "xray:PutTraceSegments"],
+         "Resource": ["*"]},
     ]}
+
+
+def dead_letter_queue_policy(queue_arn: str, rule_arn: str) -> dict[str, Any]:
+    """The DLQ's resource policy: EventBridge may send to it, for this one rule only."""
+    return {"Version": "2012-10-17", "Statement": [{
+        "Sid": "EventBridgeDeadLetters", "Effect": "Allow", "Principal": {"Service": "events.amazonaws.com"},
+        "Action": "sqs:SendMessage", "Resource": queue_arn,
+        "Condition": {"ArnEquals": {"aws:SourceArn": rule_arn}}}]}
 
 
 LAMBDA_TRUST = {"Version": "2012-10-17", "Statement": [{
@@ -258,17 +282,23 @@ class AuroraGlobalDb(pulumi.ComponentResource):
         log_group = aws.cloudwatch.LogGroup(child(name, region, "failover-logs"),
                                             name=f"/crossnet/aurora/{s.global_id}/failover",
                                             retention_in_days=90, opts=opts)
+        # Where a failed event ends up instead of vanishing: the function's asynchronous invocations
+        # (EventBridge invokes it asynchronously) after their retries, and events EventBridge could
+        # not deliver to the function at all.
+        dlq = aws.sqs.Queue(child(name, region, "failover-dlq"), sqs_managed_sse_enabled=True,
+                            message_retention_seconds=DLQ_RETENTION_SECONDS, opts=opts)
         role = aws.iam.Role(child(name, region, "failover-role"), assume_role_policy=json.dumps(LAMBDA_TRUST),
                             description=f"crossnet failover handler of {s.global_id} in {region}", opts=opts)
-        arns = [global_cluster.arn, log_group.arn, *[c.arn for c in clusters.values()]]
+        arns = [global_cluster.arn, log_group.arn, dlq.arn, *[c.arn for c in clusters.values()]]
         policy = pulumi.Output.all(*arns).apply(
-            lambda a: json.dumps(handler_policy(s.zone_id, s.record_name, a[0], list(a[2:]), a[1])))
+            lambda a: json.dumps(handler_policy(s.zone_id, s.record_name, a[0], list(a[3:]), a[1], a[2])))
         role_policy = aws.iam.RolePolicy(child(name, region, "failover-policy"), role=role.id, policy=policy,
                                          opts=opts)
         function = aws.lambda_.Function(
             child(name, region, "failover"), role=role.arn, runtime=LAMBDA_RUNTIME, handler="handler.handler",
             code=pulumi.AssetArchive({"handler.py": pulumi.FileAsset(str(HANDLER_FILE))}),
-            timeout=180, memory_size=128,
+            timeout=180, memory_size=128, reserved_concurrent_executions=RESERVED_CONCURRENCY,
+            tracing_config={"mode": "Active"}, dead_letter_config={"target_arn": dlq.arn},
             logging_config={"log_format": "Text", "log_group": log_group.name},
             environment={"variables": {"ZONE_ID": s.zone_id, "RECORD_NAME": s.record_name,
                                        "GLOBAL_CLUSTER_ID": s.global_id, "TTL": str(s.ttl),
@@ -281,8 +311,14 @@ class AuroraGlobalDb(pulumi.ComponentResource):
         aws.lambda_.Permission(child(name, region, "failover-invoke"), action="lambda:InvokeFunction",
                                function=function.name, principal="events.amazonaws.com",
                                source_arn=rule.arn, opts=opts)
+        queue_policy = aws.sqs.QueuePolicy(
+            child(name, region, "failover-dlq-policy"), queue_url=dlq.url,
+            policy=pulumi.Output.all(dlq.arn, rule.arn).apply(
+                lambda a: json.dumps(dead_letter_queue_policy(a[0], a[1]))), opts=opts)
         aws.cloudwatch.EventTarget(child(name, region, "failover-target"), rule=rule.name, arn=function.arn,
-                                   opts=opts)
+                                   dead_letter_config={"arn": dlq.arn},
+                                   opts=self._opts(provider=self._providers[region],
+                                                   depends_on=[queue_policy]))
         return function
 
     def _peering(self, networks: dict[str, dict[str, Any]], clusters: dict[str, aws.rds.Cluster],
@@ -327,4 +363,5 @@ class AuroraGlobalDb(pulumi.ComponentResource):
         return ids
 
 
-__all__ = ["AuroraGlobalDb", "AuroraGlobalDbArgs", "Settings", "event_pattern", "handler_policy", "jdbc_url"]
+__all__ = ["AuroraGlobalDb", "AuroraGlobalDbArgs", "Settings", "dead_letter_queue_policy", "event_pattern",
+           "handler_policy", "jdbc_url"]

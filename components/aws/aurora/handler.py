@@ -35,6 +35,25 @@ log.setLevel(logging.INFO)
 
 RdsFor = Callable[[str], Any]  # region -> boto3 RDS client
 
+# boto3 clients, made once per execution environment (a warm Lambda reuses them and their
+# connections) and only on first use, so importing this module needs no boto3 and no credentials.
+_clients: dict[tuple[str, str | None], Any] = {}
+
+
+def client(service: str, region: str | None = None) -> Any:
+    """The cached boto3 client for ``service`` in ``region`` (None: the environment's region)."""
+    key = (service, region)
+    if key not in _clients:
+        import boto3  # the Lambda runtime ships boto3
+
+        _clients[key] = boto3.client(service, region_name=region)
+    return _clients[key]
+
+
+def reset_clients() -> None:
+    """Forget the cached clients (tests: each moto world, or changed credentials, needs new ones)."""
+    _clients.clear()
+
 
 class WriterNotReadyError(RuntimeError):
     """The writer's cluster did not become ``available`` in time; the invocation fails and is retried."""
@@ -163,17 +182,8 @@ def sync(config: Config, rds_for: RdsFor, route53: Any, event: Mapping[str, Any]
 
 def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     """Lambda entry point."""
-    import boto3  # the Lambda runtime ships boto3
-
     config = Config.from_env(os.environ)
     home = os.environ.get("AWS_REGION", "us-east-1")
-    clients: dict[str, Any] = {}
-
-    def rds_for(region: str) -> Any:
-        if region not in clients:
-            clients[region] = boto3.client("rds", region_name=region)
-        return clients[region]
-
-    result = sync(config, rds_for, boto3.client("route53"), event, home_region=home)
+    result = sync(config, lambda region: client("rds", region), client("route53"), event, home_region=home)
     log.info(json.dumps({"event_id": (event.get("detail") or {}).get("EventID"), **result}))
     return result
