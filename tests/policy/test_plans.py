@@ -32,7 +32,8 @@ def test_prod_passes_the_production_levels_too() -> None:
 
 
 def test_dev_fails_the_production_levels_on_purpose() -> None:
-    """Dev switches deletion protection, backups and the final snapshot off; production would not."""
+    """Dev switches deletion protection (database and NLB), backups and the final snapshot off;
+    production would not."""
     failing = {f.rule for f in rules.mandatory(rules.evaluate_plan(plans.dev_plan(), rules.PRODUCTION))}
     assert failing == set(rules.PRODUCTION)
 
@@ -76,6 +77,23 @@ def test_each_exception_is_what_keeps_prod_passing(resource_type: str, match: st
     assert rule not in {f.rule for f in rules.evaluate_plan(doc, rules.PRODUCTION)}
     tampered = _strip(doc, resource_type, match, change)
     assert rule in {f.rule for f in rules.mandatory(rules.evaluate_plan(tampered, rules.PRODUCTION))}
+
+
+@pytest.mark.parametrize(("key", "rule"), [("tracingConfig", "aws-lambda-tracing"),
+                                           ("reservedConcurrentExecutions", "aws-lambda-concurrency"),
+                                           ("deadLetterConfig", "aws-lambda-dlq")])
+def test_a_failover_lambda_without_its_setting_is_blocked(key: str, rule: str) -> None:
+    tampered = _strip(plans.prod_plan(), "aws:lambda/function:Function", "failover", lambda i: i.pop(key))
+    blocked = {f.rule for f in rules.mandatory(rules.evaluate_plan(tampered))}
+    assert blocked == {rule}
+
+
+def test_an_unprotected_nlb_is_blocked_in_production_only() -> None:
+    tampered = _strip(plans.prod_plan(), "aws:lb/loadBalancer:LoadBalancer", "nlb",
+                      lambda i: i.update(enableDeletionProtection=False))
+    assert rules.mandatory(rules.evaluate_plan(tampered)) == []
+    blocked = {f.rule for f in rules.mandatory(rules.evaluate_plan(tampered, rules.PRODUCTION))}
+    assert blocked == {"aws-lb-deletion-protection"}
 
 
 def test_prod_gets_no_advice_either() -> None:

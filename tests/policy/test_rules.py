@@ -65,6 +65,16 @@ def test_levels_apply_overrides_and_refuse_unknown_names() -> None:
         rules.levels({"no-such-rule": rules.MANDATORY})
 
 
+def test_rules_the_components_now_meet_are_mandatory() -> None:
+    """The failover Lambda has tracing, reserved concurrency and a DLQ; the NLB is protected by
+    default but a dev stack may turn that off, so only production makes it mandatory."""
+    base, production = rules.levels(), rules.levels(rules.PRODUCTION)
+    for name in ("aws-lambda-tracing", "aws-lambda-concurrency", "aws-lambda-dlq"):
+        assert base[name] == rules.MANDATORY, name
+    assert base["aws-lb-deletion-protection"] == rules.ADVISORY
+    assert production["aws-lb-deletion-protection"] == rules.MANDATORY
+
+
 def test_unknown_values_are_not_reported() -> None:
     unknown = {"metadataOptions": rules.UNKNOWN, "rootBlockDevice": rules.UNKNOWN,
                "associatePublicIpAddress": rules.UNKNOWN}
