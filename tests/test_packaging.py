@@ -1,5 +1,6 @@
 """The `crossnet` distribution: another repository installs it and imports the components."""
 
+import shutil
 import subprocess
 import sys
 import zipfile
@@ -9,9 +10,17 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def test_wheel_ships_the_components_and_they_import_from_elsewhere(tmp_path):
+    # build from a copy: an in-tree build leaves build/ and *.egg-info behind, and a stale build/lib
+    # could ship files that no longer exist
+    source = tmp_path / "source"
+    source.mkdir()
+    for name in ("pyproject.toml", "README.md"):
+        shutil.copy(ROOT / name, source / name)
+    shutil.copytree(ROOT / "components", source / "components",
+                    ignore=shutil.ignore_patterns("__pycache__"))
     dist = tmp_path / "dist"
     subprocess.run([sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "--no-build-isolation",
-                    "--wheel-dir", str(dist), str(ROOT)], check=True, capture_output=True, timeout=300)
+                    "--wheel-dir", str(dist), str(source)], check=True, capture_output=True, timeout=300)
     wheel = next(dist.glob("crossnet-*.whl"))
     names = zipfile.ZipFile(wheel).namelist()
     assert "components/py.typed" in names
