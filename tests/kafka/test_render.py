@@ -168,3 +168,48 @@ def test_apply_script_edits_a_real_file_idempotently_and_waits_for_the_port(tmp_
     assert props == {"node.id": "1", "log.dirs": "/data", **values}
     assert sum(line.startswith("listeners=") for line in lines) == 1
     assert (tmp_path / "server.properties.crossnet.bak").exists()
+
+
+def test_broker_logs_go_to_a_directory_the_kafka_user_owns():
+    """kafka-run-class.sh writes logs and the -loggc GC log to $LOG_DIR, default $KAFKA_HOME/logs
+    (root's, from the tarball): unset, the JVM started as kafka exits. The unit sets LOG_DIR and the
+    user data creates it owned by kafka before formatting storage and starting the unit."""
+    text = user_data()
+    unit = text.split("cat > /etc/systemd/system/kafka.service <<'CROSSNET_EOF'\n", 1)[1]
+    unit = unit.split("\nCROSSNET_EOF", 1)[0]
+    env = [line.removeprefix("Environment=").strip('"') for line in unit.splitlines()
+           if line.startswith("Environment=")]
+    assert f"LOG_DIR={render.LOG_DIR}" in env
+    assert not render.LOG_DIR.startswith(render.KAFKA_HOME)
+    create = text.index('install -d -o kafka -g kafka -m 0750 "$LOG_DIR"')
+    assert f"readonly LOG_DIR={render.LOG_DIR}\n" in text
+    fmt = text.index("kafka-storage.sh\" format")
+    assert create < fmt < text.index("systemctl enable --now kafka.service")
+    assert 'runuser -u kafka -- env LOG_DIR="$LOG_DIR"' in text
+
+
+def test_the_directory_preparation_runs_and_leaves_kafka_owned_dirs(tmp_path):
+    """Run the user data's directory steps (paths moved under a temp root, no network, no
+    package manager) as root: the log, data and config directories end up owned by kafka."""
+    import os
+    import pwd
+
+    text = user_data()
+    start = text.index("readonly KAFKA_HOME=")
+    steps = [line for line in text[start:].splitlines()
+             if line.startswith(("readonly KAFKA_HOME", "readonly CONFIG", "readonly DATA_DIR",
+                                 "readonly LOG_DIR", "mkdir -p", "chown -R", "install -d"))]
+    script = "set -euo pipefail\n" + "\n".join(steps)
+    root = tmp_path / "root"
+    for absolute in ("/opt/kafka", "/etc/kafka", "/var/lib/kafka", "/var/log/kafka"):
+        script = script.replace(absolute, f"{root}{absolute}")
+    user = "nobody"  # stands in for the kafka user, which the test does not create
+    script = script.replace("kafka:kafka", f"{user}:nogroup").replace("-o kafka -g kafka",
+                                                                      f"-o {user} -g nogroup")
+    if os.geteuid() != 0:
+        pytest.skip("chown needs root")
+    subprocess.run(["bash", "-c", script], check=True, timeout=10)
+    uid = pwd.getpwnam(user).pw_uid
+    for path in ("var/log/kafka", "var/lib/kafka/data", "etc/kafka"):
+        assert (root / path).stat().st_uid == uid, path
+    assert (root / "opt/kafka").stat().st_uid == 0

@@ -19,6 +19,9 @@ LISTENER_EXTERNAL = "EXTERNAL"
 KAFKA_HOME = "/opt/kafka"
 CONFIG_PATH = "/etc/kafka/server.properties"
 DATA_DIR = "/var/lib/kafka/data"
+# kafka-server-start.sh writes its logs and GC logs to $LOG_DIR (default $KAFKA_HOME/logs, which
+# is root's): the unit points it at a directory the kafka user owns, or the JVM exits at start.
+LOG_DIR = "/var/log/kafka"
 # Host offset inside a broker's subnet: AWS reserves .0-.3, so broker n gets network + 10 + n.
 BROKER_IP_OFFSET = 10
 
@@ -194,6 +197,7 @@ Type=simple
 User=kafka
 Group=kafka
 Environment="KAFKA_HEAP_OPTS=-Xms1g -Xmx1g"
+Environment=LOG_DIR={LOG_DIR}
 ExecStart={KAFKA_HOME}/bin/kafka-server-start.sh {CONFIG_PATH}
 ExecStop={KAFKA_HOME}/bin/kafka-server-stop.sh
 Restart=on-failure
@@ -224,6 +228,7 @@ readonly KAFKA_HOME={KAFKA_HOME}
 readonly CLUSTER_ID={shlex.quote(kafka_cluster_id)}
 readonly CONFIG={CONFIG_PATH}
 readonly DATA_DIR={DATA_DIR}
+readonly LOG_DIR={LOG_DIR}
 
 if command -v dnf >/dev/null 2>&1; then
   dnf install -y java-21-amazon-corretto-headless tar gzip
@@ -249,7 +254,8 @@ cat > "$CONFIG" <<'CROSSNET_EOF'
 CROSSNET_EOF
 
 chown -R kafka:kafka /var/lib/kafka "$(dirname "$CONFIG")"
-runuser -u kafka -- "$KAFKA_HOME/bin/kafka-storage.sh" format \\
+install -d -o kafka -g kafka -m 0750 "$LOG_DIR"
+runuser -u kafka -- env LOG_DIR="$LOG_DIR" "$KAFKA_HOME/bin/kafka-storage.sh" format \\
   --cluster-id "$CLUSTER_ID" --config "$CONFIG" --ignore-formatted
 
 cat > /etc/systemd/system/kafka.service <<'CROSSNET_EOF'
