@@ -93,7 +93,7 @@ def test_broker_instances_are_private_imdsv2_encrypted_and_spread_over_az_ids_in
         expected_az = BASE_ARGS["az_ids"][(n - 1) % 3]
         assert subnet_by_id[broker.inputs["subnetId"]].name == f"kafka-subnet-{expected_az}"
         assert broker.inputs["privateIp"] == ips[str(n)]
-        assert broker.ignore_changes == ["ami"]
+        assert broker.ignore_changes == ["ami", "userData"]
     assert ips["4"] == "10.0.0.14" and ips["2"] == "10.0.64.12"
 
 
@@ -344,3 +344,15 @@ def test_an_az_id_the_account_does_not_offer_fails_the_run_naming_it():
     # well-formed and of the region (so validation passes), but the lookup offers az1..az4 only
     message = settle_error({**BASE_ARGS, "az_ids": ["usw2-az1", "usw2-az5"]})
     assert "az_ids: usw2-az5 not offered in us-west-2 for this account" in message
+
+
+def test_user_data_changes_never_stop_running_brokers(runtime_factory):
+    """A user-data change would stop/start every broker at once and cloud-init would not rerun it:
+    brokers ignore it (the engine name is recorded), with or without a pinned AMI; the
+    ``server_properties`` output still shows the desired config."""
+    rt, cluster = build(runtime_factory, ami_id="ami-0123456789abcdef0", broker_count=2)
+    for n in (1, 2):
+        broker = rt.one(INSTANCE, f"kafka-broker-{n}")
+        assert broker.ignore_changes == ["userData"]
+        assert broker.inputs["ami"] == "ami-0123456789abcdef0"
+        assert "node.id=" + str(n) in rt.value(cluster.server_properties)[str(n)]

@@ -40,7 +40,8 @@ class KafkaPrivateLinkCluster(pulumi.ComponentResource):
     broker_private_ips: pulumi.Output[dict[str, str]]
     """Node id -> the broker's private IP."""
     server_properties: pulumi.Output[dict[str, str]]
-    """Node id -> the rendered server.properties (the listener settings for existing brokers)."""
+    """Node id -> the rendered server.properties (the listener settings for existing brokers): the
+    desired config. Running brokers ignore user-data changes; apply changes with a rolling restart."""
     listener_settings: pulumi.Output[dict[str, str]]
     """Node id -> the listener keys of the broker's server.properties."""
     restart_order: pulumi.Output[list[str]]
@@ -263,9 +264,13 @@ class KafkaPrivateLinkCluster(pulumi.ComponentResource):
             filters=[{"name": "name", "values": [AL2023_AMI_NAME]},
                      {"name": "architecture", "values": ["x86_64"]}], opts=invoke).id
 
-    def _instance_options(self) -> pulumi.ResourceOptions:
-        # A newer AMI from the lookup must not replace running brokers.
-        return self._top(ignore_changes=[] if self._s.ami_id else ["ami"])
+    def _instance_options(self, user_data: bool = False) -> pulumi.ResourceOptions:
+        # A newer AMI from the lookup must not replace running brokers. A changed user data would
+        # stop and start the instance (every broker at once) and still not apply: cloud-init runs
+        # user scripts on the first boot only. Config changes on a running cluster go through the
+        # rolling ``existing_brokers`` + ``broker_ssh`` path instead.
+        ignored = ([] if self._s.ami_id else ["ami"]) + (["user_data"] if user_data else [])
+        return self._top(ignore_changes=ignored)
 
     def _broker(self, node_id: int, subnet_id: pulumi.Input[str], private_ip: pulumi.Input[str],
                 sg: aws.ec2.SecurityGroup, ami: pulumi.Input[str],
@@ -284,7 +289,7 @@ class KafkaPrivateLinkCluster(pulumi.ComponentResource):
                                "delete_on_termination": True},
             tags={**self._tags(f"broker-{node_id}"), "crossnet:kafka-node-id": str(node_id),
                   "crossnet:az-id": s.broker_az(node_id)},
-            opts=self._instance_options())
+            opts=self._instance_options(user_data=True))
 
     def _bastion(self, sg: aws.ec2.SecurityGroup, ami: pulumi.Input[str]) -> aws.ec2.Instance:
         return aws.ec2.Instance(
