@@ -104,6 +104,23 @@ def service_account_id(component: str, role: str) -> str:
     return f"{base[: 30 - len(role) - 8].rstrip('-')}-{short}-{role}"
 
 
+def gcp_name(component: str, *keys: str) -> str:
+    """A GCP resource name (``[a-z]([-a-z0-9]*[a-z0-9])?``, at most 63 chars) from stable keys.
+
+    ``<component>-<keys>`` when that fits; otherwise a truncated prefix plus the first
+    10 hex digits of a SHA-256 of the component and keys, so it stays deterministic
+    and distinct.
+    """
+    full = re.sub(r"[^a-z0-9-]+", "-", "-".join([component, *keys]).lower())
+    full = re.sub(r"-+", "-", full).strip("-") or "crossnet"
+    if not full[0].isalpha():
+        full = "x-" + full
+    if len(full) <= 63:
+        return full
+    digest = hashlib.sha256("/".join([component, *keys]).encode()).hexdigest()[:10]
+    return f"{full[: 63 - 11].rstrip('-')}-{digest}"
+
+
 def vm_metadata(startup_script: pulumi.Input[str]) -> dict[str, pulumi.Input[str]]:
     """Instance metadata: OS Login on, project-wide SSH keys blocked, the startup script."""
     return {"enable-oslogin": "TRUE", "block-project-ssh-keys": "TRUE", "startup-script": startup_script}

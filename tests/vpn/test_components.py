@@ -284,3 +284,29 @@ def test_rendered_scripts_pass_shellcheck() -> None:
             ["shellcheck", "-s", "bash", "-"], input=script, capture_output=True, text=True
         )
         assert result.returncode == 0, result.stdout
+
+
+def test_route_names_fit_gcp_limit_and_are_stable(runtime_factory: Any) -> None:
+    from components.gcp.common import GCP_NAME, gcp_name
+
+    long_client = "c" * 32
+    rt = runtime_factory()
+    OpenVpnGateway(
+        "geo-vpn",
+        gateway_args(clients={long_client: ["192.168.100.0/24"], "site-a": ["192.168.50.0/24"]}),
+    )  # type: ignore[arg-type]
+    rt.settle()
+    routes = {r.inputs["destRange"]: r for r in rt.of_type(T_ROUTE)}
+    import re
+
+    for r in routes.values():
+        gname = r.inputs["name"]
+        assert len(gname) <= 63 and re.fullmatch(GCP_NAME, gname), gname
+        assert r.delete_before_replace
+    long_route = routes["192.168.100.0/24"]
+    # the logical (URN) name is unchanged; the GCP name is short, deterministic, distinct
+    assert long_route.name == f"geo-vpn-route-site-{long_client}-192-168-100-0-24"
+    assert long_route.inputs["name"] == gcp_name("geo-vpn", "route", f"site-{long_client}-192-168-100-0-24")
+    assert routes["192.168.50.0/24"].inputs["name"] == "geo-vpn-route-site-site-a-192-168-50-0-24"
+    assert len({r.inputs["name"] for r in routes.values()}) == len(routes)
+    assert gcp_name("geo-vpn", "route", "x" * 80) != gcp_name("geo-vpn", "route", "x" * 79 + "y")

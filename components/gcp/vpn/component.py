@@ -377,6 +377,7 @@ class OpenVpnGateway(pulumi.ComponentResource):
         for key, dest in destinations:
             compute.Route(
                 child(name, "route", key),
+                name=common.gcp_name(name, "route", key),
                 project=s.project,
                 network=s.network,
                 dest_range=dest,
@@ -384,7 +385,8 @@ class OpenVpnGateway(pulumi.ComponentResource):
                 next_hop_instance_zone=s.zone,
                 priority=900,
                 description=f"crossnet {name}: {dest} through the VPN gateway",
-                opts=here,
+                # an explicit name: the old route must go before its replacement takes the name
+                opts=pulumi.ResourceOptions(parent=self, delete_before_replace=True),
             )
 
         remote_host: pulumi.Input[str] = s.public_endpoint or address.address
