@@ -4,6 +4,7 @@
 
 import hashlib
 import re
+from dataclasses import dataclass
 from typing import Any, NotRequired, TypedDict
 
 import pulumi
@@ -126,6 +127,28 @@ def vm_metadata(startup_script: pulumi.Input[str]) -> dict[str, pulumi.Input[str
     return {"enable-oslogin": "TRUE", "block-project-ssh-keys": "TRUE", "startup-script": startup_script}
 
 
+@dataclass(frozen=True)
+class SecretParts:
+    """A secret and the resources a reader must wait for before it can read it.
+
+    ``version`` and ``reader`` are children of the (custom) ``secret``, and a
+    dependency on a custom resource does not cover its children: a VM must
+    list ``waits`` in its ``depends_on``.
+    """
+
+    secret: Any
+    version: Any
+    reader: Any
+
+    @property
+    def secret_id(self) -> pulumi.Output[str]:
+        return self.secret.secret_id
+
+    @property
+    def waits(self) -> list[pulumi.Resource]:
+        return [self.secret, self.version, self.reader]
+
+
 def secret_for(
     parent: pulumi.Resource,
     component: str,
@@ -133,7 +156,7 @@ def secret_for(
     project: str,
     data: pulumi.Input[str],
     reader_email: pulumi.Input[str],
-) -> Any:
+) -> SecretParts:
     """A Secret Manager secret holding ``data``, readable by one service account only.
 
     The binding is on the secret itself (not the project), so the VM's account
@@ -150,13 +173,13 @@ def secret_for(
         labels={"crossnet-component": slug(component).replace(".", "-")[:63]},
         opts=opts,
     )
-    secretmanager.SecretVersion(
+    version = secretmanager.SecretVersion(
         child(component, key, "v"),
         secret=secret.id,
         secret_data=pulumi.Output.secret(data),
         opts=pulumi.ResourceOptions(parent=secret),
     )
-    secretmanager.SecretIamMember(
+    reader = secretmanager.SecretIamMember(
         child(component, key, "reader"),
         project=project,
         secret_id=secret.secret_id,
@@ -164,7 +187,7 @@ def secret_for(
         member=pulumi.Output.concat("serviceAccount:", reader_email),
         opts=pulumi.ResourceOptions(parent=secret),
     )
-    return secret
+    return SecretParts(secret, version, reader)
 
 
 def shielded_vm() -> Any:

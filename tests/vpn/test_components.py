@@ -310,3 +310,76 @@ def test_route_names_fit_gcp_limit_and_are_stable(runtime_factory: Any) -> None:
     assert routes["192.168.50.0/24"].inputs["name"] == "geo-vpn-route-site-site-a-192-168-50-0-24"
     assert len({r.inputs["name"] for r in routes.values()}) == len(routes)
     assert gcp_name("geo-vpn", "route", "x" * 80) != gcp_name("geo-vpn", "route", "x" * 79 + "y")
+
+
+def test_vms_wait_for_secret_versions_and_reader_bindings(runtime: MockRuntime) -> None:
+    gw = OpenVpnGateway("gw", gateway_args())  # type: ignore[arg-type]
+    runtime.settle()
+    PostgresStandby("pg", standby_args(runtime.value(gw.ca_certificate), gw.ca_private_key))  # type: ignore[arg-type]
+    runtime.settle()
+    for vm_name, prefixes in (
+        ("gw-vm", ("gw-server-key", "gw-tls-crypt")),
+        ("pg-vm", ("pg-replication-key",)),
+    ):
+        deps = set(runtime.one(T_INSTANCE, vm_name).dependencies)
+        for prefix in prefixes:
+            assert runtime.one(T_VERSION, f"{prefix}-v").urn in deps, (vm_name, prefix)
+            assert runtime.one(T_IAM, f"{prefix}-reader").urn in deps, (vm_name, prefix)
+
+
+def test_fetch_secret_retries_until_readable(tmp_path: Any) -> None:
+    """The rendered fetch_secret against a fake gcloud that fails twice, then answers."""
+    fake = tmp_path / "gcloud"
+    fake.write_text(
+        '#!/bin/bash\nn=$(cat "$COUNT" 2>/dev/null || echo 0); echo $((n + 1)) > "$COUNT"\n'
+        '[ "$n" -ge 2 ] || { echo "PERMISSION_DENIED" >&2; exit 1; }\necho "s3cret for $*"\n'
+    )
+    fake.chmod(0o755)
+    fn = "\n".join(vpn_render.fetch_secret_function("p-12345", attempts=5, delay=0))
+    env = {"PATH": f"{tmp_path}:/usr/bin:/bin", "COUNT": str(tmp_path / "count")}
+    out = tmp_path / "key"
+    run = subprocess.run(
+        ["bash", "-c", f"set -euo pipefail\n{fn}\nfetch_secret my-secret {out}"],
+        env=env,
+        capture_output=True,
+        text=True,
+    )
+    assert run.returncode == 0, run.stderr
+    assert out.read_text().startswith("s3cret for secrets versions access latest --project=p-12345")
+    assert oct(out.stat().st_mode & 0o777) == "0o600"
+    assert (tmp_path / "count").read_text().strip() == "3"
+    # bounded: gives up (non-zero) after the attempts
+    (tmp_path / "count").write_text("-100")
+    fn = "\n".join(vpn_render.fetch_secret_function("p-12345", attempts=3, delay=0))
+    run = subprocess.run(
+        ["bash", "-c", f"set -euo pipefail\n{fn}\nfetch_secret my-secret {out}.2; echo unreachable"],
+        env=env,
+        capture_output=True,
+        text=True,
+    )
+    assert run.returncode != 0 and "unreachable" not in run.stdout
+    assert "could not read secret my-secret" in run.stderr
+    for script in (
+        vpn_render.startup_script(
+            project="p-12345",
+            server_config="x\n",
+            client_configs={},
+            ca_pem=CA,
+            server_cert_pem=CA,
+            server_key_secret="s1",
+            tls_crypt_secret="s2",
+        ),
+        pg_render.standby_startup_script(
+            project="p-12345",
+            postgres_version=16,
+            primary_ca_pem=CA,
+            client_cert_pem=CA,
+            client_key_secret="k",
+            conninfo="host=a",
+            slot="s",
+        ),
+    ):
+        assert "\n".join(vpn_render.fetch_secret_function("p-12345")) in script
+        assert "gcloud secrets" not in script.replace(
+            "\n".join(vpn_render.fetch_secret_function("p-12345")), ""
+        )

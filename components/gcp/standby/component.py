@@ -296,7 +296,7 @@ class PostgresStandby(pulumi.ComponentResource):
             ),
             metadata=common.vm_metadata(script),
             labels={"crossnet-role": "postgres-standby"},
-            opts=pulumi.ResourceOptions(parent=self, depends_on=[key_secret]),
+            opts=pulumi.ResourceOptions(parent=self, depends_on=key_secret.waits),
         )
 
         standby_ip = instance.network_interfaces.apply(lambda nics: nics[0].network_ip or "")

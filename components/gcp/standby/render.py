@@ -10,7 +10,7 @@ from __future__ import annotations
 import shlex
 from collections.abc import Mapping
 
-from components.gcp.vpn.render import heredoc
+from components.gcp.vpn.render import fetch_secret_function, heredoc
 
 DEFAULT_CERT_DIR = "/var/lib/postgresql/crossnet"
 PRIMARY_CA = "primary-ca.crt"
@@ -195,10 +195,9 @@ def standby_startup_script(
     out += heredoc(f"{cert_dir}/{PRIMARY_CA}", primary_ca_pem, "0644")
     out += heredoc(f"{cert_dir}/{CLIENT_CERT}", client_cert_pem, "0644")
     key = f"{cert_dir}/{CLIENT_KEY}"
+    out += fetch_secret_function(project)
     out += [
-        f"umask 077; gcloud secrets versions access latest --project={shlex.quote(project)} "
-        f"--secret={shlex.quote(client_key_secret)} > {shlex.quote(key)}.tmp; umask 022",
-        f"mv {shlex.quote(key)}.tmp {shlex.quote(key)}",
+        f"fetch_secret {shlex.quote(client_key_secret)} {shlex.quote(key)}",
         f"chown postgres:postgres {shlex.quote(cert_dir)}/*",
         f"chmod 0600 {shlex.quote(key)}",
         f"if [ ! -f {data_dir}/standby.signal ]; then",

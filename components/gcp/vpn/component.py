@@ -369,7 +369,7 @@ class OpenVpnGateway(pulumi.ComponentResource):
             ),
             metadata=common.vm_metadata(script),
             labels={"crossnet-role": "vpn-gateway"},
-            opts=pulumi.ResourceOptions(parent=self, depends_on=[key_secret, crypt_secret]),
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[*key_secret.waits, *crypt_secret.waits]),
         )
 
         destinations = [(f"site-{c}-{dash(n)}", n) for c in sorted(s.clients) for n in s.clients[c]]

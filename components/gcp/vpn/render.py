@@ -158,6 +158,36 @@ def client_profile(
     return "\n".join(lines) + "\n"
 
 
+SECRET_ATTEMPTS = 30
+SECRET_RETRY_SECONDS = 10
+
+
+def fetch_secret_function(
+    project: str, attempts: int = SECRET_ATTEMPTS, delay: int = SECRET_RETRY_SECONDS
+) -> list[str]:
+    """Shell lines defining ``fetch_secret <secret-id> <path>``: the latest version into a
+    0600 file, retried (the version or the reader binding may not exist yet when the VM
+    boots; IAM changes take a while to apply), failing after ``attempts`` tries."""
+    return [
+        "fetch_secret() {",
+        "  local i",
+        f"  for i in $(seq 1 {int(attempts)}); do",
+        f"    if (umask 077; gcloud secrets versions access latest --project={shlex.quote(project)} "
+        '--secret="$1" > "$2.tmp"); then',
+        '      chmod 0600 "$2.tmp"',
+        '      mv "$2.tmp" "$2"',
+        "      return 0",
+        "    fi",
+        f'    echo "crossnet: secret $1 not readable yet (attempt $i/{int(attempts)})" >&2',
+        f"    sleep {int(delay)}",
+        "  done",
+        '  rm -f "$2.tmp"',
+        '  echo "crossnet: could not read secret $1" >&2',
+        "  return 1",
+        "}",
+    ]
+
+
 def heredoc(path: str, body: str, mode: str, marker: str = "CROSSNET_EOF", quote: bool = True) -> list[str]:
     """Shell lines writing ``body`` to ``path`` with ``mode`` (created with the mode before the content)."""
     if marker in body:
@@ -205,11 +235,7 @@ def startup_script(
         "sysctl -w net.ipv4.ip_forward=1",
         "echo 'net.ipv4.ip_forward = 1' > /etc/sysctl.d/60-crossnet-forward.conf",
         f"install -d -m 0755 {shlex.quote(config_dir)} {shlex.quote(config_dir + '/pki')}",
-        "fetch_secret() {",
-        f'  gcloud secrets versions access latest --project={shlex.quote(project)} --secret="$1" > "$2.tmp"',
-        '  chmod 0600 "$2.tmp"',
-        '  mv "$2.tmp" "$2"',
-        "}",
+        *fetch_secret_function(project),
         f"fetch_secret {shlex.quote(server_key_secret)} {shlex.quote(config_dir + '/' + SERVER_KEY)}",
         f"fetch_secret {shlex.quote(tls_crypt_secret)} {shlex.quote(config_dir + '/' + TLS_CRYPT_KEY)}",
     ]
