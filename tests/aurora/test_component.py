@@ -101,9 +101,11 @@ def test_primary_has_credentials_secondaries_none(runtime: MockRuntime, n: int) 
         secondary = runtime.one(T_CLUSTER, f"kc-{region}-cluster")
         for key in ("masterUsername", "masterPassword", "databaseName", "manageMasterUserPassword"):
             assert key not in secondary.inputs, key
-        assert set(secondary.ignore_changes) == {"globalClusterIdentifier", "replicationSourceIdentifier"}
     for region in regions:
         cluster = runtime.one(T_CLUSTER, f"kc-{region}-cluster")
+        # Failover drift, and the engine version the GlobalCluster upgrades for every member.
+        assert set(cluster.ignore_changes) == {"globalClusterIdentifier", "replicationSourceIdentifier",
+                                               "engineVersion"}
         key = runtime.one("aws:kms/key:Key", f"kc-{region}-kms")
         assert cluster.inputs["kmsKeyId"] == key.outputs["arn"]
         assert f":{region}:" in key.outputs["arn"]
@@ -377,3 +379,17 @@ def test_preview_registers_the_same_graph(runtime_factory: Any) -> None:
     rt.settle()
     counts = Counter(r.type for r in rt.resources)
     assert (counts[T_CLUSTER], counts["aws:ec2/subnet:Subnet"], counts[T_RECORD]) == (3, 9, 1)
+
+
+def test_the_global_cluster_owns_the_engine_version(runtime: MockRuntime) -> None:
+    """Upgrades go through the GlobalCluster: members ignore engineVersion, instances never pin it."""
+    build(runtime, REGIONS[2], engine_version="16.8", instances_per_region=2)
+    assert runtime.one(T_GLOBAL).inputs["engineVersion"] == "16.8"
+    for cluster in runtime.of_type(T_CLUSTER):
+        assert cluster.inputs["engineVersion"] == "16.8"  # the version a new member is created with
+        assert "engineVersion" in cluster.ignore_changes
+    instances = runtime.of_type(T_INSTANCE)
+    assert len(instances) == 4
+    for instance in instances:
+        assert "engineVersion" not in instance.inputs, instance.name
+        assert instance.inputs["autoMinorVersionUpgrade"] is True

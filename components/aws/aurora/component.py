@@ -21,6 +21,11 @@ HANDLER_FILE = Path(__file__).with_name("handler.py")
 LAMBDA_RUNTIME = "python3.12"
 # A failover moves the writer; the provider would otherwise try to undo it on the next `pulumi up`.
 FAILOVER_DRIFT = ["global_cluster_identifier", "replication_source_identifier"]
+# The GlobalCluster owns the engine version: raising its engine_version upgrades every member
+# cluster in place, so a member that also diffed on it would fail the plan ("Provider produced
+# inconsistent final plan", pulumi_aws rds.GlobalCluster "Upgrading Engine Versions"). Minor
+# upgrades RDS applies by itself (auto_minor_version_upgrade) must not show as drift either.
+MEMBER_IGNORE_CHANGES = [*FAILOVER_DRIFT, "engine_version"]
 # Failover events are rare (one switchover or failover of one global cluster at a time) and the
 # handler is idempotent (it UPSERTs only when the CNAME differs from the writer), so two concurrent
 # runs are plenty: room for a retry overlapping a late duplicate event. Reserving them means a busy
@@ -241,19 +246,21 @@ class AuroraGlobalDb(pulumi.ComponentResource):
             # A secondary replicates the primary: no credentials or database name of its own, and
             # no final snapshot (RDS cannot snapshot a replica of a global database on delete).
             extra = {"skip_final_snapshot": True}
-        # Every member, the primary included, ignores the drift a failover causes: after one, the old
-        # primary is a secondary and reports a replication source the program never set.
+        # Every member, the primary included, ignores the drift a failover causes (after one, the old
+        # primary is a secondary and reports a replication source the program never set) and the
+        # engine version, which the GlobalCluster upgrades for all members.
         return aws.rds.Cluster(child(self._name, region, "cluster"), **common, **extra,
                                opts=self._opts(provider=self._providers[region], depends_on=depends_on,
-                                               ignore_changes=FAILOVER_DRIFT))
+                                               ignore_changes=MEMBER_IGNORE_CHANGES))
 
     def _instances(self, region: str, cluster: aws.rds.Cluster,
                    key: aws.kms.Key | None) -> list[aws.rds.ClusterInstance]:
         s = self._s
         return [aws.rds.ClusterInstance(
             child(self._name, region, "instance", n), identifier=f"{s.cluster_identifier(region)}-{n}",
+            # No engine_version: an instance runs its cluster's version (an upgrade goes through the
+            # GlobalCluster), and a pinned one would diff after every automatic minor upgrade.
             cluster_identifier=cluster.id, engine=aws.rds.EngineType.AURORA_POSTGRESQL,
-            engine_version=s.engine_version,
             instance_class=s.instance_class, publicly_accessible=False, auto_minor_version_upgrade=True,
             performance_insights_enabled=s.performance_insights,
             performance_insights_kms_key_id=key.arn if (key is not None and s.performance_insights) else None,
