@@ -235,11 +235,12 @@ def test_reconfigure_path_builds_only_the_nlb_and_service_and_emits_listener_set
     assert all(g.inputs["vpcId"] == "vpc-0123456789abcdef0" for g in rt.of_type(TG))
     settings = rt.value(cluster.listener_settings)
     second = render.parse_properties(settings["2"])
-    assert second["advertised.listeners"] == (
-        "INTERNAL://10.1.2.20:9092,EXTERNAL://b2.usw2-az2.abc123.us-west-2.aws.3199015.tidbcloud.com:9094")
-    assert second["listener.security.protocol.map"] == (
-        "CONTROLLER:PLAINTEXT,INTERNAL:PLAINTEXT,EXTERNAL:PLAINTEXT")
-    assert "EXTERNAL://0.0.0.0:39092" in second["listeners"]
+    # only the EXTERNAL entries to append: no controller settings, no listener names
+    assert second == {
+        "listeners": "EXTERNAL://0.0.0.0:39092",
+        "listener.security.protocol.map": "EXTERNAL:PLAINTEXT",
+        "advertised.listeners": "EXTERNAL://b2.usw2-az2.abc123.us-west-2.aws.3199015.tidbcloud.com:9094"}
+    assert rt.value(cluster.server_properties) == settings
     assert rt.value(cluster.restart_order) == ["1", "2"]
     assert rt.value(cluster.broker_private_ips) == {"1": "10.1.1.10", "2": "10.1.2.20"}
 
@@ -277,7 +278,7 @@ def test_broker_ssh_applies_the_settings_one_broker_at_a_time_with_a_secret_key(
         assert connection["proxy"]["host"] == "198.51.100.7"
         assert "connection" in cmd.secret_inputs  # it carries the private key
         body = render.parse_properties(settings[str(n)])
-        assert f"advertised.listeners={body['advertised.listeners']}" in cmd.inputs["create"]
+        assert body["advertised.listeners"] in cmd.inputs["create"]
         assert "sudo systemctl restart kafka" in cmd.inputs["create"]
         # each broker waits for the previous one (the rolling restart)
         expected = [commands[n - 2].urn] if n > 1 else []
@@ -288,11 +289,10 @@ def test_apply_script_passes_shellcheck(tmp_path):
     import shutil
     import subprocess
 
-    values = render.listener_settings(node_id=4, private_ip="10.1.1.10", external_host="b4.x.y",
-                                      ports=render.Ports(), controller=True)
+    values = render.external_additions(node_id=4, external_host="b4.x.y", ports=render.Ports())
     script = tmp_path / "apply.sh"
     script.write_text(render.render_apply_script(
-        node_id=4, settings=values, config_path="/opt/kafka/config/server.properties",
+        node_id=4, additions=values, config_path="/opt/kafka/config/server.properties",
         restart_command="sudo systemctl restart kafka", kafka_home="/opt/kafka", ports=render.Ports(),
         private_ip="10.1.1.10"))
     shellcheck = shutil.which("shellcheck")

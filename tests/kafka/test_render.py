@@ -137,37 +137,113 @@ def test_render_refuses_text_containing_the_heredoc_delimiter():
                                 download_url="https://x")
 
 
-def test_apply_script_edits_a_real_file_idempotently_and_waits_for_the_port(tmp_path):
-    """Run the rolling-restart step for real against a local file: sudo is a pass-through shim,
-    the "restart" is ``true`` and a loopback listener stands in for the broker's EXTERNAL port."""
+# Stock Apache Kafka 3.9 config/kraft files (comments trimmed): a combined broker+controller node
+# and a broker-only node.
+STOCK_COMBINED = """process.roles=broker,controller
+node.id=1
+controller.quorum.voters=1@localhost:9093
+listeners=PLAINTEXT://:9092,CONTROLLER://:9093
+inter.broker.listener.name=PLAINTEXT
+advertised.listeners=PLAINTEXT://localhost:9092,CONTROLLER://localhost:9093
+controller.listener.names=CONTROLLER
+listener.security.protocol.map=CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT,SSL:SSL,SASL_PLAINTEXT:SASL_PLAINTEXT,SASL_SSL:SASL_SSL
+num.network.threads=3
+log.dirs=/tmp/kraft-combined-logs
+"""
+STOCK_BROKER = """process.roles=broker
+node.id=2
+controller.quorum.voters=1@localhost:9093
+listeners=PLAINTEXT://localhost:9092
+inter.broker.listener.name=PLAINTEXT
+advertised.listeners=PLAINTEXT://localhost:9092
+controller.listener.names=CONTROLLER
+listener.security.protocol.map=CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT,SSL:SSL,SASL_PLAINTEXT:SASL_PLAINTEXT,SASL_SSL:SASL_SSL
+log.dirs=/tmp/kraft-broker-logs
+"""
+# Neither advertised.listeners nor the protocol map set: both start from Kafka's defaults.
+MINIMAL = """process.roles=broker,controller
+node.id=3
+controller.quorum.voters=3@10.0.0.3:9093
+listeners = PLAINTEXT://0.0.0.0:9092, CONTROLLER://:9093
+controller.listener.names=CONTROLLER
+log.dirs=/data
+"""
+LISTENER_KEYS = {"listeners", "advertised.listeners", "listener.security.protocol.map"}
+
+
+def run_apply(tmp_path, config_text: str, node_id: int = 1, runs: int = 2,
+              external_port: int | None = None) -> tuple[str, list[str]]:
+    """Run the rolling-restart step for real against a local copy of ``config_text``: sudo is a
+    pass-through shim, the "restart" appends to a log, a loopback listener stands in for the
+    broker's EXTERNAL port. Returns the final file and the restart log."""
     import socket
 
     bin_dir = tmp_path / "bin"
-    bin_dir.mkdir()
+    bin_dir.mkdir(exist_ok=True)
     (bin_dir / "sudo").write_text('#!/bin/sh\nexec "$@"\n')
     (bin_dir / "sudo").chmod(0o755)
     config = tmp_path / "server.properties"
-    config.write_text("node.id=1\nlisteners=PLAINTEXT://:9092\nlog.dirs=/data\nadvertised.listeners=x\n")
+    config.write_text(config_text)
+    restarts = tmp_path / "restarts"
     with socket.socket() as listener:
         listener.bind(("127.0.0.1", 0))
         listener.listen()
         ports = render.Ports(external=listener.getsockname()[1])
-        values = render.listener_settings(node_id=1, private_ip="127.0.0.1", external_host="b1.az.u.r.aws.s",
-                                          ports=ports, controller=True)
+        additions = render.external_additions(node_id=node_id, external_host=f"b{node_id}.az.u.r.aws.s",
+                                              ports=render.Ports(external=external_port or 39092))
         script = tmp_path / "apply.sh"
         script.write_text(render.render_apply_script(
-            node_id=1, settings=values, config_path=str(config), restart_command="true",
-            kafka_home=str(tmp_path / "no-kafka"), ports=ports, private_ip="127.0.0.1", wait_seconds=30))
+            node_id=node_id, additions=additions, config_path=str(config),
+            restart_command=f"echo restarted >> {restarts}", kafka_home=str(tmp_path / "no-kafka"),
+            ports=ports, private_ip="127.0.0.1", wait_seconds=30))
         env = {"PATH": f"{bin_dir}:/usr/bin:/bin"}
-        for _ in range(2):
+        for _ in range(runs):
             result = subprocess.run(["bash", str(script)], capture_output=True, text=True, timeout=30,
                                     env=env, check=False)
             assert result.returncode == 0, result.stderr
-    lines = config.read_text().splitlines()
-    props = render.parse_properties(config.read_text())
-    assert props == {"node.id": "1", "log.dirs": "/data", **values}
-    assert sum(line.startswith("listeners=") for line in lines) == 1
-    assert (tmp_path / "server.properties.crossnet.bak").exists()
+    log = restarts.read_text().splitlines() if restarts.exists() else []
+    return config.read_text(), log
+
+
+@pytest.mark.parametrize("stock", [STOCK_COMBINED, STOCK_BROKER], ids=["combined", "broker-only"])
+def test_apply_script_only_appends_external_and_is_idempotent(tmp_path, stock):
+    text, restarts = run_apply(tmp_path, stock, runs=2)
+    before, after = render.parse_properties(stock), render.parse_properties(text)
+    # everything but the three listener keys is untouched: roles, quorum, listener names
+    assert {k: v for k, v in after.items() if k not in LISTENER_KEYS} == {
+        k: v for k, v in before.items() if k not in LISTENER_KEYS}
+    port = 9093  # broker 1's NLB port
+    assert after["listeners"] == before["listeners"] + ",EXTERNAL://0.0.0.0:39092"
+    assert after["listener.security.protocol.map"] == (
+        before["listener.security.protocol.map"] + ",EXTERNAL:PLAINTEXT")
+    assert after["advertised.listeners"] == (
+        before["advertised.listeners"] + f",EXTERNAL://b1.az.u.r.aws.s:{port}")
+    lines = text.splitlines()
+    for key in LISTENER_KEYS:
+        assert sum(line.startswith(key + "=") for line in lines) == 1
+    assert restarts == ["restarted"], "the second run changes nothing and does not restart"
+    assert (tmp_path / "server.properties.crossnet.bak").read_text() == stock
+
+
+def test_apply_script_starts_from_kafkas_defaults_when_keys_are_unset(tmp_path):
+    text, _ = run_apply(tmp_path, MINIMAL, node_id=3)
+    after = render.parse_properties(text)
+    assert after["listeners"] == "PLAINTEXT://0.0.0.0:9092,CONTROLLER://:9093,EXTERNAL://0.0.0.0:39092"
+    assert after["listener.security.protocol.map"] == render.DEFAULT_PROTOCOL_MAP + ",EXTERNAL:PLAINTEXT"
+    # the controller listener is not advertised; the wildcard host becomes the broker's IP
+    assert after["advertised.listeners"] == "PLAINTEXT://127.0.0.1:9092,EXTERNAL://b3.az.u.r.aws.s:9095"
+    assert after["controller.listener.names"] == "CONTROLLER"
+
+
+def test_apply_script_replaces_an_older_external_entry(tmp_path):
+    first, _ = run_apply(tmp_path, STOCK_COMBINED, runs=1, external_port=39000)
+    text, restarts = run_apply(tmp_path, first, runs=1)
+    after = render.parse_properties(text)
+    assert after["listeners"] == "PLAINTEXT://:9092,CONTROLLER://:9093,EXTERNAL://0.0.0.0:39092"
+    assert after["listener.security.protocol.map"].count("EXTERNAL") == 1
+    assert restarts == ["restarted", "restarted"]
+    # the backup keeps the file from before the first change
+    assert (tmp_path / "server.properties.crossnet.bak").read_text() == STOCK_COMBINED
 
 
 def test_broker_logs_go_to_a_directory_the_kafka_user_owns():

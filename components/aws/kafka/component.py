@@ -40,10 +40,12 @@ class KafkaPrivateLinkCluster(pulumi.ComponentResource):
     broker_private_ips: pulumi.Output[dict[str, str]]
     """Node id -> the broker's private IP."""
     server_properties: pulumi.Output[dict[str, str]]
-    """Node id -> the rendered server.properties (the listener settings for existing brokers): the
+    """Node id -> the rendered server.properties (``listener_settings`` for existing brokers): the
     desired config. Running brokers ignore user-data changes; apply changes with a rolling restart."""
     listener_settings: pulumi.Output[dict[str, str]]
-    """Node id -> the listener keys of the broker's server.properties."""
+    """Node id -> the listener keys of the broker's server.properties; for existing brokers, the
+    EXTERNAL entries to append to their ``listeners``, ``listener.security.protocol.map`` and
+    ``advertised.listeners`` (controller settings and listener names stay as they are)."""
     restart_order: pulumi.Output[list[str]]
     """Node ids in the order to restart existing brokers after adding the settings (one at a time,
     waiting for each to rejoin the ISR); empty for brokers the component creates."""
@@ -89,8 +91,8 @@ class KafkaPrivateLinkCluster(pulumi.ComponentResource):
             nlb_subnets: list[pulumi.Input[str]] = [settings.subnet_ids[a] for a in settings.az_ids]
             ips: dict[int, pulumi.Input[str]] = {b.node_id: b.private_ip for b in settings.existing}
             instance_ids: dict[int, pulumi.Input[str]] = {b.node_id: b.instance_id for b in settings.existing}
-            server_properties = {str(n): self._settings_text(n, b.private_ip, controller=True)
-                                 for n, b in ((b.node_id, b) for b in settings.existing)}
+            server_properties = {str(b.node_id): self._settings_text(b.node_id, b.private_ip)
+                                 for b in settings.existing}
             restart_order = [str(n) for n in node_ids]
             if settings.broker_ssh is not None:
                 self._rolling_apply(settings.broker_ssh)
@@ -139,7 +141,7 @@ class KafkaPrivateLinkCluster(pulumi.ComponentResource):
             lambda values: {str(n): ip for n, ip in zip(node_ids, values, strict=True)})
         self.server_properties = pulumi.Output.all(**server_properties).apply(dict)
         self.listener_settings = pulumi.Output.all(*[ips[n] for n in node_ids]).apply(
-            lambda values: {str(n): self._settings_text(n, ip, controller=self._is_controller(n))
+            lambda values: {str(n): self._settings_text(n, ip)
                             for n, ip in zip(node_ids, values, strict=True)})
         self.restart_order = pulumi.Output.from_input(restart_order)
         self.az_ids = pulumi.Output.from_input(list(settings.az_ids))
@@ -168,15 +170,14 @@ class KafkaPrivateLinkCluster(pulumi.ComponentResource):
     def _tags(self, role: str) -> dict[str, str]:
         return {**self._tags_base, "Name": child(self._name, role)}
 
-    def _is_controller(self, node_id: int) -> bool:
+    def _settings_text(self, node_id: int, private_ip: str) -> str:
+        """Existing brokers: the EXTERNAL entries to append; new ones: their listener keys."""
         if self._s.existing:
-            return True
-        return node_id in render.controller_ids(list(self._s.node_ids))
-
-    def _settings_text(self, node_id: int, private_ip: str, controller: bool) -> str:
-        values = render.listener_settings(node_id=node_id, private_ip=private_ip,
-                                          external_host=self._s.external_host(node_id),
-                                          ports=self._s.ports, controller=controller)
+            return render.render_additions(node_id, render.external_additions(
+                node_id=node_id, external_host=self._s.external_host(node_id), ports=self._s.ports))
+        values = render.listener_settings(
+            node_id=node_id, private_ip=private_ip, external_host=self._s.external_host(node_id),
+            ports=self._s.ports, controller=node_id in render.controller_ids(list(self._s.node_ids)))
         return render.render_properties(values, f"Listener settings for broker {node_id} (crossnet)")
 
     def _network(self, az_names: pulumi.Output[dict[str, str]]) -> tuple[
@@ -313,11 +314,10 @@ class KafkaPrivateLinkCluster(pulumi.ComponentResource):
         previous: list[pulumi.Resource] = []
         for broker in sorted(self._s.existing, key=lambda b: b.node_id):
             n = broker.node_id
-            values = render.listener_settings(node_id=n, private_ip=broker.private_ip,
-                                              external_host=self._s.external_host(n), ports=self._s.ports,
-                                              controller=True)
+            additions = render.external_additions(node_id=n, external_host=self._s.external_host(n),
+                                                  ports=self._s.ports)
             script = render.render_apply_script(
-                node_id=n, settings=values, config_path=ssh["config_path"],
+                node_id=n, additions=additions, config_path=ssh["config_path"],
                 restart_command=ssh["restart_command"], kafka_home=ssh["kafka_home"], ports=self._s.ports,
                 private_ip=broker.private_ip,
                 wait_seconds=ssh["wait_seconds"])

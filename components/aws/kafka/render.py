@@ -267,38 +267,121 @@ systemctl enable --now kafka.service
 """
 
 
-def render_apply_script(*, node_id: int, settings: Mapping[str, str], config_path: str,
+# Kafka's listener.security.protocol.map when the key is unset (each protocol maps to itself).
+DEFAULT_PROTOCOL_MAP = "PLAINTEXT:PLAINTEXT,SSL:SSL,SASL_PLAINTEXT:SASL_PLAINTEXT,SASL_SSL:SASL_SSL"
+
+
+def external_additions(*, node_id: int, external_host: str, ports: Ports) -> dict[str, str]:
+    """What an existing broker gains: one EXTERNAL entry appended to each of three keys. The
+    broker's other listeners, its controller settings and the listener names stay as they are."""
+    return {
+        "listeners": f"{LISTENER_EXTERNAL}://0.0.0.0:{ports.external}",
+        "listener.security.protocol.map": f"{LISTENER_EXTERNAL}:PLAINTEXT",
+        "advertised.listeners": f"{LISTENER_EXTERNAL}://{external_host}:{ports.nlb_port(node_id)}",
+    }
+
+
+def render_additions(node_id: int, additions: Mapping[str, str]) -> str:
+    """``additions`` as text for the ``listener_settings`` output of an existing broker."""
+    return render_properties(additions, (
+        f"Broker {node_id} (crossnet): append each entry to the broker's existing value of the key\n"
+        "(comma-separated; replace an EXTERNAL entry already there). Unset advertised.listeners\n"
+        "starts from listeners without the controller listeners, 0.0.0.0 and empty hosts as the\n"
+        "broker's private IP; unset listener.security.protocol.map from Kafka's default."))
+
+
+def render_apply_script(*, node_id: int, additions: Mapping[str, str], config_path: str,
                         restart_command: str, kafka_home: str, ports: Ports,
                         private_ip: str, wait_seconds: int = 600) -> str:
-    """The script that adds the listener settings to a running broker and restarts it, then waits
+    """The script that adds the EXTERNAL listener to a running broker and restarts it, then waits
     (bounded) until it serves again and no partition is under-replicated: the rolling restart step.
 
-    Keys it sets are removed first, so running it twice leaves one copy; the old file is kept
-    as ``<config>.crossnet.bak``.
+    It reads the broker's current ``listeners``, ``advertised.listeners`` and
+    ``listener.security.protocol.map`` and appends ``additions`` (from :func:`external_additions`)
+    to them, replacing an EXTERNAL entry already there; nothing else changes, so combined and
+    broker-only nodes keep their controller settings. Running it again changes nothing and does not
+    restart. The file before the first change is kept as ``<config>.crossnet.bak``.
     """
-    body = render_properties(settings, f"crossnet: listener settings for broker {node_id}")
-    if "CROSSNET_EOF" in body:
-        raise ValueError("rendered settings contain the heredoc delimiter")
-    deletes = "\n".join(f"sudo sed -i {shlex.quote('/^' + key.replace('.', '[.]') + '=/d')} \"$CONFIG\""
-                        for key in settings)
+    keys = ("listeners", "listener.security.protocol.map", "advertised.listeners")
+    if set(additions) != set(keys):
+        raise ValueError(f"additions must set exactly {', '.join(keys)}")
+    for value in additions.values():
+        if not value.startswith(LISTENER_EXTERNAL + ":") or any(c in value for c in ",'\"\\\n$`"):
+            raise ValueError(f"not a single EXTERNAL entry: {value!r}")
+    q = shlex.quote
     return f"""#!/bin/bash
 # crossnet KafkaPrivateLinkCluster: add the EXTERNAL listener to broker {node_id}, restart, wait to rejoin.
 set -euo pipefail
 
-readonly CONFIG={shlex.quote(config_path)}
-readonly KAFKA_HOME={shlex.quote(kafka_home)}
-readonly BOOTSTRAP={shlex.quote(f"{private_ip}:{ports.internal}")}
+readonly CONFIG={q(config_path)}
+readonly KAFKA_HOME={q(kafka_home)}
+readonly BOOTSTRAP={q(f"{private_ip}:{ports.internal}")}
+readonly PRIVATE_IP={q(private_ip)}
 readonly DEADLINE=$((SECONDS + {int(wait_seconds)}))
 
-sudo cp -p "$CONFIG" "$CONFIG.crossnet.bak"
-{deletes}
-sudo tee -a "$CONFIG" >/dev/null <<'CROSSNET_EOF'
-{body.rstrip()}
-CROSSNET_EOF
+current="$(sudo cat "$CONFIG")"
 
-{restart_command}
+# The last value of key $1 in the current file, spaces removed; empty when unset.
+prop() {{
+  local pattern
+  pattern="$(printf '%s' "$1" | sed 's/[.]/[.]/g')"
+  printf '%s\\n' "$current" | sed -n -E "s/^[[:space:]]*${{pattern}}[[:space:]]*[=:][[:space:]]*//p" \\
+    | tail -n 1 | tr -d '[:space:]'
+}}
 
-until (exec 3<>/dev/tcp/{private_ip}/{ports.external}) 2>/dev/null; do
+# Comma list $1 without its {LISTENER_EXTERNAL} entry, with entry $2 appended.
+with_external() {{
+  local item result=""
+  local -a items
+  IFS=, read -r -a items <<< "$1"
+  for item in "${{items[@]}}"; do
+    case "$item" in
+      ""|{LISTENER_EXTERNAL}:*) ;;
+      *) result="${{result:+$result,}}$item" ;;
+    esac
+  done
+  printf '%s' "${{result:+$result,}}$2"
+}}
+
+# advertised.listeners when unset: listeners minus the controller listeners, wildcard hosts as the IP.
+default_advertised() {{
+  local item name address host result=""
+  local -a items
+  IFS=, read -r -a items <<< "$(prop listeners)"
+  for item in "${{items[@]}}"; do
+    name="${{item%%://*}}"
+    address="${{item#*://}}"
+    host="${{address%:*}}"
+    case ",$(prop controller.listener.names)," in *",$name,"*) continue ;; esac
+    case "$host" in ""|0.0.0.0|"[::]") host="$PRIVATE_IP" ;; esac
+    result="${{result:+$result,}}$name://$host:${{address##*:}}"
+  done
+  printf '%s' "$result"
+}}
+
+listeners="$(with_external "$(prop listeners)" {q(additions["listeners"])})"
+protocol_map="$(prop listener.security.protocol.map)"
+protocol_map="$(with_external "${{protocol_map:-{DEFAULT_PROTOCOL_MAP}}}" \\
+  {q(additions["listener.security.protocol.map"])})"
+advertised="$(prop advertised.listeners)"
+advertised="$(with_external "${{advertised:-$(default_advertised)}}" {q(additions["advertised.listeners"])})"
+
+if [ "$listeners" = "$(prop listeners)" ] && [ "$protocol_map" = "$(prop listener.security.protocol.map)" ] \\
+    && [ "$advertised" = "$(prop advertised.listeners)" ]; then
+  echo "broker {node_id}: EXTERNAL listener already configured"
+else
+  if ! sudo test -e "$CONFIG.crossnet.bak"; then
+    sudo cp -p "$CONFIG" "$CONFIG.crossnet.bak"
+  fi
+  keys='(listeners|advertised[.]listeners|listener[.]security[.]protocol[.]map)'
+  sudo sed -i -E "/^[[:space:]]*${{keys}}[[:space:]]*[=:]/d" "$CONFIG"
+  printf '%s\\n' "# crossnet: EXTERNAL listener for broker {node_id}" "listeners=$listeners" \\
+    "listener.security.protocol.map=$protocol_map" "advertised.listeners=$advertised" \\
+    | sudo tee -a "$CONFIG" >/dev/null
+  {restart_command}
+fi
+
+until (exec 3<>"/dev/tcp/$PRIVATE_IP/{ports.external}") 2>/dev/null; do
   if [ "$SECONDS" -ge "$DEADLINE" ]; then
     echo "broker {node_id}: EXTERNAL port {ports.external} not open after {int(wait_seconds)}s" >&2
     exit 1
@@ -320,5 +403,5 @@ if [ -x "$KAFKA_HOME/bin/kafka-topics.sh" ]; then
     sleep 5
   done
 fi
-echo "broker {node_id}: listener settings applied, broker back in sync"
+echo "broker {node_id}: EXTERNAL listener applied, broker back in sync"
 """
