@@ -77,9 +77,11 @@ def eip(ctx: Ctx) -> tuple[str, dict[str, Any]]:
 
 
 def get_ami(ctx: Ctx) -> dict[str, Any]:
-    ami = "ami-" + digest("ami", ctx.region, ctx.inputs.get("filters"))
-    return {"id": ami, "imageId": ami, "architecture": "x86_64",
-            "name": "al2023-ami-2023.9.20260101.0-x86_64", "ownerId": "137112412989",
+    filters = ctx.inputs.get("filters") or []
+    ami = "ami-" + digest("ami", ctx.region, filters)
+    arch = next((f["values"][0] for f in filters if f.get("name") == "architecture"), "x86_64")
+    return {"id": ami, "imageId": ami, "architecture": arch,
+            "name": f"al2023-ami-2023.9.20260101.0-{arch}", "ownerId": "137112412989",
             "rootDeviceName": "/dev/xvda", "state": "available"}
 
 

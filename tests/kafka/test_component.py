@@ -356,3 +356,29 @@ def test_user_data_changes_never_stop_running_brokers(runtime_factory):
         assert broker.ignore_changes == ["userData"]
         assert broker.inputs["ami"] == "ami-0123456789abcdef0"
         assert "node.id=" + str(n) in rt.value(cluster.server_properties)[str(n)]
+
+
+@pytest.mark.parametrize(("instance_type", "arch"), [
+    ("m6i.large", "x86_64"), ("m7i-flex.large", "x86_64"), ("g4dn.xlarge", "x86_64"), ("g5.xlarge", "x86_64"),
+    ("t3.micro", "x86_64"), ("m7g.large", "arm64"), ("c6gn.large", "arm64"), ("r8g.large", "arm64"),
+    ("t4g.small", "arm64"), ("im4gn.large", "arm64"), ("x2gd.large", "arm64"), ("is4gen.large", "arm64"),
+    ("g5g.xlarge", "arm64"), ("a1.large", "arm64"), ("hpc7g.4xlarge", "arm64")])
+def test_architecture_follows_the_instance_family(instance_type, arch):
+    from components.aws.kafka.component import architecture
+
+    assert architecture(instance_type) == arch
+
+
+@pytest.mark.parametrize(("instance_type", "arch", "bastion_type"), [
+    ("m7g.large", "arm64", "t4g.micro"), ("m6i.large", "x86_64", "t3.micro")])
+def test_ami_lookup_and_bastion_match_the_brokers_architecture(runtime_factory, instance_type, arch,
+                                                               bastion_type):
+    rt, _ = build(runtime_factory, instance_type=instance_type, bastion=True,
+                  ssh_ingress_cidrs=["203.0.113.0/24"])
+    lookups = [args for token, args in rt.mocks.calls if token == "aws:ec2/getAmi:getAmi"]
+    assert len(lookups) == 1
+    filters = {f["name"]: f["values"] for f in lookups[0]["filters"]}
+    assert filters == {"name": [f"al2023-ami-2023.*-{arch}"], "architecture": [arch]}
+    assert rt.one(INSTANCE, "kafka-broker-1").inputs["instanceType"] == instance_type
+    assert rt.one(INSTANCE, "kafka-bastion").inputs["instanceType"] == bastion_type
+    assert rt.one(INSTANCE, "kafka-bastion").inputs["ami"] == rt.one(INSTANCE, "kafka-broker-1").inputs["ami"]

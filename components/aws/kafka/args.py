@@ -84,10 +84,12 @@ class KafkaPrivateLinkClusterArgs(TypedDict):
     kafka_download_url: NotRequired[str]
     """https URL of the Kafka binary .tgz [the Apache archive for ``kafka_version``]."""
     instance_type: NotRequired[str]
-    """EC2 instance type of the brokers [m6i.large]."""
+    """EC2 instance type of the brokers [m6i.large]. Graviton types (m7g, c6gn, r8g, ...) get the
+    arm64 AMI and a t4g.micro bastion; others the x86_64 AMI and a t3.micro bastion."""
     ami_id: NotRequired[str]
-    """AMI of the brokers and bastion [the newest Amazon Linux 2023, x86_64; later AMI releases are
-    ignored so they do not replace running brokers]."""
+    """AMI of the brokers and bastion [the newest Amazon Linux 2023 for the architecture of
+    ``instance_type`` (arm64 for Graviton, else x86_64); later AMI releases are ignored so they do
+    not replace running brokers]. Must match that architecture."""
     key_name: NotRequired[str]
     """EC2 key pair for SSH to the bastion and brokers [none]."""
     vpc_cidr: NotRequired[str]

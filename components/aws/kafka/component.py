@@ -1,6 +1,7 @@
 """``KafkaPrivateLinkCluster``: self-hosted Kafka (KRaft) behind an NLB and an AWS PrivateLink
 endpoint service, one NLB port per broker (the layout TiDB Cloud changefeeds expect)."""
 
+import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -13,8 +14,9 @@ from components.naming import child
 from components.validation import Problems
 
 TYPE = "crossnet:aws:KafkaPrivateLinkCluster"
-AL2023_AMI_NAME = "al2023-ami-2023.*-x86_64"
-BASTION_INSTANCE_TYPE = "t3.micro"
+AL2023_AMI_NAME = "al2023-ami-2023.*-{arch}"
+# The bastion shares the brokers' AMI, so it has their CPU architecture.
+BASTION_INSTANCE_TYPES = {"x86_64": "t3.micro", "arm64": "t4g.micro"}
 EVERYWHERE = "0.0.0.0/0"
 
 
@@ -260,10 +262,11 @@ class KafkaPrivateLinkCluster(pulumi.ComponentResource):
     def _ami(self, invoke: pulumi.InvokeOutputOptions) -> pulumi.Input[str]:
         if self._s.ami_id:
             return self._s.ami_id
+        arch = architecture(self._s.instance_type)
         return aws.ec2.get_ami_output(
             most_recent=True, owners=["amazon"],
-            filters=[{"name": "name", "values": [AL2023_AMI_NAME]},
-                     {"name": "architecture", "values": ["x86_64"]}], opts=invoke).id
+            filters=[{"name": "name", "values": [AL2023_AMI_NAME.format(arch=arch)]},
+                     {"name": "architecture", "values": [arch]}], opts=invoke).id
 
     def _instance_options(self, user_data: bool = False) -> pulumi.ResourceOptions:
         # A newer AMI from the lookup must not replace running brokers. A changed user data would
@@ -294,7 +297,8 @@ class KafkaPrivateLinkCluster(pulumi.ComponentResource):
 
     def _bastion(self, sg: aws.ec2.SecurityGroup, ami: pulumi.Input[str]) -> aws.ec2.Instance:
         return aws.ec2.Instance(
-            child(self._name, "bastion"), ami=ami, instance_type=BASTION_INSTANCE_TYPE,
+            child(self._name, "bastion"), ami=ami,
+            instance_type=BASTION_INSTANCE_TYPES[architecture(self._s.instance_type)],
             subnet_id=self._public_subnet.id, vpc_security_group_ids=[sg.id],
             associate_public_ip_address=True, key_name=self._s.key_name,
             metadata_options={"http_tokens": "required", "http_endpoint": "enabled",
@@ -351,6 +355,16 @@ class KafkaPrivateLinkCluster(pulumi.ComponentResource):
                 child(name, "listener", key), load_balancer_arn=nlb.arn, port=mapping.nlb_port,
                 protocol="TCP", default_actions=[{"type": "forward", "target_group_arn": group.arn}],
                 tags=self._tags(f"listener-{key}"), opts=under_nlb)
+
+
+def architecture(instance_type: str) -> str:
+    """``arm64`` for Graviton types (a ``g`` among the attributes after the generation: m7g, c6gn,
+    im4gn, x2gd, is4gen, g5g; and a1), else ``x86_64`` (m6i, g4dn, m7i-flex)."""
+    match = re.match(r"([a-z]+)(\d+)([a-z]*)", instance_type.split(".", 1)[0])
+    if match is None:
+        return "x86_64"
+    family, _, attributes = match.groups()
+    return "arm64" if family == "a" or "g" in attributes else "x86_64"
 
 
 def _all_egress() -> aws.ec2.SecurityGroupEgressArgs:
