@@ -380,27 +380,37 @@ def test_tunnel_and_tls_replication_from_rendered_configs(lab: Lab, rendered: di
     wait_for(lambda: "Initialization Sequence Completed" in _read(client_log), "the tunnel")
     wait_for(lambda: "site-a" in _read(root / "status.log"), "site-a in the server status file")
 
-    # -- primary on the on-prem LAN: an existing TLS-enabled cluster, then the rendered apply script
-    primary, sock_p = root / "primary", root / "sock-primary"
-    for d in (primary, sock_p):
+    # -- primary on the on-prem LAN: an existing TLS-enabled cluster laid out as Debian does
+    # (configuration in its own directory with conf.d, data elsewhere), then the rendered apply script
+    primary, primary_etc, sock_p = root / "primary", root / "primary-etc", root / "sock-primary"
+    for d in (primary, primary_etc, primary_etc / "conf.d", sock_p):
         d.mkdir()
         shutil.chown(d, "postgres", "postgres")
     lab.sh("lan", "runuser", "-u", "postgres", "--", f"{PG_BIN}/initdb", "-A", "peer", "-D", str(primary))
-    write(primary / "server.crt", rendered["primary_cert"], 0o644, "postgres")
-    write(primary / "server.key", rendered["primary_key"], 0o600, "postgres")
-    with (primary / "postgresql.conf").open("a") as conf:
+    for conf_name in ("postgresql.conf", "pg_hba.conf", "pg_ident.conf"):
+        shutil.move(primary / conf_name, primary_etc / conf_name)
+    write(primary_etc / "server.crt", rendered["primary_cert"], 0o644, "postgres")
+    write(primary_etc / "server.key", rendered["primary_key"], 0o600, "postgres")
+    with (primary_etc / "postgresql.conf").open("a") as conf:
         conf.write(
+            f"data_directory = '{primary}'\nhba_file = '{primary_etc}/pg_hba.conf'\n"
+            f"ident_file = '{primary_etc}/pg_ident.conf'\ninclude_dir = 'conf.d'\n"
             f"listen_addresses = '{PRIMARY_IP}'\nunix_socket_directories = '{sock_p}'\n"
-            "ssl = on\nssl_cert_file = 'server.crt'\nssl_key_file = 'server.key'\n"
+            f"ssl = on\nssl_cert_file = '{primary_etc}/server.crt'\n"
+            f"ssl_key_file = '{primary_etc}/server.key'\n"
         )
     lab.pg_dirs.append(("lan", primary))  # type: ignore[attr-defined]
-    lab.pg_ctl("lan", primary, "start", root / "primary.log")
+    lab.pg_ctl("lan", primary_etc, "start", root / "primary.log")
     apply_script = rendered["primary_command"]["stdin"]
     for _ in range(2):  # idempotent: the second run changes nothing
         out = lab.sh("lan", "bash", "-s", stdin=apply_script, env={"PGHOST": str(sock_p)}).stdout
-    assert (primary / "pg_hba.conf").read_text().count(
+    assert (primary_etc / "pg_hba.conf").read_text().count(
         f"hostssl replication replicator {STANDBY_IP}/32 cert"
     ) == 1
+    ca_path = primary_etc / pg_render.CLIENT_CA_FILE
+    assert (primary_etc / "conf.d" / pg_render.PRIMARY_CONF).read_text() == f"ssl_ca_file = '{ca_path}'\n"
+    assert psql(lab, "lan", sock_p, "SHOW ssl_ca_file") == str(ca_path)
+    assert "ssl_ca_file" not in (primary / "postgresql.auto.conf").read_text()
     assert f"hostssl replication replicator {STANDBY_IP}/32 cert" in rendered["settings"]
     if "restart PostgreSQL" in out:
         lab.pg_ctl("lan", primary, "restart", root / "primary.log")
@@ -436,13 +446,47 @@ def test_tunnel_and_tls_replication_from_rendered_configs(lab: Lab, rendered: di
             conninfo=conninfo_here, slot="crossnet_standby", data_dir=str(standby), bin_dir=PG_BIN
         ),
     )
-    with (standby / "postgresql.conf").open("a") as conf:
-        conf.write(
-            f"listen_addresses = '{STANDBY_IP}'\nunix_socket_directories = '{sock_s}'\n"
-            "ssl = off\nwal_receiver_timeout = '3s'\nwal_retrieve_retry_interval = '500ms'\n"
-        )
+    assert "ssl_ca_file" not in (standby / "postgresql.auto.conf").read_text()
+    # The standby's own Debian-style configuration: TLS on with its own (snakeoil-like) certificate.
+    # It starts where the primary's configuration directory does not exist (as on the GCP VM).
+    standby_etc = root / "standby-etc"
+    _, standby_cert, standby_key = _onprem_ca()
+    write(standby_etc / "server.crt", standby_cert, 0o644, "postgres")
+    write(standby_etc / "server.key", standby_key, 0o600, "postgres")
+    write(standby_etc / "pg_hba.conf", "local all postgres peer\n", 0o644, "postgres")
+    write(
+        standby_etc / "postgresql.conf",
+        f"data_directory = '{standby}'\nhba_file = '{standby_etc}/pg_hba.conf'\n"
+        f"listen_addresses = '{STANDBY_IP}'\nunix_socket_directories = '{sock_s}'\n"
+        f"ssl = on\nssl_cert_file = '{standby_etc}/server.crt'\nssl_key_file = '{standby_etc}/server.key'\n"
+        "wal_receiver_timeout = '3s'\nwal_retrieve_retry_interval = '500ms'\n",
+        0o644,
+        "postgres",
+    )
+    shutil.chown(standby_etc, "postgres", "postgres")
     lab.pg_dirs.append(("gcp", standby))  # type: ignore[attr-defined]
-    lab.pg_ctl("gcp", standby, "start", root / "standby.log")
+    lab.sh(
+        "gcp",
+        "sh",
+        "-c",
+        'mount -t tmpfs crossnet-hide "$1" && shift && exec "$@"',
+        "sh",
+        str(primary_etc),
+        "runuser",
+        "-u",
+        "postgres",
+        "--",
+        f"{PG_BIN}/pg_ctl",
+        "-D",
+        str(standby_etc),
+        "-w",
+        "-t",
+        "20",
+        "-l",
+        str(root / "standby.log"),
+        "start",
+    )
+    assert psql(lab, "gcp", sock_s, "SHOW ssl") == "on"
 
     psql(lab, "lan", sock_p, "INSERT INTO t VALUES (2, 'after')")
     wait_for(

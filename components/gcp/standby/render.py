@@ -17,6 +17,9 @@ PRIMARY_CA = "primary-ca.crt"
 CLIENT_CERT = "replication.crt"
 CLIENT_KEY = "replication.key"
 CLIENT_CA_FILE = "crossnet-replication-ca.crt"
+PRIMARY_CONF = "crossnet-replication.conf"
+# Settings naming files on the primary's host: dropped from the cloned postgresql.auto.conf.
+HOST_FILE_SETTINGS = r"ssl_[a-z_]+_(file|dir)"
 
 
 def primary_parameters(max_slot_wal_keep_size: str = "10GB") -> dict[str, str]:
@@ -84,6 +87,11 @@ def primary_apply_script(
 ) -> str:
     """Applies ``primary_settings`` on the primary, idempotently; run as root on the primary's host.
 
+    Without an ``ssl_ca_file`` it sets one next to ``pg_hba.conf``, in
+    ``conf.d/crossnet-replication.conf`` when ``postgresql.conf`` includes ``conf.d``
+    (Debian) or else appended to ``postgresql.conf``: never with ALTER SYSTEM, whose
+    ``postgresql.auto.conf`` the standby inherits.
+
     psql connects as the ``postgres`` OS user; ``PGHOST``/``PGPORT`` in the
     environment pick the cluster (default: the local socket). A second run
     changes nothing. Settings that need a restart are reported, not restarted.
@@ -113,7 +121,17 @@ def primary_apply_script(
         "ca_file=$(psql_pg -c 'SHOW ssl_ca_file')",
         'if [ -z "$ca_file" ]; then',
         f'  ca_file="$(dirname "$hba")/{CLIENT_CA_FILE}"',
-        "  psql_pg -c \"ALTER SYSTEM SET ssl_ca_file = '$ca_file'\"",
+        "  # not ALTER SYSTEM: pg_basebackup copies postgresql.auto.conf to the standby,",
+        "  # where this path does not exist",
+        "  conf=$(psql_pg -c 'SHOW config_file')",
+        '  if grep -Eq "^[[:space:]]*include_dir[[:space:]]*=?[[:space:]]*\'conf\\.d\'" "$conf"; then',
+        f'    target="$(dirname "$conf")/conf.d/{PRIMARY_CONF}"',
+        '    install -d -o postgres -g postgres -m 0755 "$(dirname "$target")"',
+        '    printf "ssl_ca_file = \'%s\'\\n" "$ca_file" > "$target"',
+        '    chown postgres: "$target"',
+        "  else",
+        '    printf "ssl_ca_file = \'%s\'  # crossnet PostgresStandby\\n" "$ca_file" >> "$conf"',
+        "  fi",
         "fi",
         'case "$ca_file" in /*) ;; *) ca_file="$(psql_pg -c \'SHOW data_directory\')/$ca_file" ;; esac',
         "ca_pem=$(cat <<'CROSSNET_CA'",
@@ -159,6 +177,9 @@ def clone_script(*, conninfo: str, slot: str, data_dir: str, bin_dir: str) -> st
             '  find "$DATA" -mindepth 1 -delete',
             f"  {base}",
             "fi",
+            "# the primary's file paths (ssl_ca_file, ...) mean nothing here: the standby's config decides",
+            f"runuser -u postgres -- sed -i -E '/^[[:space:]]*{HOST_FILE_SETTINGS}[[:space:]]*=/d' "
+            '"$DATA/postgresql.auto.conf"',
             "",
         ]
     )
