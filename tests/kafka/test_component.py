@@ -50,7 +50,7 @@ def test_subnets_sit_in_the_az_names_the_account_maps_the_az_ids_to(runtime_fact
                if token == "aws:index/getAvailabilityZones:getAvailabilityZones"]
     assert lookups, "AZ names must come from a lookup"
     cidrs = [subnets[f"kafka-subnet-{a}"].inputs["cidrBlock"] for a in BASE_ARGS["az_ids"]]
-    assert cidrs == ["10.0.0.0/18", "10.0.64.0/18", "10.0.128.0/18"]
+    assert cidrs == ["10.0.32.0/19", "10.0.64.0/19", "10.0.96.0/19"]  # slot = the AZ number
 
 
 def test_nlb_deletion_protection_is_turned_off_only_by_the_named_input(runtime_factory):
@@ -94,7 +94,7 @@ def test_broker_instances_are_private_imdsv2_encrypted_and_spread_over_az_ids_in
         assert subnet_by_id[broker.inputs["subnetId"]].name == f"kafka-subnet-{expected_az}"
         assert broker.inputs["privateIp"] == ips[str(n)]
         assert broker.ignore_changes == ["ami", "userData"]
-    assert ips["4"] == "10.0.0.14" and ips["2"] == "10.0.64.12"
+    assert ips["4"] == "10.0.32.14" and ips["2"] == "10.0.64.12"
 
 
 def test_user_data_carries_each_brokers_rendered_config(runtime_factory):
@@ -130,7 +130,7 @@ def test_bastion_gets_a_public_subnet_igw_and_ssh_only_from_the_given_cidrs(runt
     assert bastion.inputs["associatePublicIpAddress"] is True
     assert bastion.inputs["metadataOptions"]["httpTokens"] == "required"
     public = rt.one(SUBNET, "kafka-public-subnet")
-    assert bastion.inputs["subnetId"] == public.id and public.inputs["cidrBlock"] == "10.0.192.0/18"
+    assert bastion.inputs["subnetId"] == public.id and public.inputs["cidrBlock"] == "10.0.0.0/19"
     igw = rt.one("aws:ec2/internetGateway:InternetGateway")
     public_rt = rt.one("aws:ec2/routeTable:RouteTable", "kafka-public-rt")
     assert public_rt.inputs["routes"] == [{"cidrBlock": "0.0.0.0/0", "gatewayId": igw.id}]

@@ -117,3 +117,40 @@ def test_growing_the_broker_count_keeps_existing_names_and_urns(count, extra, az
         if count >= 3:  # the quorum is fixed from three brokers on, so configs do not change
             assert before[urn].inputs["userData"] == after[urn].inputs["userData"]
     assert {k: v for k, v in large_out["advertised"].items() if int(k) <= count} == small_out["advertised"]
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.data())
+def test_an_az_ids_subnet_never_depends_on_the_other_az_ids(data):
+    """For any ordering and subset of AZ IDs (and any VPC size), a given AZ ID always gets the same
+    subnet, the public subnet never moves, no two subnets overlap and every broker IP fits."""
+    import ipaddress
+
+    from components.aws.kafka.args import validate
+    from components.validation import Problems
+
+    prefix = data.draw(st.integers(16, 21), label="vpc prefix")
+    second = data.draw(st.integers(0, 255), label="second octet")
+    vpc = str(ipaddress.IPv4Network((f"10.{second}.0.0", prefix), strict=False))
+    universe = [f"use1-az{i}" for i in range(1, 8)]
+
+    def layout(az_ids: list[str]) -> tuple[dict[str, str], str]:
+        problems = Problems("kafka")
+        s = validate({"region": REGION, "az_ids": az_ids, "unique_name": "u1",
+                      "listener_domain_suffix": "1.example.com", "vpc_cidr": vpc,
+                      "allowed_principals": ["arn:aws:iam::380838443567:root"]}, problems)
+        assert s is not None, problems.items
+        return {a: s.subnet_cidr(a) for a in az_ids}, s.public_subnet_cidr()
+
+    reference, public = layout(universe[:6])
+    reference.update(layout(["use1-az7"])[0])
+    for _ in range(3):
+        subset = data.draw(st.lists(st.sampled_from(universe), min_size=1, max_size=6, unique=True))
+        cidrs, public_now = layout(subset)
+        assert public_now == public
+        assert cidrs == {a: reference[a] for a in subset}
+    nets = [ipaddress.IPv4Network(c) for c in [*reference.values(), public]]
+    assert all(not a.overlaps(b) for i, a in enumerate(nets) for b in nets[i + 1:])
+    assert all(n.subnet_of(ipaddress.IPv4Network(vpc)) for n in nets)
+    for cidr_text in reference.values():
+        render.broker_ip(cidr_text, 49)  # raises if the highest broker did not fit

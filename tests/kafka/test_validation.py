@@ -46,6 +46,7 @@ def test_every_problem_is_reported_at_once_with_field_value_and_what_is_allowed(
 
 
 @pytest.mark.parametrize(("overrides", "field", "fragment"), [
+    ({"az_ids": ["usw2-az1", "usw2-az8"]}, "az_ids[1]", "az1..az7"),
     ({"unique_name": "abc_123"}, "unique_name", "lowercase letters and digits"),
     ({"unique_name": "ABC123"}, "unique_name", "no uppercase"),
     ({"az_ids": ["usw2-az1", "usw2-az1"]}, "az_ids", "duplicated: usw2-az1"),
@@ -109,3 +110,13 @@ def test_existing_brokers_with_duplicate_node_ids_are_rejected(runtime):
                        existing_brokers=[broker, {**broker, "instance_id": "i-0aaaaaaaaaaaaaaa2",
                                                   "private_ip": "10.0.0.2"}])
     assert error.fields == ["existing_brokers[*].node_id"]
+
+
+def test_an_existing_vpc_takes_any_az_number(runtime):
+    from components.aws.kafka.args import validate
+    from components.validation import Problems
+
+    problems = Problems("kafka")
+    settings = validate({**BASE_ARGS, "az_ids": ["usw2-az8"], "vpc_id": "vpc-0123456789abcdef0",
+                         "subnet_ids": {"usw2-az8": "subnet-0aaaaaaaaaaaaaaa1"}}, problems)
+    assert problems.items == [] and settings is not None

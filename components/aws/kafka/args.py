@@ -17,6 +17,10 @@ DEFAULT_INSTANCE_TYPE = "m6i.large"
 DEFAULT_VPC_CIDR = "10.0.0.0/16"
 MAX_BROKERS = 49  # an NLB has at most 50 listeners: one bootstrap plus one per broker
 MAX_AZ_IDS = 6
+# Subnet slots of the component's VPC (prefix + 3 each): slot 0 is the public subnet, slot n the
+# AZ ID numbered n (usw2-az3 -> slot 3). Fixed, so adding or reordering AZ IDs moves no subnet.
+SUBNET_SLOTS = 8
+MAX_AZ_NUMBER = SUBNET_SLOTS - 1
 
 REGION_RE = r"[a-z]{2}(-[a-z]+)+-\d{1,2}"
 UNIQUE_RE = r"[a-z0-9]{1,63}"
@@ -93,8 +97,10 @@ class KafkaPrivateLinkClusterArgs(TypedDict):
     key_name: NotRequired[str]
     """EC2 key pair for SSH to the bastion and brokers [none]."""
     vpc_cidr: NotRequired[str]
-    """CIDR of the VPC the component creates [10.0.0.0/16]: one /18 per AZ plus a public /18 with up
-    to 3 AZ IDs, one /19 each with 4..6. Prefix /16 to /21."""
+    """CIDR of the VPC the component creates [10.0.0.0/16]. Prefix /16 to /21, cut into 8 equal
+    slots (/19 in a /16): slot 0 is the public subnet, slot n the broker subnet of the AZ ID ending in
+    ``-az<n>`` (n 1..7), e.g. usw2-az3 -> 10.0.96.0/19. A subnet depends only on its own AZ ID, so
+    adding or reordering AZ IDs never re-addresses a subnet or a broker (broker n is subnet + 10 + n)."""
     vpc_id: NotRequired[str]
     """Use this existing VPC instead of creating one (needs ``subnet_ids``)."""
     subnet_ids: NotRequired[dict[str, str]]
@@ -185,18 +191,21 @@ class Settings:
                                       self.region, self.suffix)
 
     def subnet_prefix(self) -> int:
-        """Subnet size in the component's VPC: /18 in a /16 for up to 3 AZ IDs, /19 for more."""
-        extra = 2 if len(self.az_ids) <= 3 else 3
-        return ipaddress.IPv4Network(self.vpc_cidr).prefixlen + extra
+        """Subnet size in the component's VPC: one of ``SUBNET_SLOTS`` (/19 in a /16)."""
+        return ipaddress.IPv4Network(self.vpc_cidr).prefixlen + (SUBNET_SLOTS - 1).bit_length()
 
     def subnet_cidr(self, az_id: str) -> str:
+        """The broker subnet of ``az_id``: slot = the AZ ID's number, whatever the other AZ IDs."""
         net = ipaddress.IPv4Network(self.vpc_cidr)
-        return str(cidr.subnet_at(net, self.subnet_prefix(), self.az_ids.index(az_id)))
+        return str(cidr.subnet_at(net, self.subnet_prefix(), az_number(az_id)))
 
     def public_subnet_cidr(self) -> str:
-        net = ipaddress.IPv4Network(self.vpc_cidr)
-        prefix = self.subnet_prefix()
-        return str(cidr.subnet_at(net, prefix, (1 << (prefix - net.prefixlen)) - 1))
+        return str(cidr.subnet_at(ipaddress.IPv4Network(self.vpc_cidr), self.subnet_prefix(), 0))
+
+
+def az_number(az_id: str) -> int:
+    """The number at the end of an AZ ID: usw2-az3 -> 3."""
+    return int(az_id.rsplit("-az", 1)[1])
 
 
 _KNOWN = set(KafkaPrivateLinkClusterArgs.__annotations__)
@@ -275,6 +284,12 @@ def validate(args: Mapping[str, Any], problems: Problems, prefix: str = "") -> S
         problems.add(prefix + "subnet_ids", None, "required with vpc_id: AZ ID -> subnet id for every AZ ID")
     if "subnet_ids" in args and "vpc_id" not in args:
         problems.add(prefix + "vpc_id", None, "required with subnet_ids")
+    if az_ids and "vpc_id" not in args:
+        for i, az_id in enumerate(az_ids):
+            if not 1 <= az_number(az_id) <= MAX_AZ_NUMBER:
+                problems.add(f"{prefix}az_ids[{i}]", az_id,
+                             f"an AZ ID numbered az1..az{MAX_AZ_NUMBER} (one subnet slot per AZ number in "
+                             "the VPC the component creates), or pass vpc_id and subnet_ids")
 
     nat = _bool(problems, args, "nat_gateway", vpc_id is None, prefix)
     if nat and vpc_id is not None and "nat_gateway" in args:
