@@ -82,6 +82,8 @@ def deploy(config: VpnScenario) -> dict[str, Any]:
                 "client_ca_certificate": gw.ca_certificate,
                 "client_ca_private_key": gw.ca_private_key,
             },
+            # the standby's first boot clones the primary through the gateway and its routes
+            opts=pulumi.ResourceOptions(depends_on=[gw]),
         )
         out.update(
             {

@@ -187,7 +187,7 @@ class Lab:
         self.suffix = uuid.uuid4().hex[:6]
         self.root = root
         self.namespaces: list[str] = []
-        self.procs: list[tuple[str, subprocess.Popen[bytes] | Path]] = []
+        self.procs: list[tuple[str, subprocess.Popen[str] | Path]] = []
 
     def ns(self, role: str) -> str:
         return f"cxn-{role}-{self.suffix}"
@@ -305,6 +305,9 @@ def lab() -> Iterator[Lab]:
         for _, pid in reversed(lab.procs):
             if isinstance(pid, Path):
                 lab.stop_pid(pid)
+            elif pid.poll() is None:
+                os.killpg(pid.pid, signal.SIGKILL)
+                pid.wait()
         for name in lab.namespaces:
             subprocess.run(["ip", "netns", "del", name], check=False)
         shutil.rmtree(root, ignore_errors=True)
@@ -380,6 +383,55 @@ def test_tunnel_and_tls_replication_from_rendered_configs(lab: Lab, rendered: di
     wait_for(lambda: "Initialization Sequence Completed" in _read(client_log), "the tunnel")
     wait_for(lambda: "site-a" in _read(root / "status.log"), "site-a in the server status file")
 
+    # -- standby on the GCP side: files as the startup script writes them, and the rendered clone
+    # script started before the primary exists: it must retry until the primary is up,
+    # leaving the data directory alone
+    certs = Path(pg_render.DEFAULT_CERT_DIR)
+    conninfo = rendered["conninfo"]
+    cert_dir = root / "standby-certs"
+    conninfo_here = conninfo.replace(str(certs), str(cert_dir))
+    write(cert_dir / pg_render.PRIMARY_CA, rendered["primary_ca"], 0o644, "postgres")
+    write(cert_dir / pg_render.CLIENT_CERT, rendered["client_cert"], 0o644, "postgres")
+    write(cert_dir / pg_render.CLIENT_KEY, rendered["client_key"], 0o600, "postgres")
+    shutil.chown(cert_dir, "postgres", "postgres")
+    standby, sock_s = root / "standby", root / "sock-standby"
+    sock_s.mkdir()
+    shutil.chown(sock_s, "postgres", "postgres")
+    assert conninfo_here == pg_render.conninfo(
+        host=PRIMARY_HOST,
+        hostaddr=PRIMARY_IP,
+        port=5432,
+        user="replicator",
+        application_name="crossnet_standby",
+        cert_dir=str(cert_dir),
+    )
+    standby.mkdir()
+    shutil.chown(standby, "postgres", "postgres")
+    (standby / "debian-cluster").write_text("")  # stands in for the Debian cluster the clone replaces
+    clone_sh = write(
+        root / "clone.sh",
+        pg_render.clone_script(
+            conninfo=conninfo_here,
+            slot="crossnet_standby",
+            data_dir=str(standby),
+            bin_dir=PG_BIN,
+            attempts=60,
+            retry_seconds=1,
+        ),
+    )
+    clone = subprocess.Popen(
+        ["ip", "netns", "exec", lab.ns("gcp"), "bash", str(clone_sh)],
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )
+    lab.procs.append(("gcp", clone))
+    wait_for(lambda: (standby.parent / "standby.crossnet-clone").exists(), "the first clone attempt")
+    assert clone.poll() is None  # still retrying
+    assert (standby / "debian-cluster").exists()  # nothing wiped before a successful clone
+
     # -- primary on the on-prem LAN: an existing TLS-enabled cluster laid out as Debian does
     # (configuration in its own directory with conf.d, data elsewhere), then the rendered apply script
     primary, primary_etc, sock_p = root / "primary", root / "primary-etc", root / "sock-primary"
@@ -418,34 +470,11 @@ def test_tunnel_and_tls_replication_from_rendered_configs(lab: Lab, rendered: di
         lab, "lan", sock_p, "CREATE TABLE t (id int primary key, v text); INSERT INTO t VALUES (1, 'before')"
     )
 
-    # -- standby on the GCP side: files as the startup script writes them, then the rendered clone script
-    certs = Path(pg_render.DEFAULT_CERT_DIR)
-    conninfo = rendered["conninfo"]
-    cert_dir = root / "standby-certs"
-    conninfo_here = conninfo.replace(str(certs), str(cert_dir))
-    write(cert_dir / pg_render.PRIMARY_CA, rendered["primary_ca"], 0o644, "postgres")
-    write(cert_dir / pg_render.CLIENT_CERT, rendered["client_cert"], 0o644, "postgres")
-    write(cert_dir / pg_render.CLIENT_KEY, rendered["client_key"], 0o600, "postgres")
-    shutil.chown(cert_dir, "postgres", "postgres")
-    standby, sock_s = root / "standby", root / "sock-standby"
-    sock_s.mkdir()
-    shutil.chown(sock_s, "postgres", "postgres")
-    assert conninfo_here == pg_render.conninfo(
-        host=PRIMARY_HOST,
-        hostaddr=PRIMARY_IP,
-        port=5432,
-        user="replicator",
-        application_name="crossnet_standby",
-        cert_dir=str(cert_dir),
-    )
-    lab.sh(
-        "gcp",
-        "bash",
-        "-s",
-        stdin=pg_render.clone_script(
-            conninfo=conninfo_here, slot="crossnet_standby", data_dir=str(standby), bin_dir=PG_BIN
-        ),
-    )
+    clone_out, clone_err = clone.communicate(timeout=90)
+    assert clone.returncode == 0, clone_out + clone_err
+    assert "clone attempt 1/60 failed; retrying in 1s" in clone_err
+    assert (standby / "standby.signal").exists() and not (standby / "debian-cluster").exists()
+    assert not (standby.parent / "standby.crossnet-clone").exists()
     assert "ssl_ca_file" not in (standby / "postgresql.auto.conf").read_text()
     # The standby's own Debian-style configuration: TLS on with its own (snakeoil-like) certificate.
     # It starts where the primary's configuration directory does not exist (as on the GCP VM).

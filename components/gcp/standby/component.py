@@ -192,6 +192,16 @@ def validate(
     )
 
 
+def _resources(opts: pulumi.ResourceOptions | None) -> list[pulumi.Resource]:
+    """The plain resources in ``opts.depends_on`` (children do not inherit a component's)."""
+    deps: Any = opts.depends_on if opts is not None else None
+    if isinstance(deps, pulumi.Resource):
+        return [deps]
+    if isinstance(deps, list | tuple):
+        return [d for d in deps if isinstance(d, pulumi.Resource)]
+    return []
+
+
 class PostgresStandby(pulumi.ComponentResource):
     """A PostgreSQL streaming standby VM in GCP replicating an on-prem primary through the VPN."""
 
@@ -296,7 +306,9 @@ class PostgresStandby(pulumi.ComponentResource):
             ),
             metadata=common.vm_metadata(script),
             labels={"crossnet-role": "postgres-standby"},
-            opts=pulumi.ResourceOptions(parent=self, depends_on=key_secret.waits),
+            # the component's own depends_on (e.g. the VPN gateway and its routes) holds the VM,
+            # whose startup script clones the primary through them
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[*key_secret.waits, *_resources(opts)]),
         )
 
         standby_ip = instance.network_interfaces.apply(lambda nics: nics[0].network_ip or "")

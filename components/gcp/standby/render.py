@@ -152,14 +152,31 @@ def primary_apply_script(
     return "\n".join(out)
 
 
-def clone_script(*, conninfo: str, slot: str, data_dir: str, bin_dir: str) -> str:
+CLONE_ATTEMPTS = 60
+CLONE_RETRY_SECONDS = 30
+
+
+def clone_script(
+    *,
+    conninfo: str,
+    slot: str,
+    data_dir: str,
+    bin_dir: str,
+    attempts: int = CLONE_ATTEMPTS,
+    retry_seconds: int = CLONE_RETRY_SECONDS,
+) -> str:
     """Clones the primary into ``data_dir`` with ``pg_basebackup -R -C -S <slot>`` (as ``postgres``).
 
-    Skips when ``data_dir`` already is a standby. When the slot exists already
-    (a rebuilt standby), clones again reusing it.
+    Skips when ``data_dir`` already is a standby. Clones into ``<data_dir>.crossnet-clone``
+    and replaces ``data_dir`` only after a complete clone, so a primary that is not
+    reachable yet (the VPN still coming up) leaves ``data_dir`` untouched; it tries
+    ``attempts`` times ``retry_seconds`` apart (default about 30 minutes) before failing.
+    When the slot exists already (a rebuilt standby or an earlier partial attempt),
+    it clones reusing it. Settings naming the primary's files (``ssl_ca_file`` ...) are
+    dropped from the cloned ``postgresql.auto.conf``.
     """
     base = (
-        f'runuser -u postgres -- {shlex.quote(bin_dir + "/pg_basebackup")} -D "$DATA" '
+        f'runuser -u postgres -- {shlex.quote(bin_dir + "/pg_basebackup")} -D "$NEW" '
         f'-d "$CONNINFO" -R -X stream --checkpoint=fast -S {shlex.quote(slot)}'
     )
     return "\n".join(
@@ -168,18 +185,37 @@ def clone_script(*, conninfo: str, slot: str, data_dir: str, bin_dir: str) -> st
             "# crossnet PostgresStandby: clone the primary (rendered)",
             "set -euo pipefail",
             f"DATA={shlex.quote(data_dir)}",
+            'NEW="$DATA.crossnet-clone"',
             f"CONNINFO={shlex.quote(conninfo)}",
+            f"ATTEMPTS={int(attempts)}",
+            f"RETRY_SECONDS={int(retry_seconds)}",
             'if [ -f "$DATA/standby.signal" ]; then echo "crossnet: $DATA is a standby already"; exit 0; fi',
-            'install -d -o postgres -g postgres -m 0700 "$DATA"',
-            'find "$DATA" -mindepth 1 -delete',
-            f"if ! {base} -C; then",
-            '  echo "crossnet: slot exists or clone failed; retrying with the existing slot" >&2',
-            '  find "$DATA" -mindepth 1 -delete',
+            'fresh() { rm -rf "$NEW"; install -d -o postgres -g postgres -m 0700 "$NEW"; }',
+            "clone_once() {",
+            "  fresh",
+            f"  if {base} -C; then return 0; fi",
+            '  echo "crossnet: clone failed (primary unreachable, or the slot exists); '
+            'trying the existing slot" >&2',
+            "  fresh",
             f"  {base}",
-            "fi",
+            "}",
+            "attempt=1",
+            "until clone_once; do",
+            '  if [ "$attempt" -ge "$ATTEMPTS" ]; then',
+            '    rm -rf "$NEW"',
+            '    echo "crossnet: no clone of the primary after $ATTEMPTS attempts; $DATA is unchanged" >&2',
+            "    exit 1",
+            "  fi",
+            '  echo "crossnet: clone attempt $attempt/$ATTEMPTS failed; retrying in ${RETRY_SECONDS}s" >&2',
+            "  attempt=$((attempt + 1))",
+            '  sleep "$RETRY_SECONDS"',
+            "done",
             "# the primary's file paths (ssl_ca_file, ...) mean nothing here: the standby's config decides",
             f"runuser -u postgres -- sed -i -E '/^[[:space:]]*{HOST_FILE_SETTINGS}[[:space:]]*=/d' "
-            '"$DATA/postgresql.auto.conf"',
+            '"$NEW/postgresql.auto.conf"',
+            'rm -rf "$DATA"',
+            'mv "$NEW" "$DATA"',
+            'echo "crossnet: cloned the primary into $DATA"',
             "",
         ]
     )
@@ -195,6 +231,8 @@ def standby_startup_script(
     conninfo: str,
     slot: str,
     cert_dir: str = DEFAULT_CERT_DIR,
+    clone_attempts: int = CLONE_ATTEMPTS,
+    clone_retry_seconds: int = CLONE_RETRY_SECONDS,
 ) -> str:
     """The standby VM's startup script: PostgreSQL from the PGDG repository, keys from Secret Manager,
     the Debian cluster replaced by a clone of the primary, then started."""
@@ -225,7 +263,12 @@ def standby_startup_script(
         f"  pg_ctlcluster {v} main stop || true",
         "  cat > /usr/local/sbin/crossnet-standby-clone <<'CROSSNET_CLONE'",
         clone_script(
-            conninfo=conninfo, slot=slot, data_dir=data_dir, bin_dir=f"/usr/lib/postgresql/{v}/bin"
+            conninfo=conninfo,
+            slot=slot,
+            data_dir=data_dir,
+            bin_dir=f"/usr/lib/postgresql/{v}/bin",
+            attempts=clone_attempts,
+            retry_seconds=clone_retry_seconds,
         ).rstrip("\n"),
         "CROSSNET_CLONE",
         "  chmod 0700 /usr/local/sbin/crossnet-standby-clone",
