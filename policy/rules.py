@@ -663,7 +663,9 @@ RULES: tuple[Rule, ...] = (
     Rule("aws-lambda-tracing", "Lambda functions trace with X-Ray.",
          (LAMBDA,), lambda_tracing, MANDATORY, ("CKV_AWS_50",)),
     Rule("aws-lambda-concurrency", "Lambda functions reserve concurrency.",
-         (LAMBDA,), lambda_concurrency, MANDATORY, ("CKV_AWS_115",)),
+         (LAMBDA,), lambda_concurrency, ADVISORY, ("CKV_AWS_115",),
+         "Set failover_reserved_concurrency (prod reserves 2); accounts with a concurrency quota of 10 "
+         "cannot reserve any."),
     Rule("aws-lambda-dlq", "Lambda functions have a dead-letter queue.",
          (LAMBDA,), lambda_dlq, MANDATORY, ("CKV_AWS_116",)),
     Rule("gcp-firewall-no-world-ssh", "Firewall rules do not admit 0.0.0.0/0 on port 22.",
@@ -698,6 +700,7 @@ PRODUCTION: dict[str, str] = {
     "aws-rds-backup-retention": MANDATORY,
     "aws-rds-final-snapshot": MANDATORY,
     "aws-lb-deletion-protection": MANDATORY,
+    "aws-lambda-concurrency": MANDATORY,
 }
 """Levels raised for production stacks (``policy/production.json``): what dev may switch off."""
 

@@ -210,10 +210,11 @@ def test_failover_lambda_mode(runtime: MockRuntime, n: int) -> None:
         assert target.inputs["arn"] == function.outputs["arn"]
         assert target.inputs["rule"] == rule.outputs["name"]
 
-        # X-Ray, a small reserved concurrency, and one encrypted dead-letter queue per region for
-        # both the function's asynchronous invocations and the events EventBridge cannot deliver.
+        # X-Ray, and one encrypted dead-letter queue per region for both the function's asynchronous
+        # invocations and the events EventBridge cannot deliver. No reserved concurrency unless asked:
+        # an account with a concurrency quota of 10 cannot reserve any.
         assert function.inputs["tracingConfig"] == {"mode": "Active"}
-        assert function.inputs["reservedConcurrentExecutions"] == 2
+        assert "reservedConcurrentExecutions" not in function.inputs
         dlq = runtime.one("aws:sqs/queue:Queue", f"kc-{region}-failover-dlq")
         assert region_of(runtime, dlq) == region
         assert dlq.inputs["sqsManagedSseEnabled"] is True
@@ -393,3 +394,10 @@ def test_the_global_cluster_owns_the_engine_version(runtime: MockRuntime) -> Non
     for instance in instances:
         assert "engineVersion" not in instance.inputs, instance.name
         assert instance.inputs["autoMinorVersionUpgrade"] is True
+
+
+def test_failover_reserved_concurrency_is_set_when_asked(runtime: MockRuntime) -> None:
+    build(runtime, REGIONS[3], endpoint_mode="failover-lambda", failover_reserved_concurrency=2)
+    functions = runtime.of_type("aws:lambda/function:Function")
+    assert len(functions) == 3
+    assert [f.inputs["reservedConcurrentExecutions"] for f in functions] == [2, 2, 2]

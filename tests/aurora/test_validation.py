@@ -55,6 +55,10 @@ def fields(**changes: Any) -> list[str]:
     ({"peer_vpcs": [{**PEER, "route_table_ids": ["main"]}]}, "peer_vpcs[0].route_table_ids", "rtb-"),
     ({"peer_vpcs": [{**PEER, "vpc_id": "my-vpc"}]}, "peer_vpcs[0].vpc_id", "vpc-"),
     ({"backup_retention_days": 0}, "backup_retention_days", "from 1 to 35"),
+    ({"failover_reserved_concurrency": 0}, "failover_reserved_concurrency", "from 1 to 1000"),
+    ({"failover_reserved_concurrency": 1001}, "failover_reserved_concurrency", "from 1 to 1000"),
+    ({"failover_reserved_concurrency": "2"}, "failover_reserved_concurrency", "from 1 to 1000"),
+    ({"failover_reserved_concurrency": True}, "failover_reserved_concurrency", "from 1 to 1000"),
     ({"deletion_protection": "yes"}, "deletion_protection", "true or false"),
     ({"master_username": "rdsadmin"}, "master_username", "reserve"),
     ({"regionz": ["us-east-1"]}, "regionz", "unknown key"),
@@ -108,3 +112,5 @@ def test_defaults() -> None:
     assert s.performance_insights and s.log_exports and not s.skip_final_snapshot
     assert s.engine_version.startswith("16.") and s.instance_class.startswith("db.r")
     assert s.primary == "us-east-1" and s.secondaries == ("eu-west-1",)
+    assert s.failover_reserved_concurrency is None
+    assert validate({**GOOD, "failover_reserved_concurrency": 1000}).failover_reserved_concurrency == 1000

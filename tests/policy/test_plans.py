@@ -33,9 +33,11 @@ def test_prod_passes_the_production_levels_too() -> None:
 
 def test_dev_fails_the_production_levels_on_purpose() -> None:
     """Dev switches deletion protection (database and NLB), backups and the final snapshot off;
-    production would not."""
-    failing = {f.rule for f in rules.mandatory(rules.evaluate_plan(plans.dev_plan(), rules.PRODUCTION))}
-    assert failing == set(rules.PRODUCTION)
+    production would not. (Dev has no failover Lambda, so the concurrency rule has nothing to see.)"""
+    dev = plans.dev_plan()
+    failing = {f.rule for f in rules.mandatory(rules.evaluate_plan(dev, rules.PRODUCTION))}
+    assert not any(r["type"] == "aws:lambda/function:Function" for r in dev["resources"])
+    assert failing == set(rules.PRODUCTION) - {"aws-lambda-concurrency"}
 
 
 @pytest.mark.parametrize("stack", ["dev", "prod"])
@@ -80,12 +82,26 @@ def test_each_exception_is_what_keeps_prod_passing(resource_type: str, match: st
 
 
 @pytest.mark.parametrize(("key", "rule"), [("tracingConfig", "aws-lambda-tracing"),
-                                           ("reservedConcurrentExecutions", "aws-lambda-concurrency"),
                                            ("deadLetterConfig", "aws-lambda-dlq")])
 def test_a_failover_lambda_without_its_setting_is_blocked(key: str, rule: str) -> None:
     tampered = _strip(plans.prod_plan(), "aws:lambda/function:Function", "failover", lambda i: i.pop(key))
     blocked = {f.rule for f in rules.mandatory(rules.evaluate_plan(tampered))}
     assert blocked == {rule}
+
+
+def test_a_failover_lambda_without_reserved_concurrency_is_blocked_in_production_only() -> None:
+    """Reserved concurrency is opt-in (accounts with a concurrency quota of 10 cannot reserve any):
+    advice by default, a block under policy/production.json."""
+    doc = plans.prod_plan()
+    functions = [r for r in doc["resources"] if r["type"] == "aws:lambda/function:Function"]
+    assert functions and all(f["inputs"]["reservedConcurrentExecutions"] == 2 for f in functions)
+    tampered = _strip(doc, "aws:lambda/function:Function", "failover",
+                      lambda i: i.pop("reservedConcurrentExecutions"))
+    assert rules.mandatory(rules.evaluate_plan(tampered)) == []
+    advised = {f.rule for f in rules.evaluate_plan(tampered) if f.level == rules.ADVISORY}
+    assert advised == {"aws-lambda-concurrency"}
+    blocked = {f.rule for f in rules.mandatory(rules.evaluate_plan(tampered, rules.PRODUCTION))}
+    assert blocked == {"aws-lambda-concurrency"}
 
 
 def test_an_unprotected_nlb_is_blocked_in_production_only() -> None:

@@ -66,13 +66,15 @@ def test_levels_apply_overrides_and_refuse_unknown_names() -> None:
 
 
 def test_rules_the_components_now_meet_are_mandatory() -> None:
-    """The failover Lambda has tracing, reserved concurrency and a DLQ; the NLB is protected by
-    default but a dev stack may turn that off, so only production makes it mandatory."""
+    """The failover Lambda always has tracing and a DLQ. Reserved concurrency and NLB deletion
+    protection are settings a dev stack (or an account with a concurrency quota of 10) leaves off,
+    so only production makes them mandatory."""
     base, production = rules.levels(), rules.levels(rules.PRODUCTION)
-    for name in ("aws-lambda-tracing", "aws-lambda-concurrency", "aws-lambda-dlq"):
+    for name in ("aws-lambda-tracing", "aws-lambda-dlq"):
         assert base[name] == rules.MANDATORY, name
-    assert base["aws-lb-deletion-protection"] == rules.ADVISORY
-    assert production["aws-lb-deletion-protection"] == rules.MANDATORY
+    for name in ("aws-lb-deletion-protection", "aws-lambda-concurrency"):
+        assert base[name] == rules.ADVISORY, name
+        assert production[name] == rules.MANDATORY, name
 
 
 def test_unknown_values_are_not_reported() -> None:

@@ -23,6 +23,8 @@ DEFAULT_INSTANCE_CLASS = "db.r7g.large"
 MIN_REGIONS, MAX_REGIONS = 2, 11  # a global database holds one primary and up to 10 secondaries
 MAX_INSTANCES = 16  # Aurora: one writer and up to 15 replicas per cluster
 TTL_RANGE = (5, 3600)
+# Lambda's per-function reserved concurrency: at least 1; 1000 is the default account quota.
+RESERVED_CONCURRENCY_RANGE = (1, 1000)
 AZ_COUNT = 3
 
 REGION_PATTERN = r"[a-z]{2}(-gov)?-[a-z]+-[0-9]{1,2}"
@@ -104,6 +106,10 @@ class AuroraGlobalDbArgs(TypedDict):
     """Region -> Aurora VPC CIDR (/16../24); regions not listed get a fixed per-region default."""
     endpoint_mode: NotRequired[str]
     """``global-writer-endpoint`` [default] or ``failover-lambda``."""
+    failover_reserved_concurrency: NotRequired[int]
+    """Reserved concurrency of each failover Lambda [unset: none reserved; 1..1000]. Reservations
+    must leave the account's minimum unreserved (100 per AWS docs), so an account with a small
+    concurrency quota (new accounts get 10) must leave it unset. Used with ``failover-lambda``."""
     peer_vpcs: NotRequired[list[AuroraPeerVpcArgs]]
     """Application VPCs peered with every Aurora VPC [none]."""
     deletion_protection: NotRequired[bool]
@@ -147,6 +153,7 @@ class Settings:
     master_username: str
     vpc_cidrs: dict[str, str]
     endpoint_mode: str
+    failover_reserved_concurrency: int | None
     peers: tuple[PeerVpc, ...]
     deletion_protection: bool
     backup_retention_days: int
@@ -199,6 +206,9 @@ def validate(args: Mapping[str, Any]) -> Settings:
         problems.add("master_username", master_username, "a name RDS does not reserve")
     endpoint_mode = problems.one_of(args.get("endpoint_mode", ENDPOINT_MODES[0]), "endpoint_mode",
                                     ENDPOINT_MODES)
+    reserved = args.get("failover_reserved_concurrency")
+    if reserved is not None:
+        reserved = problems.integer(reserved, "failover_reserved_concurrency", *RESERVED_CONCURRENCY_RANGE)
     backup_days = problems.integer(args.get("backup_retention_days", 7), "backup_retention_days", 1, 35)
     zone_id, zone_name, record_name, ttl = _dns(problems, args.get("dns"), global_id)
     peers = _peers(problems, args.get("peer_vpcs", []))
@@ -216,7 +226,8 @@ def validate(args: Mapping[str, Any]) -> Settings:
         regions=tuple(regions), global_id=global_id, zone_id=zone_id, zone_name=zone_name,
         record_name=record_name, ttl=ttl, instances_per_region=instances, engine_version=engine_version,
         instance_class=instance_class, database_name=database_name, master_username=master_username,
-        vpc_cidrs=vpc_cidrs, endpoint_mode=endpoint_mode, peers=tuple(peers),
+        vpc_cidrs=vpc_cidrs, endpoint_mode=endpoint_mode, failover_reserved_concurrency=reserved,
+        peers=tuple(peers),
         backup_retention_days=backup_days, **settings_flags)
 
 

@@ -26,13 +26,12 @@ FAILOVER_DRIFT = ["global_cluster_identifier", "replication_source_identifier"]
 # inconsistent final plan", pulumi_aws rds.GlobalCluster "Upgrading Engine Versions"). Minor
 # upgrades RDS applies by itself (auto_minor_version_upgrade) must not show as drift either.
 MEMBER_IGNORE_CHANGES = [*FAILOVER_DRIFT, "engine_version"]
-# Failover events are rare (one switchover or failover of one global cluster at a time) and the
-# handler is idempotent (it UPSERTs only when the CNAME differs from the writer), so two concurrent
-# runs are plenty: room for a retry overlapping a late duplicate event. Reserving them means a busy
-# function elsewhere in the account can never starve the handler during a failover, and the handler
-# can never take more than two. (Reserved concurrency comes out of the account's unreserved pool,
-# which AWS keeps at 100 or more: an account with a concurrency quota of 10 cannot reserve any.)
-RESERVED_CONCURRENCY = 2
+# Reserved concurrency (failover_reserved_concurrency) is opt-in: it comes out of the account's
+# unreserved pool, which AWS never lets drop below its minimum (100 per the AWS docs), so an account
+# with a small concurrency quota (new accounts get 10) cannot reserve any: the function would fail
+# to create. Failover events are rare and the handler is idempotent (it UPSERTs only when the CNAME
+# differs from the writer), so 2 is plenty where it can be reserved (examples/prod): a busy function
+# elsewhere can then never starve the handler.
 DLQ_RETENTION_SECONDS = 14 * 24 * 3600  # the SQS maximum: time to notice and replay a lost failover
 
 
@@ -304,7 +303,7 @@ class AuroraGlobalDb(pulumi.ComponentResource):
         function = aws.lambda_.Function(
             child(name, region, "failover"), role=role.arn, runtime=LAMBDA_RUNTIME, handler="handler.handler",
             code=pulumi.AssetArchive({"handler.py": pulumi.FileAsset(str(HANDLER_FILE))}),
-            timeout=180, memory_size=128, reserved_concurrent_executions=RESERVED_CONCURRENCY,
+            timeout=180, memory_size=128, reserved_concurrent_executions=s.failover_reserved_concurrency,
             tracing_config={"mode": "Active"}, dead_letter_config={"target_arn": dlq.arn},
             logging_config={"log_format": "Text", "log_group": log_group.name},
             environment={"variables": {"ZONE_ID": s.zone_id, "RECORD_NAME": s.record_name,
