@@ -83,6 +83,9 @@ def test_who_is_assigned_what_where(built):
     provider_sp = runtime.one(SP, "ts-provider-sp")
     assert app_sp.inputs["clientId"] == app.outputs["clientId"]
     assert provider_sp.inputs == {"clientId": AIVEN_APP_ID, "useExisting": True}
+    # Adopted, shared by every Aiven peering in the tenant: destroy must leave it in place.
+    assert provider_sp.retain_on_delete is True
+    assert not app_sp.retain_on_delete  # the component's own app: destroyed with it
     assert runtime.one(PASSWORD).inputs["applicationId"] == app.id
 
     contributor = runtime.one(ASSIGNMENT, "ts-app-network-contributor")

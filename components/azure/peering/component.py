@@ -313,8 +313,12 @@ class AzureVnetPeering(pulumi.ComponentResource):
             description="crossnet: lets the peering app write the VNet peering", opts=here)
 
         # 2. The provider's app in this tenant, allowed only to peer with this VNet.
-        provider_sp = azuread.ServicePrincipal(child(name, "provider-sp"), client_id=plan.provider_app_id,
-                                               use_existing=True, opts=here)
+        #    use_existing adopts the tenant's one service principal of the provider's app, which every
+        #    other peering with that provider (another AzureVnetPeering, one made by hand) relies on;
+        #    azuread would still delete it on destroy. Retained: `pulumi destroy` only forgets it.
+        provider_sp = azuread.ServicePrincipal(
+            child(name, "provider-sp"), client_id=plan.provider_app_id, use_existing=True,
+            opts=pulumi.ResourceOptions(parent=self, retain_on_delete=True))
         peer_role = authorization.RoleDefinition(
             child(name, "peer-role"), scope=plan.subscription_scope,
             role_definition_id=plan.custom_role_guid,
