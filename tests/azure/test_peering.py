@@ -298,3 +298,15 @@ def test_readme_example_runs(runtime):
     runtime.settle()
     assert runtime.stack_outputs()["state"] == "ACTIVE"
     assert runtime.one(REQUEST).inputs["vpcId"] == "my-project/4f0d6c1e-2b3a-4c5d-8e9f-0a1b2c3d4e5f"
+
+
+def test_custom_role_name_fits_azure_s_limit_with_the_longest_names(runtime):
+    """Role names are unique per tenant, so the name carries the VNet's full path; with the longest
+    resource group (90) and VNet (64) names validation accepts it is 211 characters, within the
+    512 Azure documents for a custom role's roleName."""
+    group, vnet = "g" * 90, "v" * 64
+    AzureVnetPeering("ts", base_args(resource_group_name=group, vnet_name=vnet))  # type: ignore[arg-type]
+    runtime.settle()
+    name = runtime.one(ROLE_DEF).inputs["roleName"]
+    assert name == f"crossnet vnet peer {SUB}/{group}/{vnet}"
+    assert len(name) == 211 <= 512
