@@ -34,13 +34,6 @@ SLEEP = "time:index/sleep:Sleep"
 KEPT = "pulumi-python:dynamic/crossnet-azure:KeptRemoteIds"
 ACTIVE = "pulumi-python:dynamic/crossnet-azure:PeeringActive"
 
-# Pulumi's MockMonitor makes an event loop in each executor thread it registers from
-# (pulumi.runtime.mocks: _ensure_event_loop) and nothing closes them; they are
-# collected during a later test. Not this component's doing; see the report.
-pytestmark = pytest.mark.filterwarnings(
-    "ignore:Exception ignored in.*BaseEventLoop.__del__:pytest.PytestUnraisableExceptionWarning")
-
-
 def base_args(**extra: Any) -> dict[str, Any]:
     return {"subscription_id": SUB, "tenant_id": TENANT, "resource_group_name": "app-rg",
             "vnet_name": "app-vnet", "aiven_project": "tsdb", "aiven_project_vpc_id": f"tsdb/{VPC}",
