@@ -71,6 +71,10 @@ class Problems:
     def __bool__(self) -> bool:
         return bool(self.items)
 
+    def merge(self, error: ValidationError, prefix: str) -> None:
+        """Take a component's problems into this collector, fields prefixed (``crossnet:vpn.gateway.``)."""
+        self.items += [Problem(prefix + p.field, p.value, p.allowed) for p in error.problems]
+
     def raise_if_any(self) -> None:
         if self.items:
             raise ValidationError(self.subject, self.items)

@@ -48,6 +48,18 @@ SCENARIOS: dict[str, Scenario] = {
 }
 
 
+NAME_PATTERN = r"[a-z0-9.]+(-[a-z0-9.]+)*"
+
+
+def pop_name(settings: dict[str, Any], section: str, default: str, problems: Problems,
+             pattern: str = NAME_PATTERN,
+             allowed: str = "lowercase letters, digits, '.' and '-'") -> str:
+    """Take the optional ``name`` key (the component's name) out of a config section and check it."""
+    name = settings.pop("name", default)
+    problems.string(name, f"{section}.name", pattern, allowed)
+    return name
+
+
 def enabled(config: pulumi.Config, scenarios: Mapping[str, Scenario]) -> list[str]:
     """The scenario names listed in ``crossnet:scenarios``, validated."""
     problems = Problems("stack config")

@@ -39,7 +39,7 @@ def configure(section: Mapping[str, Any]) -> VpnScenario:
     try:
         validate_gateway(gateway)
     except ValidationError as err:
-        p.items += [type(e)(f"{SECTION}.gateway.{e.field}", e.value, e.allowed) for e in err.problems]
+        p.merge(err, f"{SECTION}.gateway.")
     standby = section.get("standby")
     if standby is not None:
         standby = {
@@ -57,7 +57,7 @@ def configure(section: Mapping[str, Any]) -> VpnScenario:
         try:
             validate_standby(probe)
         except ValidationError as err:
-            p.items += [type(e)(f"{SECTION}.standby.{e.field}", e.value, e.allowed) for e in err.problems]
+            p.merge(err, f"{SECTION}.standby.")
     p.raise_if_any()
     return VpnScenario(gateway, standby)
 

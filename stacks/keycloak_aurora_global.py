@@ -17,8 +17,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, cast
 
-from components.naming import slug
 from components.validation import Problems, ValidationError
+from stacks import pop_name
 
 SECTION = "crossnet:aurora"
 SSL_MODES = ("verify-ca", "require")
@@ -40,11 +40,9 @@ def configure(section: Mapping[str, Any]) -> Config:
 
     problems = Problems("stack config")
     settings = dict(section)
-    name = settings.pop("name", "keycloak")
+    name = pop_name(settings, SECTION, "keycloak", problems)
     sslmode = settings.pop("sslmode", "verify-ca")
     sslrootcert = settings.pop("sslrootcert", DEFAULT_SSLROOTCERT)
-    if not isinstance(name, str) or not name or slug(name) != name:
-        problems.add(f"{SECTION}.name", name, "lowercase letters, digits, '.' and '-'")
     if sslmode not in SSL_MODES:
         problems.add(f"{SECTION}.sslmode", sslmode,
                      "verify-ca or require (verify-full fails: the CNAME is not in the RDS certificate)")
@@ -54,8 +52,7 @@ def configure(section: Mapping[str, Any]) -> Config:
     try:
         parsed = validate(settings)
     except ValidationError as err:
-        for p in err.problems:
-            problems.add(f"{SECTION}.{p.field}", p.value, p.allowed)
+        problems.merge(err, f"{SECTION}.")
     problems.raise_if_any()
     assert parsed is not None
     return Config(name=name, args=settings, sslmode=sslmode, sslrootcert=sslrootcert,

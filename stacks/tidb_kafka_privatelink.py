@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any, cast
 
 from components.validation import Problems
+from stacks import pop_name
 
 SECTION = "crossnet:kafka."
 DEFAULT_NAME = "tidb-kafka"
@@ -30,8 +31,7 @@ def configure(section: Mapping[str, Any]) -> KafkaScenario:
 
     problems = Problems("stack config")
     args = dict(section)
-    name = args.pop("name", DEFAULT_NAME)
-    problems.string(name, SECTION + "name", r"[a-z][a-z0-9-]{0,39}",
+    name = pop_name(args, SECTION.rstrip("."), DEFAULT_NAME, problems, r"[a-z][a-z0-9-]{0,39}",
                     "1..40 lowercase letters, digits and hyphens, starting with a letter")
     validate(args, problems, prefix=SECTION)
     problems.raise_if_any()

@@ -13,8 +13,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, cast
 
-from components.naming import slug
 from components.validation import Problems
+from stacks import pop_name
 
 SECTION = "crossnet:azure"
 
@@ -30,9 +30,7 @@ def configure(section: Mapping[str, Any]) -> Config:
 
     problems = Problems("stack config")
     settings = dict(section)
-    name = settings.pop("name", "timescale")
-    if not isinstance(name, str) or not name or slug(name) != name:
-        problems.add(f"{SECTION}.name", name, "lowercase letters, digits, '.' and '-'")
+    name = pop_name(settings, SECTION, "timescale", problems)
     validate(settings, prefix=f"{SECTION}.", problems=problems)
     problems.raise_if_any()
     return Config(name=name, args=settings)

@@ -65,3 +65,14 @@ def test_long_values_are_shortened_in_messages():
     problems = Problems("x")
     problems.add("blob", "y" * 500, "short")
     assert len(str(problems.items[0])) < 200
+
+
+def test_merge_prefixes_a_components_problems():
+    inner = Problems("OpenVpnGateway")
+    inner.integer(0, "port", 1, 65535)
+    outer = Problems("stack config")
+    with pytest.raises(ValidationError) as info:
+        inner.raise_if_any()
+    outer.merge(info.value, "crossnet:vpn.gateway.")
+    assert [str(p) for p in outer.items] == [
+        "crossnet:vpn.gateway.port: got 0; an integer from 1 to 65535"]
