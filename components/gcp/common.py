@@ -190,9 +190,44 @@ def secret_for(
     return SecretParts(secret, version, reader)
 
 
-def shielded_vm() -> Any:
+def hardened_vm(
+    name: str,
+    *,
+    project: str,
+    zone: str,
+    machine_type: str,
+    disk_gb: int,
+    network_interface: Any,
+    service_account_email: pulumi.Input[str],
+    startup_script: pulumi.Input[str],
+    role: str,
+    opts: pulumi.ResourceOptions,
+    can_ip_forward: bool | None = None,
+) -> Any:
+    """The VM both components run: Debian, Shielded VM, OS Login, project SSH keys blocked,
+    its own service account, the startup script in metadata, labelled with its crossnet role."""
     from pulumi_gcp import compute
 
-    return compute.InstanceShieldedInstanceConfigArgs(
-        enable_secure_boot=True, enable_vtpm=True, enable_integrity_monitoring=True
+    return compute.Instance(
+        name,
+        project=project,
+        zone=zone,
+        machine_type=machine_type,
+        can_ip_forward=can_ip_forward,
+        allow_stopping_for_update=True,
+        boot_disk=compute.InstanceBootDiskArgs(
+            initialize_params=compute.InstanceBootDiskInitializeParamsArgs(
+                image=DEFAULT_IMAGE, size=disk_gb, type="pd-balanced"
+            )
+        ),
+        network_interfaces=[network_interface],
+        shielded_instance_config=compute.InstanceShieldedInstanceConfigArgs(
+            enable_secure_boot=True, enable_vtpm=True, enable_integrity_monitoring=True
+        ),
+        service_account=compute.InstanceServiceAccountArgs(
+            email=service_account_email, scopes=[CLOUD_PLATFORM_SCOPE]
+        ),
+        metadata=vm_metadata(startup_script),
+        labels={"crossnet-role": role},
+        opts=opts,
     )

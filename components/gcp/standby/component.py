@@ -284,28 +284,18 @@ class PostgresStandby(pulumi.ComponentResource):
                 slot=s.slot_name,
             )
         )
-        instance = compute.Instance(
+        instance = common.hardened_vm(
             child(name, "vm"),
             project=s.project,
             zone=s.zone,
             machine_type=s.machine_type,
-            allow_stopping_for_update=True,
-            boot_disk=compute.InstanceBootDiskArgs(
-                initialize_params=compute.InstanceBootDiskInitializeParamsArgs(
-                    image=common.DEFAULT_IMAGE, size=s.disk_gb, type="pd-balanced"
-                )
+            disk_gb=s.disk_gb,
+            network_interface=compute.InstanceNetworkInterfaceArgs(
+                subnetwork=s.subnetwork, subnetwork_project=s.project, network_ip=s.network_ip
             ),
-            network_interfaces=[
-                compute.InstanceNetworkInterfaceArgs(
-                    subnetwork=s.subnetwork, subnetwork_project=s.project, network_ip=s.network_ip
-                )
-            ],
-            shielded_instance_config=common.shielded_vm(),
-            service_account=compute.InstanceServiceAccountArgs(
-                email=account.email, scopes=[common.CLOUD_PLATFORM_SCOPE]
-            ),
-            metadata=common.vm_metadata(script),
-            labels={"crossnet-role": "postgres-standby"},
+            service_account_email=account.email,
+            startup_script=script,
+            role="postgres-standby",
             # the component's own depends_on (e.g. the VPN gateway and its routes) holds the VM,
             # whose startup script clones the primary through them
             opts=pulumi.ResourceOptions(parent=self, depends_on=[*key_secret.waits, *_resources(opts)]),

@@ -340,35 +340,25 @@ class OpenVpnGateway(pulumi.ComponentResource):
                 tls_crypt_secret=v[3],
             )
         )
-        instance = compute.Instance(
+        instance = common.hardened_vm(
             child(name, "vm"),
             project=s.project,
             zone=s.zone,
             machine_type=s.machine_type,
+            disk_gb=10,
             can_ip_forward=True,
-            allow_stopping_for_update=True,
-            boot_disk=compute.InstanceBootDiskArgs(
-                initialize_params=compute.InstanceBootDiskInitializeParamsArgs(
-                    image=common.DEFAULT_IMAGE, size=10, type="pd-balanced"
-                )
+            network_interface=compute.InstanceNetworkInterfaceArgs(
+                subnetwork=s.subnetwork,
+                subnetwork_project=s.project,
+                access_configs=[
+                    compute.InstanceNetworkInterfaceAccessConfigArgs(
+                        nat_ip=address.address, network_tier="PREMIUM"
+                    )
+                ],
             ),
-            network_interfaces=[
-                compute.InstanceNetworkInterfaceArgs(
-                    subnetwork=s.subnetwork,
-                    subnetwork_project=s.project,
-                    access_configs=[
-                        compute.InstanceNetworkInterfaceAccessConfigArgs(
-                            nat_ip=address.address, network_tier="PREMIUM"
-                        )
-                    ],
-                )
-            ],
-            shielded_instance_config=common.shielded_vm(),
-            service_account=compute.InstanceServiceAccountArgs(
-                email=account.email, scopes=[common.CLOUD_PLATFORM_SCOPE]
-            ),
-            metadata=common.vm_metadata(script),
-            labels={"crossnet-role": "vpn-gateway"},
+            service_account_email=account.email,
+            startup_script=script,
+            role="vpn-gateway",
             opts=pulumi.ResourceOptions(parent=self, depends_on=[*key_secret.waits, *crypt_secret.waits]),
         )
 
