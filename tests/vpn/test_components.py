@@ -254,30 +254,30 @@ def test_ccd_pushes_other_sites_with_client_to_client() -> None:
     )
 
 
+def gateway_script(**over: Any) -> str:
+    """The gateway's startup script rendered from small fixed values."""
+    values: dict[str, Any] = {"project": "p-12345", "server_config": "x\n", "client_configs": {},
+                              "ca_pem": CA, "server_cert_pem": CA, "server_key_secret": "s1",
+                              "tls_crypt_secret": "s2"}
+    return vpn_render.startup_script(**{**values, **over})
+
+
+def standby_script(**over: Any) -> str:
+    """The standby's startup script rendered from small fixed values."""
+    values: dict[str, Any] = {"project": "p-12345", "postgres_version": 16, "primary_ca_pem": CA,
+                              "client_cert_pem": CA, "client_key_secret": "k", "conninfo": "host=a",
+                              "slot": "s"}
+    return pg_render.standby_startup_script(**{**values, **over})
+
+
 @pytest.mark.skipif(which("shellcheck") is None, reason="shellcheck not installed")
 def test_rendered_scripts_pass_shellcheck() -> None:
     scripts = [
-        vpn_render.startup_script(
-            project="p-12345",
-            server_config="x\n",
-            client_configs={"a": "y\n"},
-            ca_pem=CA,
-            server_cert_pem=CA,
-            server_key_secret="s1",
-            tls_crypt_secret="s2",
-        ),
+        gateway_script(client_configs={"a": "y\n"}),
         vpn_render.site_install_script(client_name="a", profile="client\n"),
         vpn_render.SYNC_SCRIPT,
         pg_render.primary_apply_script(user="replicator", standby_ip="10.0.0.2", client_ca_pem=CA),
-        pg_render.standby_startup_script(
-            project="p-12345",
-            postgres_version=16,
-            primary_ca_pem=CA,
-            client_cert_pem=CA,
-            client_key_secret="k",
-            conninfo="host=a sslmode=verify-full",
-            slot="s",
-        ),
+        standby_script(conninfo="host=a sslmode=verify-full"),
     ]
     for script in scripts:
         result = subprocess.run(
@@ -360,24 +360,8 @@ def test_fetch_secret_retries_until_readable(tmp_path: Any) -> None:
     assert run.returncode != 0 and "unreachable" not in run.stdout
     assert "could not read secret my-secret" in run.stderr
     for script in (
-        vpn_render.startup_script(
-            project="p-12345",
-            server_config="x\n",
-            client_configs={},
-            ca_pem=CA,
-            server_cert_pem=CA,
-            server_key_secret="s1",
-            tls_crypt_secret="s2",
-        ),
-        pg_render.standby_startup_script(
-            project="p-12345",
-            postgres_version=16,
-            primary_ca_pem=CA,
-            client_cert_pem=CA,
-            client_key_secret="k",
-            conninfo="host=a",
-            slot="s",
-        ),
+        gateway_script(),
+        standby_script(),
     ):
         assert "\n".join(vpn_render.fetch_secret_function("p-12345")) in script
         assert "gcloud secrets" not in script.replace(

@@ -18,7 +18,8 @@ def dev_section() -> dict[str, Any]:
     return yaml.safe_load((ROOT / "Pulumi.dev.yaml").read_text())["config"]["crossnet:vpn"]
 
 
-def test_dev_stack_section_deploys(runtime_factory: Any) -> None:
+def run_dev_section(runtime_factory: Any) -> Any:
+    """The dev stack's crossnet:vpn section deployed on a fresh mock runtime."""
     rt = runtime_factory(
         config={
             "crossnet:scenarios": ["geo_postgres_vpn"],
@@ -27,6 +28,11 @@ def test_dev_stack_section_deploys(runtime_factory: Any) -> None:
         }
     )
     rt.run(lambda: stacks.run())
+    return rt
+
+
+def test_dev_stack_section_deploys(runtime_factory: Any) -> None:
+    rt = run_dev_section(runtime_factory)
     out = rt.stack_outputs()["geo_postgres_vpn"]
     assert "route 192.168.50.0 255.255.255.0" in out["server_config"]
     assert set(out["client_profiles"]) == {"onprem-dc1", "ops-laptop"}
@@ -62,14 +68,7 @@ def test_bad_section_names_fields_before_any_resource(runtime_factory: Any) -> N
 
 
 def test_standby_vm_waits_for_gateway_vm_and_routes(runtime_factory: Any) -> None:
-    rt = runtime_factory(
-        config={
-            "crossnet:scenarios": ["geo_postgres_vpn"],
-            "crossnet:vpn": dev_section(),
-            "gcp:region": "europe-west1",
-        }
-    )
-    rt.run(lambda: stacks.run())
+    rt = run_dev_section(runtime_factory)
     deps = set(rt.one("gcp:compute/instance:Instance", "geo-standby-vm").dependencies)
     routes = rt.of_type("gcp:compute/route:Route")
     assert routes
