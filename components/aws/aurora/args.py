@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any, NotRequired, TypedDict
 
 from components import cidr
+from components.aws import ids
 from components.validation import Problems, unknown_keys
 
 SUBJECT = "AuroraGlobalDb"
@@ -27,12 +28,9 @@ TTL_RANGE = (5, 3600)
 RESERVED_CONCURRENCY_RANGE = (1, 1000)
 AZ_COUNT = 3
 
-REGION_PATTERN = r"[a-z]{2}(-gov)?-[a-z]+-[0-9]{1,2}"
 RDS_IDENTIFIER = r"[a-zA-Z](?!.*--)[a-zA-Z0-9-]{0,62}(?<!-)"
 SQL_NAME = r"[a-zA-Z][a-zA-Z0-9_]{0,62}"
 ZONE_ID = r"Z[A-Z0-9]{1,31}"
-VPC_ID = r"vpc-[0-9a-f]{8,17}"
-ROUTE_TABLE_ID = r"rtb-[0-9a-f]{8,17}"
 DNS_NAME = r"(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*"
 
 # Default VPC CIDRs: one fixed /16 per AWS region, 10.(64 + index).0.0/16. The
@@ -235,7 +233,7 @@ def _regions(problems: Problems, value: Any) -> list[str]:
     regions = problems.string_list(value, "regions", MIN_REGIONS, MAX_REGIONS)
     if regions is None:
         return []
-    bad = [r for r in regions if not re.fullmatch(REGION_PATTERN, r)]
+    bad = [r for r in regions if not re.fullmatch(ids.REGION, r)]
     if bad:
         problems.add("regions", value, "AWS region names such as us-east-1; malformed: " + ", ".join(
             repr(b) for b in bad))
@@ -296,17 +294,17 @@ def _peers(problems: Problems, value: Any) -> list[PeerVpc]:
             problems.add(f"peer_vpcs[{i}]", item, "a mapping with vpc_id, region, cidr, route_table_ids")
             continue
         unknown_keys(item, AuroraPeerVpcArgs.__annotations__, problems, prefix)
-        vpc_id = problems.string(item.get("vpc_id"), prefix + "vpc_id", VPC_ID,
+        vpc_id = problems.string(item.get("vpc_id"), prefix + "vpc_id", ids.VPC_ID,
                                  "a VPC id such as vpc-0abc12345")
         if vpc_id is not None and vpc_id in seen:
             problems.add(prefix + "vpc_id", vpc_id, "each peer VPC once")
             vpc_id = None
-        region = problems.string(item.get("region"), prefix + "region", REGION_PATTERN,
+        region = problems.string(item.get("region"), prefix + "region", ids.REGION,
                                  "an AWS region name such as us-east-1")
         net = cidr.check(problems, item.get("cidr"), prefix + "cidr", 8, 28)
         tables = problems.string_list(item.get("route_table_ids"), prefix + "route_table_ids", 1)
         if tables is not None:
-            bad = [t for t in tables if not re.fullmatch(ROUTE_TABLE_ID, t)]
+            bad = [t for t in tables if not re.fullmatch(ids.ROUTE_TABLE_ID, t)]
             if bad:
                 problems.add(prefix + "route_table_ids", bad, "route table ids such as rtb-0abc12345")
                 tables = None

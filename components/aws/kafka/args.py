@@ -9,6 +9,7 @@ from typing import Any, NotRequired, TypedDict
 import pulumi
 
 from components import cidr
+from components.aws import ids
 from components.aws.kafka import render
 from components.validation import Problems, unknown_keys
 
@@ -22,15 +23,10 @@ MAX_AZ_IDS = 6
 SUBNET_SLOTS = 8
 MAX_AZ_NUMBER = SUBNET_SLOTS - 1
 
-REGION_RE = r"[a-z]{2}(-[a-z]+)+-\d{1,2}"
 UNIQUE_RE = r"[a-z0-9]{1,63}"
 LABEL = r"[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?"
 DOMAIN_RE = rf"{LABEL}(\.{LABEL})+"
 PRINCIPAL_RE = r"arn:aws(-cn|-us-gov)?:iam::\d{12}:(root|(user|role)/[\w+=,.@/-]+)"
-INSTANCE_ID_RE = r"i-[0-9a-f]{8}([0-9a-f]{9})?"
-SUBNET_ID_RE = r"subnet-[0-9a-f]{8}([0-9a-f]{9})?"
-VPC_ID_RE = r"vpc-[0-9a-f]{8}([0-9a-f]{9})?"
-AMI_RE = r"ami-[0-9a-f]{8}([0-9a-f]{9})?"
 VERSION_RE = r"(\d+)\.(\d+)\.(\d+)"
 
 
@@ -246,7 +242,7 @@ def validate(args: Mapping[str, Any], problems: Problems, prefix: str = "") -> S
 
     region = None
     if problems.require(args, "region", prefix) is not None:
-        region = problems.string(args["region"], prefix + "region", REGION_RE,
+        region = problems.string(args["region"], prefix + "region", ids.REGION,
                                  "an AWS region name such as us-west-2")
 
     az_ids = _az_ids(problems, args, region, prefix)
@@ -270,12 +266,12 @@ def validate(args: Mapping[str, Any], problems: Problems, prefix: str = "") -> S
         f"https://archive.apache.org/dist/kafka/{version}/kafka_2.13-{version}.tgz")
     instance_type = _opt_string(problems, args, "instance_type", prefix, r"[a-z0-9-]+\.[a-z0-9]+",
                                 "an EC2 instance type such as m6i.large") or DEFAULT_INSTANCE_TYPE
-    ami_id = _opt_string(problems, args, "ami_id", prefix, AMI_RE, "an AMI id such as ami-0123456789abcdef0")
+    ami_id = _opt_string(problems, args, "ami_id", prefix, ids.AMI_ID, "an AMI id such as ami-0123456789abcdef0")
     key_name = _opt_string(problems, args, "key_name", prefix)
 
     vpc_cidr_value = args.get("vpc_cidr", DEFAULT_VPC_CIDR)
     vpc_net = cidr.check(problems, vpc_cidr_value, prefix + "vpc_cidr", 16, 21)
-    vpc_id = _opt_string(problems, args, "vpc_id", prefix, VPC_ID_RE, "a VPC id such as vpc-0123abcd")
+    vpc_id = _opt_string(problems, args, "vpc_id", prefix, ids.VPC_ID, "a VPC id such as vpc-0123abcd")
     subnet_ids = _subnet_ids(problems, args, az_ids, prefix)
     if "vpc_cidr" in args and vpc_id is not None:
         problems.add(prefix + "vpc_cidr", vpc_cidr_value,
@@ -384,7 +380,7 @@ def _subnet_ids(problems: Problems, args: Mapping[str, Any], az_ids: list[str] |
         return None
     ok = True
     for az_id, subnet in value.items():
-        if not re.fullmatch(SUBNET_ID_RE, subnet):
+        if not re.fullmatch(ids.SUBNET_ID, subnet):
             problems.add(f"{prefix}subnet_ids.{az_id}", subnet, "a subnet id such as subnet-0123abcd")
             ok = False
     if az_ids is not None and set(value) != set(az_ids):
@@ -473,7 +469,7 @@ def _existing(problems: Problems, args: Mapping[str, Any], az_ids: list[str] | N
         unknown_keys(item, _BROKER_KEYS, problems, where)
         instance_id = None
         if problems.require(item, "instance_id", where) is not None:
-            instance_id = problems.string(item["instance_id"], where + "instance_id", INSTANCE_ID_RE,
+            instance_id = problems.string(item["instance_id"], where + "instance_id", ids.INSTANCE_ID,
                                           "an EC2 instance id such as i-0123456789abcdef0")
         ip = item.get("private_ip")
         if ip is None:
