@@ -266,7 +266,8 @@ def validate(args: Mapping[str, Any], problems: Problems, prefix: str = "") -> S
         f"https://archive.apache.org/dist/kafka/{version}/kafka_2.13-{version}.tgz")
     instance_type = _opt_string(problems, args, "instance_type", prefix, r"[a-z0-9-]+\.[a-z0-9]+",
                                 "an EC2 instance type such as m6i.large") or DEFAULT_INSTANCE_TYPE
-    ami_id = _opt_string(problems, args, "ami_id", prefix, ids.AMI_ID, "an AMI id such as ami-0123456789abcdef0")
+    ami_id = _opt_string(problems, args, "ami_id", prefix, ids.AMI_ID,
+                         "an AMI id such as ami-0123456789abcdef0")
     key_name = _opt_string(problems, args, "key_name", prefix)
 
     vpc_cidr_value = args.get("vpc_cidr", DEFAULT_VPC_CIDR)
