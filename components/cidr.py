@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import ipaddress
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from typing import Any
 
 from components.validation import Problems
@@ -32,10 +32,6 @@ def check(problems: Problems, value: Any, field_name: str, min_prefix: int = 0,
         problems.add(field_name, value, f"a prefix length from /{min_prefix} to /{max_prefix}")
         return None
     return net
-
-
-def overlaps(a: Network, b: Network) -> bool:
-    return a.overlaps(b)
 
 
 def overlapping_pairs(named: Mapping[str, Network]) -> list[tuple[str, str]]:
@@ -72,15 +68,3 @@ def subnet_at(parent: Network, new_prefix: int, index: int) -> Network:
 def carve(parent: Network, new_prefix: int, count: int) -> list[Network]:
     """The first ``count`` subnets of size ``/new_prefix`` in ``parent``."""
     return [subnet_at(parent, new_prefix, i) for i in range(count)]
-
-
-def first_free(pool: Network, new_prefix: int, taken: Iterable[Network],
-               start: int = 0) -> Network | None:
-    """The first ``/new_prefix`` in ``pool`` from index ``start`` overlapping none of ``taken``."""
-    used = list(taken)
-    count = 1 << (new_prefix - pool.prefixlen)
-    for offset in range(count):
-        candidate = subnet_at(pool, new_prefix, (start + offset) % count)
-        if not any(candidate.overlaps(t) for t in used):
-            return candidate
-    return None

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -326,9 +326,3 @@ def _contains_unknown(value: Any) -> bool:
     if isinstance(value, list):
         return any(_contains_unknown(v) for v in value)
     return False
-
-
-@contextlib.contextmanager
-def mock_runtime(**kwargs: Any) -> Iterator[MockRuntime]:
-    with MockRuntime(**kwargs) as runtime:
-        yield runtime

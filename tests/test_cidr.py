@@ -48,17 +48,6 @@ def test_overlapping_pairs_matches_brute_force(networks):
     assert pairs == expected
 
 
-@given(parents(), st.lists(parents(), max_size=4), st.integers(min_value=0, max_value=3))
-def test_first_free_never_overlaps_taken(pool, taken, extra):
-    new_prefix = min(pool.prefixlen + extra, 32)
-    found = cidr.first_free(pool, new_prefix, taken)
-    if found is None:
-        assert all(any(cidr.subnet_at(pool, new_prefix, k).overlaps(t) for t in taken)
-                   for k in range(1 << (new_prefix - pool.prefixlen)))
-    else:
-        assert found.subnet_of(pool) and not any(found.overlaps(t) for t in taken)
-
-
 @pytest.mark.parametrize("value", ["10.0.0.1/16", "10.0.0.0", "300.0.0.0/8", "10.0.0.0/33", None, 42, ""])
 def test_check_rejects_non_cidrs_naming_the_field(value):
     problems = Problems("x")
