@@ -64,7 +64,3 @@ def subnet_at(parent: Network, new_prefix: int, index: int) -> Network:
     size = 1 << (32 - new_prefix)
     return ipaddress.IPv4Network((int(parent.network_address) + index * size, new_prefix))
 
-
-def carve(parent: Network, new_prefix: int, count: int) -> list[Network]:
-    """The first ``count`` subnets of size ``/new_prefix`` in ``parent``."""
-    return [subnet_at(parent, new_prefix, i) for i in range(count)]

@@ -29,16 +29,6 @@ def test_subnet_at_is_inside_parent_aligned_and_disjoint(parent, extra, data):
     assert a.overlaps(b) == (i == j)
 
 
-@given(parents(), st.integers(min_value=1, max_value=3), st.integers(min_value=1, max_value=8))
-def test_carve_is_a_stable_prefix(parent, extra, count):
-    new_prefix = parent.prefixlen + extra
-    count = min(count, 1 << extra)
-    carved = cidr.carve(parent, new_prefix, count)
-    assert len(set(carved)) == count
-    # growing the count keeps every earlier subnet where it was
-    assert cidr.carve(parent, new_prefix, min(count + 1, 1 << extra))[:count] == carved
-
-
 @given(st.lists(parents(), min_size=0, max_size=6))
 def test_overlapping_pairs_matches_brute_force(networks):
     named = {f"n{i}": n for i, n in enumerate(networks)}
