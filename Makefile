@@ -32,6 +32,7 @@ unit: venv
 
 lint: venv
 	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
 	$(BIN)/pyright
 
 ## GitHub workflows (.github/workflows), with shellcheck on their run: scripts when it is installed.

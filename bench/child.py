@@ -43,8 +43,9 @@ def _cpu_s() -> float:
 def _executed(names: set[str]) -> list[str]:
     """Modules whose code ran: the SDKs put lazy stubs (``importlib.util._LazyModule``) in
     ``sys.modules`` for every submodule; ``type()`` looks without triggering the load."""
-    return sorted(n for n in names if sys.modules.get(n) is not None
-                  and type(sys.modules[n]).__name__ != "_LazyModule")
+    return sorted(
+        n for n in names if sys.modules.get(n) is not None and type(sys.modules[n]).__name__ != "_LazyModule"
+    )
 
 
 def _top_level(names: set[str]) -> list[str]:
@@ -61,8 +62,12 @@ def floor(job: dict) -> dict:
     for name in job["modules"]:
         importlib.import_module(name)
     elapsed = time.perf_counter() - _T0
-    return {"seconds": elapsed, "cpu_s": _cpu_s(), "rss_kb": _rss_kb(),
-            "top_level": _top_level(set(sys.modules))}
+    return {
+        "seconds": elapsed,
+        "cpu_s": _cpu_s(),
+        "rss_kb": _rss_kb(),
+        "top_level": _top_level(set(sys.modules)),
+    }
 
 
 class _GcClock:
@@ -96,8 +101,9 @@ def _run_once(project_dir: str, job: dict) -> tuple[float, float, float, int, ob
 
     GC.reset()
     start, cpu = time.perf_counter(), time.process_time()
-    runtime = MockRuntime(stack=job.get("stack", "dev"), config=job["config"],
-                          secret_keys=job.get("secret_keys", []))
+    runtime = MockRuntime(
+        stack=job.get("stack", "dev"), config=job["config"], secret_keys=job.get("secret_keys", [])
+    )
     with runtime as rt:
         rt.run(lambda: runpy.run_path(os.path.join(project_dir, "__main__.py"), run_name="__main__"))
         resources = rt.resources
@@ -117,19 +123,34 @@ def program(job: dict) -> dict:
 
     from bench.durations import INPUT_DEPENDENT
 
-    graph = [{"urn": r.urn, "type": r.type, "custom": r.custom, "parent": r.parent,
-              "provider": r.provider_urn,
-              "dependencies": sorted(set(r.dependencies)
-                                     | {u for urns in r.property_dependencies.values() for u in urns}),
-              "inputs": r.inputs if r.type in INPUT_DEPENDENT else {}}
-             for r in resources]  # type: ignore[attr-defined]
+    graph = [
+        {
+            "urn": r.urn,
+            "type": r.type,
+            "custom": r.custom,
+            "parent": r.parent,
+            "provider": r.provider_urn,
+            "dependencies": sorted(
+                set(r.dependencies) | {u for urns in r.property_dependencies.values() for u in urns}
+            ),
+            "inputs": r.inputs if r.type in INPUT_DEPENDENT else {},
+        }
+        for r in resources
+    ]  # type: ignore[attr-defined]
     return {
-        "seconds": elapsed, "cpu_s": cpu, "run_seconds": run_seconds, "rss_kb": rss,
-        "warm_seconds": [w[0] for w in warm], "warm_cpu_s": [w[1] for w in warm],
-        "warm_gc_s": [w[2] for w in warm], "warm_full_gcs": [w[3] for w in warm],
-        "resources": len(graph), "custom": sum(1 for g in graph if g["custom"]),
+        "seconds": elapsed,
+        "cpu_s": cpu,
+        "run_seconds": run_seconds,
+        "rss_kb": rss,
+        "warm_seconds": [w[0] for w in warm],
+        "warm_cpu_s": [w[1] for w in warm],
+        "warm_gc_s": [w[2] for w in warm],
+        "warm_full_gcs": [w[3] for w in warm],
+        "resources": len(graph),
+        "custom": sum(1 for g in graph if g["custom"]),
         "sdk_modules": [m for m in _executed(loaded) if m.startswith(SDK_PREFIXES)],
-        "top_level": _top_level(set(sys.modules)), "graph": graph,
+        "top_level": _top_level(set(sys.modules)),
+        "graph": graph,
     }
 
 

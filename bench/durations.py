@@ -38,14 +38,23 @@ MIN = 60.0
 TABLE: dict[str, Duration] = {
     # --- AWS: RDS / Aurora (the long poles)
     "aws:rds/globalCluster:GlobalCluster": Duration(
-        60, "estimate", "CreateGlobalCluster is a metadata object, ~1 min until 'available'; "
-        "provider default create timeout 30m"),
+        60,
+        "estimate",
+        "CreateGlobalCluster is a metadata object, ~1 min until 'available'; "
+        "provider default create timeout 30m",
+    ),
     "aws:rds/cluster:Cluster": Duration(
-        8 * MIN, "estimate", "Aurora cluster until 'available' (no instances): typically 5-10 min; a "
-        "secondary joined to a global cluster is at the upper end; provider default create timeout 120m"),
+        8 * MIN,
+        "estimate",
+        "Aurora cluster until 'available' (no instances): typically 5-10 min; a "
+        "secondary joined to a global cluster is at the upper end; provider default create timeout 120m",
+    ),
     "aws:rds/clusterInstance:ClusterInstance": Duration(
-        10 * MIN, "estimate", "Aurora instance until 'available': typically 8-15 min (AWS console shows "
-        "'creating' for about that long); provider default create timeout 90m"),
+        10 * MIN,
+        "estimate",
+        "Aurora instance until 'available': typically 8-15 min (AWS console shows "
+        "'creating' for about that long); provider default create timeout 90m",
+    ),
     "aws:rds/subnetGroup:SubnetGroup": Duration(3, "estimate", "synchronous RDS API call"),
     # --- AWS: networking
     "aws:ec2/vpc:Vpc": Duration(5, "estimate", "CreateVpc is near-instant; provider waits for 'available'"),
@@ -53,8 +62,10 @@ TABLE: dict[str, Duration] = {
     "aws:ec2/internetGateway:InternetGateway": Duration(5, "estimate", "create + attach, seconds"),
     "aws:ec2/eip:Eip": Duration(3, "estimate", "AllocateAddress, synchronous"),
     "aws:ec2/natGateway:NatGateway": Duration(
-        2 * MIN, "estimate", "provider waits for 'available': typically 1-3 min; provider default create "
-        "timeout 10m"),
+        2 * MIN,
+        "estimate",
+        "provider waits for 'available': typically 1-3 min; provider default create timeout 10m",
+    ),
     "aws:ec2/routeTable:RouteTable": Duration(3, "estimate", "synchronous EC2 API call"),
     "aws:ec2/route:Route": Duration(3, "estimate", "synchronous EC2 API call (provider polls until visible)"),
     "aws:ec2/routeTableAssociation:RouteTableAssociation": Duration(2, "estimate", "synchronous EC2 call"),
@@ -62,17 +73,24 @@ TABLE: dict[str, Duration] = {
     "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule": Duration(2, "estimate", "synchronous"),
     "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule": Duration(2, "estimate", "synchronous"),
     "aws:ec2/vpcPeeringConnection:VpcPeeringConnection": Duration(
-        10, "estimate", "provider waits for 'pending-acceptance'; provider default create timeout 1m"),
+        10, "estimate", "provider waits for 'pending-acceptance'; provider default create timeout 1m"
+    ),
     "aws:ec2/vpcPeeringConnectionAccepter:VpcPeeringConnectionAccepter": Duration(
-        10, "estimate", "accept, provider waits for 'active'"),
+        10, "estimate", "accept, provider waits for 'active'"
+    ),
     "aws:ec2/vpcEndpointService:VpcEndpointService": Duration(
-        30, "estimate", "provider waits for 'Available'; provider default create timeout 10m"),
+        30, "estimate", "provider waits for 'Available'; provider default create timeout 10m"
+    ),
     "aws:ec2/instance:Instance": Duration(
-        45, "estimate", "RunInstances until 'running' (provider does not wait for status checks or "
-        "user data); provider default create timeout 10m"),
+        45,
+        "estimate",
+        "RunInstances until 'running' (provider does not wait for status checks or "
+        "user data); provider default create timeout 10m",
+    ),
     # --- AWS: load balancing
     "aws:lb/loadBalancer:LoadBalancer": Duration(
-        3 * MIN, "estimate", "NLB until 'active': typically 2-4 min; provider default create timeout 10m"),
+        3 * MIN, "estimate", "NLB until 'active': typically 2-4 min; provider default create timeout 10m"
+    ),
     "aws:lb/targetGroup:TargetGroup": Duration(3, "estimate", "synchronous ELB API call"),
     "aws:lb/targetGroupAttachment:TargetGroupAttachment": Duration(3, "estimate", "RegisterTargets"),
     "aws:lb/listener:Listener": Duration(3, "estimate", "CreateListener, synchronous"),
@@ -82,53 +100,74 @@ TABLE: dict[str, Duration] = {
     "aws:iam/rolePolicy:RolePolicy": Duration(3, "estimate", "PutRolePolicy, synchronous"),
     "aws:iam/rolePolicyAttachment:RolePolicyAttachment": Duration(3, "estimate", "synchronous"),
     "aws:route53/record:Record": Duration(
-        60, "published", "provider waits for the change to be INSYNC; Route 53 documents that changes "
-        "generally propagate to all its name servers within 60 seconds"),
+        60,
+        "published",
+        "provider waits for the change to be INSYNC; Route 53 documents that changes "
+        "generally propagate to all its name servers within 60 seconds",
+    ),
     "aws:lambda/function:Function": Duration(
-        30, "estimate", "CreateFunction, provider waits for State=Active (retries while the new role "
-        "propagates); provider default create timeout 10m"),
+        30,
+        "estimate",
+        "CreateFunction, provider waits for State=Active (retries while the new role "
+        "propagates); provider default create timeout 10m",
+    ),
     "aws:lambda/permission:Permission": Duration(2, "estimate", "AddPermission, synchronous"),
     "aws:cloudwatch/eventRule:EventRule": Duration(3, "estimate", "PutRule, synchronous"),
     "aws:cloudwatch/eventTarget:EventTarget": Duration(2, "estimate", "PutTargets, synchronous"),
     "aws:cloudwatch/logGroup:LogGroup": Duration(2, "estimate", "CreateLogGroup, synchronous"),
     "aws:sqs/queue:Queue": Duration(
-        20, "estimate", "CreateQueue, then the provider re-reads until the attributes match (SQS "
-        "documents up to 60 s for attribute changes to propagate)"),
+        20,
+        "estimate",
+        "CreateQueue, then the provider re-reads until the attributes match (SQS "
+        "documents up to 60 s for attribute changes to propagate)",
+    ),
     "aws:sqs/queuePolicy:QueuePolicy": Duration(
-        10, "estimate", "SetQueueAttributes(Policy), then the provider waits for the policy to read back"),
+        10, "estimate", "SetQueueAttributes(Policy), then the provider waits for the policy to read back"
+    ),
     # --- Azure and Entra ID
     "azure-native:authorization:RoleDefinition": Duration(10, "estimate", "ARM PUT, synchronous"),
     "azure-native:authorization:RoleAssignment": Duration(10, "estimate", "ARM PUT, synchronous"),
     "azure-native:network:VirtualNetworkPeering": Duration(
-        30, "estimate", "ARM long-running operation, typically under a minute"),
+        30, "estimate", "ARM long-running operation, typically under a minute"
+    ),
     "azuread:index/application:Application": Duration(5, "estimate", "Microsoft Graph POST"),
     "azuread:index/applicationPassword:ApplicationPassword": Duration(5, "estimate", "Microsoft Graph POST"),
     "azuread:index/servicePrincipal:ServicePrincipal": Duration(5, "estimate", "Microsoft Graph POST"),
     # --- Aiven
     "aiven:index/projectVpc:ProjectVpc": Duration(
-        5 * MIN, "estimate", "provider waits for the project VPC to be ACTIVE; Aiven notes VPC creation "
-        "takes several minutes"),
+        5 * MIN,
+        "estimate",
+        "provider waits for the project VPC to be ACTIVE; Aiven notes VPC creation takes several minutes",
+    ),
     "aiven:index/azureVpcPeeringConnection:AzureVpcPeeringConnection": Duration(
-        2 * MIN, "estimate", "provider waits for PENDING_PEER (Aiven creates its side of the peering)"),
+        2 * MIN, "estimate", "provider waits for PENDING_PEER (Aiven creates its side of the peering)"
+    ),
     "pulumi-python:dynamic/crossnet-azure:PeeringActive": Duration(
-        60, "estimate", "crossnet's waiter until Aiven reports ACTIVE once the Azure side exists; bounded "
-        "by active_timeout_seconds"),
+        60,
+        "estimate",
+        "crossnet's waiter until Aiven reports ACTIVE once the Azure side exists; bounded "
+        "by active_timeout_seconds",
+    ),
     "pulumi-python:dynamic/crossnet-azure:KeptRemoteIds": Duration(0, "local", "no cloud call"),
     # --- GCP
     "gcp:compute/address:Address": Duration(5, "estimate", "regional operation, seconds"),
     "gcp:compute/firewall:Firewall": Duration(10, "estimate", "global operation, ~10 s"),
     "gcp:compute/route:Route": Duration(10, "estimate", "global operation, ~10 s"),
     "gcp:compute/instance:Instance": Duration(
-        40, "estimate", "insert until RUNNING (the startup script, e.g. pg_basebackup, runs after)"),
+        40, "estimate", "insert until RUNNING (the startup script, e.g. pg_basebackup, runs after)"
+    ),
     "gcp:serviceaccount/account:Account": Duration(5, "estimate", "IAM API, seconds"),
     "gcp:secretmanager/secret:Secret": Duration(2, "estimate", "Secret Manager API, synchronous"),
     "gcp:secretmanager/secretVersion:SecretVersion": Duration(2, "estimate", "synchronous"),
     "gcp:secretmanager/secretIamMember:SecretIamMember": Duration(
-        5, "estimate", "read-modify-write of the secret's IAM policy"),
+        5, "estimate", "read-modify-write of the secret's IAM policy"
+    ),
     # --- run on the deploying machine
     "command:remote:Command": Duration(
-        60, "estimate", "crossnet's rolling listener change on one broker: restart + wait for the "
-        "broker to rejoin"),
+        60,
+        "estimate",
+        "crossnet's rolling listener change on one broker: restart + wait for the broker to rejoin",
+    ),
     "random:index/randomPassword:RandomPassword": Duration(0, "local", "generated by the provider locally"),
     "random:index/randomBytes:RandomBytes": Duration(0, "local", "generated by the provider locally"),
     "random:index/randomId:RandomId": Duration(0, "local", "generated by the provider locally"),
@@ -167,5 +206,6 @@ def lookup(type_token: str, inputs: Mapping[str, Any] | None = None) -> Duration
     try:
         return TABLE[type_token]
     except KeyError:
-        raise UnknownType(f"no typical creation time for {type_token}; "
-                          "add it to bench/durations.py") from None
+        raise UnknownType(
+            f"no typical creation time for {type_token}; add it to bench/durations.py"
+        ) from None

@@ -1,7 +1,7 @@
 """Failover DNS: the Aurora handler's time from an RDS event to the CNAME written, against moto.
 
 A global cluster with members in two regions and a Route53 zone holding the CNAME, as
-in tests/aurora. moto never moves the writer on switchover/failover, so before each
+in tests/aws/aurora. moto never moves the writer on switchover/failover, so before each
 event the bench moves it in moto's backend (what RDS does), then times the handler
 from receiving the event to the UPSERT having returned, and checks the CNAME.
 
@@ -40,14 +40,25 @@ class FailoverResult:
 
 @contextlib.contextmanager
 def _fake_credentials() -> Iterator[None]:
-    keys = ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_PROFILE",
-            "AWS_DEFAULT_REGION", "AWS_REGION", "ZONE_ID", "RECORD_NAME", "GLOBAL_CLUSTER_ID", "TTL",
-            "WAIT_SECONDS")
+    keys = (
+        "AWS_ACCESS_KEY_ID",
+        "AWS_SECRET_ACCESS_KEY",
+        "AWS_SESSION_TOKEN",
+        "AWS_PROFILE",
+        "AWS_DEFAULT_REGION",
+        "AWS_REGION",
+        "ZONE_ID",
+        "RECORD_NAME",
+        "GLOBAL_CLUSTER_ID",
+        "TTL",
+        "WAIT_SECONDS",
+    )
     saved = {k: os.environ.get(k) for k in keys}
     for k in keys:
         os.environ.pop(k, None)
-    os.environ.update({"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
-                       "AWS_DEFAULT_REGION": REGIONS[0]})  # moto's fake credentials
+    os.environ.update(
+        {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing", "AWS_DEFAULT_REGION": REGIONS[0]}
+    )  # moto's fake credentials
     try:
         yield
     finally:
@@ -60,12 +71,24 @@ def _fake_credentials() -> Iterator[None]:
 
 def _event(region: str, cluster_id: str, event_id: str) -> dict[str, Any]:
     arn = f"arn:aws:rds:{region}:123456789012:cluster:{cluster_id}"
-    return {"version": "0", "id": "bench", "detail-type": "RDS DB Cluster Event", "source": "aws.rds",
-            "account": "123456789012", "time": "2026-01-01T00:00:00Z", "region": region,
-            "resources": [arn],
-            "detail": {"EventCategories": ["global-failover"], "SourceType": "CLUSTER", "SourceArn": arn,
-                       "SourceIdentifier": cluster_id, "EventID": event_id,
-                       "Message": f"Global switchover to DB cluster {cluster_id} completed."}}
+    return {
+        "version": "0",
+        "id": "bench",
+        "detail-type": "RDS DB Cluster Event",
+        "source": "aws.rds",
+        "account": "123456789012",
+        "time": "2026-01-01T00:00:00Z",
+        "region": region,
+        "resources": [arn],
+        "detail": {
+            "EventCategories": ["global-failover"],
+            "SourceType": "CLUSTER",
+            "SourceArn": arn,
+            "SourceIdentifier": cluster_id,
+            "EventID": event_id,
+            "Message": f"Global switchover to DB cluster {cluster_id} completed.",
+        },
+    }
 
 
 def measure(events: int) -> FailoverResult:
@@ -78,14 +101,19 @@ def measure(events: int) -> FailoverResult:
 
     with _fake_credentials(), mock_aws():
         rds = {r: boto3.client("rds", region_name=r) for r in REGIONS}
-        rds[REGIONS[0]].create_global_cluster(GlobalClusterIdentifier=GLOBAL_ID, Engine="aurora-postgresql",
-                                              EngineVersion="16.6")
+        rds[REGIONS[0]].create_global_cluster(
+            GlobalClusterIdentifier=GLOBAL_ID, Engine="aurora-postgresql", EngineVersion="16.6"
+        )
         endpoints: dict[str, str] = {}
         for i, region in enumerate(REGIONS):
             creds = {"MasterUsername": "keycloak", "MasterUserPassword": "p" * 24} if i == 0 else {}
             cluster = rds[region].create_db_cluster(
-                DBClusterIdentifier=f"{GLOBAL_ID}-{region}", Engine="aurora-postgresql",
-                EngineVersion="16.6", GlobalClusterIdentifier=GLOBAL_ID, **creds)["DBCluster"]
+                DBClusterIdentifier=f"{GLOBAL_ID}-{region}",
+                Engine="aurora-postgresql",
+                EngineVersion="16.6",
+                GlobalClusterIdentifier=GLOBAL_ID,
+                **creds,
+            )["DBCluster"]
             endpoints[region] = cluster["Endpoint"]
         backend = {r: rds_backends[DEFAULT_ACCOUNT_ID][r].clusters[f"{GLOBAL_ID}-{r}"] for r in REGIONS}
         for cluster in backend.values():
@@ -93,19 +121,26 @@ def measure(events: int) -> FailoverResult:
         route53 = boto3.client("route53")
         zone_id = route53.create_hosted_zone(Name="example.com", CallerReference="bench")["HostedZone"]["Id"]
         zone_id = zone_id.rsplit("/", 1)[-1]
-        first = {"Name": RECORD, "Type": "CNAME", "TTL": 30,
-                 "ResourceRecords": [{"Value": endpoints[REGIONS[0]]}]}
-        route53.change_resource_record_sets(HostedZoneId=zone_id, ChangeBatch={"Changes": [{
-            "Action": "CREATE", "ResourceRecordSet": first}]})
+        first = {
+            "Name": RECORD,
+            "Type": "CNAME",
+            "TTL": 30,
+            "ResourceRecords": [{"Value": endpoints[REGIONS[0]]}],
+        }
+        route53.change_resource_record_sets(
+            HostedZoneId=zone_id, ChangeBatch={"Changes": [{"Action": "CREATE", "ResourceRecordSet": first}]}
+        )
 
         def cname() -> str:
             sets = route53.list_resource_record_sets(HostedZoneId=zone_id)["ResourceRecordSets"]
-            return next(r["ResourceRecords"][0]["Value"] for r in sets
-                        if r["Type"] == "CNAME" and r["Name"].rstrip(".") == RECORD)
+            return next(
+                r["ResourceRecords"][0]["Value"]
+                for r in sets
+                if r["Type"] == "CNAME" and r["Name"].rstrip(".") == RECORD
+            )
 
         config = handler.Config(zone_id, RECORD, GLOBAL_ID, ttl=30, wait_seconds=0)
-        os.environ.update(ZONE_ID=zone_id, RECORD_NAME=RECORD, GLOBAL_CLUSTER_ID=GLOBAL_ID,
-                          WAIT_SECONDS="0")
+        os.environ.update(ZONE_ID=zone_id, RECORD_NAME=RECORD, GLOBAL_CLUSTER_ID=GLOBAL_ID, WAIT_SECONDS="0")
         entry: list[float] = []
         reused: list[float] = []
         writer = REGIONS[0]
@@ -125,7 +160,9 @@ def measure(events: int) -> FailoverResult:
                 result = handler.sync(config, lambda r: rds[r], route53, event, home_region=writer)
                 reused.append((time.perf_counter() - start) * 1000)
             if result.get("action") != "updated" or cname() != endpoints[writer]:
-                raise AssertionError(f"event {i}: handler answered {result}, CNAME is {cname()!r}, "
-                                     f"expected {endpoints[writer]!r}")
+                raise AssertionError(
+                    f"event {i}: handler answered {result}, CNAME is {cname()!r}, "
+                    f"expected {endpoints[writer]!r}"
+                )
         handler.reset_clients()  # they belong to this moto world
     return FailoverResult(events, entry, reused)

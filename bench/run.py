@@ -25,11 +25,11 @@ PROJECT_DIR = Path(__file__).resolve().parent.parent
 MARKER = "BENCH-RESULT "
 SECTIONS = ("cost", "scaling", "path", "failover")
 
-COST_TARGET = 1.5        # program within 1.5x of the floor (time and peak memory)
-PATH_TARGET = 1.05       # Aurora critical path, 6 regions vs 2
-COUNT_TOLERANCE = 1.02   # resource count: later per-item slope within 2% of the first
-TIME_TOLERANCE = 1.5     # program time: later per-item slope at most 1.5x the first ...
-TIME_NOISE_S = 0.002     # ... plus 2 ms per item of timer noise
+COST_TARGET = 1.5  # program within 1.5x of the floor (time and peak memory)
+PATH_TARGET = 1.05  # Aurora critical path, 6 regions vs 2
+COUNT_TOLERANCE = 1.02  # resource count: later per-item slope within 2% of the first
+TIME_TOLERANCE = 1.5  # program time: later per-item slope at most 1.5x the first ...
+TIME_NOISE_S = 0.002  # ... plus 2 ms per item of timer noise
 
 
 class BenchError(RuntimeError):
@@ -66,27 +66,51 @@ def run_child(job: dict[str, Any], timeout: float = 600) -> tuple[float, dict[st
     env = dict(os.environ)
     env["PYTHONPATH"] = os.pathsep.join(p for p in (str(PROJECT_DIR), env.get("PYTHONPATH", "")) if p)
     start = time.perf_counter()
-    proc = subprocess.run([sys.executable, "-m", "bench.child", json.dumps(job)], cwd=PROJECT_DIR,
-                          env=env, capture_output=True, text=True, timeout=timeout, check=False)
+    proc = subprocess.run(
+        [sys.executable, "-m", "bench.child", json.dumps(job)],
+        cwd=PROJECT_DIR,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
     wall = time.perf_counter() - start
     lines = [line for line in proc.stdout.splitlines() if line.startswith(MARKER)]
     if not lines:
-        raise BenchError(f"child {job['kind']} printed no result (exit {proc.returncode}):\n"
-                         + proc.stderr[-3000:])
-    result = json.loads(lines[-1][len(MARKER):])
+        raise BenchError(
+            f"child {job['kind']} printed no result (exit {proc.returncode}):\n" + proc.stderr[-3000:]
+        )
+    result = json.loads(lines[-1][len(MARKER) :])
     if "error" in result:
         raise BenchError(f"child {job['kind']} failed: {result['error']}\n{proc.stderr[-3000:]}")
     return wall, result
 
 
 def program_job(values: dict[str, Any], secret_keys: list[str], warm: int = 0) -> dict[str, Any]:
-    return {"kind": "program", "project_dir": str(PROJECT_DIR), "stack": "dev", "config": values,
-            "secret_keys": secret_keys, "warm": warm}
+    return {
+        "kind": "program",
+        "project_dir": str(PROJECT_DIR),
+        "stack": "dev",
+        "config": values,
+        "secret_keys": secret_keys,
+        "warm": warm,
+    }
 
 
 def nodes_of(graph: list[dict[str, Any]]) -> list[Node]:
-    return [Node(g["urn"], g["type"], g["custom"], tuple(g["dependencies"]), g["parent"] or "",
-                 g["provider"] or "", g.get("inputs") or {}) for g in graph]
+    return [
+        Node(
+            g["urn"],
+            g["type"],
+            g["custom"],
+            tuple(g["dependencies"]),
+            g["parent"] or "",
+            g["provider"] or "",
+            g.get("inputs") or {},
+        )
+        for g in graph
+    ]
 
 
 # -- formatting ------------------------------------------------------------------------------
@@ -95,8 +119,9 @@ def nodes_of(graph: list[dict[str, Any]]) -> list[Node]:
 def table(rows: list[list[str]], header: list[str]) -> list[str]:
     widths = [max(len(str(r[i])) for r in [header, *rows]) for i in range(len(header))]
     last = len(widths) - 1
-    fmt = "  ".join(f"{{:{'<' if i in (0, last) else '>'}{w if i != last else ''}}}"
-                    for i, w in enumerate(widths))
+    fmt = "  ".join(
+        f"{{:{'<' if i in (0, last) else '>'}{w if i != last else ''}}}" for i, w in enumerate(widths)
+    )
     out = [fmt.format(*header), fmt.format(*("-" * w for w in widths))]
     out += [fmt.format(*r) for r in rows]
     return out
@@ -124,15 +149,25 @@ def machine() -> dict[str, Any]:
                 break
     except OSError:
         pass
-    return {"cpus": os.cpu_count(), "cpu": model, "python": platform.python_version(),
-            "platform": platform.platform(), "load": [round(x, 2) for x in os.getloadavg()]}
+    return {
+        "cpus": os.cpu_count(),
+        "cpu": model,
+        "python": platform.python_version(),
+        "platform": platform.platform(),
+        "load": [round(x, 2) for x in os.getloadavg()],
+    }
 
 
 # -- 1. program cost --------------------------------------------------------------------------
 
 
-def section_cost(rep: Report, values: dict[str, Any], secret_keys: list[str], runs: int,
-                 graphs: dict[str, list[dict[str, Any]]]) -> None:
+def section_cost(
+    rep: Report,
+    values: dict[str, Any],
+    secret_keys: list[str],
+    runs: int,
+    graphs: dict[str, list[dict[str, Any]]],
+) -> None:
     names: list[str | None] = [*scenarios.ALLOWED_CLOUDS, None]
     samples: dict[str, dict[str, list[float]]] = {}
     info: dict[str, dict[str, Any]] = {}
@@ -151,35 +186,66 @@ def section_cost(rep: Report, values: dict[str, Any], secret_keys: list[str], ru
             s["rc"].append(res["cpu_s"] / fres["cpu_s"])
             if label not in info:
                 graphs[label] = res.pop("graph")
-                info[label] = {"resources": res["resources"], "sdk": res["sdk_modules"],
-                               "beyond_floor": sorted(set(res["top_level"]) - set(fres["top_level"]))}
+                info[label] = {
+                    "resources": res["resources"],
+                    "sdk": res["sdk_modules"],
+                    "beyond_floor": sorted(set(res["top_level"]) - set(fres["top_level"])),
+                }
     rows = []
     for scenario in names:
         label = scenario or scenarios.DEV
         s, meta = samples[label], info[label]
         packages = sorted({m.split(".", 1)[0] for m in meta["sdk"]})
-        allowed = (frozenset().union(*scenarios.ALLOWED_CLOUDS.values()) if scenario is None
-                   else scenarios.ALLOWED_CLOUDS[scenario])
+        allowed = (
+            frozenset().union(*scenarios.ALLOWED_CLOUDS.values())
+            if scenario is None
+            else scenarios.ALLOWED_CLOUDS[scenario]
+        )
         foreign = [p for p in packages if p in scenarios.CLOUD_SDKS and p not in allowed]
         t_ratio, m_ratio = stats.median(s["r"]), stats.median(s["rm"])
         ok_t = rep.check(f"cost time {label}", t_ratio <= COST_TARGET, f"{t_ratio:.2f}x floor")
         ok_m = rep.check(f"cost memory {label}", m_ratio <= COST_TARGET, f"{m_ratio:.2f}x floor")
-        ok_c = rep.check(f"SDK isolation {label}", not foreign,
-                         "loads " + ", ".join(foreign) if foreign else "only its own clouds")
-        rows.append([label, str(meta["resources"]), f"{stats.median(s['p']):.2f}",
-                     f"{stats.median(s['f']):.2f}", f"{t_ratio:.2f} {ok_t}", f"{stats.median(s['rc']):.2f}",
-                     f"{stats.median(s['pm']):.0f}", f"{stats.median(s['fm']):.0f}",
-                     f"{m_ratio:.2f} {ok_m}",
-                     ",".join(p.removeprefix("pulumi_") for p in packages)
-                     + ("" if ok_c == "ok" else " MISSED")])
+        ok_c = rep.check(
+            f"SDK isolation {label}",
+            not foreign,
+            "loads " + ", ".join(foreign) if foreign else "only its own clouds",
+        )
+        rows.append(
+            [
+                label,
+                str(meta["resources"]),
+                f"{stats.median(s['p']):.2f}",
+                f"{stats.median(s['f']):.2f}",
+                f"{t_ratio:.2f} {ok_t}",
+                f"{stats.median(s['rc']):.2f}",
+                f"{stats.median(s['pm']):.0f}",
+                f"{stats.median(s['fm']):.0f}",
+                f"{m_ratio:.2f} {ok_m}",
+                ",".join(p.removeprefix("pulumi_") for p in packages) + ("" if ok_c == "ok" else " MISSED"),
+            ]
+        )
         rep.data.setdefault("cost", {})[label] = {**s, **meta}
-    rep.out(f"1. Program cost: fresh process on the mock runtime vs the floor (same SDK modules, pulumi "
-            f"and the mock runtime imported, nothing registered); median of {runs}; target: time and memory "
-            f"ratio <= {COST_TARGET} (ratios are medians of program/floor pairs run back to back; "
-            "cpu ratio = user+sys CPU, for reference on a busy machine)")
-    for line in table(rows, ["scenario", "res", "prog s", "floor s", "time ratio", "cpu ratio", "prog MB",
-                             "floor MB",
-                             "mem ratio", "SDKs loaded (pulumi_*)"]):
+    rep.out(
+        f"1. Program cost: fresh process on the mock runtime vs the floor (same SDK modules, pulumi "
+        f"and the mock runtime imported, nothing registered); median of {runs}; target: time and memory "
+        f"ratio <= {COST_TARGET} (ratios are medians of program/floor pairs run back to back; "
+        "cpu ratio = user+sys CPU, for reference on a busy machine)"
+    )
+    for line in table(
+        rows,
+        [
+            "scenario",
+            "res",
+            "prog s",
+            "floor s",
+            "time ratio",
+            "cpu ratio",
+            "prog MB",
+            "floor MB",
+            "mem ratio",
+            "SDKs loaded (pulumi_*)",
+        ],
+    ):
         rep.out("   " + line)
     extra = sorted({m for meta in info.values() for m in meta["beyond_floor"]})
     rep.out("   modules the program loads beyond the floor: " + ", ".join(extra))
@@ -189,8 +255,14 @@ def section_cost(rep: Report, values: dict[str, Any], secret_keys: list[str], ru
 # -- 2. scaling ---------------------------------------------------------------------------------
 
 
-def section_scaling(rep: Report, values: dict[str, Any], secret_keys: list[str], runs: int, warm: int,
-                    graphs: dict[str, list[dict[str, Any]]]) -> None:
+def section_scaling(
+    rep: Report,
+    values: dict[str, Any],
+    secret_keys: list[str],
+    runs: int,
+    warm: int,
+    graphs: dict[str, list[dict[str, Any]]],
+) -> None:
     rows = []
     for sweep in scenarios.SWEEPS:
         counts, cold, warm_t, warm_wall, own, gc_s, gc_n = [], [], [], [], [], [], []
@@ -220,49 +292,93 @@ def section_scaling(rep: Report, values: dict[str, Any], secret_keys: list[str],
         c_ok = stats.linear(xs, counts, COUNT_TOLERANCE) and min(c_seg) >= max(c_seg) / COUNT_TOLERANCE
         w_ok = stats.linear(xs, own, TIME_TOLERANCE, TIME_NOISE_S)
         c_mark = rep.check(f"linear count {sweep.label}", c_ok, f"segment slopes {c_seg}")
-        w_mark = rep.check(f"linear time {sweep.label}", w_ok,
-                           "segment slopes " + ", ".join(f"{s * 1000:.1f} ms" for s in w_seg))
-        rows.append([sweep.label, "/".join(map(str, sweep.sizes)), "/".join(map(str, counts)),
-                     f"{c_line.slope:.2f} {c_mark}",
-                     "/".join(f"{t:.2f}" for t in cold), f"{k_line.slope * 1000:.0f}",
-                     "/".join(f"{t:.2f}" for t in warm_wall),
-                     "/".join(f"{t:.2f}" for t in warm_t),
-                     f"{t_line.slope * 1000:.1f}",
-                     " / ".join(f"{s * 1000:.1f}" for s in t_seg),
-                     "/".join(f"{t:.2f}" for t in gc_s) + " (" + "/".join(f"{n:g}" for n in gc_n) + ")",
-                     f"{w_line.slope * 1000:.1f} {w_mark}",
-                     " / ".join(f"{s * 1000:.1f}" for s in w_seg)])
+        w_mark = rep.check(
+            f"linear time {sweep.label}",
+            w_ok,
+            "segment slopes " + ", ".join(f"{s * 1000:.1f} ms" for s in w_seg),
+        )
+        rows.append(
+            [
+                sweep.label,
+                "/".join(map(str, sweep.sizes)),
+                "/".join(map(str, counts)),
+                f"{c_line.slope:.2f} {c_mark}",
+                "/".join(f"{t:.2f}" for t in cold),
+                f"{k_line.slope * 1000:.0f}",
+                "/".join(f"{t:.2f}" for t in warm_wall),
+                "/".join(f"{t:.2f}" for t in warm_t),
+                f"{t_line.slope * 1000:.1f}",
+                " / ".join(f"{s * 1000:.1f}" for s in t_seg),
+                "/".join(f"{t:.2f}" for t in gc_s) + " (" + "/".join(f"{n:g}" for n in gc_n) + ")",
+                f"{w_line.slope * 1000:.1f} {w_mark}",
+                " / ".join(f"{s * 1000:.1f}" for s in w_seg),
+            ]
+        )
         rep.data.setdefault("scaling", {})[sweep.label] = {
-            "sizes": sweep.sizes, "resources": counts, "cold_s": cold, "warm_s": warm_wall,
-            "warm_cpu_s": warm_t, "warm_gc_s": gc_s, "warm_full_gcs": gc_n, "warm_cpu_excl_gc_s": own,
-            "cpu_slope_s": t_line.slope, "gc_slope_s": g_line.slope,
-            "count_slope": c_line.slope, "warm_slope_s": w_line.slope, "cold_slope_s": k_line.slope}
-    rep.out(f"2. Scaling: resources and program time per size (cold = fresh process, wall, median of {runs}; "
-            f"warm = the program again in the same process, median of {runs * warm}: wall, CPU, CPU in "
-            "CPython's cyclic GC with the number of full collections, and CPU without GC); per-item slope "
-            "by least squares; linear = no later segment steeper than the first, judged on warm CPU without "
-            "GC, which neither other load on the machine nor GC timing steps inflate "
-            f"(count: within {COUNT_TOLERANCE - 1:.0%}; "
-            f"time: {TIME_TOLERANCE}x + {TIME_NOISE_S * 1000:.0f} ms)")
-    for line in table(rows, ["sweep", "sizes", "resources", "res/item", "cold s", "ms/item",
-                             "warm s", "cpu s", "ms/item", "segments", "gc s (full)",
-                             "cpu-gc ms/item", "segments"]):
+            "sizes": sweep.sizes,
+            "resources": counts,
+            "cold_s": cold,
+            "warm_s": warm_wall,
+            "warm_cpu_s": warm_t,
+            "warm_gc_s": gc_s,
+            "warm_full_gcs": gc_n,
+            "warm_cpu_excl_gc_s": own,
+            "cpu_slope_s": t_line.slope,
+            "gc_slope_s": g_line.slope,
+            "count_slope": c_line.slope,
+            "warm_slope_s": w_line.slope,
+            "cold_slope_s": k_line.slope,
+        }
+    rep.out(
+        f"2. Scaling: resources and program time per size (cold = fresh process, wall, median of {runs}; "
+        f"warm = the program again in the same process, median of {runs * warm}: wall, CPU, CPU in "
+        "CPython's cyclic GC with the number of full collections, and CPU without GC); per-item slope "
+        "by least squares; linear = no later segment steeper than the first, judged on warm CPU without "
+        "GC, which neither other load on the machine nor GC timing steps inflate "
+        f"(count: within {COUNT_TOLERANCE - 1:.0%}; "
+        f"time: {TIME_TOLERANCE}x + {TIME_NOISE_S * 1000:.0f} ms)"
+    )
+    for line in table(
+        rows,
+        [
+            "sweep",
+            "sizes",
+            "resources",
+            "res/item",
+            "cold s",
+            "ms/item",
+            "warm s",
+            "cpu s",
+            "ms/item",
+            "segments",
+            "gc s (full)",
+            "cpu-gc ms/item",
+            "segments",
+        ],
+    ):
         rep.out("   " + line)
     notes = [f"{s.label}: {s.note}" for s in scenarios.SWEEPS if s.note]
     if notes:
         rep.out("   " + "; ".join(notes))
-    rep.out("   gc: a full collection walks every object, most of them the SDK classes imported "
-            "(~200k objects), so its count steps up with size; see the README")
+    rep.out(
+        "   gc: a full collection walks every object, most of them the SDK classes imported "
+        "(~200k objects), so its count steps up with size; see the README"
+    )
     rep.out()
 
 
 # -- 3. critical path ---------------------------------------------------------------------------
 
 
-def section_path(rep: Report, values: dict[str, Any], secret_keys: list[str],
-                 graphs: dict[str, list[dict[str, Any]]]) -> None:
-    wanted = [*scenarios.ALLOWED_CLOUDS, scenarios.DEV, *(f"aurora regions {n}" for n in (2, 6, 11)),
-              *(f"kafka brokers {n}" for n in (3, 12, 48))]
+def section_path(
+    rep: Report, values: dict[str, Any], secret_keys: list[str], graphs: dict[str, list[dict[str, Any]]]
+) -> None:
+    wanted = [
+        *scenarios.ALLOWED_CLOUDS,
+        scenarios.DEV,
+        *(f"aurora regions {n}" for n in (2, 6, 11)),
+        *(f"kafka brokers {n}" for n in (3, 12, 48)),
+    ]
     for label in wanted:
         if label not in graphs:  # the cost/scaling sections were skipped: one run for the graph
             if label.startswith("aurora regions"):
@@ -272,9 +388,17 @@ def section_path(rep: Report, values: dict[str, Any], secret_keys: list[str],
             else:
                 cfg = scenarios.only(values, None if label == scenarios.DEV else label)
             graphs[label] = run_child(program_job(cfg, secret_keys))[1]["graph"]
-    unknown = sorted({g["type"] for graph in graphs.values() for g in graph if g["custom"]
-                      and not g["type"].startswith("pulumi:providers:")
-                      and g["type"] not in durations.TABLE and g["type"] not in durations.INPUT_DEPENDENT})
+    unknown = sorted(
+        {
+            g["type"]
+            for graph in graphs.values()
+            for g in graph
+            if g["custom"]
+            and not g["type"].startswith("pulumi:providers:")
+            and g["type"] not in durations.TABLE
+            and g["type"] not in durations.INPUT_DEPENDENT
+        }
+    )
     rep.check("durations table covers every type", not unknown, ", ".join(unknown) or "complete")
     if unknown:
         rep.out("3. Critical path: MISSED: no creation time for " + ", ".join(unknown))
@@ -288,26 +412,45 @@ def section_path(rep: Report, values: dict[str, Any], secret_keys: list[str],
             node = by_urn[urn]
             seconds = durations.lookup(node["type"], node.get("inputs")).seconds
             if node["custom"] and seconds > 0:
-                chain.append(f"{short(node['type'])} {seconds / 60:.0f}m" if seconds >= 60
-                             else f"{short(node['type'])} {seconds:.0f}s")
+                chain.append(
+                    f"{short(node['type'])} {seconds / 60:.0f}m"
+                    if seconds >= 60
+                    else f"{short(node['type'])} {seconds:.0f}s"
+                )
         results[label] = cp
-        rows.append([label, str(len(graphs[label])), minutes(cp.length), minutes(cp.total),
-                     f"{cp.total / cp.length:.1f}x" if cp.length else "-", " > ".join(chain)])
-        rep.data.setdefault("path", {})[label] = {"critical_s": cp.length, "sequential_s": cp.total,
-                                                  "chain": chain}
+        rows.append(
+            [
+                label,
+                str(len(graphs[label])),
+                minutes(cp.length),
+                minutes(cp.total),
+                f"{cp.total / cp.length:.1f}x" if cp.length else "-",
+                " > ".join(chain),
+            ]
+        )
+        rep.data.setdefault("path", {})[label] = {
+            "critical_s": cp.length,
+            "sequential_s": cp.total,
+            "chain": chain,
+        }
     two, six = results["aurora regions 2"].length, results["aurora regions 6"].length
     ratio = six / two if two else float("inf")
     mark = rep.check("Aurora critical path 6 vs 2 regions", ratio <= PATH_TARGET, f"{ratio:.3f}")
-    rep.out("3. Deploy critical path (unlimited parallelism) vs the sequential runbook (sum of every step); "
-            "creation times from bench/durations.py")
+    rep.out(
+        "3. Deploy critical path (unlimited parallelism) vs the sequential runbook (sum of every step); "
+        "creation times from bench/durations.py"
+    )
     for line in table(rows, ["graph", "res", "critical min", "runbook min", "speedup", "critical chain"]):
         rep.out("   " + line)
     rep.out(f"   Aurora 6 regions / 2 regions critical path: {ratio:.3f} (target <= {PATH_TARGET}) {mark}")
     kinds: dict[str, int] = {}
     for d in durations.TABLE.values():
         kinds[d.kind] = kinds.get(d.kind, 0) + 1
-    rep.out("   durations: " + ", ".join(f"{v} {k}" for k, v in sorted(kinds.items()))
-            + " (each with its source in bench/durations.py)")
+    rep.out(
+        "   durations: "
+        + ", ".join(f"{v} {k}" for k, v in sorted(kinds.items()))
+        + " (each with its source in bench/durations.py)"
+    )
     rep.out()
 
 
@@ -324,19 +467,35 @@ def section_failover(rep: Report, events: int) -> None:
         rep.out(f"4. Failover DNS: MISSED: {exc}")
         return
     entry, reused = stats.median(result.entry_point_ms), stats.median(result.reused_clients_ms)
-    rep.out(f"4. Failover DNS: event -> CNAME written, Aurora handler against moto (2 regions), "
-            f"median of {events} events each")
-    rows = [["handler.handler (Lambda entry, new boto3 clients)", f"{entry:.1f}",
-             f"{min(result.entry_point_ms):.1f}", f"{max(result.entry_point_ms):.1f}"],
-            ["handler.sync (clients reused)", f"{reused:.1f}", f"{min(result.reused_clients_ms):.1f}",
-             f"{max(result.reused_clients_ms):.1f}"]]
+    rep.out(
+        f"4. Failover DNS: event -> CNAME written, Aurora handler against moto (2 regions), "
+        f"median of {events} events each"
+    )
+    rows = [
+        [
+            "handler.handler (Lambda entry, new boto3 clients)",
+            f"{entry:.1f}",
+            f"{min(result.entry_point_ms):.1f}",
+            f"{max(result.entry_point_ms):.1f}",
+        ],
+        [
+            "handler.sync (clients reused)",
+            f"{reused:.1f}",
+            f"{min(result.reused_clients_ms):.1f}",
+            f"{max(result.reused_clients_ms):.1f}",
+        ],
+    ]
     for line in table(rows, ["path", "median ms", "min ms", "max ms"]):
         rep.out("   " + line)
-    rep.out("   every event moved the CNAME to the new writer (checked); not in moto: EventBridge delivery, "
-            "Lambda cold start, Route 53 propagation (<= 60 s) and the record TTL")
+    rep.out(
+        "   every event moved the CNAME to the new writer (checked); not in moto: EventBridge delivery, "
+        "Lambda cold start, Route 53 propagation (<= 60 s) and the record TTL"
+    )
     rep.check("failover events all applied", True, f"{2 * events} events")
-    rep.data["failover"] = {"entry_point_ms": result.entry_point_ms,
-                            "reused_clients_ms": result.reused_clients_ms}
+    rep.data["failover"] = {
+        "entry_point_ms": result.entry_point_ms,
+        "reused_clients_ms": result.reused_clients_ms,
+    }
     rep.out()
 
 
@@ -344,8 +503,9 @@ def section_failover(rep: Report, events: int) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        prog="python -m bench", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--runs", type=int, default=3, help="fresh processes per measurement [3]")
     parser.add_argument("--warm", type=int, default=2, help="warm program runs per scaling process [2]")
     parser.add_argument("--events", type=int, default=15, help="failover events per path [15]")
@@ -367,8 +527,10 @@ def main(argv: list[str] | None = None) -> int:
     host = machine()
     rep.data["machine"] = host
     started = time.perf_counter()
-    rep.out(f"crossnet bench: {host['cpus']} CPUs ({host['cpu']}), Python {host['python']}, "
-            f"load {host['load'][0]}; runs={args.runs} warm={args.warm} events={args.events}")
+    rep.out(
+        f"crossnet bench: {host['cpus']} CPUs ({host['cpu']}), Python {host['python']}, "
+        f"load {host['load'][0]}; runs={args.runs} warm={args.warm} events={args.events}"
+    )
     rep.out()
     graphs: dict[str, list[dict[str, Any]]] = {}
     try:
@@ -384,8 +546,10 @@ def main(argv: list[str] | None = None) -> int:
         print(f"bench: {exc}", file=sys.stderr)
         return 2
     missed = [c for c in rep.checks if not c.ok]
-    summary = f"targets: {len(rep.checks) - len(missed)}/{len(rep.checks)} met in " \
-              f"{time.perf_counter() - started:.0f} s"
+    summary = (
+        f"targets: {len(rep.checks) - len(missed)}/{len(rep.checks)} met in "
+        f"{time.perf_counter() - started:.0f} s"
+    )
     if missed:
         summary += "; MISSED: " + "; ".join(f"{c.name} ({c.detail})" for c in missed)
     rep.out(summary)

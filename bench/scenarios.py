@@ -25,8 +25,19 @@ ALLOWED_CLOUDS: dict[str, frozenset[str]] = {
 DEV = "dev stack (all)"
 
 # Eleven Aurora regions: the dev stack's two first, then a spread over the continents.
-AURORA_REGIONS = ("us-west-2", "us-east-1", "us-east-2", "eu-west-1", "eu-central-1", "ap-southeast-1",
-                  "ap-northeast-1", "eu-west-2", "ca-central-1", "ap-south-1", "sa-east-1")
+AURORA_REGIONS = (
+    "us-west-2",
+    "us-east-1",
+    "us-east-2",
+    "eu-west-1",
+    "eu-central-1",
+    "ap-southeast-1",
+    "ap-northeast-1",
+    "eu-west-2",
+    "ca-central-1",
+    "ap-south-1",
+    "sa-east-1",
+)
 
 
 def only(values: dict[str, Any], scenario: str | None) -> dict[str, Any]:
@@ -75,6 +86,5 @@ class Sweep:
 SWEEPS = (
     Sweep("kafka brokers", "broker", (3, 12, 48), brokers),
     Sweep("aurora regions", "region", (2, 6, 11), regions),
-    Sweep("vpn clients", "client", (2, 26, 50), vpn_clients,
-          "26 added: two sizes cannot show linear growth"),
+    Sweep("vpn clients", "client", (2, 26, 50), vpn_clients, "26 added: two sizes cannot show linear growth"),
 )

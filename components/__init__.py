@@ -9,40 +9,48 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING, Any
 
-from components.validation import ValidationError
+from .validation import ValidationError
 
 if TYPE_CHECKING:
-    from components.aws.aurora import AuroraGlobalDb, AuroraGlobalDbArgs
-    from components.aws.kafka import KafkaPrivateLinkCluster, KafkaPrivateLinkClusterArgs
-    from components.azure.peering import AzureVnetPeering, AzureVnetPeeringArgs
-    from components.gcp.standby import PostgresStandby, PostgresStandbyArgs
-    from components.gcp.vpn import OpenVpnGateway, OpenVpnGatewayArgs
+    from .aws.aurora import AuroraGlobalDb, AuroraGlobalDbArgs
+    from .aws.kafka import KafkaPrivateLinkCluster, KafkaPrivateLinkClusterArgs
+    from .azure.peering import AzureVnetPeering, AzureVnetPeeringArgs
+    from .gcp.standby import PostgresStandby, PostgresStandbyArgs
+    from .gcp.vpn import OpenVpnGateway, OpenVpnGatewayArgs
 
 _LAZY = {
-    "AuroraGlobalDb": "components.aws.aurora",
-    "AuroraGlobalDbArgs": "components.aws.aurora",
-    "KafkaPrivateLinkCluster": "components.aws.kafka",
-    "KafkaPrivateLinkClusterArgs": "components.aws.kafka",
-    "AzureVnetPeering": "components.azure.peering",
-    "AzureVnetPeeringArgs": "components.azure.peering",
-    "OpenVpnGateway": "components.gcp.vpn",
-    "OpenVpnGatewayArgs": "components.gcp.vpn",
-    "PostgresStandby": "components.gcp.standby",
-    "PostgresStandbyArgs": "components.gcp.standby",
+    "AuroraGlobalDb": ".aws.aurora",
+    "AuroraGlobalDbArgs": ".aws.aurora",
+    "KafkaPrivateLinkCluster": ".aws.kafka",
+    "KafkaPrivateLinkClusterArgs": ".aws.kafka",
+    "AzureVnetPeering": ".azure.peering",
+    "AzureVnetPeeringArgs": ".azure.peering",
+    "OpenVpnGateway": ".gcp.vpn",
+    "OpenVpnGatewayArgs": ".gcp.vpn",
+    "PostgresStandby": ".gcp.standby",
+    "PostgresStandbyArgs": ".gcp.standby",
 }
 
 __all__ = [
-    "AuroraGlobalDb", "AuroraGlobalDbArgs", "AzureVnetPeering", "AzureVnetPeeringArgs",
-    "KafkaPrivateLinkCluster", "KafkaPrivateLinkClusterArgs", "OpenVpnGateway", "OpenVpnGatewayArgs",
-    "PostgresStandby", "PostgresStandbyArgs", "ValidationError",
+    "AuroraGlobalDb",
+    "AuroraGlobalDbArgs",
+    "AzureVnetPeering",
+    "AzureVnetPeeringArgs",
+    "KafkaPrivateLinkCluster",
+    "KafkaPrivateLinkClusterArgs",
+    "OpenVpnGateway",
+    "OpenVpnGatewayArgs",
+    "PostgresStandby",
+    "PostgresStandbyArgs",
+    "ValidationError",
 ]
 
 
 def __getattr__(name: str) -> Any:
     module = _LAZY.get(name)
     if module is None:
-        raise AttributeError(f"module 'components' has no attribute {name!r}")
-    value = getattr(importlib.import_module(module), name)
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(module, __name__), name)
     globals()[name] = value
     return value
 

@@ -6,7 +6,7 @@ import ipaddress
 from collections.abc import Mapping
 from typing import Any
 
-from components.validation import Problems
+from .validation import Problems
 
 Network = ipaddress.IPv4Network
 
@@ -21,8 +21,9 @@ def parse(value: Any) -> Network | None:
         return None
 
 
-def check(problems: Problems, value: Any, field_name: str, min_prefix: int = 0,
-          max_prefix: int = 32) -> Network | None:
+def check(
+    problems: Problems, value: Any, field_name: str, min_prefix: int = 0, max_prefix: int = 32
+) -> Network | None:
     """Parse ``value`` as a CIDR, recording a problem naming ``field_name`` if it is not one."""
     net = parse(value)
     if net is None:
@@ -39,7 +40,7 @@ def overlapping_pairs(named: Mapping[str, Network]) -> list[tuple[str, str]]:
     items = list(named.items())
     pairs = []
     for i, (name_a, net_a) in enumerate(items):
-        for name_b, net_b in items[i + 1:]:
+        for name_b, net_b in items[i + 1 :]:
             if net_a.overlaps(net_b):
                 pairs.append((name_a, name_b))
     return pairs
@@ -63,4 +64,3 @@ def subnet_at(parent: Network, new_prefix: int, index: int) -> Network:
         raise ValueError(f"{parent} holds {count} /{new_prefix} subnets; index {index} is outside")
     size = 1 << (32 - new_prefix)
     return ipaddress.IPv4Network((int(parent.network_address) + index * size, new_prefix))
-

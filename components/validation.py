@@ -45,6 +45,20 @@ class Problem:
         return f"{self.field}: got {show(self.value)}; {self.allowed}"
 
 
+PLAIN = "a plain value known before deployment; got an Output"
+
+
+def is_plain(value: Any) -> bool:
+    """True when ``value`` holds no Pulumi ``Output``, awaitable or resource at any depth."""
+    if isinstance(value, pulumi.Output | pulumi.Resource) or hasattr(value, "__await__"):
+        return False
+    if isinstance(value, Mapping):
+        return all(is_plain(k) and is_plain(v) for k, v in value.items())
+    if isinstance(value, list | tuple | set | frozenset):
+        return all(is_plain(v) for v in value)
+    return True
+
+
 def show(value: Any) -> str:
     """Render a received value for an error message, short and unambiguous."""
     if isinstance(value, pulumi.Output):
@@ -71,6 +85,13 @@ class Problems:
     def __bool__(self) -> bool:
         return bool(self.items)
 
+    def plain(self, value: Any, field_name: str) -> bool:
+        """A field that decides names or counts must be known before deployment: no Output in it."""
+        if is_plain(value):
+            return True
+        self.add(field_name, value, PLAIN)
+        return False
+
     def merge(self, error: ValidationError, prefix: str) -> None:
         """Take a component's problems into this collector, fields prefixed (``crossnet:vpn.gateway.``)."""
         self.items += [Problem(prefix + p.field, p.value, p.allowed) for p in error.problems]
@@ -87,9 +108,10 @@ class Problems:
             return None
         return args[key]
 
-    def string(self, value: Any, field_name: str, pattern: str | None = None,
-               allowed: str = "a non-empty string") -> str | None:
-        if isinstance(value, pulumi.Output):
+    def string(
+        self, value: Any, field_name: str, pattern: str | None = None, allowed: str = "a non-empty string"
+    ) -> str | None:
+        if not self.plain(value, field_name):
             return None
         if not isinstance(value, str) or not value:
             self.add(field_name, value, allowed)
@@ -99,9 +121,12 @@ class Problems:
             return None
         return value
 
-    def integer(self, value: Any, field_name: str, lo: int | None = None,
-                hi: int | None = None) -> int | None:
+    def integer(
+        self, value: Any, field_name: str, lo: int | None = None, hi: int | None = None
+    ) -> int | None:
         allowed = describe_range(lo, hi)
+        if not self.plain(value, field_name):
+            return None
         if isinstance(value, bool) or not isinstance(value, int):
             self.add(field_name, value, allowed)
             return None
@@ -111,6 +136,8 @@ class Problems:
         return value
 
     def boolean(self, value: Any, field_name: str) -> bool | None:
+        if not self.plain(value, field_name):
+            return None
         if not isinstance(value, bool):
             self.add(field_name, value, "true or false")
             return None
@@ -118,15 +145,20 @@ class Problems:
 
     def one_of(self, value: Any, field_name: str, choices: Iterable[str]) -> str | None:
         options = list(choices)
+        if not self.plain(value, field_name):
+            return None
         if value not in options:
             self.add(field_name, value, "one of " + ", ".join(repr(c) for c in options))
             return None
         return value
 
-    def string_list(self, value: Any, field_name: str, min_len: int = 0,
-                    max_len: int | None = None, unique: bool = True) -> list[str] | None:
+    def string_list(
+        self, value: Any, field_name: str, min_len: int = 0, max_len: int | None = None, unique: bool = True
+    ) -> list[str] | None:
         size = f"{min_len}..{max_len}" if max_len is not None else f"at least {min_len}"
         allowed = f"a list of {size} strings" + (", without duplicates" if unique else "")
+        if not self.plain(value, field_name):
+            return None
         if not isinstance(value, list | tuple) or not all(isinstance(v, str) for v in value):
             self.add(field_name, value, allowed)
             return None
@@ -141,7 +173,7 @@ class Problems:
         return list(value)
 
     def uuid(self, value: Any, field_name: str) -> str | None:
-        if isinstance(value, pulumi.Output):
+        if not self.plain(value, field_name):
             return None
         if not is_uuid(value):
             self.add(field_name, value, "a UUID such as 00000000-0000-0000-0000-000000000000")
@@ -169,11 +201,11 @@ def is_uuid(value: Any) -> bool:
     return True
 
 
-def unknown_keys(args: Mapping[str, Any], known: Iterable[str], problems: Problems,
-                 prefix: str = "") -> None:
+def unknown_keys(args: Mapping[str, Any], known: Iterable[str], problems: Problems, prefix: str = "") -> None:
     """Report keys a caller passed that the Args type does not define (typos)."""
     allowed = set(known)
     for key in args:
         if key not in allowed:
-            problems.add(prefix + str(key), args[key],
-                         "unknown key; allowed keys: " + ", ".join(sorted(allowed)))
+            problems.add(
+                prefix + str(key), args[key], "unknown key; allowed keys: " + ", ".join(sorted(allowed))
+            )

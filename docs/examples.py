@@ -58,14 +58,20 @@ class Example:
         return self.uses[-1]
 
 
-PRIMARY_CA = Text("onprem-ca.pem", "-----BEGIN CERTIFICATE-----\nREPLACE-WITH-THE-ON-PREM-CA\n"
-                                   "-----END CERTIFICATE-----\n")
+PRIMARY_CA = Text(
+    "onprem-ca.pem", "-----BEGIN CERTIFICATE-----\nREPLACE-WITH-THE-ON-PREM-CA\n-----END CERTIFICATE-----\n"
+)
 
 GATEWAY = Use(
-    "gw", "OpenVpnGateway", "vpn",
+    "gw",
+    "OpenVpnGateway",
+    "vpn",
     {
-        "project": "my-project", "region": "europe-west1", "zone": "europe-west1-b",
-        "network": "prod", "subnetwork": "prod-europe-west1",
+        "project": "my-project",
+        "region": "europe-west1",
+        "zone": "europe-west1-b",
+        "network": "prod",
+        "subnetwork": "prod-europe-west1",
         "gcp_cidrs": ["10.20.0.0/24"],
         "clients": {"dc1": ["192.168.50.0/24"], "ops-laptop": []},
         "allowed_source_ranges": ["198.51.100.7/32"],
@@ -75,55 +81,100 @@ GATEWAY = Use(
 
 EXAMPLES: tuple[Example, ...] = (
     Example(
-        "aurora-global-db", "keycloak_aurora_global",
-        (Use("db", "AuroraGlobalDb", "keycloak", {
-            "regions": ["us-west-2", "us-east-1"],
-            "global_cluster_identifier": "keycloak-prod",
-            "dns": {"zone_id": "Z0123456789EXAMPLE", "zone_name": "example.com"},
-            "peer_vpcs": [{"vpc_id": "vpc-0a1b2c3d4e5f60718", "region": "us-west-2",
-                           "cidr": "10.0.0.0/16", "route_table_ids": ["rtb-0a1b2c3d4e5f60718"]}],
-        }, ("dns_name", "master_password")),),
+        "aurora-global-db",
+        "keycloak_aurora_global",
+        (
+            Use(
+                "db",
+                "AuroraGlobalDb",
+                "keycloak",
+                {
+                    "regions": ["us-west-2", "us-east-1"],
+                    "global_cluster_identifier": "keycloak-prod",
+                    "dns": {"zone_id": "Z0123456789EXAMPLE", "zone_name": "example.com"},
+                    "peer_vpcs": [
+                        {
+                            "vpc_id": "vpc-0a1b2c3d4e5f60718",
+                            "region": "us-west-2",
+                            "cidr": "10.0.0.0/16",
+                            "route_table_ids": ["rtb-0a1b2c3d4e5f60718"],
+                        }
+                    ],
+                },
+                ("dns_name", "master_password"),
+            ),
+        ),
         {"aws:region": "us-west-2"},
     ),
     Example(
-        "kafka-privatelink-cluster", "tidb_kafka_privatelink",
-        (Use("kafka", "KafkaPrivateLinkCluster", "tidb-kafka", {
-            "region": "us-west-2",
-            "az_ids": ["usw2-az1", "usw2-az2", "usw2-az3"],
-            "unique_name": "abc123",
-            "listener_domain_suffix": "3199015.tidbcloud.com",
-            "allowed_principals": ["arn:aws:iam::380838443567:root"],
-            "broker_count": 3,
-        }, ("endpoint_service_name", "bootstrap_port", "advertised_listeners")),),
+        "kafka-privatelink-cluster",
+        "tidb_kafka_privatelink",
+        (
+            Use(
+                "kafka",
+                "KafkaPrivateLinkCluster",
+                "tidb-kafka",
+                {
+                    "region": "us-west-2",
+                    "az_ids": ["usw2-az1", "usw2-az2", "usw2-az3"],
+                    "unique_name": "abc123",
+                    "listener_domain_suffix": "3199015.tidbcloud.com",
+                    "allowed_principals": ["arn:aws:iam::380838443567:root"],
+                    "broker_count": 3,
+                },
+                ("endpoint_service_name", "bootstrap_port", "advertised_listeners"),
+            ),
+        ),
         {"aws:region": "us-west-2"},
     ),
     Example(
-        "azure-vnet-peering", "timescale_azure_peering",
-        (Use("peering", "AzureVnetPeering", "timescale", {
-            "subscription_id": "1a2b3c4d-2222-4333-8444-5555555555ef",
-            "tenant_id": "aaaaaaaa-bbbb-4ccc-8ddd-eeeeeeeeeeee",
-            "resource_group_name": "app-rg",
-            "vnet_name": "app-vnet",
-            "vnet_address_space": ["10.20.0.0/16"],
-            "aiven_project": "my-project",
-            "project_vpc": {"cloud_name": "azure-westeurope", "network_cidr": "10.30.0.0/24"},
-        }, ("peering_id", "provider_peering_state")),),
+        "azure-vnet-peering",
+        "timescale_azure_peering",
+        (
+            Use(
+                "peering",
+                "AzureVnetPeering",
+                "timescale",
+                {
+                    "subscription_id": "1a2b3c4d-2222-4333-8444-5555555555ef",
+                    "tenant_id": "aaaaaaaa-bbbb-4ccc-8ddd-eeeeeeeeeeee",
+                    "resource_group_name": "app-rg",
+                    "vnet_name": "app-vnet",
+                    "vnet_address_space": ["10.20.0.0/16"],
+                    "aiven_project": "my-project",
+                    "project_vpc": {"cloud_name": "azure-westeurope", "network_cidr": "10.30.0.0/24"},
+                },
+                ("peering_id", "provider_peering_state"),
+            ),
+        ),
         {"azure-native:location": "westeurope"},
     ),
     Example("openvpn-gateway", "geo_postgres_vpn", (GATEWAY,), {"gcp:project": "my-project"}),
     Example(
-        "postgres-standby", "geo_postgres_vpn",
-        (GATEWAY, Use("standby", "PostgresStandby", "pg-standby", {
-            "project": "my-project", "zone": "europe-west1-b", "network": "prod",
-            "subnetwork": "prod-europe-west1",
-            "primary_host": "pg-primary.dc1.example.internal",
-            "primary_address": "192.168.50.10",
-            "primary_ca_certificate": PRIMARY_CA,
-            "client_ca_certificate": Ref("gw", "ca_certificate"),
-            "client_ca_private_key": Ref("gw", "ca_private_key"),
-            "allowed_cidrs": ["10.8.0.0/24", "192.168.50.0/24"],
-            "postgres_version": 16,
-        }, ("standby_ip", "primary_settings"))),
+        "postgres-standby",
+        "geo_postgres_vpn",
+        (
+            GATEWAY,
+            Use(
+                "standby",
+                "PostgresStandby",
+                "pg-standby",
+                {
+                    "project": "my-project",
+                    "zone": "europe-west1-b",
+                    "network": "prod",
+                    "subnetwork": "prod-europe-west1",
+                    "primary_host": "pg-primary.dc1.example.internal",
+                    "primary_address": "192.168.50.10",
+                    "primary_ca_certificate": PRIMARY_CA,
+                    "client_ca_certificate": Ref("gw", "ca_certificate"),
+                    "client_ca_private_key": Ref("gw", "ca_private_key"),
+                    "allowed_cidrs": ["10.8.0.0/24", "192.168.50.0/24"],
+                    "postgres_version": 16,
+                },
+                ("standby_ip", "primary_settings"),
+            ),
+        ),
         {"gcp:project": "my-project"},
     ),
 )

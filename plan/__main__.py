@@ -1,9 +1,9 @@
 """``python -m plan [STACK]``: the offline plan of a stack, without a cloud account.
 
-    python -m plan dev                       # tree of what `pulumi up` would create
-    python -m plan dev --json out/dev.json   # also write the plan as JSON
-    python -m plan dev --mermaid out/dev.mmd # also draw it as a Mermaid flowchart
-    python -m plan diff base.json head.json  # what changed between two JSON plans
+python -m plan dev                       # tree of what `pulumi up` would create
+python -m plan dev --json out/dev.json   # also write the plan as JSON
+python -m plan dev --mermaid out/dev.mmd # also draw it as a Mermaid flowchart
+python -m plan diff base.json head.json  # what changed between two JSON plans
 """
 
 from __future__ import annotations
@@ -56,8 +56,9 @@ def main(argv: list[str] | None = None) -> int:
         print(json.dumps(result, indent=2) if args.json else render.diff_text(result))
         return 0
 
-    parser = argparse.ArgumentParser(prog="python -m plan", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        prog="python -m plan", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("stack", nargs="?", default="dev")
     parser.add_argument("--config-file", help="a Pulumi.<stack>.yaml to read instead of the stack's own")
     parser.add_argument("--project-dir", default=str(PROJECT_DIR))
@@ -69,8 +70,7 @@ def main(argv: list[str] | None = None) -> int:
 
     project_dir = Path(args.project_dir)
     try:
-        cfg = stack_config.load(args.stack, project_dir,
-                                Path(args.config_file) if args.config_file else None)
+        cfg = stack_config.load(args.stack, project_dir, Path(args.config_file) if args.config_file else None)
     except stack_config.StackConfigError as exc:
         print(f"plan: {exc}", file=sys.stderr)
         return 2

@@ -49,9 +49,11 @@ def _replace_secure(key: str, value: Any) -> Any:
 def load(stack: str, project_dir: Path, config_file: Path | None = None) -> StackConfig:
     path = config_file or project_dir / f"Pulumi.{stack}.yaml"
     if not path.is_file():
-        raise StackConfigError(f"stack config {path} not found (stacks here: "
-                               + ", ".join(sorted(p.name for p in project_dir.glob("Pulumi.*.yaml")
-                                                  if p.name != "Pulumi.yaml")) + ")")
+        raise StackConfigError(
+            f"stack config {path} not found (stacks here: "
+            + ", ".join(sorted(p.name for p in project_dir.glob("Pulumi.*.yaml") if p.name != "Pulumi.yaml"))
+            + ")"
+        )
     try:
         document = yaml.safe_load(path.read_text()) or {}
     except yaml.YAMLError as exc:

@@ -91,8 +91,9 @@ class ProviderMocks(_MonitorAware, pulumi_mocks.Mocks):
 
     def new_resource(self, args: pulumi_mocks.MockResourceArgs) -> tuple[str | None, dict]:
         inputs, _ = unwrap_secrets(args.inputs)
-        ctx = Ctx(args.typ, args.name, inputs, self._region_of(args.provider, inputs),
-                  self.config, self.monitor)
+        ctx = Ctx(
+            args.typ, args.name, inputs, self._region_of(args.provider, inputs), self.config, self.monitor
+        )
         answer = _RESOURCES.get(args.typ)
         if answer is None:
             answer = next((fn for prefix, fn in _PREFIXES if args.typ.startswith(prefix)), None)
@@ -117,6 +118,5 @@ class ProviderMocks(_MonitorAware, pulumi_mocks.Mocks):
         answer = _CALLS.get(args.token)
         if answer is None:
             raise MissingCallMock(f"no mock answer for invoke {args.token}; add one in plan/answers/")
-        ctx = Ctx(args.token, "", inputs, self._region_of(args.provider, inputs), self.config,
-                  self.monitor)
+        ctx = Ctx(args.token, "", inputs, self._region_of(args.provider, inputs), self.config, self.monitor)
         return answer(ctx)

@@ -76,15 +76,21 @@ def mask(value: Any, secret_paths: set[str], path: str = "") -> Any:
 
 def resource_record(res: Resource) -> dict[str, Any]:
     return {
-        "urn": res.urn, "type": res.type, "name": res.name,
-        "parent": res.parent or None, "provider": res.provider_urn or None, "custom": res.custom,
+        "urn": res.urn,
+        "type": res.type,
+        "name": res.name,
+        "parent": res.parent or None,
+        "provider": res.provider_urn or None,
+        "custom": res.custom,
         "inputs": integral(mask(res.inputs, res.secret_inputs)),
         "secret_inputs": sorted(res.secret_inputs),
         "dependencies": sorted(res.dependencies),
-        "protect": res.protect, "ignore_changes": list(res.ignore_changes),
+        "protect": res.protect,
+        "ignore_changes": list(res.ignore_changes),
         "additional_secret_outputs": list(res.additional_secret_outputs),
         "delete_before_replace": res.delete_before_replace,
-        "retain_on_delete": res.retain_on_delete, "custom_timeouts": res.custom_timeouts,
+        "retain_on_delete": res.retain_on_delete,
+        "custom_timeouts": res.custom_timeouts,
     }
 
 
@@ -114,5 +120,10 @@ def run_program(project_dir: Path, config: StackConfig, program: str = "__main__
         outputs = integral({k: masked_outputs(rt, v) for k, v in exported.items()})
         # registration order depends on how asyncio interleaves; URN order is the same every run
         resources = [resource_record(r) for r in sorted(rt.resources, key=lambda r: r.urn)]
-    return {"format": FORMAT, "project": "crossnet", "stack": config.stack,
-            "resources": resources, "outputs": outputs}
+    return {
+        "format": FORMAT,
+        "project": "crossnet",
+        "stack": config.stack,
+        "resources": resources,
+        "outputs": outputs,
+    }

@@ -56,10 +56,12 @@ def _children(doc: dict[str, Any]) -> dict[str | None, list[dict[str, Any]]]:
 def text(doc: dict[str, Any], full: bool = False, max_inputs: int = 8) -> str:
     resources = doc["resources"]
     secrets = sum(1 for r in resources if r["secret_inputs"])
-    lines = [f"crossnet plan: stack {doc['stack']!r}, {len(resources)} resources "
-             f"({sum(1 for r in resources if r['custom'])} cloud resources, "
-             f"{sum(1 for r in resources if not r['custom'])} components; "
-             f"{secrets} with secret inputs, masked as {MASK})"]
+    lines = [
+        f"crossnet plan: stack {doc['stack']!r}, {len(resources)} resources "
+        f"({sum(1 for r in resources if r['custom'])} cloud resources, "
+        f"{sum(1 for r in resources if not r['custom'])} components; "
+        f"{secrets} with secret inputs, masked as {MASK})"
+    ]
     tree = _children(doc)
 
     def walk(parent: str | None, indent: str) -> None:
@@ -97,8 +99,11 @@ def mermaid(doc: dict[str, Any], dependencies: bool = False) -> str:
     lines = ["flowchart LR"]
 
     def label(res: dict[str, Any]) -> str:
-        short = res["type"].split(":")[-1] if not res["type"].startswith("pulumi:providers:") \
+        short = (
+            res["type"].split(":")[-1]
+            if not res["type"].startswith("pulumi:providers:")
             else "provider " + res["type"].rsplit(":", 1)[-1]
+        )
         return f"{short}<br/>{res['name']}".replace('"', "'")
 
     def walk(resources: list[dict[str, Any]], indent: str) -> None:
@@ -145,16 +150,20 @@ def diff(old: dict[str, Any], new: dict[str, Any]) -> dict[str, Any]:
     changed = {}
     for urn in sorted(before.keys() & after.keys()):
         a, b = dict(flatten(before[urn]["inputs"])), dict(flatten(after[urn]["inputs"]))
-        fields = {k: {"old": a.get(k), "new": b.get(k)} for k in sorted(a.keys() | b.keys())
-                  if a.get(k) != b.get(k)}
+        fields = {
+            k: {"old": a.get(k), "new": b.get(k)} for k in sorted(a.keys() | b.keys()) if a.get(k) != b.get(k)
+        }
         for option in ("protect", "ignore_changes", "provider", "parent", "dependencies"):
             was, now = _norm(before[urn].get(option)), _norm(after[urn].get(option))
             if was != now:
                 fields[f"({option})"] = {"old": was, "new": now}
         if fields:
             changed[urn] = fields
-    return {"added": sorted(after.keys() - before.keys()),
-            "removed": sorted(before.keys() - after.keys()), "changed": changed}
+    return {
+        "added": sorted(after.keys() - before.keys()),
+        "removed": sorted(before.keys() - after.keys()),
+        "changed": changed,
+    }
 
 
 def diff_text(result: dict[str, Any]) -> str:
@@ -162,8 +171,10 @@ def diff_text(result: dict[str, Any]) -> str:
         parts = urn.split("::")
         return f"{parts[-2].split('$')[-1]}  {parts[-1]}" if len(parts) >= 2 else urn
 
-    lines = [f"plan diff: {len(result['added'])} to add, {len(result['removed'])} to remove, "
-             f"{len(result['changed'])} changed"]
+    lines = [
+        f"plan diff: {len(result['added'])} to add, {len(result['removed'])} to remove, "
+        f"{len(result['changed'])} changed"
+    ]
     lines += [f"+ {short(u)}" for u in result["added"]]
     lines += [f"- {short(u)}" for u in result["removed"]]
     for urn, fields in result["changed"].items():

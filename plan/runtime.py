@@ -48,8 +48,9 @@ def unwrap_secrets(value: Any, path: str = "", found: set[str] | None = None) ->
         inner, _ = unwrap_secrets(value.get("value"), path, set())
         return inner, found
     if isinstance(value, dict):
-        return {k: unwrap_secrets(v, f"{path}.{k}" if path else str(k), found)[0]
-                for k, v in value.items()}, found
+        return {
+            k: unwrap_secrets(v, f"{path}.{k}" if path else str(k), found)[0] for k, v in value.items()
+        }, found
     if isinstance(value, list):
         return [unwrap_secrets(v, f"{path}[{i}]", found)[0] for i, v in enumerate(value)], found
     return value, found
@@ -128,8 +129,11 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
         raw_inputs = rpc.deserialize_properties(request.object)
         inputs, secret_paths = unwrap_secrets(raw_inputs)
         args = pulumi_mocks.MockResourceArgs(
-            typ=request.type, name=request.name, inputs=raw_inputs,
-            provider=request.provider, resource_id=request.importId,
+            typ=request.type,
+            name=request.name,
+            inputs=raw_inputs,
+            provider=request.provider,
+            resource_id=request.importId,
             custom=request.custom or False,
         )
         resource_id, state = self.mocks.new_resource(args)
@@ -142,20 +146,36 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
         self.resources[urn] = pulumi_mocks.MockMonitor.ResourceRegistration(urn, resource_id or "", state)
         timeouts = request.customTimeouts
         self.recorded[urn] = Resource(
-            urn=urn, type=request.type, name=request.name, parent=request.parent,
-            custom=bool(request.custom), provider=request.provider,
+            urn=urn,
+            type=request.type,
+            name=request.name,
+            parent=request.parent,
+            custom=bool(request.custom),
+            provider=request.provider,
             dependencies=list(request.dependencies),
             property_dependencies={k: list(v.urns) for k, v in request.propertyDependencies.items()},
-            inputs=inputs, secret_inputs=secret_paths, id=resource_id, outputs=outputs,
-            secret_outputs=secret_outputs, protect=bool(request.protect),
+            inputs=inputs,
+            secret_inputs=secret_paths,
+            id=resource_id,
+            outputs=outputs,
+            secret_outputs=secret_outputs,
+            protect=bool(request.protect),
             ignore_changes=list(request.ignoreChanges),
             additional_secret_outputs=list(request.additionalSecretOutputs),
             delete_before_replace=bool(request.deleteBeforeReplace),
-            retain_on_delete=bool(request.retainOnDelete), deleted_with=request.deletedWith,
+            retain_on_delete=bool(request.retainOnDelete),
+            deleted_with=request.deletedWith,
             replace_on_changes=list(request.replaceOnChanges),
             aliases=len(request.aliases) + len(request.aliasURNs),
-            custom_timeouts={k: v for k, v in (("create", timeouts.create), ("update", timeouts.update),
-                                              ("delete", timeouts.delete)) if v},
+            custom_timeouts={
+                k: v
+                for k, v in (
+                    ("create", timeouts.create),
+                    ("update", timeouts.update),
+                    ("delete", timeouts.delete),
+                )
+                if v
+            },
         )
         self.order.append(urn)
         return resource_pb2.RegisterResourceResponse(urn=urn, id=resource_id or "", object=obj_proto)
@@ -181,9 +201,16 @@ class MockRuntime:
     loop, settings and mocks, and on exit cancels pending work and closes the loop.
     """
 
-    def __init__(self, mocks: pulumi_mocks.Mocks | None = None, *, project: str = "crossnet",
-                 stack: str = "test", preview: bool = False,
-                 config: Mapping[str, Any] | None = None, secret_keys: list[str] | None = None):
+    def __init__(
+        self,
+        mocks: pulumi_mocks.Mocks | None = None,
+        *,
+        project: str = "crossnet",
+        stack: str = "test",
+        preview: bool = False,
+        config: Mapping[str, Any] | None = None,
+        secret_keys: list[str] | None = None,
+    ):
         from plan.mocks import ProviderMocks
 
         self.mocks = mocks if mocks is not None else ProviderMocks(config=config, preview=preview)
@@ -202,8 +229,9 @@ class MockRuntime:
         asyncio.set_event_loop(self._loop)
         settings.reset_options(project=self.project, stack=self.stack, preview=self.preview)
         set_all_config({k: _config_text(v) for k, v in self.config.items()}, self.secret_keys)
-        pulumi_mocks.set_mocks(self.mocks, project=self.project, stack=self.stack,
-                               preview=self.preview, monitor=self.monitor)
+        pulumi_mocks.set_mocks(
+            self.mocks, project=self.project, stack=self.stack, preview=self.preview, monitor=self.monitor
+        )
         return self
 
     def __exit__(self, *exc: object) -> None:

@@ -70,6 +70,7 @@ def _validator(rule: rules.Rule) -> Any:
             return
         for message in rule.check(args.resource_type, plain(args.props)):
             report_violation(message, None)
+
     return validate
 
 
@@ -77,16 +78,23 @@ def policies() -> list[Policy]:
     """One ``ResourceValidationPolicy`` per rule, at the rule's enforcement level."""
     return [
         ResourceValidationPolicy(
-            name=rule.name, description=_description(rule), validate=_validator(rule),
+            name=rule.name,
+            description=_description(rule),
+            validate=_validator(rule),
             enforcement_level=LEVELS[rule.level],
-            remediation_steps=rule.remediation or None)
-        for rule in rules.RULES]
+            remediation_steps=rule.remediation or None,
+        )
+        for rule in rules.RULES
+    ]
 
 
 def main() -> None:
-    PolicyPack(name=PACK_NAME, policies=policies(),
-               enforcement_level=EnforcementLevel.ADVISORY,
-               description="checkov's security baselines for the resources crossnet creates")
+    PolicyPack(
+        name=PACK_NAME,
+        policies=policies(),
+        enforcement_level=EnforcementLevel.ADVISORY,
+        description="checkov's security baselines for the resources crossnet creates",
+    )
 
 
 if __name__ == "__main__":

@@ -170,25 +170,41 @@ def is_global_secondary(resource_type: str, props: Mapping[str, Any]) -> bool:
     secondary, so the component skips it there and keeps the primary's.
     """
     joined = props.get("globalClusterIdentifier")
-    return (resource_type == "aws:rds/cluster:Cluster" and isinstance(joined, str) and bool(joined)
-            and not props.get("masterUsername") and not props.get("snapshotIdentifier"))
+    return (
+        resource_type == "aws:rds/cluster:Cluster"
+        and isinstance(joined, str)
+        and bool(joined)
+        and not props.get("masterUsername")
+        and not props.get("snapshotIdentifier")
+    )
 
 
 EXCEPTIONS: tuple[DesignException, ...] = (
-    DesignException("gcp-instance-no-ip-forwarding", "GCP label crossnet-role=vpn-gateway",
-               "OpenVpnGateway routes the on-premises and tunnel CIDRs through its VM; without "
-               "can_ip_forward GCP drops every forwarded packet."),
-    DesignException("gcp-instance-no-public-ip", "GCP label crossnet-role=vpn-gateway",
-               "The on-premises VPN clients reach the gateway on its static external IP; the "
-               "firewall admits only allowed_source_ranges on the VPN port."),
-    DesignException("aws-ec2-no-public-ip", "AWS tags crossnet:component=<name> and Name=<name>-bastion",
-               "KafkaPrivateLinkCluster's optional bastion is the one SSH entry point; its security "
-               "group admits only ssh_ingress_cidrs (0.0.0.0/0 needs allow_world_ssh and still fails "
-               "aws-sg-no-world-ssh)."),
-    DesignException("aws-rds-final-snapshot", "aws:rds/cluster:Cluster joined to a global cluster without "
-                    "masterUsername (a secondary)",
-                    "RDS cannot take a final snapshot of a global database's secondary; the primary's "
-                    "final snapshot is the one kept."),
+    DesignException(
+        "gcp-instance-no-ip-forwarding",
+        "GCP label crossnet-role=vpn-gateway",
+        "OpenVpnGateway routes the on-premises and tunnel CIDRs through its VM; without "
+        "can_ip_forward GCP drops every forwarded packet.",
+    ),
+    DesignException(
+        "gcp-instance-no-public-ip",
+        "GCP label crossnet-role=vpn-gateway",
+        "The on-premises VPN clients reach the gateway on its static external IP; the "
+        "firewall admits only allowed_source_ranges on the VPN port.",
+    ),
+    DesignException(
+        "aws-ec2-no-public-ip",
+        "AWS tags crossnet:component=<name> and Name=<name>-bastion",
+        "KafkaPrivateLinkCluster's optional bastion is the one SSH entry point; its security "
+        "group admits only ssh_ingress_cidrs (0.0.0.0/0 needs allow_world_ssh and still fails "
+        "aws-sg-no-world-ssh).",
+    ),
+    DesignException(
+        "aws-rds-final-snapshot",
+        "aws:rds/cluster:Cluster joined to a global cluster without masterUsername (a secondary)",
+        "RDS cannot take a final snapshot of a global database's secondary; the primary's "
+        "final snapshot is the one kept.",
+    ),
 )
 
 
@@ -218,15 +234,30 @@ def _sg_ingress(resource_type: str, props: Mapping[str, Any]) -> Iterator[_Ingre
     if resource_type == "aws:ec2/securityGroup:SecurityGroup":
         for i, rule in enumerate(items(props.get("ingress"))):
             if isinstance(rule, Mapping):
-                yield _Ingress(f"ingress[{i}]", str(rule.get("protocol", "")), rule.get("fromPort"),
-                               rule.get("toPort"), sources(rule, "cidrBlocks", "ipv6CidrBlocks"))
+                yield _Ingress(
+                    f"ingress[{i}]",
+                    str(rule.get("protocol", "")),
+                    rule.get("fromPort"),
+                    rule.get("toPort"),
+                    sources(rule, "cidrBlocks", "ipv6CidrBlocks"),
+                )
     elif resource_type == "aws:ec2/securityGroupRule:SecurityGroupRule":
         if props.get("type") == "ingress":
-            yield _Ingress("rule", str(props.get("protocol", "")), props.get("fromPort"),
-                           props.get("toPort"), sources(props, "cidrBlocks", "ipv6CidrBlocks"))
+            yield _Ingress(
+                "rule",
+                str(props.get("protocol", "")),
+                props.get("fromPort"),
+                props.get("toPort"),
+                sources(props, "cidrBlocks", "ipv6CidrBlocks"),
+            )
     elif resource_type == "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule":
-        yield _Ingress("rule", str(props.get("ipProtocol", "")), props.get("fromPort"),
-                       props.get("toPort"), sources(props, "cidrIpv4", "cidrIpv6"))
+        yield _Ingress(
+            "rule",
+            str(props.get("ipProtocol", "")),
+            props.get("fromPort"),
+            props.get("toPort"),
+            sources(props, "cidrIpv4", "cidrIpv6"),
+        )
 
 
 def _all_ports(rule: _Ingress) -> bool:
@@ -259,22 +290,32 @@ def _world(rule: _Ingress) -> list[str]:
     return [s for s in rule.sources if s in WORLD]
 
 
-SECURITY_GROUP_TYPES = ("aws:ec2/securityGroup:SecurityGroup", "aws:ec2/securityGroupRule:SecurityGroupRule",
-                        "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule")
+SECURITY_GROUP_TYPES = (
+    "aws:ec2/securityGroup:SecurityGroup",
+    "aws:ec2/securityGroupRule:SecurityGroupRule",
+    "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule",
+)
 
 
 def _sg_world_port(port: int, label: str) -> Check:
     def check(resource_type: str, props: Mapping[str, Any]) -> list[str]:
-        return [f"{rule.where}: {label} (port {port}) open to {', '.join(_world(rule))}; allow only the "
-                "CIDRs that need it" for rule in _sg_ingress(resource_type, props)
-                if _world(rule) and _covers(rule, port)]
+        return [
+            f"{rule.where}: {label} (port {port}) open to {', '.join(_world(rule))}; allow only the "
+            "CIDRs that need it"
+            for rule in _sg_ingress(resource_type, props)
+            if _world(rule) and _covers(rule, port)
+        ]
+
     return check
 
 
 def sg_world_all_ports(resource_type: str, props: Mapping[str, Any]) -> list[str]:
-    return [f"{rule.where}: every port (protocol {rule.protocol!r}, {rule.from_port}-{rule.to_port}) open "
-            f"to {', '.join(_world(rule))}" for rule in _sg_ingress(resource_type, props)
-            if _world(rule) and _all_ports(rule)]
+    return [
+        f"{rule.where}: every port (protocol {rule.protocol!r}, {rule.from_port}-{rule.to_port}) open "
+        f"to {', '.join(_world(rule))}"
+        for rule in _sg_ingress(resource_type, props)
+        if _world(rule) and _all_ports(rule)
+    ]
 
 
 def _gcp_ports(allow: Mapping[str, Any]) -> list[tuple[int, int]] | None:
@@ -312,8 +353,12 @@ def _gcp_opens(allow: Mapping[str, Any], port: int) -> bool:
 
 def _gcp_world_port(port: int, label: str) -> Check:
     def check(resource_type: str, props: Mapping[str, Any]) -> list[str]:
-        return [f"allows[{i}]: {label} (port {port}) open to 0.0.0.0/0 via sourceRanges"
-                for i, allow in _gcp_world_allows(props) if _gcp_opens(allow, port)]
+        return [
+            f"allows[{i}]: {label} (port {port}) open to 0.0.0.0/0 via sourceRanges"
+            for i, allow in _gcp_world_allows(props)
+            if _gcp_opens(allow, port)
+        ]
+
     return check
 
 
@@ -323,8 +368,10 @@ def gcp_firewall_world_ingress(resource_type: str, props: Mapping[str, Any]) -> 
         if _gcp_opens(allow, 22) or _gcp_opens(allow, 3389):
             continue  # reported by the mandatory rules
         ports = ",".join(str(p) for p in items(allow.get("ports"))) or "all ports"
-        found.append(f"allows[{i}]: {allow.get('protocol')} {ports} open to the whole internet; "
-                     "prefer the sources' own ranges")
+        found.append(
+            f"allows[{i}]: {allow.get('protocol')} {ports} open to the whole internet; "
+            "prefer the sources' own ranges"
+        )
     return found
 
 
@@ -357,8 +404,11 @@ def ec2_ebs_encrypted(resource_type: str, props: Mapping[str, Any]) -> list[str]
                 found.append(f"ebsBlockDevices[{i}].encrypted is not true")
     else:
         for i, device in enumerate(items(props.get("blockDeviceMappings"))):
-            if isinstance(device, Mapping) and isinstance(device.get("ebs"), Mapping) \
-                    and truthy(device["ebs"].get("encrypted")) is False:
+            if (
+                isinstance(device, Mapping)
+                and isinstance(device.get("ebs"), Mapping)
+                and truthy(device["ebs"].get("encrypted")) is False
+            ):
                 found.append(f"blockDeviceMappings[{i}].ebs.encrypted is not true")
     return found
 
@@ -370,9 +420,11 @@ def ec2_no_public_ip(resource_type: str, props: Mapping[str, Any]) -> list[str]:
         if truthy(props.get("associatePublicIpAddress")):
             return ["associatePublicIpAddress is true"]
         return []
-    return [f"networkInterfaces[{i}].associatePublicIpAddress is true"
-            for i, nic in enumerate(items(props.get("networkInterfaces")))
-            if isinstance(nic, Mapping) and truthy(nic.get("associatePublicIpAddress"))]
+    return [
+        f"networkInterfaces[{i}].associatePublicIpAddress is true"
+        for i, nic in enumerate(items(props.get("networkInterfaces")))
+        if isinstance(nic, Mapping) and truthy(nic.get("associatePublicIpAddress"))
+    ]
 
 
 GCP_INSTANCE_TYPES = ("gcp:compute/instance:Instance", "gcp:compute/instanceTemplate:InstanceTemplate")
@@ -408,8 +460,11 @@ def gcp_shielded_vm(resource_type: str, props: Mapping[str, Any]) -> list[str]:
         return []
     if not isinstance(config, Mapping):
         return ["shieldedInstanceConfig is missing: enable vTPM and integrity monitoring"]
-    return [f"shieldedInstanceConfig.{key} is not true" for key in ("enableVtpm", "enableIntegrityMonitoring")
-            if truthy(config.get(key)) is False]
+    return [
+        f"shieldedInstanceConfig.{key} is not true"
+        for key in ("enableVtpm", "enableIntegrityMonitoring")
+        if truthy(config.get(key)) is False
+    ]
 
 
 def gcp_no_ip_forwarding(resource_type: str, props: Mapping[str, Any]) -> list[str]:
@@ -421,16 +476,20 @@ def gcp_no_ip_forwarding(resource_type: str, props: Mapping[str, Any]) -> list[s
 def gcp_no_public_ip(resource_type: str, props: Mapping[str, Any]) -> list[str]:
     if is_vpn_gateway(props):
         return []
-    return [f"networkInterfaces[{i}] has an external access config"
-            for i, nic in enumerate(items(props.get("networkInterfaces")))
-            if isinstance(nic, Mapping) and items(nic.get("accessConfigs"))]
+    return [
+        f"networkInterfaces[{i}] has an external access config"
+        for i, nic in enumerate(items(props.get("networkInterfaces")))
+        if isinstance(nic, Mapping) and items(nic.get("accessConfigs"))
+    ]
 
 
 def gcp_no_default_service_account(resource_type: str, props: Mapping[str, Any]) -> list[str]:
     email = get(props, "serviceAccount.email")
     if isinstance(email, str) and email.endswith("-compute@developer.gserviceaccount.com"):
-        return [f"serviceAccount.email {email!r} is the Compute Engine default service account "
-                "(project Editor): give the VM its own service account"]
+        return [
+            f"serviceAccount.email {email!r} is the Compute Engine default service account "
+            "(project Editor): give the VM its own service account"
+        ]
     return []
 
 
@@ -462,9 +521,11 @@ def no_private_key_in_plain_config(resource_type: str, props: Mapping[str, Any])
     for field in PLAIN_CONFIG_FIELDS.get(resource_type, ()):
         for path, text in _strings(props.get(field), field):
             if PRIVATE_KEY.search(text):
-                found.append(f"{path} holds a private key: anyone who can read instance metadata, user "
-                             "data or the function configuration can read it; deliver it through a "
-                             "secret store")
+                found.append(
+                    f"{path} holds a private key: anyone who can read instance metadata, user "
+                    "data or the function configuration can read it; deliver it through a "
+                    "secret store"
+                )
     return found
 
 
@@ -483,6 +544,7 @@ def _flag_true(key: str, why: str) -> Check:
         if is_unknown(value) or truthy(value):
             return []
         return [f"{key} is {value!r}: {why}"]
+
     return check
 
 
@@ -524,8 +586,10 @@ def nlb_cross_zone(resource_type: str, props: Mapping[str, Any]) -> list[str]:
     value = props.get("enableCrossZoneLoadBalancing")
     if is_unknown(value) or truthy(value):
         return []
-    return [f"enableCrossZoneLoadBalancing is {value!r} on a network load balancer: a client that "
-            "resolves another AZ's NLB address cannot reach brokers behind this AZ"]
+    return [
+        f"enableCrossZoneLoadBalancing is {value!r} on a network load balancer: a client that "
+        "resolves another AZ's NLB address cannot reach brokers behind this AZ"
+    ]
 
 
 def lb_deletion_protection(resource_type: str, props: Mapping[str, Any]) -> list[str]:
@@ -553,8 +617,11 @@ def endpoint_no_wildcard_principal(resource_type: str, props: Mapping[str, Any])
     else:
         principals = items(props.get("allowedPrincipals"))
         where = "allowedPrincipals"
-    return [f"{where} contains {p!r}: any AWS account could connect; list the consumer's principal"
-            for p in principals if isinstance(p, str) and "*" in p]
+    return [
+        f"{where} contains {p!r}: any AWS account could connect; list the consumer's principal"
+        for p in principals
+        if isinstance(p, str) and "*" in p
+    ]
 
 
 LAMBDA = "aws:lambda/function:Function"
@@ -573,8 +640,10 @@ def lambda_concurrency(resource_type: str, props: Mapping[str, Any]) -> list[str
         return []
     n = _as_int(value)
     if n is None or n < 1:
-        return [f"reservedConcurrentExecutions is {value!r}: reserve concurrency so the function is "
-                "neither starved by nor starves the account"]
+        return [
+            f"reservedConcurrentExecutions is {value!r}: reserve concurrency so the function is "
+            "neither starved by nor starves the account"
+        ]
     return []
 
 
@@ -587,8 +656,10 @@ def lambda_dlq(resource_type: str, props: Mapping[str, Any]) -> list[str]:
 
 # -- Azure ----------------------------------------------------------------------------------------
 
-ROLE_DEFINITION_TYPES = ("azure-native:authorization:RoleDefinition",
-                         "azure:authorization/roleDefinition:RoleDefinition")
+ROLE_DEFINITION_TYPES = (
+    "azure-native:authorization:RoleDefinition",
+    "azure:authorization/roleDefinition:RoleDefinition",
+)
 
 
 def azure_role_no_wildcard(resource_type: str, props: Mapping[str, Any]) -> list[str]:
@@ -600,97 +671,286 @@ def azure_role_no_wildcard(resource_type: str, props: Mapping[str, Any]) -> list
         for key in ("actions", "dataActions"):
             for j, action in enumerate(items(permission.get(key))):
                 if isinstance(action, str) and "*" in action:
-                    found.append(f"permissions[{i}].{key}[{j}] is {action!r}: "
-                                 "name each action the role needs")
+                    found.append(
+                        f"permissions[{i}].{key}[{j}] is {action!r}: name each action the role needs"
+                    )
     return found
 
 
 # -- the rule set -------------------------------------------------------------------------------
 
 RULES: tuple[Rule, ...] = (
-    Rule("aws-sg-no-world-ssh", "Security groups do not admit 0.0.0.0/0 or ::/0 on port 22.",
-         SECURITY_GROUP_TYPES, _sg_world_port(22, "SSH"), MANDATORY, ("CKV_AWS_24",)),
-    Rule("aws-sg-no-world-rdp", "Security groups do not admit 0.0.0.0/0 or ::/0 on port 3389.",
-         SECURITY_GROUP_TYPES, _sg_world_port(3389, "RDP"), MANDATORY, ("CKV_AWS_25",)),
-    Rule("aws-sg-no-world-all-ports", "Security groups do not admit 0.0.0.0/0 or ::/0 on every port.",
-         SECURITY_GROUP_TYPES, sg_world_all_ports, MANDATORY, ("CKV_AWS_277",)),
-    Rule("aws-ec2-imdsv2", "EC2 instances require IMDSv2 session tokens.",
-         EC2_TYPES, ec2_imdsv2, MANDATORY, ("CKV_AWS_79",)),
-    Rule("aws-ec2-ebs-encrypted", "EBS volumes of EC2 instances are encrypted.",
-         (*EC2_TYPES, "aws:ebs/volume:Volume"), ec2_ebs_encrypted, MANDATORY, ("CKV_AWS_8", "CKV_AWS_3")),
-    Rule("aws-ec2-no-public-ip", "EC2 instances get no public IP (except the crossnet Kafka bastion).",
-         EC2_TYPES, ec2_no_public_ip, MANDATORY, ("CKV_AWS_88",)),
-    Rule("no-private-key-in-plain-config",
-         "No private key in EC2 user data, GCP instance metadata or Lambda environment variables.",
-         tuple(PLAIN_CONFIG_FIELDS), no_private_key_in_plain_config, MANDATORY,
-         ("CKV_AWS_46", "CKV_AWS_45")),
-    Rule("aws-rds-storage-encrypted", "Aurora clusters and global clusters encrypt storage.",
-         (RDS_CLUSTER, RDS_GLOBAL, RDS_INSTANCE),
-         _flag_true("storageEncrypted", "encrypt storage at rest (a KMS key per region)"), MANDATORY,
-         ("CKV_AWS_96", "CKV_AWS_16")),
-    Rule("aws-rds-deletion-protection", "Aurora clusters and global clusters have deletion protection.",
-         (RDS_CLUSTER, RDS_GLOBAL, RDS_INSTANCE),
-         _flag_true("deletionProtection", "a `pulumi destroy` or a replacement would delete the database"),
-         ADVISORY, ("CKV_AWS_139", "CKV_AWS_293"),
-         "Set deletion_protection: true (the default); dev stacks may turn it off."),
-    Rule("aws-rds-iam-auth", "Aurora clusters allow IAM database authentication.",
-         (RDS_CLUSTER, RDS_INSTANCE),
-         _flag_true("iamDatabaseAuthenticationEnabled", "enable IAM database authentication"),
-         MANDATORY, ("CKV_AWS_162", "CKV_AWS_161")),
-    Rule("aws-rds-backup-retention", "Aurora clusters keep automated backups for at least 7 days.",
-         (RDS_CLUSTER, RDS_INSTANCE), rds_backup_retention, ADVISORY, ("CKV_AWS_133",),
-         "Set backup_retention_days >= 7 (the default); dev stacks may keep fewer."),
-    Rule("aws-rds-log-exports", "Aurora clusters export their engine log to CloudWatch Logs.",
-         (RDS_CLUSTER, RDS_INSTANCE), rds_log_exports, MANDATORY, ("CKV_AWS_324", "CKV_AWS_129")),
-    Rule("aws-rds-copy-tags", "Aurora clusters copy tags to snapshots.",
-         (RDS_CLUSTER, RDS_INSTANCE),
-         _flag_true("copyTagsToSnapshot", "snapshots lose the owner/cost tags"), ADVISORY, ("CKV_AWS_313",)),
-    Rule("aws-rds-not-public", "Database instances are not publicly accessible.",
-         (RDS_CLUSTER_INSTANCE, RDS_INSTANCE), rds_not_public, MANDATORY, ("CKV_AWS_17",)),
-    Rule("aws-rds-final-snapshot", "Deleting an Aurora cluster leaves a final snapshot.",
-         (RDS_CLUSTER, RDS_INSTANCE), rds_final_snapshot, ADVISORY, (),
-         "Set skip_final_snapshot: false (the default); dev stacks may skip it."),
-    Rule("aws-nlb-cross-zone", "Network load balancers balance across zones.",
-         LB_TYPES, nlb_cross_zone, MANDATORY, ("CKV_AWS_152",)),
-    Rule("aws-lb-deletion-protection", "Load balancers have deletion protection.",
-         LB_TYPES, lb_deletion_protection, ADVISORY, ("CKV_AWS_150",),
-         "Set nlb_deletion_protection: true (the default); dev stacks may turn it off."),
-    Rule("aws-endpoint-service-acceptance", "VPC endpoint services require acceptance of connections.",
-         (ENDPOINT_SERVICE,), endpoint_acceptance, MANDATORY, ("CKV_AWS_123",)),
-    Rule("aws-endpoint-service-no-wildcard-principal",
-         "VPC endpoint services allow named principals only, never '*'.",
-         (ENDPOINT_SERVICE, ENDPOINT_PRINCIPAL), endpoint_no_wildcard_principal, MANDATORY, ()),
-    Rule("aws-lambda-tracing", "Lambda functions trace with X-Ray.",
-         (LAMBDA,), lambda_tracing, MANDATORY, ("CKV_AWS_50",)),
-    Rule("aws-lambda-concurrency", "Lambda functions reserve concurrency.",
-         (LAMBDA,), lambda_concurrency, ADVISORY, ("CKV_AWS_115",),
-         "Set failover_reserved_concurrency (prod reserves 2); accounts with a concurrency quota of 10 "
-         "cannot reserve any."),
-    Rule("aws-lambda-dlq", "Lambda functions have a dead-letter queue.",
-         (LAMBDA,), lambda_dlq, MANDATORY, ("CKV_AWS_116",)),
-    Rule("gcp-firewall-no-world-ssh", "Firewall rules do not admit 0.0.0.0/0 on port 22.",
-         ("gcp:compute/firewall:Firewall",), _gcp_world_port(22, "SSH"), MANDATORY, ("CKV_GCP_2",)),
-    Rule("gcp-firewall-no-world-rdp", "Firewall rules do not admit 0.0.0.0/0 on port 3389.",
-         ("gcp:compute/firewall:Firewall",), _gcp_world_port(3389, "RDP"), MANDATORY, ("CKV_GCP_3",)),
-    Rule("gcp-firewall-world-ingress", "Firewall rules open to 0.0.0.0/0 on any other port are reported.",
-         ("gcp:compute/firewall:Firewall",), gcp_firewall_world_ingress, ADVISORY, (),
-         "OpenVpnGateway opens its VPN port to the world only with allow_world_ingress: true."),
-    Rule("gcp-instance-os-login", "VMs use OS Login.",
-         GCP_INSTANCE_TYPES, gcp_os_login, MANDATORY, ("CKV_GCP_33", "CKV_GCP_34")),
-    Rule("gcp-instance-no-serial-port", "VMs do not enable the interactive serial port.",
-         GCP_INSTANCE_TYPES, gcp_no_serial_port, MANDATORY, ("CKV_GCP_35",)),
-    Rule("gcp-instance-shielded-vm", "VMs are Shielded VMs (vTPM and integrity monitoring).",
-         GCP_INSTANCE_TYPES, gcp_shielded_vm, MANDATORY, ("CKV_GCP_39",)),
-    Rule("gcp-instance-block-project-ssh-keys", "VMs block project-wide SSH keys.",
-         GCP_INSTANCE_TYPES, gcp_block_project_ssh_keys, MANDATORY, ("CKV_GCP_32",)),
-    Rule("gcp-instance-no-ip-forwarding", "VMs do not forward IP (except the crossnet VPN gateway).",
-         GCP_INSTANCE_TYPES, gcp_no_ip_forwarding, MANDATORY, ("CKV_GCP_36",)),
-    Rule("gcp-instance-no-public-ip", "VMs have no external IP (except the crossnet VPN gateway).",
-         GCP_INSTANCE_TYPES, gcp_no_public_ip, MANDATORY, ("CKV_GCP_40",)),
-    Rule("gcp-instance-no-default-service-account", "VMs do not run as the default compute service account.",
-         GCP_INSTANCE_TYPES, gcp_no_default_service_account, MANDATORY, ("CKV_GCP_30", "CKV_GCP_41")),
-    Rule("azure-custom-role-no-wildcard-actions", "Custom roles name their actions; no '*' in any of them.",
-         ROLE_DEFINITION_TYPES, azure_role_no_wildcard, MANDATORY, ("CKV_AZURE_39",)),
+    Rule(
+        "aws-sg-no-world-ssh",
+        "Security groups do not admit 0.0.0.0/0 or ::/0 on port 22.",
+        SECURITY_GROUP_TYPES,
+        _sg_world_port(22, "SSH"),
+        MANDATORY,
+        ("CKV_AWS_24",),
+    ),
+    Rule(
+        "aws-sg-no-world-rdp",
+        "Security groups do not admit 0.0.0.0/0 or ::/0 on port 3389.",
+        SECURITY_GROUP_TYPES,
+        _sg_world_port(3389, "RDP"),
+        MANDATORY,
+        ("CKV_AWS_25",),
+    ),
+    Rule(
+        "aws-sg-no-world-all-ports",
+        "Security groups do not admit 0.0.0.0/0 or ::/0 on every port.",
+        SECURITY_GROUP_TYPES,
+        sg_world_all_ports,
+        MANDATORY,
+        ("CKV_AWS_277",),
+    ),
+    Rule(
+        "aws-ec2-imdsv2",
+        "EC2 instances require IMDSv2 session tokens.",
+        EC2_TYPES,
+        ec2_imdsv2,
+        MANDATORY,
+        ("CKV_AWS_79",),
+    ),
+    Rule(
+        "aws-ec2-ebs-encrypted",
+        "EBS volumes of EC2 instances are encrypted.",
+        (*EC2_TYPES, "aws:ebs/volume:Volume"),
+        ec2_ebs_encrypted,
+        MANDATORY,
+        ("CKV_AWS_8", "CKV_AWS_3"),
+    ),
+    Rule(
+        "aws-ec2-no-public-ip",
+        "EC2 instances get no public IP (except the crossnet Kafka bastion).",
+        EC2_TYPES,
+        ec2_no_public_ip,
+        MANDATORY,
+        ("CKV_AWS_88",),
+    ),
+    Rule(
+        "no-private-key-in-plain-config",
+        "No private key in EC2 user data, GCP instance metadata or Lambda environment variables.",
+        tuple(PLAIN_CONFIG_FIELDS),
+        no_private_key_in_plain_config,
+        MANDATORY,
+        ("CKV_AWS_46", "CKV_AWS_45"),
+    ),
+    Rule(
+        "aws-rds-storage-encrypted",
+        "Aurora clusters and global clusters encrypt storage.",
+        (RDS_CLUSTER, RDS_GLOBAL, RDS_INSTANCE),
+        _flag_true("storageEncrypted", "encrypt storage at rest (a KMS key per region)"),
+        MANDATORY,
+        ("CKV_AWS_96", "CKV_AWS_16"),
+    ),
+    Rule(
+        "aws-rds-deletion-protection",
+        "Aurora clusters and global clusters have deletion protection.",
+        (RDS_CLUSTER, RDS_GLOBAL, RDS_INSTANCE),
+        _flag_true("deletionProtection", "a `pulumi destroy` or a replacement would delete the database"),
+        ADVISORY,
+        ("CKV_AWS_139", "CKV_AWS_293"),
+        "Set deletion_protection: true (the default); dev stacks may turn it off.",
+    ),
+    Rule(
+        "aws-rds-iam-auth",
+        "Aurora clusters allow IAM database authentication.",
+        (RDS_CLUSTER, RDS_INSTANCE),
+        _flag_true("iamDatabaseAuthenticationEnabled", "enable IAM database authentication"),
+        MANDATORY,
+        ("CKV_AWS_162", "CKV_AWS_161"),
+    ),
+    Rule(
+        "aws-rds-backup-retention",
+        "Aurora clusters keep automated backups for at least 7 days.",
+        (RDS_CLUSTER, RDS_INSTANCE),
+        rds_backup_retention,
+        ADVISORY,
+        ("CKV_AWS_133",),
+        "Set backup_retention_days >= 7 (the default); dev stacks may keep fewer.",
+    ),
+    Rule(
+        "aws-rds-log-exports",
+        "Aurora clusters export their engine log to CloudWatch Logs.",
+        (RDS_CLUSTER, RDS_INSTANCE),
+        rds_log_exports,
+        MANDATORY,
+        ("CKV_AWS_324", "CKV_AWS_129"),
+    ),
+    Rule(
+        "aws-rds-copy-tags",
+        "Aurora clusters copy tags to snapshots.",
+        (RDS_CLUSTER, RDS_INSTANCE),
+        _flag_true("copyTagsToSnapshot", "snapshots lose the owner/cost tags"),
+        ADVISORY,
+        ("CKV_AWS_313",),
+    ),
+    Rule(
+        "aws-rds-not-public",
+        "Database instances are not publicly accessible.",
+        (RDS_CLUSTER_INSTANCE, RDS_INSTANCE),
+        rds_not_public,
+        MANDATORY,
+        ("CKV_AWS_17",),
+    ),
+    Rule(
+        "aws-rds-final-snapshot",
+        "Deleting an Aurora cluster leaves a final snapshot.",
+        (RDS_CLUSTER, RDS_INSTANCE),
+        rds_final_snapshot,
+        ADVISORY,
+        (),
+        "Set skip_final_snapshot: false (the default); dev stacks may skip it.",
+    ),
+    Rule(
+        "aws-nlb-cross-zone",
+        "Network load balancers balance across zones.",
+        LB_TYPES,
+        nlb_cross_zone,
+        MANDATORY,
+        ("CKV_AWS_152",),
+    ),
+    Rule(
+        "aws-lb-deletion-protection",
+        "Load balancers have deletion protection.",
+        LB_TYPES,
+        lb_deletion_protection,
+        ADVISORY,
+        ("CKV_AWS_150",),
+        "Set nlb_deletion_protection: true (the default); dev stacks may turn it off.",
+    ),
+    Rule(
+        "aws-endpoint-service-acceptance",
+        "VPC endpoint services require acceptance of connections.",
+        (ENDPOINT_SERVICE,),
+        endpoint_acceptance,
+        MANDATORY,
+        ("CKV_AWS_123",),
+    ),
+    Rule(
+        "aws-endpoint-service-no-wildcard-principal",
+        "VPC endpoint services allow named principals only, never '*'.",
+        (ENDPOINT_SERVICE, ENDPOINT_PRINCIPAL),
+        endpoint_no_wildcard_principal,
+        MANDATORY,
+        (),
+    ),
+    Rule(
+        "aws-lambda-tracing",
+        "Lambda functions trace with X-Ray.",
+        (LAMBDA,),
+        lambda_tracing,
+        MANDATORY,
+        ("CKV_AWS_50",),
+    ),
+    Rule(
+        "aws-lambda-concurrency",
+        "Lambda functions reserve concurrency.",
+        (LAMBDA,),
+        lambda_concurrency,
+        ADVISORY,
+        ("CKV_AWS_115",),
+        "Set failover_reserved_concurrency (prod reserves 2); accounts with a concurrency quota of 10 "
+        "cannot reserve any.",
+    ),
+    Rule(
+        "aws-lambda-dlq",
+        "Lambda functions have a dead-letter queue.",
+        (LAMBDA,),
+        lambda_dlq,
+        MANDATORY,
+        ("CKV_AWS_116",),
+    ),
+    Rule(
+        "gcp-firewall-no-world-ssh",
+        "Firewall rules do not admit 0.0.0.0/0 on port 22.",
+        ("gcp:compute/firewall:Firewall",),
+        _gcp_world_port(22, "SSH"),
+        MANDATORY,
+        ("CKV_GCP_2",),
+    ),
+    Rule(
+        "gcp-firewall-no-world-rdp",
+        "Firewall rules do not admit 0.0.0.0/0 on port 3389.",
+        ("gcp:compute/firewall:Firewall",),
+        _gcp_world_port(3389, "RDP"),
+        MANDATORY,
+        ("CKV_GCP_3",),
+    ),
+    Rule(
+        "gcp-firewall-world-ingress",
+        "Firewall rules open to 0.0.0.0/0 on any other port are reported.",
+        ("gcp:compute/firewall:Firewall",),
+        gcp_firewall_world_ingress,
+        ADVISORY,
+        (),
+        "OpenVpnGateway opens its VPN port to the world only with allow_world_ingress: true.",
+    ),
+    Rule(
+        "gcp-instance-os-login",
+        "VMs use OS Login.",
+        GCP_INSTANCE_TYPES,
+        gcp_os_login,
+        MANDATORY,
+        ("CKV_GCP_33", "CKV_GCP_34"),
+    ),
+    Rule(
+        "gcp-instance-no-serial-port",
+        "VMs do not enable the interactive serial port.",
+        GCP_INSTANCE_TYPES,
+        gcp_no_serial_port,
+        MANDATORY,
+        ("CKV_GCP_35",),
+    ),
+    Rule(
+        "gcp-instance-shielded-vm",
+        "VMs are Shielded VMs (vTPM and integrity monitoring).",
+        GCP_INSTANCE_TYPES,
+        gcp_shielded_vm,
+        MANDATORY,
+        ("CKV_GCP_39",),
+    ),
+    Rule(
+        "gcp-instance-block-project-ssh-keys",
+        "VMs block project-wide SSH keys.",
+        GCP_INSTANCE_TYPES,
+        gcp_block_project_ssh_keys,
+        MANDATORY,
+        ("CKV_GCP_32",),
+    ),
+    Rule(
+        "gcp-instance-no-ip-forwarding",
+        "VMs do not forward IP (except the crossnet VPN gateway).",
+        GCP_INSTANCE_TYPES,
+        gcp_no_ip_forwarding,
+        MANDATORY,
+        ("CKV_GCP_36",),
+    ),
+    Rule(
+        "gcp-instance-no-public-ip",
+        "VMs have no external IP (except the crossnet VPN gateway).",
+        GCP_INSTANCE_TYPES,
+        gcp_no_public_ip,
+        MANDATORY,
+        ("CKV_GCP_40",),
+    ),
+    Rule(
+        "gcp-instance-no-default-service-account",
+        "VMs do not run as the default compute service account.",
+        GCP_INSTANCE_TYPES,
+        gcp_no_default_service_account,
+        MANDATORY,
+        ("CKV_GCP_30", "CKV_GCP_41"),
+    ),
+    Rule(
+        "azure-custom-role-no-wildcard-actions",
+        "Custom roles name their actions; no '*' in any of them.",
+        ROLE_DEFINITION_TYPES,
+        azure_role_no_wildcard,
+        MANDATORY,
+        ("CKV_AZURE_39",),
+    ),
 )
 
 RULES_BY_NAME: dict[str, Rule] = {rule.name: rule for rule in RULES}
@@ -726,8 +986,9 @@ def check(resource_type: str, props: Mapping[str, Any]) -> dict[str, list[str]]:
     return found
 
 
-def evaluate(resources: Iterable[Mapping[str, Any]],
-             overrides: Mapping[str, str] | None = None) -> list[Finding]:
+def evaluate(
+    resources: Iterable[Mapping[str, Any]], overrides: Mapping[str, str] | None = None
+) -> list[Finding]:
     """Findings over plan records (``{"urn", "type", "inputs"}``, the offline plan's format)."""
     level_of = levels(overrides)
     findings: list[Finding] = []
@@ -737,8 +998,9 @@ def evaluate(resources: Iterable[Mapping[str, Any]],
         for name, messages in check(resource_type, props).items():
             if level_of[name] == "disabled":
                 continue
-            findings += [Finding(name, level_of[name], str(record.get("urn", "")), resource_type, m)
-                         for m in messages]
+            findings += [
+                Finding(name, level_of[name], str(record.get("urn", "")), resource_type, m) for m in messages
+            ]
     return findings
 
 

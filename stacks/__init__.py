@@ -34,26 +34,39 @@ class Scenario:
 
 SCENARIOS: dict[str, Scenario] = {
     "timescale_azure_peering": Scenario(
-        "stacks.timescale_azure_peering", "azure",
-        "Azure VNet peered with an Aiven (Managed Service for TimescaleDB) project VPC"),
+        "stacks.timescale_azure_peering",
+        "azure",
+        "Azure VNet peered with an Aiven (Managed Service for TimescaleDB) project VPC",
+    ),
     "geo_postgres_vpn": Scenario(
-        "stacks.geo_postgres_vpn", "vpn",
-        "OpenVPN site-to-site gateway on GCP and a PostgreSQL streaming standby"),
+        "stacks.geo_postgres_vpn",
+        "vpn",
+        "OpenVPN site-to-site gateway on GCP and a PostgreSQL streaming standby",
+    ),
     "tidb_kafka_privatelink": Scenario(
-        "stacks.tidb_kafka_privatelink", "kafka",
-        "self-hosted Kafka (KRaft) exposed to TiDB Cloud through AWS PrivateLink"),
+        "stacks.tidb_kafka_privatelink",
+        "kafka",
+        "self-hosted Kafka (KRaft) exposed to TiDB Cloud through AWS PrivateLink",
+    ),
     "keycloak_aurora_global": Scenario(
-        "stacks.keycloak_aurora_global", "aurora",
-        "Aurora PostgreSQL global database with a writer-following DNS name"),
+        "stacks.keycloak_aurora_global",
+        "aurora",
+        "Aurora PostgreSQL global database with a writer-following DNS name",
+    ),
 }
 
 
 NAME_PATTERN = r"[a-z0-9.]+(-[a-z0-9.]+)*"
 
 
-def pop_name(settings: dict[str, Any], section: str, default: str, problems: Problems,
-             pattern: str = NAME_PATTERN,
-             allowed: str = "lowercase letters, digits, '.' and '-'") -> str:
+def pop_name(
+    settings: dict[str, Any],
+    section: str,
+    default: str,
+    problems: Problems,
+    pattern: str = NAME_PATTERN,
+    allowed: str = "lowercase letters, digits, '.' and '-'",
+) -> str:
     """Take the optional ``name`` key (the component's name) out of a config section and check it."""
     name = settings.pop("name", default)
     problems.string(name, f"{section}.name", pattern, allowed)
@@ -70,14 +83,16 @@ def enabled(config: pulumi.Config, scenarios: Mapping[str, Scenario]) -> list[st
     if not problems:
         for name in names:
             if name not in scenarios:
-                problems.add("crossnet:scenarios", name,
-                             "unknown scenario; allowed: " + ", ".join(sorted(scenarios)))
+                problems.add(
+                    "crossnet:scenarios", name, "unknown scenario; allowed: " + ", ".join(sorted(scenarios))
+                )
     problems.raise_if_any()
     return list(names)
 
 
-def run(scenarios: Mapping[str, Scenario] | None = None,
-        config: pulumi.Config | None = None) -> dict[str, dict[str, Any]]:
+def run(
+    scenarios: Mapping[str, Scenario] | None = None, config: pulumi.Config | None = None
+) -> dict[str, dict[str, Any]]:
     """Configure, then deploy, every enabled scenario; export outputs under its name."""
     scenarios = SCENARIOS if scenarios is None else scenarios
     config = config if config is not None else pulumi.Config("crossnet")

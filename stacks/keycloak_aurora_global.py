@@ -44,10 +44,14 @@ def configure(section: Mapping[str, Any]) -> Config:
     sslmode = settings.pop("sslmode", "verify-ca")
     sslrootcert = settings.pop("sslrootcert", DEFAULT_SSLROOTCERT)
     if sslmode not in SSL_MODES:
-        problems.add(f"{SECTION}.sslmode", sslmode,
-                     "verify-ca or require (verify-full fails: the CNAME is not in the RDS certificate)")
-    problems.string(sslrootcert, f"{SECTION}.sslrootcert", r"/[^\s?&]+",
-                    "an absolute path without spaces, '?' or '&'")
+        problems.add(
+            f"{SECTION}.sslmode",
+            sslmode,
+            "verify-ca or require (verify-full fails: the CNAME is not in the RDS certificate)",
+        )
+    problems.string(
+        sslrootcert, f"{SECTION}.sslrootcert", r"/[^\s?&]+", "an absolute path without spaces, '?' or '&'"
+    )
     parsed = None
     try:
         parsed = validate(settings)
@@ -55,8 +59,14 @@ def configure(section: Mapping[str, Any]) -> Config:
         problems.merge(err, f"{SECTION}.")
     problems.raise_if_any()
     assert parsed is not None
-    return Config(name=name, args=settings, sslmode=sslmode, sslrootcert=sslrootcert,
-                  database_name=parsed.database_name, master_username=parsed.master_username)
+    return Config(
+        name=name,
+        args=settings,
+        sslmode=sslmode,
+        sslrootcert=sslrootcert,
+        database_name=parsed.database_name,
+        master_username=parsed.master_username,
+    )
 
 
 def deploy(config: Config) -> dict[str, Any]:
@@ -69,8 +79,9 @@ def deploy(config: Config) -> dict[str, Any]:
         "dns_name": db.dns_name,
         "regional": db.regional,
         "peering_connection_ids": db.peering_connection_ids,
-        "kc_db_url": db.dns_name.apply(lambda host: jdbc_url(host, config.database_name, config.sslrootcert,
-                                                             config.sslmode)),
+        "kc_db_url": db.dns_name.apply(
+            lambda host: jdbc_url(host, config.database_name, config.sslrootcert, config.sslmode)
+        ),
         "kc_db_username": config.master_username,
         "kc_db_password": db.master_password,
     }

@@ -31,8 +31,14 @@ def configure(section: Mapping[str, Any]) -> KafkaScenario:
 
     problems = Problems("stack config")
     args = dict(section)
-    name = pop_name(args, SECTION.rstrip("."), DEFAULT_NAME, problems, r"[a-z][a-z0-9-]{0,39}",
-                    "1..40 lowercase letters, digits and hyphens, starting with a letter")
+    name = pop_name(
+        args,
+        SECTION.rstrip("."),
+        DEFAULT_NAME,
+        problems,
+        r"[a-z][a-z0-9-]{0,39}",
+        "1..40 lowercase letters, digits and hyphens, starting with a letter",
+    )
     validate(args, problems, prefix=SECTION)
     problems.raise_if_any()
     return KafkaScenario(name=name, args=args)

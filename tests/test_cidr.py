@@ -33,8 +33,12 @@ def test_subnet_at_is_inside_parent_aligned_and_disjoint(parent, extra, data):
 def test_overlapping_pairs_matches_brute_force(networks):
     named = {f"n{i}": n for i, n in enumerate(networks)}
     pairs = set(cidr.overlapping_pairs(named))
-    expected = {(f"n{i}", f"n{j}") for i in range(len(networks)) for j in range(i + 1, len(networks))
-                if networks[i].overlaps(networks[j])}
+    expected = {
+        (f"n{i}", f"n{j}")
+        for i in range(len(networks))
+        for j in range(i + 1, len(networks))
+        if networks[i].overlaps(networks[j])
+    }
     assert pairs == expected
 
 
@@ -50,9 +54,14 @@ def test_check_prefix_bounds_and_overlap_report():
     assert cidr.check(problems, "10.0.0.0/8", "vpc_cidr", min_prefix=16, max_prefix=28) is None
     assert "/16 to /28" in problems.items[0].allowed
     problems = Problems("x")
-    cidr.report_overlaps(problems, {"vpn_cidr": cidr.parse("10.8.0.0/24"),
-                                    "gcp_cidrs[0]": cidr.parse("10.8.0.0/16"),
-                                    "onprem": cidr.parse("192.168.1.0/24")})
+    cidr.report_overlaps(
+        problems,
+        {
+            "vpn_cidr": cidr.parse("10.8.0.0/24"),
+            "gcp_cidrs[0]": cidr.parse("10.8.0.0/16"),
+            "onprem": cidr.parse("192.168.1.0/24"),
+        },
+    )
     assert [p.field for p in problems.items] == ["vpn_cidr"]
     assert "gcp_cidrs[0]" in problems.items[0].allowed
 

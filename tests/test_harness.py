@@ -21,13 +21,20 @@ ROOT = Path(__file__).resolve().parent.parent
 class Parent(pulumi.ComponentResource):
     def __init__(self, name, opts=None):
         super().__init__("crossnet:test:Parent", name, None, opts)
-        self.provider = aws.Provider(f"{name}-eu", region="eu-west-1",
-                                     opts=pulumi.ResourceOptions(parent=self))
-        self.vpc = aws.ec2.Vpc(f"{name}-vpc", cidr_block="10.1.0.0/16",
-                               opts=pulumi.ResourceOptions(parent=self, provider=self.provider))
+        self.provider = aws.Provider(
+            f"{name}-eu", region="eu-west-1", opts=pulumi.ResourceOptions(parent=self)
+        )
+        self.vpc = aws.ec2.Vpc(
+            f"{name}-vpc",
+            cidr_block="10.1.0.0/16",
+            opts=pulumi.ResourceOptions(parent=self, provider=self.provider),
+        )
         self.sg = aws.ec2.SecurityGroup(
-            f"{name}-sg", vpc_id=self.vpc.id, description=pulumi.Output.secret("hidden"),
-            opts=pulumi.ResourceOptions(parent=self, ignore_changes=["description"]))
+            f"{name}-sg",
+            vpc_id=self.vpc.id,
+            description=pulumi.Output.secret("hidden"),
+            opts=pulumi.ResourceOptions(parent=self, ignore_changes=["description"]),
+        )
         self.register_outputs({"vpc_id": self.vpc.id})
 
 
@@ -68,7 +75,8 @@ def test_an_expectation_whose_callback_never_ran_fails():
 
 def test_the_fixture_fails_a_test_whose_callback_never_ran(tmp_path):
     test_file = tmp_path / "test_inner.py"
-    test_file.write_text(textwrap.dedent('''
+    test_file.write_text(
+        textwrap.dedent("""
         import pulumi_aws as aws
         from tests.conftest import runtime, runtime_factory  # noqa: F401
 
@@ -80,12 +88,28 @@ def test_the_fixture_fails_a_test_whose_callback_never_ran(tmp_path):
         def test_ran(runtime):
             vpc = runtime.run(lambda: aws.ec2.Vpc("v", cidr_block="10.0.0.0/16"))
             runtime.expect(vpc.arn, lambda arn: None, label="ran")
-    '''))
+    """)
+    )
     proc = subprocess.run(
-        [sys.executable, "-m", "pytest", str(test_file), "-q", "-p", "no:cacheprovider",
-         "-W", "ignore::DeprecationWarning", "--rootdir", str(tmp_path)],
-        cwd=ROOT, capture_output=True, text=True, timeout=120,
-        env={"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin", "PYTHONDONTWRITEBYTECODE": "1"})
+        [
+            sys.executable,
+            "-m",
+            "pytest",
+            str(test_file),
+            "-q",
+            "-p",
+            "no:cacheprovider",
+            "-W",
+            "ignore::DeprecationWarning",
+            "--rootdir",
+            str(tmp_path),
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin", "PYTHONDONTWRITEBYTECODE": "1"},
+    )
     out = proc.stdout + proc.stderr
     assert proc.returncode == 1, out
     # the inner test body passed; its teardown failed it, so the run fails
@@ -103,16 +127,29 @@ def test_additional_secret_outputs_come_back_secret(runtime):
 def test_tls_mocks_issue_a_real_verifiable_chain(runtime):
     def program():
         ca_key = tls.PrivateKey("ca", algorithm="ECDSA", ecdsa_curve="P256")
-        ca = tls.SelfSignedCert("ca", private_key_pem=ca_key.private_key_pem, is_ca_certificate=True,
-                                subject={"common_name": "crossnet CA"}, validity_period_hours=87600,
-                                allowed_uses=["cert_signing", "crl_signing"])
+        ca = tls.SelfSignedCert(
+            "ca",
+            private_key_pem=ca_key.private_key_pem,
+            is_ca_certificate=True,
+            subject={"common_name": "crossnet CA"},
+            validity_period_hours=87600,
+            allowed_uses=["cert_signing", "crl_signing"],
+        )
         leaf_key = tls.PrivateKey("leaf", algorithm="ECDSA", ecdsa_curve="P256")
-        csr = tls.CertRequest("leaf", private_key_pem=leaf_key.private_key_pem,
-                              subject={"common_name": "server"}, dns_names=["vpn.example.com"])
-        leaf = tls.LocallySignedCert("leaf", cert_request_pem=csr.cert_request_pem,
-                                     ca_private_key_pem=ca_key.private_key_pem, ca_cert_pem=ca.cert_pem,
-                                     validity_period_hours=8760,
-                                     allowed_uses=["digital_signature", "server_auth"])
+        csr = tls.CertRequest(
+            "leaf",
+            private_key_pem=leaf_key.private_key_pem,
+            subject={"common_name": "server"},
+            dns_names=["vpn.example.com"],
+        )
+        leaf = tls.LocallySignedCert(
+            "leaf",
+            cert_request_pem=csr.cert_request_pem,
+            ca_private_key_pem=ca_key.private_key_pem,
+            ca_cert_pem=ca.cert_pem,
+            validity_period_hours=8760,
+            allowed_uses=["digital_signature", "server_auth"],
+        )
         return ca, leaf
 
     ca, leaf = runtime.run(program)

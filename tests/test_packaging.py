@@ -16,11 +16,25 @@ def test_wheel_ships_the_components_and_they_import_from_elsewhere(tmp_path):
     source.mkdir()
     for name in ("pyproject.toml", "README.md"):
         shutil.copy(ROOT / name, source / name)
-    shutil.copytree(ROOT / "components", source / "components",
-                    ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copytree(ROOT / "components", source / "components", ignore=shutil.ignore_patterns("__pycache__"))
     dist = tmp_path / "dist"
-    subprocess.run([sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "--no-build-isolation",
-                    "--wheel-dir", str(dist), str(source)], check=True, capture_output=True, timeout=300)
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "wheel",
+            "--quiet",
+            "--no-deps",
+            "--no-build-isolation",
+            "--wheel-dir",
+            str(dist),
+            str(source),
+        ],
+        check=True,
+        capture_output=True,
+        timeout=300,
+    )
     wheel = next(dist.glob("crossnet-*.whl"))
     names = zipfile.ZipFile(wheel).namelist()
     assert "components/py.typed" in names
@@ -31,13 +45,22 @@ def test_wheel_ships_the_components_and_they_import_from_elsewhere(tmp_path):
     zipfile.ZipFile(wheel).extractall(site)
     elsewhere = tmp_path / "other-repo"
     elsewhere.mkdir()
-    code = ("import components; "
-            "from components import AzureVnetPeering, OpenVpnGateway, PostgresStandby, "
-            "KafkaPrivateLinkCluster, AuroraGlobalDb, ValidationError; "
-            "print(components.__file__); print(issubclass(ValidationError, ValueError)); "
-            "print(AuroraGlobalDb.__module__)")
-    out = subprocess.run([sys.executable, "-c", code], cwd=elsewhere, check=True, capture_output=True,
-                         text=True, timeout=120, env={"PYTHONPATH": str(site), "PATH": "/usr/bin:/bin"})
+    code = (
+        "import components; "
+        "from components import AzureVnetPeering, OpenVpnGateway, PostgresStandby, "
+        "KafkaPrivateLinkCluster, AuroraGlobalDb, ValidationError; "
+        "print(components.__file__); print(issubclass(ValidationError, ValueError)); "
+        "print(AuroraGlobalDb.__module__)"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=elsewhere,
+        check=True,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={"PYTHONPATH": str(site), "PATH": "/usr/bin:/bin"},
+    )
     lines = out.stdout.split()
     assert lines[0].startswith(str(site))
     assert lines[1] == "True"

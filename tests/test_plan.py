@@ -51,8 +51,16 @@ class stack_config_runtime_value:  # noqa: N801 - used as a context manager in o
         from plan.answers.common import random_password
         from plan.mocks import Ctx
 
-        _, out = random_password(Ctx("random:index/randomPassword:RandomPassword", "fake-password",
-                                     {"length": 24}, "eu-west-1", {}, None))
+        _, out = random_password(
+            Ctx(
+                "random:index/randomPassword:RandomPassword",
+                "fake-password",
+                {"length": 24},
+                "eu-west-1",
+                {},
+                None,
+            )
+        )
         return out["result"]
 
     def __exit__(self, *exc):
@@ -118,8 +126,13 @@ def test_cli_writes_json_and_mermaid_and_diffs(tmp_path, capsys):
 
 
 def test_bad_config_is_one_clear_error_not_a_traceback():
-    proc = subprocess.run([sys.executable, "-m", "plan", "badfake", "--project-dir", str(PROJECT)],
-                          cwd=ROOT, capture_output=True, text=True, timeout=120)
+    proc = subprocess.run(
+        [sys.executable, "-m", "plan", "badfake", "--project-dir", str(PROJECT)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert proc.returncode == 2
     assert "Traceback" not in proc.stderr
     assert "crossnet:fake.cidr: got '10.20.0.1/16'" in proc.stderr
@@ -145,9 +158,14 @@ def test_assets_and_archives_become_plain_json(tmp_path):
 
     source = tmp_path / "handler.py"
     source.write_text("def handler(event, context):\n    return None\n")
-    value = integral({"code": pulumi.AssetArchive({"handler.py": pulumi.FileAsset(str(source)),
-                                                   "note.txt": pulumi.StringAsset("hi")}),
-                      "n": 3.0})
+    value = integral(
+        {
+            "code": pulumi.AssetArchive(
+                {"handler.py": pulumi.FileAsset(str(source)), "note.txt": pulumi.StringAsset("hi")}
+            ),
+            "n": 3.0,
+        }
+    )
     json.dumps(value)
     assert value["n"] == 3
     assert value["code"]["archive"]["note.txt"] == {"asset": "string", "text": "hi"}
@@ -156,17 +174,34 @@ def test_assets_and_archives_become_plain_json(tmp_path):
 
 
 def test_mermaid_draws_resources_parented_by_cloud_resources():
-    doc = {"resources": [
-        {"urn": "urn:pulumi:s::crossnet::crossnet:x:C::c", "type": "crossnet:x:C", "name": "c",
-         "parent": None, "custom": False, "dependencies": []},
-        {"urn": "urn:pulumi:s::crossnet::crossnet:x:C$gcp:secretmanager/secret:Secret::s",
-         "type": "gcp:secretmanager/secret:Secret", "name": "s",
-         "parent": "urn:pulumi:s::crossnet::crossnet:x:C::c", "custom": True, "dependencies": []},
-        {"urn": "urn:pulumi:s::crossnet::crossnet:x:C$gcp:secretmanager/secret:Secret$v::v",
-         "type": "gcp:secretmanager/secretVersion:SecretVersion", "name": "v",
-         "parent": "urn:pulumi:s::crossnet::crossnet:x:C$gcp:secretmanager/secret:Secret::s",
-         "custom": True, "dependencies": []},
-    ]}
+    doc = {
+        "resources": [
+            {
+                "urn": "urn:pulumi:s::crossnet::crossnet:x:C::c",
+                "type": "crossnet:x:C",
+                "name": "c",
+                "parent": None,
+                "custom": False,
+                "dependencies": [],
+            },
+            {
+                "urn": "urn:pulumi:s::crossnet::crossnet:x:C$gcp:secretmanager/secret:Secret::s",
+                "type": "gcp:secretmanager/secret:Secret",
+                "name": "s",
+                "parent": "urn:pulumi:s::crossnet::crossnet:x:C::c",
+                "custom": True,
+                "dependencies": [],
+            },
+            {
+                "urn": "urn:pulumi:s::crossnet::crossnet:x:C$gcp:secretmanager/secret:Secret$v::v",
+                "type": "gcp:secretmanager/secretVersion:SecretVersion",
+                "name": "v",
+                "parent": "urn:pulumi:s::crossnet::crossnet:x:C$gcp:secretmanager/secret:Secret::s",
+                "custom": True,
+                "dependencies": [],
+            },
+        ]
+    }
     chart = render.mermaid(doc)
     assert 'subgraph n0["C<br/>c"]' in chart
     assert 'n1["Secret<br/>s"]' in chart and 'n2["SecretVersion<br/>v"]' in chart

@@ -15,8 +15,9 @@ FAKE = {"fake": Scenario("tests.fixtures.fake_scenario", "fake", "fixture")}
 
 
 def test_enabled_scenario_is_deployed_and_exported(runtime_factory):
-    rt = runtime_factory(config={"crossnet:scenarios": ["fake"],
-                                 "crossnet:fake": {"cidr": "10.9.0.0/16", "length": 16}})
+    rt = runtime_factory(
+        config={"crossnet:scenarios": ["fake"], "crossnet:fake": {"cidr": "10.9.0.0/16", "length": 16}}
+    )
     results = rt.run(lambda: stacks.run(FAKE))
     assert set(results) == {"fake"}
     outputs = rt.stack_outputs()
@@ -42,8 +43,9 @@ def test_unknown_scenario_is_a_validation_error_naming_the_allowed_ones(runtime_
 
 
 def test_bad_section_values_are_all_reported_before_any_resource(runtime_factory):
-    rt = runtime_factory(config={"crossnet:scenarios": ["fake"],
-                                 "crossnet:fake": {"cidr": "10.9.0.1/16", "length": 2}})
+    rt = runtime_factory(
+        config={"crossnet:scenarios": ["fake"], "crossnet:fake": {"cidr": "10.9.0.1/16", "length": 2}}
+    )
     with pytest.raises(ValidationError) as info:
         rt.run(lambda: stacks.run(FAKE))
     assert info.value.fields == ["crossnet:fake.cidr", "crossnet:fake.length"]
@@ -57,16 +59,23 @@ def test_section_must_be_a_mapping(runtime_factory):
 
 
 def test_every_registered_scenario_names_an_importable_module_path():
-    assert set(stacks.SCENARIOS) == {"timescale_azure_peering", "geo_postgres_vpn",
-                                     "tidb_kafka_privatelink", "keycloak_aurora_global"}
+    assert set(stacks.SCENARIOS) == {
+        "timescale_azure_peering",
+        "geo_postgres_vpn",
+        "tidb_kafka_privatelink",
+        "keycloak_aurora_global",
+    }
     for name, scenario in stacks.SCENARIOS.items():
         assert scenario.module == f"stacks.{name}"
 
 
 def test_importing_components_loads_no_cloud_sdk():
-    code = ("import sys, components; from components import ValidationError; "
-            "print(sorted(m for m in sys.modules if m.startswith(('pulumi_aws', 'pulumi_gcp', "
-            "'pulumi_azure', 'pulumi_aiven'))))")
-    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True,
-                         check=True, timeout=60).stdout.strip()
+    code = (
+        "import sys, components; from components import ValidationError; "
+        "print(sorted(m for m in sys.modules if m.startswith(('pulumi_aws', 'pulumi_gcp', "
+        "'pulumi_azure', 'pulumi_aiven'))))"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True, timeout=60
+    ).stdout.strip()
     assert out == "[]"

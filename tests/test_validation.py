@@ -45,10 +45,13 @@ def test_string_list_reports_duplicates_by_name():
     assert "duplicated: us-east-1" in str(problems.items[0])
 
 
-def test_outputs_are_skipped_not_guessed(runtime):
+def test_an_output_where_a_plain_value_is_needed_is_named(runtime):
     problems = Problems("x")
     assert problems.string(pulumi.Output.from_input("x"), "name") is None
-    assert not problems
+    assert problems.integer([pulumi.Output.from_input(1)], "count") is None
+    assert [p.field for p in problems.items] == ["name", "count"]
+    assert all(p.allowed == "a plain value known before deployment; got an Output" for p in problems.items)
+    assert "name: got <Output>; a plain value known before deployment" in str(problems.items[0])
 
 
 def test_uuid_and_unknown_keys():
@@ -74,5 +77,4 @@ def test_merge_prefixes_a_components_problems():
     with pytest.raises(ValidationError) as info:
         inner.raise_if_any()
     outer.merge(info.value, "crossnet:vpn.gateway.")
-    assert [str(p) for p in outer.items] == [
-        "crossnet:vpn.gateway.port: got 0; an integer from 1 to 65535"]
+    assert [str(p) for p in outer.items] == ["crossnet:vpn.gateway.port: got 0; an integer from 1 to 65535"]

@@ -9,8 +9,8 @@ from typing import Any, NotRequired, TypedDict
 
 import pulumi
 
-from components.naming import child, slug
-from components.validation import Problems
+from ..naming import child, slug
+from ..validation import Problems
 
 GCP_NAME = r"[a-z]([-a-z0-9]{0,61}[a-z0-9])?"
 DEFAULT_IMAGE = "debian-cloud/debian-12"
@@ -43,7 +43,7 @@ def check_ssh(problems: Problems, value: Any, prefix: str) -> None:
     if not isinstance(value, dict):
         problems.add(prefix, value, "a mapping with host, user and private_key")
         return
-    from components.validation import unknown_keys
+    from ..validation import unknown_keys
 
     unknown_keys(value, SSH_KEYS, problems, prefix + ".")
     problems.string(

@@ -73,8 +73,13 @@ def lambda_function(ctx: Ctx) -> tuple[str, dict[str, Any]]:
     name = str(ctx.inputs.get("name") or f"{ctx.name}-{_hash(ctx, 7)}")
     arn = aws_arn("lambda", ctx.region, f"function:{name}")
     invoke = f"arn:aws:apigateway:{ctx.region}:lambda:path/2015-03-31/functions/{arn}/invocations"
-    return name, {"name": name, "arn": arn, "qualifiedArn": f"{arn}:$LATEST", "version": "$LATEST",
-                  "invokeArn": invoke}
+    return name, {
+        "name": name,
+        "arn": arn,
+        "qualifiedArn": f"{arn}:$LATEST",
+        "version": "$LATEST",
+        "invokeArn": invoke,
+    }
 
 
 def event_rule(ctx: Ctx) -> tuple[str, dict[str, Any]]:
@@ -84,8 +89,11 @@ def event_rule(ctx: Ctx) -> tuple[str, dict[str, Any]]:
 
 def iam_role(ctx: Ctx) -> tuple[str, dict[str, Any]]:
     name = str(ctx.inputs.get("name") or f"{ctx.name}-{_hash(ctx, 7)}")
-    return name, {"name": name, "arn": f"arn:aws:iam::{ACCOUNT_ID}:role/{name}",
-                  "uniqueId": "AROA" + _hash(ctx, 17).upper()}
+    return name, {
+        "name": name,
+        "arn": f"arn:aws:iam::{ACCOUNT_ID}:role/{name}",
+        "uniqueId": "AROA" + _hash(ctx, 17).upper(),
+    }
 
 
 def log_group(ctx: Ctx) -> tuple[str, dict[str, Any]]:

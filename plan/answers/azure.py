@@ -24,27 +24,38 @@ def _uuid(*parts: object) -> str:
 
 def application(ctx: Ctx) -> tuple[str, dict[str, Any]]:
     object_id = _uuid("application", ctx.name)
-    return f"/applications/{object_id}", {"objectId": object_id, "clientId": _uuid("client", ctx.name),
-                                          "signInAudience": ctx.inputs.get("signInAudience", "AzureADMyOrg")}
+    return f"/applications/{object_id}", {
+        "objectId": object_id,
+        "clientId": _uuid("client", ctx.name),
+        "signInAudience": ctx.inputs.get("signInAudience", "AzureADMyOrg"),
+    }
 
 
 def service_principal(ctx: Ctx) -> tuple[str, dict[str, Any]]:
     object_id = _uuid("service-principal", ctx.inputs.get("clientId"), ctx.name)
-    return object_id, {"objectId": object_id, "type": "Application",
-                       "applicationTenantId": _uuid("tenant", ctx.inputs.get("clientId"))}
+    return object_id, {
+        "objectId": object_id,
+        "type": "Application",
+        "applicationTenantId": _uuid("tenant", ctx.inputs.get("clientId")),
+    }
 
 
 def application_password(ctx: Ctx) -> tuple[str, dict[str, Any]]:
     key_id = _uuid("password", ctx.name)
     return f"{ctx.inputs.get('applicationId')}/password/{key_id}", {
-        "keyId": key_id, "value": "Qx8~" + digest("password-value", ctx.name, length=36)}
+        "keyId": key_id,
+        "value": "Qx8~" + digest("password-value", ctx.name, length=36),
+    }
 
 
 def role_definition(ctx: Ctx) -> tuple[str, dict[str, Any]]:
     guid = ctx.inputs.get("roleDefinitionId") or _uuid("role-definition", ctx.name)
     resource_id = f"{ctx.inputs['scope']}/providers/Microsoft.Authorization/roleDefinitions/{guid}"
-    return resource_id, {"name": guid, "type": "Microsoft.Authorization/roleDefinitions",
-                         "roleType": "CustomRole"}
+    return resource_id, {
+        "name": guid,
+        "type": "Microsoft.Authorization/roleDefinitions",
+        "roleType": "CustomRole",
+    }
 
 
 def role_assignment(ctx: Ctx) -> tuple[str, dict[str, Any]]:
@@ -55,14 +66,23 @@ def role_assignment(ctx: Ctx) -> tuple[str, dict[str, Any]]:
 
 def virtual_network_peering(ctx: Ctx) -> tuple[str, dict[str, Any]]:
     subs = [p.inputs.get("subscriptionId") for p in ctx.find("pulumi:providers:azure-native")]
-    sub = next((s for s in subs if isinstance(s, str) and s), None) \
-        or ctx.config.get("azure-native:subscriptionId") or "00000000-0000-0000-0000-000000000000"
+    sub = (
+        next((s for s in subs if isinstance(s, str) and s), None)
+        or ctx.config.get("azure-native:subscriptionId")
+        or "00000000-0000-0000-0000-000000000000"
+    )
     name = ctx.inputs.get("virtualNetworkPeeringName") or ctx.name
-    resource_id = (f"/subscriptions/{sub}/resourceGroups/{ctx.inputs['resourceGroupName']}/providers/"
-                   f"Microsoft.Network/virtualNetworks/{ctx.inputs['virtualNetworkName']}/"
-                   f"virtualNetworkPeerings/{name}")
-    return resource_id, {"name": name, "peeringState": "Connected", "provisioningState": "Succeeded",
-                         "peeringSyncLevel": "FullyInSync"}
+    resource_id = (
+        f"/subscriptions/{sub}/resourceGroups/{ctx.inputs['resourceGroupName']}/providers/"
+        f"Microsoft.Network/virtualNetworks/{ctx.inputs['virtualNetworkName']}/"
+        f"virtualNetworkPeerings/{name}"
+    )
+    return resource_id, {
+        "name": name,
+        "peeringState": "Connected",
+        "provisioningState": "Succeeded",
+        "peeringSyncLevel": "FullyInSync",
+    }
 
 
 def project_vpc(ctx: Ctx) -> tuple[str, dict[str, Any]]:
@@ -73,13 +93,18 @@ def project_vpc(ctx: Ctx) -> tuple[str, dict[str, Any]]:
 def azure_vpc_peering_connection(ctx: Ctx) -> tuple[str, dict[str, Any]]:
     vpc_id = str(ctx.inputs["vpcId"])
     project, _, vpc = vpc_id.rpartition("/")
-    network_id = (f"/subscriptions/{AIVEN_SUBSCRIPTION_ID}/resourceGroups/aiven-{project}-{vpc[:8]}/"
-                  f"providers/Microsoft.Network/virtualNetworks/aiven-vnet-{vpc[:8]}")
+    network_id = (
+        f"/subscriptions/{AIVEN_SUBSCRIPTION_ID}/resourceGroups/aiven-{project}-{vpc[:8]}/"
+        f"providers/Microsoft.Network/virtualNetworks/aiven-vnet-{vpc[:8]}"
+    )
     resource_id = f"{vpc_id}/{ctx.inputs['azureSubscriptionId']}/{ctx.inputs['vnetName']}"
     return resource_id, {
         "state": "PENDING_PEER",
-        "stateInfo": {"message": "Pending peering connection from the peer",
-                      "to-tenant-id": AIVEN_TENANT_ID, "to-network-id": network_id},
+        "stateInfo": {
+            "message": "Pending peering connection from the peer",
+            "to-tenant-id": AIVEN_TENANT_ID,
+            "to-network-id": network_id,
+        },
         "peeringConnectionId": _uuid("aiven-peering", resource_id),
     }
 

@@ -31,8 +31,12 @@ def random_password(ctx: Ctx) -> tuple[str, dict[str, Any]]:
 def random_id(ctx: Ctx) -> tuple[str, dict[str, Any]]:
     size = int(ctx.inputs.get("byteLength") or 8)
     raw = hashlib.sha256(f"id:{ctx.name}".encode()).digest()[:size]
-    return raw.hex(), {"hex": raw.hex(), "dec": str(int.from_bytes(raw, "big")),
-                       "b64Url": raw.hex(), "b64Std": raw.hex()}
+    return raw.hex(), {
+        "hex": raw.hex(),
+        "dec": str(int.from_bytes(raw, "big")),
+        "b64Url": raw.hex(),
+        "b64Std": raw.hex(),
+    }
 
 
 def random_uuid(ctx: Ctx) -> tuple[str, dict[str, Any]]:
@@ -46,8 +50,17 @@ def time_sleep(ctx: Ctx) -> tuple[str, dict[str, Any]]:
 
 # -- AWS
 
-_DIRECTIONS = {"east": "e", "west": "w", "north": "n", "south": "s", "central": "c",
-               "northeast": "ne", "southeast": "se", "northwest": "nw", "southwest": "sw"}
+_DIRECTIONS = {
+    "east": "e",
+    "west": "w",
+    "north": "n",
+    "south": "s",
+    "central": "c",
+    "northeast": "ne",
+    "southeast": "se",
+    "northwest": "nw",
+    "southwest": "sw",
+}
 
 
 def aws_zone_prefix(region: str) -> str:
@@ -72,33 +85,58 @@ def aws_zones(region: str) -> list[tuple[str, str]]:
 
 def get_availability_zones(ctx: Ctx) -> dict[str, Any]:
     zones = aws_zones(ctx.region)
-    return {"id": ctx.region, "names": [n for n, _ in zones], "zoneIds": [i for _, i in zones],
-            "groupNames": [ctx.region] * len(zones), "state": "available"}
+    return {
+        "id": ctx.region,
+        "names": [n for n, _ in zones],
+        "zoneIds": [i for _, i in zones],
+        "groupNames": [ctx.region] * len(zones),
+        "state": "available",
+    }
 
 
 def get_caller_identity(ctx: Ctx) -> dict[str, Any]:
-    return {"id": ACCOUNT_ID, "accountId": ACCOUNT_ID, "userId": "AIDAEXAMPLE",
-            "arn": f"arn:aws:iam::{ACCOUNT_ID}:user/crossnet-plan"}
+    return {
+        "id": ACCOUNT_ID,
+        "accountId": ACCOUNT_ID,
+        "userId": "AIDAEXAMPLE",
+        "arn": f"arn:aws:iam::{ACCOUNT_ID}:user/crossnet-plan",
+    }
 
 
 def get_region(ctx: Ctx) -> dict[str, Any]:
-    return {"id": ctx.region, "name": ctx.region, "region": ctx.region,
-            "endpoint": f"ec2.{ctx.region}.amazonaws.com", "description": ctx.region}
+    return {
+        "id": ctx.region,
+        "name": ctx.region,
+        "region": ctx.region,
+        "endpoint": f"ec2.{ctx.region}.amazonaws.com",
+        "description": ctx.region,
+    }
 
 
 def get_partition(ctx: Ctx) -> dict[str, Any]:
-    return {"id": "aws", "partition": "aws", "dnsSuffix": "amazonaws.com",
-            "reverseDnsPrefix": "com.amazonaws"}
+    return {
+        "id": "aws",
+        "partition": "aws",
+        "dnsSuffix": "amazonaws.com",
+        "reverseDnsPrefix": "com.amazonaws",
+    }
 
 
 _AWS_ID_PREFIX = {
-    "ec2/vpc:Vpc": "vpc-", "ec2/subnet:Subnet": "subnet-", "ec2/securityGroup:SecurityGroup": "sg-",
-    "ec2/instance:Instance": "i-", "ec2/internetGateway:InternetGateway": "igw-",
-    "ec2/routeTable:RouteTable": "rtb-", "ec2/eip:Eip": "eipalloc-", "ec2/natGateway:NatGateway": "nat-",
+    "ec2/vpc:Vpc": "vpc-",
+    "ec2/subnet:Subnet": "subnet-",
+    "ec2/securityGroup:SecurityGroup": "sg-",
+    "ec2/instance:Instance": "i-",
+    "ec2/internetGateway:InternetGateway": "igw-",
+    "ec2/routeTable:RouteTable": "rtb-",
+    "ec2/eip:Eip": "eipalloc-",
+    "ec2/natGateway:NatGateway": "nat-",
     "ec2/vpcPeeringConnection:VpcPeeringConnection": "pcx-",
     "ec2/vpcPeeringConnectionAccepter:VpcPeeringConnectionAccepter": "pcx-",
-    "ec2/vpcEndpointService:VpcEndpointService": "vpce-svc-", "ec2/vpcEndpoint:VpcEndpoint": "vpce-",
-    "ec2/launchTemplate:LaunchTemplate": "lt-", "ec2/keyPair:KeyPair": "key-",
+    "ec2/vpcEndpointService:VpcEndpointService": "vpce-svc-",
+    "ec2/vpcEndpoint:VpcEndpoint": "vpce-",
+    "ec2/launchTemplate:LaunchTemplate": "lt-",
+    "ec2/keyPair:KeyPair": "key-",
     "ec2/vpcSecurityGroupIngressRule:VpcSecurityGroupIngressRule": "sgr-",
     "ec2/vpcSecurityGroupEgressRule:VpcSecurityGroupEgressRule": "sgr-",
 }
@@ -127,8 +165,10 @@ def gcp_resource(ctx: Ctx) -> tuple[str, dict[str, Any]]:
     kind = ctx.type.split(":", 1)[1].split(":")[-1].lower()
     name = ctx.inputs.get("name") or ctx.name
     resource_id = f"projects/{project}/{kind}s/{name}"
-    return resource_id, {"selfLink": f"https://www.googleapis.com/compute/v1/{resource_id}",
-                         "project": project}
+    return resource_id, {
+        "selfLink": f"https://www.googleapis.com/compute/v1/{resource_id}",
+        "project": project,
+    }
 
 
 def azure_resource(ctx: Ctx) -> tuple[str, dict[str, Any]]:

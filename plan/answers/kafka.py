@@ -21,8 +21,13 @@ def load_balancer(ctx: Ctx) -> tuple[str, dict[str, Any]]:
     arn, suffix = _elb_arn(ctx, "loadbalancer/net")
     short = ctx.name[:24].rstrip("-")
     dns = f"{short}-{digest(ctx.name, length=16)}.elb.{ctx.region}.amazonaws.com"
-    return arn, {"arn": arn, "arnSuffix": suffix.removeprefix("loadbalancer/"), "dnsName": dns,
-                 "zoneId": "Z18D5FSROUN65G", "name": short}
+    return arn, {
+        "arn": arn,
+        "arnSuffix": suffix.removeprefix("loadbalancer/"),
+        "dnsName": dns,
+        "zoneId": "Z18D5FSROUN65G",
+        "name": short,
+    }
 
 
 def target_group(ctx: Ctx) -> tuple[str, dict[str, Any]]:
@@ -33,8 +38,9 @@ def target_group(ctx: Ctx) -> tuple[str, dict[str, Any]]:
 def listener(ctx: Ctx) -> tuple[str, dict[str, Any]]:
     lb_arn = str(ctx.inputs.get("loadBalancerArn") or "")
     base = lb_arn.split(":loadbalancer/", 1)[-1] if lb_arn else f"net/{ctx.name}/0"
-    arn = aws_arn("elasticloadbalancing", ctx.region,
-                  f"listener/{base}/{digest(ctx.type, ctx.name, length=16)}")
+    arn = aws_arn(
+        "elasticloadbalancing", ctx.region, f"listener/{base}/{digest(ctx.type, ctx.name, length=16)}"
+    )
     return arn, {"arn": arn}
 
 
@@ -47,21 +53,27 @@ def endpoint_service(ctx: Ctx) -> tuple[str, dict[str, Any]]:
     return service_id, {
         "arn": aws_arn("ec2", ctx.region, f"vpc-endpoint-service/{service_id}"),
         "serviceName": f"com.amazonaws.vpce.{ctx.region}.{service_id}",
-        "serviceType": "Interface", "state": "Available", "managesVpcEndpoints": False,
+        "serviceType": "Interface",
+        "state": "Available",
+        "managesVpcEndpoints": False,
         "availabilityZones": [name for name, _ in aws_zones(ctx.region)],
         "baseEndpointDnsNames": [f"{service_id}.{ctx.region}.vpce.amazonaws.com"],
-        "privateDnsName": "", "privateDnsNameConfigurations": [],
+        "privateDnsName": "",
+        "privateDnsNameConfigurations": [],
     }
 
 
 def instance(ctx: Ctx) -> tuple[str, dict[str, Any]]:
     instance_id = "i-" + digest(ctx.type, ctx.name)
     private_ip = ctx.inputs.get("privateIp") or str(
-        ipaddress.IPv4Address("10.0.0.0") + 16 + int(digest(ctx.name, length=4), 16) % 4000)
+        ipaddress.IPv4Address("10.0.0.0") + 16 + int(digest(ctx.name, length=4), 16) % 4000
+    )
     outputs: dict[str, Any] = {
-        "arn": aws_arn("ec2", ctx.region, f"instance/{instance_id}"), "privateIp": private_ip,
+        "arn": aws_arn("ec2", ctx.region, f"instance/{instance_id}"),
+        "privateIp": private_ip,
         "privateDns": f"ip-{private_ip.replace('.', '-')}.{ctx.region}.compute.internal",
-        "primaryNetworkInterfaceId": "eni-" + digest("eni", ctx.name), "instanceState": "running",
+        "primaryNetworkInterfaceId": "eni-" + digest("eni", ctx.name),
+        "instanceState": "running",
     }
     if ctx.inputs.get("associatePublicIpAddress"):
         public = ipaddress.IPv4Address("198.51.100.0") + int(digest(ctx.name, length=2), 16) % 250 + 1
@@ -72,34 +84,52 @@ def instance(ctx: Ctx) -> tuple[str, dict[str, Any]]:
 def eip(ctx: Ctx) -> tuple[str, dict[str, Any]]:
     allocation = "eipalloc-" + digest(ctx.type, ctx.name)
     public = ipaddress.IPv4Address("203.0.113.0") + int(digest(ctx.name, length=2), 16) % 250 + 1
-    return allocation, {"allocationId": allocation, "publicIp": str(public),
-                        "arn": aws_arn("ec2", ctx.region, f"elastic-ip/{allocation}")}
+    return allocation, {
+        "allocationId": allocation,
+        "publicIp": str(public),
+        "arn": aws_arn("ec2", ctx.region, f"elastic-ip/{allocation}"),
+    }
 
 
 def get_ami(ctx: Ctx) -> dict[str, Any]:
     filters = ctx.inputs.get("filters") or []
     ami = "ami-" + digest("ami", ctx.region, filters)
     arch = next((f["values"][0] for f in filters if f.get("name") == "architecture"), "x86_64")
-    return {"id": ami, "imageId": ami, "architecture": arch,
-            "name": f"al2023-ami-2023.9.20260101.0-{arch}", "ownerId": "137112412989",
-            "rootDeviceName": "/dev/xvda", "state": "available"}
+    return {
+        "id": ami,
+        "imageId": ami,
+        "architecture": arch,
+        "name": f"al2023-ami-2023.9.20260101.0-{arch}",
+        "ownerId": "137112412989",
+        "rootDeviceName": "/dev/xvda",
+        "state": "available",
+    }
 
 
 def get_vpc(ctx: Ctx) -> dict[str, Any]:
     vpc_id = str(ctx.inputs.get("id") or "vpc-0default")
     second = int(digest(vpc_id, length=2), 16) % 200 + 16
-    return {"id": vpc_id, "cidrBlock": f"10.{second}.0.0/16", "state": "available",
-            "arn": aws_arn("ec2", ctx.region, f"vpc/{vpc_id}"), "ownerId": ACCOUNT_ID}
+    return {
+        "id": vpc_id,
+        "cidrBlock": f"10.{second}.0.0/16",
+        "state": "available",
+        "arn": aws_arn("ec2", ctx.region, f"vpc/{vpc_id}"),
+        "ownerId": ACCOUNT_ID,
+    }
 
 
 def get_subnet(ctx: Ctx) -> dict[str, Any]:
     subnet_id = str(ctx.inputs.get("id") or "subnet-0default")
     third = int(digest(subnet_id, length=2), 16)
     zone_name, _ = aws_zones(ctx.region)[third % 4]
-    return {"id": subnet_id, "cidrBlock": f"10.{third % 200 + 16}.{third}.0/24",
-            "availabilityZone": zone_name,
-            "vpcId": "vpc-" + digest("vpc-of", subnet_id), "ownerId": ACCOUNT_ID,
-            "arn": aws_arn("ec2", ctx.region, f"subnet/{subnet_id}")}
+    return {
+        "id": subnet_id,
+        "cidrBlock": f"10.{third % 200 + 16}.{third}.0/24",
+        "availabilityZone": zone_name,
+        "vpcId": "vpc-" + digest("vpc-of", subnet_id),
+        "ownerId": ACCOUNT_ID,
+        "arn": aws_arn("ec2", ctx.region, f"subnet/{subnet_id}"),
+    }
 
 
 RESOURCES = {

@@ -43,24 +43,32 @@ def _load_key(pem: str) -> Any:
 
 def private_key(ctx: Ctx) -> tuple[str, dict[str, Any]]:
     algorithm = ctx.inputs.get("algorithm", "RSA")
-    key = key_for(ctx.name, algorithm, ctx.inputs.get("ecdsaCurve", "P224"),
-                  int(ctx.inputs.get("rsaBits", 2048)))
-    pem = key.private_bytes(serialization.Encoding.PEM,
-                            serialization.PrivateFormat.TraditionalOpenSSL
-                            if algorithm != "ED25519" else serialization.PrivateFormat.PKCS8,
-                            serialization.NoEncryption()).decode()
-    pkcs8 = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                              serialization.NoEncryption()).decode()
+    key = key_for(
+        ctx.name, algorithm, ctx.inputs.get("ecdsaCurve", "P224"), int(ctx.inputs.get("rsaBits", 2048))
+    )
+    pem = key.private_bytes(
+        serialization.Encoding.PEM,
+        serialization.PrivateFormat.TraditionalOpenSSL
+        if algorithm != "ED25519"
+        else serialization.PrivateFormat.PKCS8,
+        serialization.NoEncryption(),
+    ).decode()
+    pkcs8 = key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    ).decode()
     public = key.public_key()
-    public_pem = public.public_bytes(serialization.Encoding.PEM,
-                                     serialization.PublicFormat.SubjectPublicKeyInfo).decode()
-    openssh = public.public_bytes(serialization.Encoding.OpenSSH,
-                                  serialization.PublicFormat.OpenSSH).decode()
+    public_pem = public.public_bytes(
+        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+    ).decode()
+    openssh = public.public_bytes(serialization.Encoding.OpenSSH, serialization.PublicFormat.OpenSSH).decode()
     fingerprint = hashlib.sha256(public_pem.encode()).hexdigest()
     resource_id = hashlib.sha256(public_pem.encode()).hexdigest()
     return resource_id, {
-        "privateKeyPem": pem, "privateKeyPemPkcs8": pkcs8,
-        "privateKeyOpenssh": pkcs8, "publicKeyPem": public_pem, "publicKeyOpenssh": openssh + "\n",
+        "privateKeyPem": pem,
+        "privateKeyPemPkcs8": pkcs8,
+        "privateKeyOpenssh": pkcs8,
+        "publicKeyPem": public_pem,
+        "publicKeyOpenssh": openssh + "\n",
         "publicKeyFingerprintMd5": hashlib.md5(openssh.encode()).hexdigest(),  # noqa: S324 - a fingerprint, as the provider reports
         "publicKeyFingerprintSha256": "SHA256:" + fingerprint,
     }
@@ -68,32 +76,64 @@ def private_key(ctx: Ctx) -> tuple[str, dict[str, Any]]:
 
 def _name(subject: dict[str, Any] | None) -> x509.Name:
     subject = subject or {}
-    fields = [("commonName", NameOID.COMMON_NAME), ("organization", NameOID.ORGANIZATION_NAME),
-              ("organizationalUnit", NameOID.ORGANIZATIONAL_UNIT_NAME),
-              ("country", NameOID.COUNTRY_NAME), ("locality", NameOID.LOCALITY_NAME),
-              ("province", NameOID.STATE_OR_PROVINCE_NAME)]
-    return x509.Name([x509.NameAttribute(oid, str(subject[key])) for key, oid in fields
-                      if subject.get(key)])
+    fields = [
+        ("commonName", NameOID.COMMON_NAME),
+        ("organization", NameOID.ORGANIZATION_NAME),
+        ("organizationalUnit", NameOID.ORGANIZATIONAL_UNIT_NAME),
+        ("country", NameOID.COUNTRY_NAME),
+        ("locality", NameOID.LOCALITY_NAME),
+        ("province", NameOID.STATE_OR_PROVINCE_NAME),
+    ]
+    return x509.Name([x509.NameAttribute(oid, str(subject[key])) for key, oid in fields if subject.get(key)])
 
 
-_EKU = {"server_auth": ExtendedKeyUsageOID.SERVER_AUTH, "client_auth": ExtendedKeyUsageOID.CLIENT_AUTH,
-        "code_signing": ExtendedKeyUsageOID.CODE_SIGNING,
-        "email_protection": ExtendedKeyUsageOID.EMAIL_PROTECTION,
-        "timestamping": ExtendedKeyUsageOID.TIME_STAMPING, "ocsp_signing": ExtendedKeyUsageOID.OCSP_SIGNING}
+_EKU = {
+    "server_auth": ExtendedKeyUsageOID.SERVER_AUTH,
+    "client_auth": ExtendedKeyUsageOID.CLIENT_AUTH,
+    "code_signing": ExtendedKeyUsageOID.CODE_SIGNING,
+    "email_protection": ExtendedKeyUsageOID.EMAIL_PROTECTION,
+    "timestamping": ExtendedKeyUsageOID.TIME_STAMPING,
+    "ocsp_signing": ExtendedKeyUsageOID.OCSP_SIGNING,
+}
 
 
-def _build(ctx: Ctx, subject: x509.Name, public_key: Any, issuer: x509.Name, signer: Any,
-           dns_names: list[str], ip_addresses: list[str], is_ca: bool) -> tuple[str, dict[str, Any]]:
+def _build(
+    ctx: Ctx,
+    subject: x509.Name,
+    public_key: Any,
+    issuer: x509.Name,
+    signer: Any,
+    dns_names: list[str],
+    ip_addresses: list[str],
+    is_ca: bool,
+) -> tuple[str, dict[str, Any]]:
     uses = list(ctx.inputs.get("allowedUses") or [])
     hours = int(ctx.inputs.get("validityPeriodHours") or 24)
     serial = int(hashlib.sha256(f"serial:{ctx.type}:{ctx.name}".encode()).hexdigest()[:30], 16)
-    builder = (x509.CertificateBuilder().subject_name(subject).issuer_name(issuer)
-               .public_key(public_key).serial_number(serial).not_valid_before(NOT_BEFORE)
-               .not_valid_after(NOT_BEFORE + dt.timedelta(hours=hours))
-               .add_extension(x509.BasicConstraints(ca=is_ca, path_length=None), critical=True))
-    key_usage = {k: k.replace("_", "") in {u.replace("_", "") for u in uses} for k in (
-        "digital_signature", "content_commitment", "key_encipherment", "data_encipherment",
-        "key_agreement", "key_cert_sign", "crl_sign", "encipher_only", "decipher_only")}
+    builder = (
+        x509.CertificateBuilder()
+        .subject_name(subject)
+        .issuer_name(issuer)
+        .public_key(public_key)
+        .serial_number(serial)
+        .not_valid_before(NOT_BEFORE)
+        .not_valid_after(NOT_BEFORE + dt.timedelta(hours=hours))
+        .add_extension(x509.BasicConstraints(ca=is_ca, path_length=None), critical=True)
+    )
+    key_usage = {
+        k: k.replace("_", "") in {u.replace("_", "") for u in uses}
+        for k in (
+            "digital_signature",
+            "content_commitment",
+            "key_encipherment",
+            "data_encipherment",
+            "key_agreement",
+            "key_cert_sign",
+            "crl_sign",
+            "encipher_only",
+            "decipher_only",
+        )
+    }
     key_usage["key_cert_sign"] = "cert_signing" in uses
     key_usage["crl_sign"] = "crl_signing" in uses
     if not key_usage["key_agreement"]:
@@ -116,15 +156,27 @@ def _build(ctx: Ctx, subject: x509.Name, public_key: Any, issuer: x509.Name, sig
         cert = builder.sign(signer, hashes.SHA256())
     pem = cert.public_bytes(serialization.Encoding.PEM).decode()
     end = NOT_BEFORE + dt.timedelta(hours=hours)
-    return str(serial), {"certPem": pem, "validityStartTime": NOT_BEFORE.isoformat(),
-                         "validityEndTime": end.isoformat(), "readyForRenewal": False}
+    return str(serial), {
+        "certPem": pem,
+        "validityStartTime": NOT_BEFORE.isoformat(),
+        "validityEndTime": end.isoformat(),
+        "readyForRenewal": False,
+    }
 
 
 def self_signed_cert(ctx: Ctx) -> tuple[str, dict[str, Any]]:
     key = _load_key(ctx.inputs["privateKeyPem"])
     name = _name(ctx.inputs.get("subject"))
-    return _build(ctx, name, key.public_key(), name, key, list(ctx.inputs.get("dnsNames") or []),
-                  list(ctx.inputs.get("ipAddresses") or []), bool(ctx.inputs.get("isCaCertificate")))
+    return _build(
+        ctx,
+        name,
+        key.public_key(),
+        name,
+        key,
+        list(ctx.inputs.get("dnsNames") or []),
+        list(ctx.inputs.get("ipAddresses") or []),
+        bool(ctx.inputs.get("isCaCertificate")),
+    )
 
 
 def cert_request(ctx: Ctx) -> tuple[str, dict[str, Any]]:
@@ -152,8 +204,16 @@ def locally_signed_cert(ctx: Ctx) -> tuple[str, dict[str, Any]]:
         ips = [str(i) for i in san.get_values_for_type(x509.IPAddress)]
     except x509.ExtensionNotFound:
         dns_names, ips = [], []
-    return _build(ctx, csr.subject, csr.public_key(), ca_cert.subject, ca_key, dns_names, ips,
-                  bool(ctx.inputs.get("isCaCertificate")))
+    return _build(
+        ctx,
+        csr.subject,
+        csr.public_key(),
+        ca_cert.subject,
+        ca_key,
+        dns_names,
+        ips,
+        bool(ctx.inputs.get("isCaCertificate")),
+    )
 
 
 RESOURCES = {

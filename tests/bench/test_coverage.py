@@ -19,8 +19,9 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.mark.parametrize("endpoint_mode", ["failover-lambda"])  # a superset of the default mode's types
-def test_every_dev_stack_type_has_a_creation_time(runtime_factory: Callable[..., MockRuntime],
-                                                  endpoint_mode: str) -> None:
+def test_every_dev_stack_type_has_a_creation_time(
+    runtime_factory: Callable[..., MockRuntime], endpoint_mode: str
+) -> None:
     import stacks
 
     cfg = stack_config.load("dev", ROOT)

@@ -33,8 +33,10 @@ def test_parallel_branches_do_not_add_up() -> None:
     # two regions, each cluster -> instance, both after one global step: one chain long, not two
     nodes = [Node("g", "record")]
     for r in ("a", "b", "c"):
-        nodes += [Node(f"c-{r}", "cluster", dependencies=("g",)),
-                  Node(f"i-{r}", "instance", dependencies=(f"c-{r}",))]
+        nodes += [
+            Node(f"c-{r}", "cluster", dependencies=("g",)),
+            Node(f"i-{r}", "instance", dependencies=(f"c-{r}",)),
+        ]
     cp = critical_path(nodes, cost)
     assert cp.length == 60 + 480 + 600
     assert cp.total == 60 + 3 * (480 + 600)

@@ -19,7 +19,7 @@ def test_linear_accepts_lines_and_rejects_quadratic_growth() -> None:
     assert stats.linear(xs, [6 + 15 * x for x in xs], 1.02)
     assert not stats.linear(xs, [x * x for x in xs], 1.5)
     # sublinear (a fixed cost paid once) is fine
-    assert stats.linear(xs, [100 + 2 * x ** 0.5 for x in xs], 1.02)
+    assert stats.linear(xs, [100 + 2 * x**0.5 for x in xs], 1.02)
     # noise allowance in absolute slope units
     assert stats.linear(xs, [0.0, 0.009, 0.05], 1.0, absolute=0.001)
     assert not stats.linear(xs, [0.0, 0.009, 0.05], 1.0)
@@ -35,9 +35,12 @@ def test_median_and_segment_slopes() -> None:
 
 
 def test_sweeps_change_only_their_size() -> None:
-    dev = {"crossnet:scenarios": ["a", "b"], "crossnet:kafka": {"broker_count": 3},
-           "crossnet:aurora": {"regions": ["us-west-2", "us-east-1"]},
-           "crossnet:vpn": {"gateway": {"clients": {"onprem-dc1": ["192.168.50.0/24"], "ops-laptop": []}}}}
+    dev = {
+        "crossnet:scenarios": ["a", "b"],
+        "crossnet:kafka": {"broker_count": 3},
+        "crossnet:aurora": {"regions": ["us-west-2", "us-east-1"]},
+        "crossnet:vpn": {"gateway": {"clients": {"onprem-dc1": ["192.168.50.0/24"], "ops-laptop": []}}},
+    }
     assert scenarios.brokers(dev, 48)["crossnet:kafka"]["broker_count"] == 48
     assert scenarios.regions(dev, 6)["crossnet:aurora"]["regions"][:2] == ["us-west-2", "us-east-1"]
     assert len(set(scenarios.regions(dev, 11)["crossnet:aurora"]["regions"])) == 11

@@ -23,8 +23,9 @@ def expected() -> dict[Path, str]:
 
 def test_component_pages_match_the_code(expected: dict[Path, str]) -> None:
     stale = generate.stale(expected)
-    assert not stale, (f"out of date: {', '.join(p.name for p in stale)}; "
-                       f"run `{generate.COMMAND}` and commit docs/")
+    assert not stale, (
+        f"out of date: {', '.join(p.name for p in stale)}; run `{generate.COMMAND}` and commit docs/"
+    )
 
 
 def test_an_edited_page_is_caught(expected: dict[Path, str], tmp_path: Path) -> None:
@@ -87,7 +88,7 @@ def test_the_diagram_shows_every_cloud_resource_of_the_example() -> None:
     names = {r["name"] for r in doc["resources"] if r["custom"]}
     assert len(names) > 20
     for name in names:
-        assert f"<br/>{name}\"]" in diagram, name
+        assert f'<br/>{name}"]' in diagram, name
 
 
 def test_operations_pages_exist_for_every_scenario() -> None:

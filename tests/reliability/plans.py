@@ -44,8 +44,9 @@ def with_values(base: stack_config.StackConfig, **changes: Any) -> stack_config.
     values = copy.deepcopy(base.values)
     for key, value in changes.items():
         values[key.replace("_", ":", 1)] = value
-    return stack_config.StackConfig(stack=base.stack, values=values, secret_keys=list(base.secret_keys),
-                                    path=base.path)
+    return stack_config.StackConfig(
+        stack=base.stack, values=values, secret_keys=list(base.secret_keys), path=base.path
+    )
 
 
 def run(cfg: stack_config.StackConfig) -> dict[str, Any]:

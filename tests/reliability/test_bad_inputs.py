@@ -41,12 +41,20 @@ def _ca() -> tuple[str, str]:
     key = ec.generate_private_key(ec.SECP256R1())
     name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "test CA")])
     start = datetime.datetime(2026, 1, 1, tzinfo=datetime.UTC)
-    cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
-            .serial_number(1).not_valid_before(start).not_valid_after(start + datetime.timedelta(days=30))
-            .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
-            .sign(key, hashes.SHA256()))
-    pem_key = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                                serialization.NoEncryption()).decode()
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(1)
+        .not_valid_before(start)
+        .not_valid_after(start + datetime.timedelta(days=30))
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+        .sign(key, hashes.SHA256())
+    )
+    pem_key = key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    ).decode()
     return cert.public_bytes(serialization.Encoding.PEM).decode(), pem_key
 
 
@@ -54,30 +62,71 @@ CA, KEY = _ca()
 DELETE = object()
 
 BASES: dict[str, tuple[Callable[..., Any], dict[str, Any]]] = {
-    "aurora": (AuroraGlobalDb, {
-        "regions": ["us-west-2", "us-east-1"], "global_cluster_identifier": "kc-global",
-        "dns": {"zone_id": "Z0123456789ABC", "zone_name": "example.com"},
-        "peer_vpcs": [{"vpc_id": "vpc-0123456789abcdef0", "region": "us-west-2", "cidr": "10.0.0.0/16",
-                       "route_table_ids": ["rtb-0123456789abcdef0"]}]}),
-    "kafka": (KafkaPrivateLinkCluster, {
-        "region": "us-west-2", "az_ids": ["usw2-az1", "usw2-az2", "usw2-az3"], "unique_name": "abc123",
-        "listener_domain_suffix": "3199015.tidbcloud.com",
-        "allowed_principals": ["arn:aws:iam::380838443567:root"]}),
-    "azure": (AzureVnetPeering, {
-        "subscription_id": "1a2b3c4d-2222-4333-8444-5555555555ef",
-        "tenant_id": "aaaaaaaa-bbbb-4ccc-8ddd-eeeeeeeeeeee", "resource_group_name": "app-rg",
-        "vnet_name": "app-vnet", "aiven_project": "tsdb",
-        "aiven_project_vpc_id": "tsdb/99999999-2222-4333-8444-555555555555"}),
-    "vpn": (OpenVpnGateway, {
-        "project": "crossnet-test", "region": "europe-west1", "zone": "europe-west1-b", "network": "vpc",
-        "subnetwork": "sub", "gcp_cidrs": ["10.20.0.0/24"],
-        "clients": {"site-a": ["192.168.50.0/24"], "laptop": []},
-        "allowed_source_ranges": ["203.0.113.0/24"]}),
-    "standby": (PostgresStandby, {
-        "project": "crossnet-test", "zone": "europe-west1-b", "subnetwork": "sub", "network": "vpc",
-        "primary_host": "db.onprem.example", "primary_address": "192.168.50.10",
-        "primary_ca_certificate": CA, "client_ca_certificate": CA, "client_ca_private_key": KEY,
-        "allowed_cidrs": ["10.8.0.0/24", "192.168.50.0/24"]}),
+    "aurora": (
+        AuroraGlobalDb,
+        {
+            "regions": ["us-west-2", "us-east-1"],
+            "global_cluster_identifier": "kc-global",
+            "dns": {"zone_id": "Z0123456789ABC", "zone_name": "example.com"},
+            "peer_vpcs": [
+                {
+                    "vpc_id": "vpc-0123456789abcdef0",
+                    "region": "us-west-2",
+                    "cidr": "10.0.0.0/16",
+                    "route_table_ids": ["rtb-0123456789abcdef0"],
+                }
+            ],
+        },
+    ),
+    "kafka": (
+        KafkaPrivateLinkCluster,
+        {
+            "region": "us-west-2",
+            "az_ids": ["usw2-az1", "usw2-az2", "usw2-az3"],
+            "unique_name": "abc123",
+            "listener_domain_suffix": "3199015.tidbcloud.com",
+            "allowed_principals": ["arn:aws:iam::380838443567:root"],
+        },
+    ),
+    "azure": (
+        AzureVnetPeering,
+        {
+            "subscription_id": "1a2b3c4d-2222-4333-8444-5555555555ef",
+            "tenant_id": "aaaaaaaa-bbbb-4ccc-8ddd-eeeeeeeeeeee",
+            "resource_group_name": "app-rg",
+            "vnet_name": "app-vnet",
+            "aiven_project": "tsdb",
+            "aiven_project_vpc_id": "tsdb/99999999-2222-4333-8444-555555555555",
+        },
+    ),
+    "vpn": (
+        OpenVpnGateway,
+        {
+            "project": "crossnet-test",
+            "region": "europe-west1",
+            "zone": "europe-west1-b",
+            "network": "vpc",
+            "subnetwork": "sub",
+            "gcp_cidrs": ["10.20.0.0/24"],
+            "clients": {"site-a": ["192.168.50.0/24"], "laptop": []},
+            "allowed_source_ranges": ["203.0.113.0/24"],
+        },
+    ),
+    "standby": (
+        PostgresStandby,
+        {
+            "project": "crossnet-test",
+            "zone": "europe-west1-b",
+            "subnetwork": "sub",
+            "network": "vpc",
+            "primary_host": "db.onprem.example",
+            "primary_address": "192.168.50.10",
+            "primary_ca_certificate": CA,
+            "client_ca_certificate": CA,
+            "client_ca_private_key": KEY,
+            "allowed_cidrs": ["10.8.0.0/24", "192.168.50.0/24"],
+        },
+    ),
 }
 
 
@@ -204,11 +253,16 @@ SCENARIO_CASES = [
 ]
 
 
-@pytest.mark.parametrize(("scenario", "section", "change", "field"), SCENARIO_CASES,
-                         ids=[c[3] for c in SCENARIO_CASES])
+@pytest.mark.parametrize(
+    ("scenario", "section", "change", "field"), SCENARIO_CASES, ids=[c[3] for c in SCENARIO_CASES]
+)
 def test_bad_stack_config_names_the_field_and_registers_nothing(
-        runtime_factory: Callable[..., MockRuntime], scenario: str, section: str,
-        change: dict[str, Any], field: str) -> None:
+    runtime_factory: Callable[..., MockRuntime],
+    scenario: str,
+    section: str,
+    change: dict[str, Any],
+    field: str,
+) -> None:
     from tests.reliability import plans
 
     dev = plans.load("dev", plans.DEV_FILE).values

@@ -38,7 +38,13 @@ def test_a_run_in_another_process_with_another_hash_seed_gives_the_same_plan() -
     env = {**os.environ, "PYTHONHASHSEED": "4242"}
     result = subprocess.run(
         [sys.executable, "-m", "plan", "prod", "--config-file", str(plans.PROD_FILE), "--json", "-"],
-        cwd=plans.ROOT, env=env, capture_output=True, text=True, timeout=300, check=False)
+        cwd=plans.ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
     assert result.returncode == 0, result.stderr[-2000:]
     other = json.loads(result.stdout)
     assert canonical(other) == canonical(plans.prod_plan())

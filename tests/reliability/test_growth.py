@@ -19,8 +19,19 @@ from tests.reliability import plans
 
 Key = tuple[str, str]
 
-FIELDS = ("type", "name", "parent", "provider", "custom", "protect", "ignore_changes",
-          "additional_secret_outputs", "delete_before_replace", "retain_on_delete", "custom_timeouts")
+FIELDS = (
+    "type",
+    "name",
+    "parent",
+    "provider",
+    "custom",
+    "protect",
+    "ignore_changes",
+    "additional_secret_outputs",
+    "delete_before_replace",
+    "retain_on_delete",
+    "custom_timeouts",
+)
 
 
 def _kafka_broker(section: dict[str, Any]) -> None:
@@ -40,8 +51,12 @@ def _vpn_client(section: dict[str, Any]) -> None:
 
 
 # (config key, change applied to the base for both plans, the growth, inherent input changes)
-CASES: dict[str, tuple[str, Callable[[dict[str, Any]], None] | None, Callable[[dict[str, Any]], None],
-                       dict[Key, set[str]]]] = {
+CASES: dict[
+    str,
+    tuple[
+        str, Callable[[dict[str, Any]], None] | None, Callable[[dict[str, Any]], None], dict[Key, set[str]]
+    ],
+] = {
     # KRaft quorum voters are the first three node ids, so broker 4 changes no existing broker's
     # server.properties; the bootstrap target group gains an attachment (a new URN).
     "kafka: 3 -> 4 brokers": ("crossnet:kafka", None, _kafka_broker, {}),
@@ -49,15 +64,24 @@ CASES: dict[str, tuple[str, Callable[[dict[str, Any]], None] | None, Callable[[d
     "aurora: 2 -> 3 regions": ("crossnet:aurora", None, _aurora_region, {}),
     # failover-lambda mode: each handler may read every regional cluster, so its policy lists them.
     "aurora (failover-lambda): 2 -> 3 regions": (
-        "crossnet:aurora", _aurora_region_with_lambdas, _aurora_region, {
+        "crossnet:aurora",
+        _aurora_region_with_lambdas,
+        _aurora_region,
+        {
             ("aws:iam/rolePolicy:RolePolicy", "keycloak-us-west-2-failover-policy"): {"policy"},
             ("aws:iam/rolePolicy:RolePolicy", "keycloak-us-east-1-failover-policy"): {"policy"},
-        }),
+        },
+    ),
     # The gateway's startup script writes one client-config-dir file per client (ccd-exclusive);
     # metadata is updated in place (the VM is not replaced).
-    "vpn: 2 -> 3 clients": ("crossnet:vpn", None, _vpn_client, {
-        ("gcp:compute/instance:Instance", "geo-vpn-vm"): {"metadata"},
-    }),
+    "vpn: 2 -> 3 clients": (
+        "crossnet:vpn",
+        None,
+        _vpn_client,
+        {
+            ("gcp:compute/instance:Instance", "geo-vpn-vm"): {"metadata"},
+        },
+    ),
 }
 
 
@@ -70,8 +94,11 @@ def compare(old: dict[str, Any], new: dict[str, Any]) -> tuple[list[str], dict[K
         if urn not in after:
             continue
         other = after[urn]
-        keys = {k for k in set(res["inputs"]) | set(other["inputs"])
-                if res["inputs"].get(k) != other["inputs"].get(k)}
+        keys = {
+            k
+            for k in set(res["inputs"]) | set(other["inputs"])
+            if res["inputs"].get(k) != other["inputs"].get(k)
+        }
         keys |= {f"@{f}" for f in FIELDS if res[f] != other[f]}
         if keys:
             changed[(res["type"], res["name"])] = keys

@@ -99,8 +99,11 @@ def test_the_harvest_holds_every_kind_of_secret(harvested: tuple[dict[str, Any],
 
 def test_the_check_catches_a_leak(harvested: tuple[dict[str, Any], plans.Harvest]) -> None:
     doc, harvest = harvested
-    profile = next(v for v, ws in harvest.values.items()
-                   if any("export geo_postgres_vpn.client_profiles" in w for w in ws))
+    profile = next(
+        v
+        for v, ws in harvest.values.items()
+        if any("export geo_postgres_vpn.client_profiles" in w for w in ws)
+    )
     key_line = KEY_MATERIAL.findall(SECRET_BLOCK.findall(profile)[0])[0]
     tampered = json.loads(json.dumps(doc))
     tampered["resources"][0]["inputs"]["note"] = f"startup\n{key_line}\n"
@@ -113,7 +116,10 @@ def test_secret_exports_and_inputs_are_masked(harvested: tuple[dict[str, Any], p
     assert outputs["keycloak_aurora_global"]["kc_db_password"] == "[secret]"
     assert outputs["timescale_azure_peering"]["app_secret"] == "[secret]"
     assert outputs["geo_postgres_vpn"]["client_profiles"] == "[secret]"
-    primary = next(r for r in doc["resources"] if r["type"] == "aws:rds/cluster:Cluster"
-                   and "masterUsername" in r["inputs"])
+    primary = next(
+        r
+        for r in doc["resources"]
+        if r["type"] == "aws:rds/cluster:Cluster" and "masterUsername" in r["inputs"]
+    )
     assert primary["inputs"]["masterPassword"] == "[secret]"
     assert "masterPassword" in primary["secret_inputs"]

@@ -1,4 +1,4 @@
-"""Aurora PostgreSQL global database (``crossnet:aws:AuroraGlobalDb``).
+"""Aurora PostgreSQL global database (``crossnet:index:AuroraGlobalDb``).
 
 - ``component``: the ComponentResource and the pure functions it renders (event pattern, IAM policy, JDBC URL)
 - ``args``: the Args types and their validation
@@ -6,7 +6,7 @@
 - ``drill``: ``python -m components.aws.aurora.drill``, a switchover/failover drill with timings
 """
 
-from components.aws.aurora.args import AuroraDnsArgs, AuroraGlobalDbArgs, AuroraPeerVpcArgs
-from components.aws.aurora.component import AuroraGlobalDb, jdbc_url
+from .args import AuroraDnsArgs, AuroraGlobalDbArgs, AuroraPeerVpcArgs
+from .component import AuroraGlobalDb, jdbc_url
 
 __all__ = ["AuroraDnsArgs", "AuroraGlobalDb", "AuroraGlobalDbArgs", "AuroraPeerVpcArgs", "jdbc_url"]

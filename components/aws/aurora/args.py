@@ -12,9 +12,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, NotRequired, TypedDict
 
-from components import cidr
-from components.aws import ids
-from components.validation import Problems, unknown_keys
+from ... import cidr
+from ...validation import Problems, unknown_keys
+from .. import ids
 
 SUBJECT = "AuroraGlobalDb"
 
@@ -38,13 +38,42 @@ DNS_NAME = r"(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)(\.[a-z0-9]([a-z0-
 # adding or removing a region never moves another region's VPC.
 # APPEND ONLY: reordering this tuple would re-address existing VPCs.
 REGION_TABLE: tuple[str, ...] = (
-    "us-east-1", "us-east-2", "us-west-1", "us-west-2", "ca-central-1", "ca-west-1",
-    "sa-east-1", "mx-central-1", "eu-west-1", "eu-west-2", "eu-west-3", "eu-central-1",
-    "eu-central-2", "eu-north-1", "eu-south-1", "eu-south-2", "ap-south-1", "ap-south-2",
-    "ap-southeast-1", "ap-southeast-2", "ap-southeast-3", "ap-southeast-4", "ap-southeast-5",
-    "ap-southeast-7", "ap-northeast-1", "ap-northeast-2", "ap-northeast-3", "ap-east-1",
-    "ap-east-2", "me-south-1", "me-central-1", "il-central-1", "af-south-1",
-    "us-gov-west-1", "us-gov-east-1", "ap-southeast-6",
+    "us-east-1",
+    "us-east-2",
+    "us-west-1",
+    "us-west-2",
+    "ca-central-1",
+    "ca-west-1",
+    "sa-east-1",
+    "mx-central-1",
+    "eu-west-1",
+    "eu-west-2",
+    "eu-west-3",
+    "eu-central-1",
+    "eu-central-2",
+    "eu-north-1",
+    "eu-south-1",
+    "eu-south-2",
+    "ap-south-1",
+    "ap-south-2",
+    "ap-southeast-1",
+    "ap-southeast-2",
+    "ap-southeast-3",
+    "ap-southeast-4",
+    "ap-southeast-5",
+    "ap-southeast-7",
+    "ap-northeast-1",
+    "ap-northeast-2",
+    "ap-northeast-3",
+    "ap-east-1",
+    "ap-east-2",
+    "me-south-1",
+    "me-central-1",
+    "il-central-1",
+    "af-south-1",
+    "us-gov-west-1",
+    "us-gov-east-1",
+    "ap-southeast-6",
 )
 
 
@@ -189,21 +218,38 @@ def validate(args: Mapping[str, Any]) -> Settings:
     regions = _regions(problems, args.get("regions"))
     global_id = _global_id(problems, args.get("global_cluster_identifier"), regions)
 
-    instances = problems.integer(args.get("instances_per_region", 1), "instances_per_region",
-                                 1, MAX_INSTANCES)
-    engine_version = problems.string(args.get("engine_version", DEFAULT_ENGINE_VERSION), "engine_version",
-                                     r"1[1-9](\.[0-9]+)*",
-                                     "an Aurora PostgreSQL version such as 16.6")
-    instance_class = problems.string(args.get("instance_class", DEFAULT_INSTANCE_CLASS), "instance_class",
-                                     r"db\.[a-z0-9-]+\.[a-z0-9]+", "an instance class such as db.r7g.large")
-    database_name = problems.string(args.get("database_name", "keycloak"), "database_name", SQL_NAME,
-                                    "1-63 letters, digits or underscores, starting with a letter")
-    master_username = problems.string(args.get("master_username", "keycloak"), "master_username",
-                                      SQL_NAME, "1-63 letters, digits or underscores, starting with a letter")
+    instances = problems.integer(
+        args.get("instances_per_region", 1), "instances_per_region", 1, MAX_INSTANCES
+    )
+    engine_version = problems.string(
+        args.get("engine_version", DEFAULT_ENGINE_VERSION),
+        "engine_version",
+        r"1[1-9](\.[0-9]+)*",
+        "an Aurora PostgreSQL version such as 16.6",
+    )
+    instance_class = problems.string(
+        args.get("instance_class", DEFAULT_INSTANCE_CLASS),
+        "instance_class",
+        r"db\.[a-z0-9-]+\.[a-z0-9]+",
+        "an instance class such as db.r7g.large",
+    )
+    database_name = problems.string(
+        args.get("database_name", "keycloak"),
+        "database_name",
+        SQL_NAME,
+        "1-63 letters, digits or underscores, starting with a letter",
+    )
+    master_username = problems.string(
+        args.get("master_username", "keycloak"),
+        "master_username",
+        SQL_NAME,
+        "1-63 letters, digits or underscores, starting with a letter",
+    )
     if master_username is not None and master_username.lower() in {"rdsadmin", "admin", "postgres"}:
         problems.add("master_username", master_username, "a name RDS does not reserve")
-    endpoint_mode = problems.one_of(args.get("endpoint_mode", ENDPOINT_MODES[0]), "endpoint_mode",
-                                    ENDPOINT_MODES)
+    endpoint_mode = problems.one_of(
+        args.get("endpoint_mode", ENDPOINT_MODES[0]), "endpoint_mode", ENDPOINT_MODES
+    )
     reserved = args.get("failover_reserved_concurrency")
     if reserved is not None:
         reserved = problems.integer(reserved, "failover_reserved_concurrency", *RESERVED_CONCURRENCY_RANGE)
@@ -212,21 +258,41 @@ def validate(args: Mapping[str, Any]) -> Settings:
     peers = _peers(problems, args.get("peer_vpcs", []))
     vpc_cidrs = _vpc_cidrs(problems, args.get("vpc_cidrs", {}), regions, peers)
 
-    settings_flags = {key: _bool(problems, args, key, default) for key, default in (
-        ("deletion_protection", True), ("storage_encrypted", True), ("iam_database_authentication", True),
-        ("performance_insights", True), ("log_exports", True), ("skip_final_snapshot", False))}
+    settings_flags = {
+        key: _bool(problems, args, key, default)
+        for key, default in (
+            ("deletion_protection", True),
+            ("storage_encrypted", True),
+            ("iam_database_authentication", True),
+            ("performance_insights", True),
+            ("log_exports", True),
+            ("skip_final_snapshot", False),
+        )
+    }
 
     problems.raise_if_any()
     assert global_id and zone_id and zone_name and record_name and ttl and instances
     assert engine_version and instance_class and database_name and master_username
     assert endpoint_mode and backup_days
     return Settings(
-        regions=tuple(regions), global_id=global_id, zone_id=zone_id, zone_name=zone_name,
-        record_name=record_name, ttl=ttl, instances_per_region=instances, engine_version=engine_version,
-        instance_class=instance_class, database_name=database_name, master_username=master_username,
-        vpc_cidrs=vpc_cidrs, endpoint_mode=endpoint_mode, failover_reserved_concurrency=reserved,
+        regions=tuple(regions),
+        global_id=global_id,
+        zone_id=zone_id,
+        zone_name=zone_name,
+        record_name=record_name,
+        ttl=ttl,
+        instances_per_region=instances,
+        engine_version=engine_version,
+        instance_class=instance_class,
+        database_name=database_name,
+        master_username=master_username,
+        vpc_cidrs=vpc_cidrs,
+        endpoint_mode=endpoint_mode,
+        failover_reserved_concurrency=reserved,
         peers=tuple(peers),
-        backup_retention_days=backup_days, **settings_flags)
+        backup_retention_days=backup_days,
+        **settings_flags,
+    )
 
 
 def _regions(problems: Problems, value: Any) -> list[str]:
@@ -235,36 +301,52 @@ def _regions(problems: Problems, value: Any) -> list[str]:
         return []
     bad = [r for r in regions if not re.fullmatch(ids.REGION, r)]
     if bad:
-        problems.add("regions", value, "AWS region names such as us-east-1; malformed: " + ", ".join(
-            repr(b) for b in bad))
+        problems.add(
+            "regions",
+            value,
+            "AWS region names such as us-east-1; malformed: " + ", ".join(repr(b) for b in bad),
+        )
         return []
     return regions
 
 
 def _global_id(problems: Problems, value: Any, regions: list[str]) -> str | None:
     field = "global_cluster_identifier"
-    global_id = problems.string(value, field, RDS_IDENTIFIER,
-                                "1-63 letters, digits or hyphens, starting with a letter, "
-                                "without '--' or a trailing '-'")
+    global_id = problems.string(
+        value,
+        field,
+        RDS_IDENTIFIER,
+        "1-63 letters, digits or hyphens, starting with a letter, without '--' or a trailing '-'",
+    )
     if global_id is not None and regions:
         room = 63 - 1 - max(len(r) for r in regions)
         if len(global_id) > room:
-            problems.add(field, global_id, f"at most {room} characters here: regional clusters are named "
-                         f"<id>-<region> and RDS allows 63")
+            problems.add(
+                field,
+                global_id,
+                f"at most {room} characters here: regional clusters are named "
+                f"<id>-<region> and RDS allows 63",
+            )
     return global_id
 
 
-def _dns(problems: Problems, value: Any, global_id: str | None
-         ) -> tuple[str | None, str | None, str | None, int | None]:
+def _dns(
+    problems: Problems, value: Any, global_id: str | None
+) -> tuple[str | None, str | None, str | None, int | None]:
     if not isinstance(value, Mapping):
         problems.add("dns", value, "a mapping with zone_id, zone_name and optional record_name, ttl")
         return None, None, None, None
     unknown_keys(value, AuroraDnsArgs.__annotations__, problems, "dns.")
-    zone_id = problems.string(value.get("zone_id"), "dns.zone_id", ZONE_ID,
-                              "a Route53 hosted zone id such as Z0123456789ABCDEFGHIJ")
+    zone_id = problems.string(
+        value.get("zone_id"), "dns.zone_id", ZONE_ID, "a Route53 hosted zone id such as Z0123456789ABCDEFGHIJ"
+    )
     raw_zone = value.get("zone_name")
-    zone_name = problems.string(raw_zone.lower().rstrip(".") if isinstance(raw_zone, str) else raw_zone,
-                                "dns.zone_name", DNS_NAME, "a DNS domain name such as example.com")
+    zone_name = problems.string(
+        raw_zone.lower().rstrip(".") if isinstance(raw_zone, str) else raw_zone,
+        "dns.zone_name",
+        DNS_NAME,
+        "a DNS domain name such as example.com",
+    )
     ttl = problems.integer(value.get("ttl", 30), "dns.ttl", *TTL_RANGE)
     record_name: str | None = None
     raw_record = value.get("record_name")
@@ -272,12 +354,18 @@ def _dns(problems: Problems, value: Any, global_id: str | None
         if zone_name and global_id:
             record_name = f"{global_id.lower()}.aurora-global.{zone_name}"
     else:
-        record_name = problems.string(raw_record.lower().rstrip(".") if isinstance(raw_record, str)
-                                      else raw_record, "dns.record_name", DNS_NAME,
-                                      "a DNS name inside dns.zone_name")
+        record_name = problems.string(
+            raw_record.lower().rstrip(".") if isinstance(raw_record, str) else raw_record,
+            "dns.record_name",
+            DNS_NAME,
+            "a DNS name inside dns.zone_name",
+        )
         if record_name and zone_name and not record_name.endswith("." + zone_name):
-            problems.add("dns.record_name", raw_record, f"a name below the zone {zone_name!r} "
-                         "(a CNAME cannot sit at the zone apex)")
+            problems.add(
+                "dns.record_name",
+                raw_record,
+                f"a name below the zone {zone_name!r} (a CNAME cannot sit at the zone apex)",
+            )
             record_name = None
     return zone_id, zone_name, record_name, ttl
 
@@ -294,13 +382,15 @@ def _peers(problems: Problems, value: Any) -> list[PeerVpc]:
             problems.add(f"peer_vpcs[{i}]", item, "a mapping with vpc_id, region, cidr, route_table_ids")
             continue
         unknown_keys(item, AuroraPeerVpcArgs.__annotations__, problems, prefix)
-        vpc_id = problems.string(item.get("vpc_id"), prefix + "vpc_id", ids.VPC_ID,
-                                 "a VPC id such as vpc-0abc12345")
+        vpc_id = problems.string(
+            item.get("vpc_id"), prefix + "vpc_id", ids.VPC_ID, "a VPC id such as vpc-0abc12345"
+        )
         if vpc_id is not None and vpc_id in seen:
             problems.add(prefix + "vpc_id", vpc_id, "each peer VPC once")
             vpc_id = None
-        region = problems.string(item.get("region"), prefix + "region", ids.REGION,
-                                 "an AWS region name such as us-east-1")
+        region = problems.string(
+            item.get("region"), prefix + "region", ids.REGION, "an AWS region name such as us-east-1"
+        )
         net = cidr.check(problems, item.get("cidr"), prefix + "cidr", 8, 28)
         tables = problems.string_list(item.get("route_table_ids"), prefix + "route_table_ids", 1)
         if tables is not None:
@@ -332,8 +422,11 @@ def _vpc_cidrs(problems: Problems, value: Any, regions: list[str], peers: list[P
             continue
         default = default_vpc_cidr(region)
         if default is None:
-            problems.add(f"vpc_cidrs.{region}", None, "a CIDR for this region: it has no default "
-                         "allocation in the crossnet region table")
+            problems.add(
+                f"vpc_cidrs.{region}",
+                None,
+                "a CIDR for this region: it has no default allocation in the crossnet region table",
+            )
             continue
         chosen[region] = default
         fields[f"vpc_cidrs.{region} (default {default})"] = ipaddress.IPv4Network(default)
@@ -344,7 +437,9 @@ def _vpc_cidrs(problems: Problems, value: Any, regions: list[str], peers: list[P
         # (a peer, or the explicit vpc_cidrs entry) and point at vpc_cidrs as the way out.
         blamed, other = (b, a) if "(default" in a else (a, b)
         field_name = blamed.split(" (default", 1)[0]
-        problems.add(field_name, str(fields[blamed]),
-                     f"must not overlap {other} ({fields[other]}); set vpc_cidrs to move an Aurora VPC")
+        problems.add(
+            field_name,
+            str(fields[blamed]),
+            f"must not overlap {other} ({fields[other]}); set vpc_cidrs to move an Aurora VPC",
+        )
     return chosen
-

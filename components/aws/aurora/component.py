@@ -10,10 +10,11 @@ import pulumi
 import pulumi_aws as aws
 import pulumi_random as random
 
-from components import cidr
-from components.aws.aurora import handler as failover_handler
-from components.aws.aurora.args import AZ_COUNT, AuroraGlobalDbArgs, Settings, validate
-from components.naming import child
+from ... import cidr
+from ...naming import child
+from ...tokens import component_opts, type_token
+from . import handler as failover_handler
+from .args import AZ_COUNT, AuroraGlobalDbArgs, Settings, validate
 
 ENGINE = "aurora-postgresql"
 PORT = 5432
@@ -37,49 +38,106 @@ DLQ_RETENTION_SECONDS = 14 * 24 * 3600  # the SQS maximum: time to notice and re
 
 def event_pattern() -> dict[str, Any]:
     """EventBridge pattern for a finished global switchover (0185) or failover (0238)."""
-    return {"source": [failover_handler.SOURCE], "detail-type": [failover_handler.DETAIL_TYPE],
-            "detail": {"EventID": list(failover_handler.EVENT_IDS)}}
+    return {
+        "source": [failover_handler.SOURCE],
+        "detail-type": [failover_handler.DETAIL_TYPE],
+        "detail": {"EventID": list(failover_handler.EVENT_IDS)},
+    }
 
 
-def handler_policy(zone_id: str, record_name: str, global_cluster_arn: str, cluster_arns: list[str],
-                   log_group_arn: str, dead_letter_queue_arn: str) -> dict[str, Any]:
+def handler_policy(
+    zone_id: str,
+    record_name: str,
+    global_cluster_arn: str,
+    cluster_arns: list[str],
+    log_group_arn: str,
+    dead_letter_queue_arn: str,
+) -> dict[str, Any]:
     """The failover handler's IAM policy: only the calls it makes, on this zone and this cluster.
 
     The one ``*``: X-Ray's ``PutTraceSegments``/``PutTelemetryRecords`` have no resource-level
     permissions (AWS's documented minimum for active tracing).
     """
     zone_arn = f"arn:aws:route53:::hostedzone/{zone_id}"
-    return {"Version": "2012-10-17", "Statement": [
-        {"Sid": "UpsertTheCname", "Effect": "Allow", "Action": ["route53:ChangeResourceRecordSets"],
-         "Resource": [zone_arn], "Condition": {"ForAllValues:StringEquals": {
-             "route53:ChangeResourceRecordSetsNormalizedRecordNames": [record_name],
-             "route53:ChangeResourceRecordSetsRecordTypes": ["CNAME"],
-             "route53:ChangeResourceRecordSetsActions": ["UPSERT"]}}},
-        {"Sid": "ReadTheCname", "Effect": "Allow", "Action": ["route53:ListResourceRecordSets"],
-         "Resource": [zone_arn]},
-        {"Sid": "FindTheWriter", "Effect": "Allow", "Action": ["rds:DescribeGlobalClusters"],
-         "Resource": [global_cluster_arn]},
-        {"Sid": "ReadTheWriterEndpoint", "Effect": "Allow", "Action": ["rds:DescribeDBClusters"],
-         "Resource": sorted(cluster_arns)},
-        {"Sid": "Logs", "Effect": "Allow", "Action": ["logs:CreateLogStream", "logs:PutLogEvents"],
-         "Resource": [f"{log_group_arn}:*"]},
-        {"Sid": "DeadLetters", "Effect": "Allow", "Action": ["sqs:SendMessage"],
-         "Resource": [dead_letter_queue_arn]},
-        {"Sid": "Tracing", "Effect": "Allow", "Action": ["xray:PutTelemetryRecords", "xray:PutTraceSegments"],
-         "Resource": ["*"]},
-    ]}
+    return {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Sid": "UpsertTheCname",
+                "Effect": "Allow",
+                "Action": ["route53:ChangeResourceRecordSets"],
+                "Resource": [zone_arn],
+                "Condition": {
+                    "ForAllValues:StringEquals": {
+                        "route53:ChangeResourceRecordSetsNormalizedRecordNames": [record_name],
+                        "route53:ChangeResourceRecordSetsRecordTypes": ["CNAME"],
+                        "route53:ChangeResourceRecordSetsActions": ["UPSERT"],
+                    }
+                },
+            },
+            {
+                "Sid": "ReadTheCname",
+                "Effect": "Allow",
+                "Action": ["route53:ListResourceRecordSets"],
+                "Resource": [zone_arn],
+            },
+            {
+                "Sid": "FindTheWriter",
+                "Effect": "Allow",
+                "Action": ["rds:DescribeGlobalClusters"],
+                "Resource": [global_cluster_arn],
+            },
+            {
+                "Sid": "ReadTheWriterEndpoint",
+                "Effect": "Allow",
+                "Action": ["rds:DescribeDBClusters"],
+                "Resource": sorted(cluster_arns),
+            },
+            {
+                "Sid": "Logs",
+                "Effect": "Allow",
+                "Action": ["logs:CreateLogStream", "logs:PutLogEvents"],
+                "Resource": [f"{log_group_arn}:*"],
+            },
+            {
+                "Sid": "DeadLetters",
+                "Effect": "Allow",
+                "Action": ["sqs:SendMessage"],
+                "Resource": [dead_letter_queue_arn],
+            },
+            {
+                "Sid": "Tracing",
+                "Effect": "Allow",
+                "Action": ["xray:PutTelemetryRecords", "xray:PutTraceSegments"],
+                "Resource": ["*"],
+            },
+        ],
+    }
 
 
 def dead_letter_queue_policy(queue_arn: str, rule_arn: str) -> dict[str, Any]:
     """The DLQ's resource policy: EventBridge may send to it, for this one rule only."""
-    return {"Version": "2012-10-17", "Statement": [{
-        "Sid": "EventBridgeDeadLetters", "Effect": "Allow", "Principal": {"Service": "events.amazonaws.com"},
-        "Action": "sqs:SendMessage", "Resource": queue_arn,
-        "Condition": {"ArnEquals": {"aws:SourceArn": rule_arn}}}]}
+    return {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Sid": "EventBridgeDeadLetters",
+                "Effect": "Allow",
+                "Principal": {"Service": "events.amazonaws.com"},
+                "Action": "sqs:SendMessage",
+                "Resource": queue_arn,
+                "Condition": {"ArnEquals": {"aws:SourceArn": rule_arn}},
+            }
+        ],
+    }
 
 
-LAMBDA_TRUST = {"Version": "2012-10-17", "Statement": [{
-    "Effect": "Allow", "Action": "sts:AssumeRole", "Principal": {"Service": "lambda.amazonaws.com"}}]}
+LAMBDA_TRUST = {
+    "Version": "2012-10-17",
+    "Statement": [
+        {"Effect": "Allow", "Action": "sts:AssumeRole", "Principal": {"Service": "lambda.amazonaws.com"}}
+    ],
+}
 
 
 def jdbc_url(host: str, database: str, sslrootcert: str, sslmode: str = "verify-ca", port: int = PORT) -> str:
@@ -110,18 +168,24 @@ class AuroraGlobalDb(pulumi.ComponentResource):
 
     def __init__(self, name: str, args: AuroraGlobalDbArgs, opts: pulumi.ResourceOptions | None = None):
         settings = validate(args)
-        super().__init__("crossnet:aws:AuroraGlobalDb", name, None, opts)
+        super().__init__(
+            type_token("AuroraGlobalDb"), name, None, component_opts("aws", "AuroraGlobalDb", opts)
+        )
         self._name, self._s = name, settings
 
         # One explicit provider per region, Aurora and application regions alike, named by region only,
         # so a region that is first a peer's and later an Aurora region keeps the same provider.
         all_regions = list(dict.fromkeys([*settings.regions, *(p.region for p in settings.peers)]))
-        self._providers = {r: aws.Provider(child(name, r, "aws"), region=r, opts=self._opts())
-                           for r in all_regions}
+        self._providers = {
+            r: aws.Provider(child(name, r, "aws"), region=r, opts=self._opts()) for r in all_regions
+        }
 
         password = random.RandomPassword(
-            child(name, "master-password"), length=40, special=False,
-            opts=self._opts(additional_secret_outputs=["result", "bcrypt_hash"]))
+            child(name, "master-password"),
+            length=40,
+            special=False,
+            opts=self._opts(additional_secret_outputs=["result", "bcrypt_hash"]),
+        )
         self.master_password = pulumi.Output.secret(password.result)
 
         networks = {r: self._network(r) for r in settings.regions}
@@ -129,10 +193,14 @@ class AuroraGlobalDb(pulumi.ComponentResource):
 
         primary = settings.primary
         global_cluster = aws.rds.GlobalCluster(
-            child(name, "global"), global_cluster_identifier=settings.global_id, engine=ENGINE,
-            engine_version=settings.engine_version, storage_encrypted=settings.storage_encrypted,
+            child(name, "global"),
+            global_cluster_identifier=settings.global_id,
+            engine=ENGINE,
+            engine_version=settings.engine_version,
+            storage_encrypted=settings.storage_encrypted,
             deletion_protection=settings.deletion_protection,
-            opts=self._opts(provider=self._providers[primary]))
+            opts=self._opts(provider=self._providers[primary]),
+        )
 
         clusters: dict[str, aws.rds.Cluster] = {}
         instances: dict[str, list[aws.rds.ClusterInstance]] = {}
@@ -141,8 +209,13 @@ class AuroraGlobalDb(pulumi.ComponentResource):
         for region in settings.secondaries:
             # Each secondary waits for the primary (cluster and writer instance), never for another
             # secondary: they join the global cluster in parallel.
-            clusters[region] = self._cluster(region, global_cluster, networks[region], keys.get(region),
-                                             [clusters[primary], *instances[primary]])
+            clusters[region] = self._cluster(
+                region,
+                global_cluster,
+                networks[region],
+                keys.get(region),
+                [clusters[primary], *instances[primary]],
+            )
             instances[region] = self._instances(region, clusters[region], keys.get(region))
 
         record = self._dns(global_cluster, clusters)
@@ -155,17 +228,31 @@ class AuroraGlobalDb(pulumi.ComponentResource):
         self.global_cluster_id = global_cluster.id
         self.global_writer_endpoint = global_cluster.endpoint
         self.dns_name = record.name
-        self.regional = pulumi.Output.from_input({r: {
-            "cluster_id": clusters[r].id, "writer_endpoint": clusters[r].endpoint,
-            "reader_endpoint": clusters[r].reader_endpoint, "vpc_id": networks[r]["vpc"].id,
-            "security_group_id": networks[r]["sg"].id} for r in settings.regions})
-        self.peering_connection_ids = cast(pulumi.Output[dict[str, str]],
-                                           pulumi.Output.from_input(peering_ids))
-        self.register_outputs({
-            "global_cluster_id": self.global_cluster_id,
-            "global_writer_endpoint": self.global_writer_endpoint,
-            "dns_name": self.dns_name, "regional": self.regional, "master_password": self.master_password,
-            "peering_connection_ids": self.peering_connection_ids})
+        self.regional = pulumi.Output.from_input(
+            {
+                r: {
+                    "cluster_id": clusters[r].id,
+                    "writer_endpoint": clusters[r].endpoint,
+                    "reader_endpoint": clusters[r].reader_endpoint,
+                    "vpc_id": networks[r]["vpc"].id,
+                    "security_group_id": networks[r]["sg"].id,
+                }
+                for r in settings.regions
+            }
+        )
+        self.peering_connection_ids = cast(
+            pulumi.Output[dict[str, str]], pulumi.Output.from_input(peering_ids)
+        )
+        self.register_outputs(
+            {
+                "global_cluster_id": self.global_cluster_id,
+                "global_writer_endpoint": self.global_writer_endpoint,
+                "dns_name": self.dns_name,
+                "regional": self.regional,
+                "master_password": self.master_password,
+                "peering_connection_ids": self.peering_connection_ids,
+            }
+        )
 
     # -- helpers
 
@@ -177,70 +264,116 @@ class AuroraGlobalDb(pulumi.ComponentResource):
         s, name, provider = self._s, self._name, self._providers[region]
         vpc_net = cidr.parse(s.vpc_cidrs[region])
         assert vpc_net is not None
-        vpc = aws.ec2.Vpc(child(name, region, "vpc"), cidr_block=str(vpc_net), enable_dns_support=True,
-                          enable_dns_hostnames=True, tags={"Name": child(name, region)},
-                          opts=self._opts(provider=provider))
-        zones = aws.get_availability_zones(state="available", filters=[
-            {"name": "opt-in-status", "values": ["opt-in-not-required"]}],
-            opts=pulumi.InvokeOptions(provider=provider))
+        vpc = aws.ec2.Vpc(
+            child(name, region, "vpc"),
+            cidr_block=str(vpc_net),
+            enable_dns_support=True,
+            enable_dns_hostnames=True,
+            tags={"Name": child(name, region)},
+            opts=self._opts(provider=provider),
+        )
+        zones = aws.get_availability_zones(
+            state="available",
+            filters=[{"name": "opt-in-status", "values": ["opt-in-not-required"]}],
+            opts=pulumi.InvokeOptions(provider=provider),
+        )
         by_id = dict(zip(zones.zone_ids, zones.names, strict=True))
         chosen = sorted(by_id)[:AZ_COUNT]
         if len(chosen) < 2:
             raise RuntimeError(f"{region} offers {len(chosen)} availability zones; Aurora needs at least 2")
-        route_table = aws.ec2.RouteTable(child(name, region, "private"), vpc_id=vpc.id,
-                                         tags={"Name": child(name, region, "private")},
-                                         opts=self._opts(provider=provider))
+        route_table = aws.ec2.RouteTable(
+            child(name, region, "private"),
+            vpc_id=vpc.id,
+            tags={"Name": child(name, region, "private")},
+            opts=self._opts(provider=provider),
+        )
         subnets = []
         for zone_id in chosen:
             # The CIDR follows the AZ id's number (use1-az4 -> 4th slot), so it never depends on which
             # other zones were picked.
             slot = (int(zone_id.rsplit("az", 1)[1]) - 1) % 16
             subnet = aws.ec2.Subnet(
-                child(name, region, zone_id), vpc_id=vpc.id, availability_zone_id=zone_id,
+                child(name, region, zone_id),
+                vpc_id=vpc.id,
+                availability_zone_id=zone_id,
                 cidr_block=str(cidr.subnet_at(vpc_net, vpc_net.prefixlen + 4, slot)),
                 tags={"Name": child(name, region, zone_id), "crossnet:az": by_id[zone_id]},
-                opts=self._opts(provider=provider))
-            aws.ec2.RouteTableAssociation(child(name, region, zone_id, "private"), subnet_id=subnet.id,
-                                          route_table_id=route_table.id, opts=self._opts(provider=provider))
+                opts=self._opts(provider=provider),
+            )
+            aws.ec2.RouteTableAssociation(
+                child(name, region, zone_id, "private"),
+                subnet_id=subnet.id,
+                route_table_id=route_table.id,
+                opts=self._opts(provider=provider),
+            )
             subnets.append(subnet)
-        subnet_group = aws.rds.SubnetGroup(child(name, region, "subnets"), subnet_ids=[x.id for x in subnets],
-                                           description=f"Aurora {s.global_id} in {region}",
-                                           opts=self._opts(provider=provider))
-        sg = aws.ec2.SecurityGroup(child(name, region, "db"), vpc_id=vpc.id,
-                                   description=f"Aurora {s.global_id}: PostgreSQL from peered VPCs only",
-                                   tags={"Name": child(name, region, "db")},
-                                   opts=self._opts(provider=provider))
-        return {"vpc": vpc, "subnets": subnets, "route_table": route_table, "subnet_group": subnet_group,
-                "sg": sg}
+        subnet_group = aws.rds.SubnetGroup(
+            child(name, region, "subnets"),
+            subnet_ids=[x.id for x in subnets],
+            description=f"Aurora {s.global_id} in {region}",
+            opts=self._opts(provider=provider),
+        )
+        sg = aws.ec2.SecurityGroup(
+            child(name, region, "db"),
+            vpc_id=vpc.id,
+            description=f"Aurora {s.global_id}: PostgreSQL from peered VPCs only",
+            tags={"Name": child(name, region, "db")},
+            opts=self._opts(provider=provider),
+        )
+        return {
+            "vpc": vpc,
+            "subnets": subnets,
+            "route_table": route_table,
+            "subnet_group": subnet_group,
+            "sg": sg,
+        }
 
     def _kms_key(self, region: str) -> aws.kms.Key:
         # Encrypted global databases need a key in every region: a KMS key never leaves its region.
-        return aws.kms.Key(child(self._name, region, "kms"),
-                           description=f"Aurora {self._s.global_id} storage in {region}",
-                           enable_key_rotation=True, deletion_window_in_days=30,
-                           opts=self._opts(provider=self._providers[region]))
+        return aws.kms.Key(
+            child(self._name, region, "kms"),
+            description=f"Aurora {self._s.global_id} storage in {region}",
+            enable_key_rotation=True,
+            deletion_window_in_days=30,
+            opts=self._opts(provider=self._providers[region]),
+        )
 
-    def _cluster(self, region: str, global_cluster: aws.rds.GlobalCluster, net: dict[str, Any],
-                 key: aws.kms.Key | None, depends_on: list[pulumi.Resource]) -> aws.rds.Cluster:
+    def _cluster(
+        self,
+        region: str,
+        global_cluster: aws.rds.GlobalCluster,
+        net: dict[str, Any],
+        key: aws.kms.Key | None,
+        depends_on: list[pulumi.Resource],
+    ) -> aws.rds.Cluster:
         s = self._s
         is_primary = region == s.primary
         common: dict[str, Any] = {
-            "cluster_identifier": s.cluster_identifier(region), "engine": ENGINE,
-            "engine_version": s.engine_version, "global_cluster_identifier": global_cluster.id,
-            "db_subnet_group_name": net["subnet_group"].name, "vpc_security_group_ids": [net["sg"].id],
-            "port": PORT, "storage_encrypted": s.storage_encrypted,
+            "cluster_identifier": s.cluster_identifier(region),
+            "engine": ENGINE,
+            "engine_version": s.engine_version,
+            "global_cluster_identifier": global_cluster.id,
+            "db_subnet_group_name": net["subnet_group"].name,
+            "vpc_security_group_ids": [net["sg"].id],
+            "port": PORT,
+            "storage_encrypted": s.storage_encrypted,
             "kms_key_id": key.arn if key is not None else None,
-            "deletion_protection": s.deletion_protection, "backup_retention_period": s.backup_retention_days,
+            "deletion_protection": s.deletion_protection,
+            "backup_retention_period": s.backup_retention_days,
             "iam_database_authentication_enabled": s.iam_database_authentication,
             "enabled_cloudwatch_logs_exports": ["postgresql"] if s.log_exports else [],
             "copy_tags_to_snapshot": True,
         }
         if is_primary:
             extra: dict[str, Any] = {
-                "database_name": s.database_name, "master_username": s.master_username,
-                "master_password": self.master_password, "skip_final_snapshot": s.skip_final_snapshot,
-                "final_snapshot_identifier": None if s.skip_final_snapshot
-                else f"{s.cluster_identifier(region)}-final"}
+                "database_name": s.database_name,
+                "master_username": s.master_username,
+                "master_password": self.master_password,
+                "skip_final_snapshot": s.skip_final_snapshot,
+                "final_snapshot_identifier": None
+                if s.skip_final_snapshot
+                else f"{s.cluster_identifier(region)}-final",
+            }
         else:
             # A secondary replicates the primary: no credentials or database name of its own, and
             # no final snapshot (RDS cannot snapshot a replica of a global database on delete).
@@ -248,27 +381,43 @@ class AuroraGlobalDb(pulumi.ComponentResource):
         # Every member, the primary included, ignores the drift a failover causes (after one, the old
         # primary is a secondary and reports a replication source the program never set) and the
         # engine version, which the GlobalCluster upgrades for all members.
-        return aws.rds.Cluster(child(self._name, region, "cluster"), **common, **extra,
-                               opts=self._opts(provider=self._providers[region], depends_on=depends_on,
-                                               ignore_changes=MEMBER_IGNORE_CHANGES))
+        return aws.rds.Cluster(
+            child(self._name, region, "cluster"),
+            **common,
+            **extra,
+            opts=self._opts(
+                provider=self._providers[region], depends_on=depends_on, ignore_changes=MEMBER_IGNORE_CHANGES
+            ),
+        )
 
-    def _instances(self, region: str, cluster: aws.rds.Cluster,
-                   key: aws.kms.Key | None) -> list[aws.rds.ClusterInstance]:
+    def _instances(
+        self, region: str, cluster: aws.rds.Cluster, key: aws.kms.Key | None
+    ) -> list[aws.rds.ClusterInstance]:
         s = self._s
-        return [aws.rds.ClusterInstance(
-            child(self._name, region, "instance", n), identifier=f"{s.cluster_identifier(region)}-{n}",
-            # No engine_version: an instance runs its cluster's version (an upgrade goes through the
-            # GlobalCluster), and a pinned one would diff after every automatic minor upgrade.
-            cluster_identifier=cluster.id, engine=aws.rds.EngineType.AURORA_POSTGRESQL,
-            instance_class=s.instance_class, publicly_accessible=False, auto_minor_version_upgrade=True,
-            performance_insights_enabled=s.performance_insights,
-            performance_insights_kms_key_id=key.arn if (key is not None and s.performance_insights) else None,
-            promotion_tier=n - 1,
-            opts=self._opts(provider=self._providers[region]))
-            for n in range(1, s.instances_per_region + 1)]
+        return [
+            aws.rds.ClusterInstance(
+                child(self._name, region, "instance", n),
+                identifier=f"{s.cluster_identifier(region)}-{n}",
+                # No engine_version: an instance runs its cluster's version (an upgrade goes through the
+                # GlobalCluster), and a pinned one would diff after every automatic minor upgrade.
+                cluster_identifier=cluster.id,
+                engine=aws.rds.EngineType.AURORA_POSTGRESQL,
+                instance_class=s.instance_class,
+                publicly_accessible=False,
+                auto_minor_version_upgrade=True,
+                performance_insights_enabled=s.performance_insights,
+                performance_insights_kms_key_id=key.arn
+                if (key is not None and s.performance_insights)
+                else None,
+                promotion_tier=n - 1,
+                opts=self._opts(provider=self._providers[region]),
+            )
+            for n in range(1, s.instances_per_region + 1)
+        ]
 
-    def _dns(self, global_cluster: aws.rds.GlobalCluster,
-             clusters: dict[str, aws.rds.Cluster]) -> aws.route53.Record:
+    def _dns(
+        self, global_cluster: aws.rds.GlobalCluster, clusters: dict[str, aws.rds.Cluster]
+    ) -> aws.route53.Record:
         s = self._s
         if s.endpoint_mode == "global-writer-endpoint":
             target: pulumi.Output[str] = global_cluster.endpoint
@@ -277,58 +426,111 @@ class AuroraGlobalDb(pulumi.ComponentResource):
             # The handler owns the value after creation: a `pulumi up` must not revert a failover.
             target = clusters[s.primary].endpoint
             ignore = ["records"]
-        return aws.route53.Record(child(self._name, "cname"), zone_id=s.zone_id, name=s.record_name,
-                                  type="CNAME", ttl=s.ttl, records=[target], allow_overwrite=False,
-                                  opts=self._opts(provider=self._providers[s.primary], ignore_changes=ignore))
+        return aws.route53.Record(
+            child(self._name, "cname"),
+            zone_id=s.zone_id,
+            name=s.record_name,
+            type="CNAME",
+            ttl=s.ttl,
+            records=[target],
+            allow_overwrite=False,
+            opts=self._opts(provider=self._providers[s.primary], ignore_changes=ignore),
+        )
 
-    def _failover_handler(self, region: str, global_cluster: aws.rds.GlobalCluster,
-                          clusters: dict[str, aws.rds.Cluster]) -> aws.lambda_.Function:
+    def _failover_handler(
+        self, region: str, global_cluster: aws.rds.GlobalCluster, clusters: dict[str, aws.rds.Cluster]
+    ) -> aws.lambda_.Function:
         s, name = self._s, self._name
         opts = self._opts(provider=self._providers[region])
-        log_group = aws.cloudwatch.LogGroup(child(name, region, "failover-logs"),
-                                            name=f"/crossnet/aurora/{s.global_id}/failover",
-                                            retention_in_days=90, opts=opts)
+        log_group = aws.cloudwatch.LogGroup(
+            child(name, region, "failover-logs"),
+            name=f"/crossnet/aurora/{s.global_id}/failover",
+            retention_in_days=90,
+            opts=opts,
+        )
         # Where a failed event ends up instead of vanishing: the function's asynchronous invocations
         # (EventBridge invokes it asynchronously) after their retries, and events EventBridge could
         # not deliver to the function at all.
-        dlq = aws.sqs.Queue(child(name, region, "failover-dlq"), sqs_managed_sse_enabled=True,
-                            message_retention_seconds=DLQ_RETENTION_SECONDS, opts=opts)
-        role = aws.iam.Role(child(name, region, "failover-role"), assume_role_policy=json.dumps(LAMBDA_TRUST),
-                            description=f"crossnet failover handler of {s.global_id} in {region}", opts=opts)
+        dlq = aws.sqs.Queue(
+            child(name, region, "failover-dlq"),
+            sqs_managed_sse_enabled=True,
+            message_retention_seconds=DLQ_RETENTION_SECONDS,
+            opts=opts,
+        )
+        role = aws.iam.Role(
+            child(name, region, "failover-role"),
+            assume_role_policy=json.dumps(LAMBDA_TRUST),
+            description=f"crossnet failover handler of {s.global_id} in {region}",
+            opts=opts,
+        )
         arns = [global_cluster.arn, log_group.arn, dlq.arn, *[c.arn for c in clusters.values()]]
         policy = pulumi.Output.all(*arns).apply(
-            lambda a: json.dumps(handler_policy(s.zone_id, s.record_name, a[0], list(a[3:]), a[1], a[2])))
-        role_policy = aws.iam.RolePolicy(child(name, region, "failover-policy"), role=role.id, policy=policy,
-                                         opts=opts)
+            lambda a: json.dumps(handler_policy(s.zone_id, s.record_name, a[0], list(a[3:]), a[1], a[2]))
+        )
+        role_policy = aws.iam.RolePolicy(
+            child(name, region, "failover-policy"), role=role.id, policy=policy, opts=opts
+        )
         function = aws.lambda_.Function(
-            child(name, region, "failover"), role=role.arn, runtime=LAMBDA_RUNTIME, handler="handler.handler",
+            child(name, region, "failover"),
+            role=role.arn,
+            runtime=LAMBDA_RUNTIME,
+            handler="handler.handler",
             code=pulumi.AssetArchive({"handler.py": pulumi.FileAsset(str(HANDLER_FILE))}),
-            timeout=180, memory_size=128, reserved_concurrent_executions=s.failover_reserved_concurrency,
-            tracing_config={"mode": "Active"}, dead_letter_config={"target_arn": dlq.arn},
+            timeout=180,
+            memory_size=128,
+            reserved_concurrent_executions=s.failover_reserved_concurrency,
+            tracing_config={"mode": "Active"},
+            dead_letter_config={"target_arn": dlq.arn},
             logging_config={"log_format": "Text", "log_group": log_group.name},
-            environment={"variables": {"ZONE_ID": s.zone_id, "RECORD_NAME": s.record_name,
-                                       "GLOBAL_CLUSTER_ID": s.global_id, "TTL": str(s.ttl),
-                                       "WAIT_SECONDS": "120"}},
+            environment={
+                "variables": {
+                    "ZONE_ID": s.zone_id,
+                    "RECORD_NAME": s.record_name,
+                    "GLOBAL_CLUSTER_ID": s.global_id,
+                    "TTL": str(s.ttl),
+                    "WAIT_SECONDS": "120",
+                }
+            },
             description=f"Points {s.record_name} at the writer of {s.global_id}",
-            opts=self._opts(provider=self._providers[region], depends_on=[role_policy]))
-        rule = aws.cloudwatch.EventRule(child(name, region, "failover-events"),
-                                        description=f"Global switchover/failover of {s.global_id}",
-                                        event_pattern=json.dumps(event_pattern()), opts=opts)
-        aws.lambda_.Permission(child(name, region, "failover-invoke"), action="lambda:InvokeFunction",
-                               function=function.name, principal="events.amazonaws.com",
-                               source_arn=rule.arn, opts=opts)
+            opts=self._opts(provider=self._providers[region], depends_on=[role_policy]),
+        )
+        rule = aws.cloudwatch.EventRule(
+            child(name, region, "failover-events"),
+            description=f"Global switchover/failover of {s.global_id}",
+            event_pattern=json.dumps(event_pattern()),
+            opts=opts,
+        )
+        aws.lambda_.Permission(
+            child(name, region, "failover-invoke"),
+            action="lambda:InvokeFunction",
+            function=function.name,
+            principal="events.amazonaws.com",
+            source_arn=rule.arn,
+            opts=opts,
+        )
         queue_policy = aws.sqs.QueuePolicy(
-            child(name, region, "failover-dlq-policy"), queue_url=dlq.url,
+            child(name, region, "failover-dlq-policy"),
+            queue_url=dlq.url,
             policy=pulumi.Output.all(dlq.arn, rule.arn).apply(
-                lambda a: json.dumps(dead_letter_queue_policy(a[0], a[1]))), opts=opts)
-        aws.cloudwatch.EventTarget(child(name, region, "failover-target"), rule=rule.name, arn=function.arn,
-                                   dead_letter_config={"arn": dlq.arn},
-                                   opts=self._opts(provider=self._providers[region],
-                                                   depends_on=[queue_policy]))
+                lambda a: json.dumps(dead_letter_queue_policy(a[0], a[1]))
+            ),
+            opts=opts,
+        )
+        aws.cloudwatch.EventTarget(
+            child(name, region, "failover-target"),
+            rule=rule.name,
+            arn=function.arn,
+            dead_letter_config={"arn": dlq.arn},
+            opts=self._opts(provider=self._providers[region], depends_on=[queue_policy]),
+        )
         return function
 
-    def _peering(self, networks: dict[str, dict[str, Any]], clusters: dict[str, aws.rds.Cluster],
-                 instances: dict[str, list[aws.rds.ClusterInstance]]) -> dict[str, pulumi.Output[str]]:
+    def _peering(
+        self,
+        networks: dict[str, dict[str, Any]],
+        clusters: dict[str, aws.rds.Cluster],
+        instances: dict[str, list[aws.rds.ClusterInstance]],
+    ) -> dict[str, pulumi.Output[str]]:
         """Peer every application VPC with every Aurora VPC; routes on both sides; SG ingress."""
         s, name = self._s, self._name
         ids: dict[str, pulumi.Output[str]] = {}
@@ -344,30 +546,56 @@ class AuroraGlobalDb(pulumi.ComponentResource):
                 access = [clusters[region], *instances[region]]
                 key = child(name, region, "peer", peer.vpc_id)
                 request = aws.ec2.VpcPeeringConnection(
-                    key, vpc_id=peer.vpc_id, peer_vpc_id=net["vpc"].id, peer_region=region, auto_accept=False,
+                    key,
+                    vpc_id=peer.vpc_id,
+                    peer_vpc_id=net["vpc"].id,
+                    peer_region=region,
+                    auto_accept=False,
                     tags={"Name": f"{peer.vpc_id} to Aurora {s.global_id} {region}"},
-                    opts=self._opts(provider=self._providers[peer.region], depends_on=access))
+                    opts=self._opts(provider=self._providers[peer.region], depends_on=access),
+                )
                 accept = aws.ec2.VpcPeeringConnectionAccepter(
-                    child(key, "accept"), vpc_peering_connection_id=request.id, auto_accept=True,
+                    child(key, "accept"),
+                    vpc_peering_connection_id=request.id,
+                    auto_accept=True,
                     tags={"Name": f"{peer.vpc_id} to Aurora {s.global_id} {region}"},
-                    opts=self._opts(provider=self._providers[region], depends_on=access))
+                    opts=self._opts(provider=self._providers[region], depends_on=access),
+                )
                 for table in peer.route_table_ids:
-                    aws.ec2.Route(child(key, table), route_table_id=table,
-                                  destination_cidr_block=s.vpc_cidrs[region],
-                                  vpc_peering_connection_id=accept.vpc_peering_connection_id,
-                                  opts=self._opts(provider=self._providers[peer.region]))
-                aws.ec2.Route(child(key, "route"), route_table_id=net["route_table"].id,
-                              destination_cidr_block=peer.cidr,
-                              vpc_peering_connection_id=accept.vpc_peering_connection_id,
-                              opts=self._opts(provider=self._providers[region]))
+                    aws.ec2.Route(
+                        child(key, table),
+                        route_table_id=table,
+                        destination_cidr_block=s.vpc_cidrs[region],
+                        vpc_peering_connection_id=accept.vpc_peering_connection_id,
+                        opts=self._opts(provider=self._providers[peer.region]),
+                    )
+                aws.ec2.Route(
+                    child(key, "route"),
+                    route_table_id=net["route_table"].id,
+                    destination_cidr_block=peer.cidr,
+                    vpc_peering_connection_id=accept.vpc_peering_connection_id,
+                    opts=self._opts(provider=self._providers[region]),
+                )
                 aws.vpc.SecurityGroupIngressRule(
-                    child(key, "postgres"), security_group_id=net["sg"].id, cidr_ipv4=peer.cidr,
-                    ip_protocol="tcp", from_port=PORT, to_port=PORT,
+                    child(key, "postgres"),
+                    security_group_id=net["sg"].id,
+                    cidr_ipv4=peer.cidr,
+                    ip_protocol="tcp",
+                    from_port=PORT,
+                    to_port=PORT,
                     description=f"PostgreSQL from peered {peer.vpc_id}",
-                    opts=self._opts(provider=self._providers[region], depends_on=access))
+                    opts=self._opts(provider=self._providers[region], depends_on=access),
+                )
                 ids[f"{peer.vpc_id}/{region}"] = request.id
         return ids
 
 
-__all__ = ["AuroraGlobalDb", "AuroraGlobalDbArgs", "Settings", "dead_letter_queue_policy", "event_pattern",
-           "handler_policy", "jdbc_url"]
+__all__ = [
+    "AuroraGlobalDb",
+    "AuroraGlobalDbArgs",
+    "Settings",
+    "dead_letter_queue_policy",
+    "event_pattern",
+    "handler_policy",
+    "jdbc_url",
+]

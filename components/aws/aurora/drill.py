@@ -24,7 +24,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, TextIO
 
-from components.aws.aurora.handler import (
+from .handler import (
     WriterNotReadyError,
     current_target,
     describe_global,
@@ -69,8 +69,14 @@ class Drill:
         steps: list[Step] = []
         started = self.clock()
         target_arn = self._request()
-        steps.append(self._done("request", started, ("failover (AllowDataLoss)" if self.failover
-                                                      else "switchover (planned)") + f" to {target_arn}"))
+        steps.append(
+            self._done(
+                "request",
+                started,
+                ("failover (AllowDataLoss)" if self.failover else "switchover (planned)")
+                + f" to {target_arn}",
+            )
+        )
         t = self.clock()
         self._wait("writer-moved", lambda: self._writer_is(target_arn))
         steps.append(self._done("writer-moved", t, f"writer is {target_arn}"))
@@ -93,23 +99,30 @@ class Drill:
         targets = [a for a in member_arns(global_cluster) if region_of(a) == self.to_region]
         if not targets:
             regions = sorted({region_of(a) for a in member_arns(global_cluster)})
-            raise DrillError(f"{self.global_cluster_id} has no member in {self.to_region}; "
-                             f"members are in: {', '.join(regions)}")
+            raise DrillError(
+                f"{self.global_cluster_id} has no member in {self.to_region}; "
+                f"members are in: {', '.join(regions)}"
+            )
         target = targets[0]
         writer = find_writer(global_cluster, self.rds)
         if writer.cluster_arn == target:
             raise DrillError(f"{target} is already the writer; pick another region")
         if self.failover:
-            rds.failover_global_cluster(GlobalClusterIdentifier=self.global_cluster_id,
-                                        TargetDbClusterIdentifier=target, AllowDataLoss=True)
+            rds.failover_global_cluster(
+                GlobalClusterIdentifier=self.global_cluster_id,
+                TargetDbClusterIdentifier=target,
+                AllowDataLoss=True,
+            )
         else:
-            rds.switchover_global_cluster(GlobalClusterIdentifier=self.global_cluster_id,
-                                          TargetDbClusterIdentifier=target)
+            rds.switchover_global_cluster(
+                GlobalClusterIdentifier=self.global_cluster_id, TargetDbClusterIdentifier=target
+            )
         return target
 
     def _writer_is(self, target_arn: str) -> tuple[bool, str]:
         members = describe_global(self.rds(self.to_region), self.global_cluster_id).get(
-            "GlobalClusterMembers", [])
+            "GlobalClusterMembers", []
+        )
         writers = [m["DBClusterArn"] for m in members if m.get("IsWriter")]
         return writers == [target_arn], f"writer members: {writers or 'none'}"
 
@@ -147,14 +160,19 @@ class Drill:
 
 
 def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(prog="python -m components.aws.aurora.drill",
-                                     description="Move an Aurora global database's writer and time it.")
+    parser = argparse.ArgumentParser(
+        prog="python -m components.aws.aurora.drill",
+        description="Move an Aurora global database's writer and time it.",
+    )
     parser.add_argument("--global-cluster-id", required=True)
     parser.add_argument("--to-region", required=True, help="region whose cluster becomes the writer")
     parser.add_argument("--zone-id", required=True, help="Route53 hosted zone id of the CNAME")
     parser.add_argument("--record-name", required=True, help="the CNAME, e.g. <id>.aurora-global.<zone>")
-    parser.add_argument("--failover", action="store_true",
-                        help="FailoverGlobalCluster with AllowDataLoss instead of a planned switchover")
+    parser.add_argument(
+        "--failover",
+        action="store_true",
+        help="FailoverGlobalCluster with AllowDataLoss instead of a planned switchover",
+    )
     parser.add_argument("--timeout", type=float, default=1800.0, help="seconds allowed per step [1800]")
     parser.add_argument("--poll", type=float, default=10.0, help="seconds between checks [10]")
     return parser.parse_args(argv)
@@ -172,8 +190,16 @@ def main(argv: Sequence[str] | None = None, client_for: ClientFor | None = None)
 
         client_for = aws_client
 
-    drill = Drill(client_for, args.global_cluster_id, args.to_region, args.zone_id, args.record_name,
-                  failover=args.failover, timeout=args.timeout, poll=args.poll)
+    drill = Drill(
+        client_for,
+        args.global_cluster_id,
+        args.to_region,
+        args.zone_id,
+        args.record_name,
+        failover=args.failover,
+        timeout=args.timeout,
+        poll=args.poll,
+    )
     try:
         drill.run()
     except (DrillError, WriterNotReadyError, LookupError, ClientError, BotoCoreError) as err:

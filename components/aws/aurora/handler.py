@@ -72,9 +72,13 @@ class Config:
         missing = [k for k in ("ZONE_ID", "RECORD_NAME", "GLOBAL_CLUSTER_ID") if not env.get(k)]
         if missing:
             raise KeyError("missing environment variables: " + ", ".join(missing))
-        return cls(zone_id=env["ZONE_ID"], record_name=normalize(env["RECORD_NAME"]),
-                   global_cluster_id=env["GLOBAL_CLUSTER_ID"], ttl=int(env.get("TTL", "30")),
-                   wait_seconds=float(env.get("WAIT_SECONDS", "120")))
+        return cls(
+            zone_id=env["ZONE_ID"],
+            record_name=normalize(env["RECORD_NAME"]),
+            global_cluster_id=env["GLOBAL_CLUSTER_ID"],
+            ttl=int(env.get("TTL", "30")),
+            wait_seconds=float(env.get("WAIT_SECONDS", "120")),
+        )
 
 
 @dataclass(frozen=True)
@@ -110,8 +114,10 @@ def member_arns(global_cluster: Mapping[str, Any]) -> list[str]:
 def find_writer(global_cluster: Mapping[str, Any], rds_for: RdsFor) -> Writer:
     writers = [m for m in global_cluster.get("GlobalClusterMembers", []) if m.get("IsWriter")]
     if len(writers) != 1:
-        raise WriterNotReadyError(f"global cluster {global_cluster.get('GlobalClusterIdentifier')!r} has "
-                             f"{len(writers)} writer members")
+        raise WriterNotReadyError(
+            f"global cluster {global_cluster.get('GlobalClusterIdentifier')!r} has "
+            f"{len(writers)} writer members"
+        )
     arn = writers[0]["DBClusterArn"]
     region = region_of(arn)
     clusters = rds_for(region).describe_db_clusters(DBClusterIdentifier=arn)["DBClusters"]
@@ -130,15 +136,17 @@ def concerns(event: Mapping[str, Any], global_cluster_id: str, members: list[str
         names.add(arn.rsplit(":", 1)[-1].lower())
     sources = [detail.get("SourceIdentifier"), detail.get("SourceArn"), *(event.get("resources") or [])]
     for source in sources:
-        if isinstance(source, str) and (source.lower() in names
-                                        or source.rsplit(":", 1)[-1].lower() in names):
+        if isinstance(source, str) and (
+            source.lower() in names or source.rsplit(":", 1)[-1].lower() in names
+        ):
             return True
     return False
 
 
 def current_target(route53: Any, zone_id: str, record_name: str) -> str | None:
-    answer = route53.list_resource_record_sets(HostedZoneId=zone_id, StartRecordName=record_name,
-                                               StartRecordType="CNAME", MaxItems="1")
+    answer = route53.list_resource_record_sets(
+        HostedZoneId=zone_id, StartRecordName=record_name, StartRecordType="CNAME", MaxItems="1"
+    )
     for record in answer.get("ResourceRecordSets", []):
         if normalize(record["Name"]) == record_name and record["Type"] == "CNAME":
             values = record.get("ResourceRecords") or [{}]
@@ -147,28 +155,51 @@ def current_target(route53: Any, zone_id: str, record_name: str) -> str | None:
 
 
 def upsert(route53: Any, config: Config, target: str) -> str:
-    change = route53.change_resource_record_sets(HostedZoneId=config.zone_id, ChangeBatch={
-        "Comment": f"crossnet: writer of {config.global_cluster_id}",
-        "Changes": [{"Action": "UPSERT", "ResourceRecordSet": {
-            "Name": config.record_name, "Type": "CNAME", "TTL": config.ttl,
-            "ResourceRecords": [{"Value": target}]}}]})
+    change = route53.change_resource_record_sets(
+        HostedZoneId=config.zone_id,
+        ChangeBatch={
+            "Comment": f"crossnet: writer of {config.global_cluster_id}",
+            "Changes": [
+                {
+                    "Action": "UPSERT",
+                    "ResourceRecordSet": {
+                        "Name": config.record_name,
+                        "Type": "CNAME",
+                        "TTL": config.ttl,
+                        "ResourceRecords": [{"Value": target}],
+                    },
+                }
+            ],
+        },
+    )
     return change["ChangeInfo"]["Id"]
 
 
-def sync(config: Config, rds_for: RdsFor, route53: Any, event: Mapping[str, Any] | None = None,
-         home_region: str = "us-east-1", sleep: Callable[[float], None] = time.sleep,
-         clock: Callable[[], float] = time.monotonic, poll: float = 5.0) -> dict[str, Any]:
+def sync(
+    config: Config,
+    rds_for: RdsFor,
+    route53: Any,
+    event: Mapping[str, Any] | None = None,
+    home_region: str = "us-east-1",
+    sleep: Callable[[float], None] = time.sleep,
+    clock: Callable[[], float] = time.monotonic,
+    poll: float = 5.0,
+) -> dict[str, Any]:
     """Point the CNAME at the current writer. With ``event``, act only if it concerns this cluster."""
     global_cluster = describe_global(rds_for(home_region), config.global_cluster_id)
     if event is not None and not concerns(event, config.global_cluster_id, member_arns(global_cluster)):
-        return {"action": "ignored", "reason": "not a switchover/failover event of "
-                + config.global_cluster_id}
+        return {
+            "action": "ignored",
+            "reason": "not a switchover/failover event of " + config.global_cluster_id,
+        }
     deadline = clock() + config.wait_seconds
     writer = find_writer(global_cluster, rds_for)
     while writer.status != "available" or not writer.endpoint:
         if clock() >= deadline:
-            raise WriterNotReadyError(f"writer {writer.cluster_arn} is {writer.status!r}, not 'available', "
-                                 f"after {config.wait_seconds:.0f}s; the CNAME was left unchanged")
+            raise WriterNotReadyError(
+                f"writer {writer.cluster_arn} is {writer.status!r}, not 'available', "
+                f"after {config.wait_seconds:.0f}s; the CNAME was left unchanged"
+            )
         sleep(poll)
         writer = find_writer(describe_global(rds_for(home_region), config.global_cluster_id), rds_for)
     target = normalize(writer.endpoint)
@@ -176,8 +207,13 @@ def sync(config: Config, rds_for: RdsFor, route53: Any, event: Mapping[str, Any]
     if before == target:
         return {"action": "unchanged", "target": target, "writer": writer.cluster_arn}
     change_id = upsert(route53, config, target)
-    return {"action": "updated", "from": before, "target": target, "writer": writer.cluster_arn,
-            "change_id": change_id}
+    return {
+        "action": "updated",
+        "from": before,
+        "target": target,
+        "writer": writer.cluster_arn,
+        "change_id": change_id,
+    }
 
 
 def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:

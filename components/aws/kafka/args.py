@@ -8,10 +8,10 @@ from typing import Any, NotRequired, TypedDict
 
 import pulumi
 
-from components import cidr
-from components.aws import ids
-from components.aws.kafka import render
-from components.validation import Problems, unknown_keys
+from ... import cidr
+from ...validation import Problems, unknown_keys
+from .. import ids
+from . import render
 
 DEFAULT_KAFKA_VERSION = "3.9.1"
 DEFAULT_INSTANCE_TYPE = "m6i.large"
@@ -183,8 +183,9 @@ class Settings:
         return render.broker_az(node_id, self.az_ids)
 
     def external_host(self, node_id: int) -> str:
-        return render.advertised_host(node_id, self.broker_az(node_id), self.unique_name,
-                                      self.region, self.suffix)
+        return render.advertised_host(
+            node_id, self.broker_az(node_id), self.unique_name, self.region, self.suffix
+        )
 
     def subnet_prefix(self) -> int:
         """Subnet size in the component's VPC: one of ``SUBNET_SLOTS`` (/19 in a /16)."""
@@ -208,8 +209,11 @@ _KNOWN = set(KafkaPrivateLinkClusterArgs.__annotations__)
 _BROKER_KEYS = set(KafkaExistingBrokerArgs.__annotations__)
 _SSH_KEYS = set(KafkaBrokerSshArgs.__annotations__)
 SSH_DEFAULTS: dict[str, Any] = {
-    "config_path": "/opt/kafka/config/server.properties", "kafka_home": "/opt/kafka",
-    "restart_command": "sudo systemctl restart kafka", "wait_seconds": 600}
+    "config_path": "/opt/kafka/config/server.properties",
+    "kafka_home": "/opt/kafka",
+    "restart_command": "sudo systemctl restart kafka",
+    "wait_seconds": 600,
+}
 
 
 def _port(problems: Problems, args: Mapping[str, Any], key: str, default: int, prefix: str) -> int | None:
@@ -221,8 +225,14 @@ def _bool(problems: Problems, args: Mapping[str, Any], key: str, default: bool, 
     return default if value is None else value
 
 
-def _opt_string(problems: Problems, args: Mapping[str, Any], key: str, prefix: str,
-                pattern: str | None = None, allowed: str = "a non-empty string") -> str | None:
+def _opt_string(
+    problems: Problems,
+    args: Mapping[str, Any],
+    key: str,
+    prefix: str,
+    pattern: str | None = None,
+    allowed: str = "a non-empty string",
+) -> str | None:
     if key not in args or args[key] is None:
         return None
     return problems.string(args[key], prefix + key, pattern, allowed)
@@ -242,32 +252,60 @@ def validate(args: Mapping[str, Any], problems: Problems, prefix: str = "") -> S
 
     region = None
     if problems.require(args, "region", prefix) is not None:
-        region = problems.string(args["region"], prefix + "region", ids.REGION,
-                                 "an AWS region name such as us-west-2")
+        region = problems.string(
+            args["region"], prefix + "region", ids.REGION, "an AWS region name such as us-west-2"
+        )
 
     az_ids = _az_ids(problems, args, region, prefix)
     unique = None
     if problems.require(args, "unique_name", prefix) is not None:
-        unique = problems.string(args["unique_name"], prefix + "unique_name", UNIQUE_RE,
-                                 "1..63 lowercase letters and digits (no uppercase, no symbols)")
+        unique = problems.string(
+            args["unique_name"],
+            prefix + "unique_name",
+            UNIQUE_RE,
+            "1..63 lowercase letters and digits (no uppercase, no symbols)",
+        )
     suffix = None
     if problems.require(args, "listener_domain_suffix", prefix) is not None:
-        suffix = problems.string(args["listener_domain_suffix"], prefix + "listener_domain_suffix",
-                                 DOMAIN_RE, "a lowercase DNS domain such as 3199015.tidbcloud.com")
+        suffix = problems.string(
+            args["listener_domain_suffix"],
+            prefix + "listener_domain_suffix",
+            DOMAIN_RE,
+            "a lowercase DNS domain such as 3199015.tidbcloud.com",
+        )
     principals = _principals(problems, args, prefix)
 
-    version = _opt_string(problems, args, "kafka_version", prefix, VERSION_RE,
-                          "a Kafka release such as 3.9.1 (3.5 or later, for KRaft)") or DEFAULT_KAFKA_VERSION
+    version = (
+        _opt_string(
+            problems,
+            args,
+            "kafka_version",
+            prefix,
+            VERSION_RE,
+            "a Kafka release such as 3.9.1 (3.5 or later, for KRaft)",
+        )
+        or DEFAULT_KAFKA_VERSION
+    )
     match = re.fullmatch(VERSION_RE, version)
     if match and (int(match[1]), int(match[2])) < (3, 5):
         problems.add(prefix + "kafka_version", version, "3.5 or later (KRaft without ZooKeeper)")
-    url = _opt_string(problems, args, "kafka_download_url", prefix, r"https://\S+",
-                      "an https:// URL of a Kafka .tgz") or (
-        f"https://archive.apache.org/dist/kafka/{version}/kafka_2.13-{version}.tgz")
-    instance_type = _opt_string(problems, args, "instance_type", prefix, r"[a-z0-9-]+\.[a-z0-9]+",
-                                "an EC2 instance type such as m6i.large") or DEFAULT_INSTANCE_TYPE
-    ami_id = _opt_string(problems, args, "ami_id", prefix, ids.AMI_ID,
-                         "an AMI id such as ami-0123456789abcdef0")
+    url = _opt_string(
+        problems, args, "kafka_download_url", prefix, r"https://\S+", "an https:// URL of a Kafka .tgz"
+    ) or (f"https://archive.apache.org/dist/kafka/{version}/kafka_2.13-{version}.tgz")
+    instance_type = (
+        _opt_string(
+            problems,
+            args,
+            "instance_type",
+            prefix,
+            r"[a-z0-9-]+\.[a-z0-9]+",
+            "an EC2 instance type such as m6i.large",
+        )
+        or DEFAULT_INSTANCE_TYPE
+    )
+    ami_id = _opt_string(
+        problems, args, "ami_id", prefix, ids.AMI_ID, "an AMI id such as ami-0123456789abcdef0"
+    )
     key_name = _opt_string(problems, args, "key_name", prefix)
 
     vpc_cidr_value = args.get("vpc_cidr", DEFAULT_VPC_CIDR)
@@ -275,8 +313,9 @@ def validate(args: Mapping[str, Any], problems: Problems, prefix: str = "") -> S
     vpc_id = _opt_string(problems, args, "vpc_id", prefix, ids.VPC_ID, "a VPC id such as vpc-0123abcd")
     subnet_ids = _subnet_ids(problems, args, az_ids, prefix)
     if "vpc_cidr" in args and vpc_id is not None:
-        problems.add(prefix + "vpc_cidr", vpc_cidr_value,
-                     "leave unset with vpc_id (the existing VPC's CIDR is used)")
+        problems.add(
+            prefix + "vpc_cidr", vpc_cidr_value, "leave unset with vpc_id (the existing VPC's CIDR is used)"
+        )
     if vpc_id is not None and subnet_ids is None and "subnet_ids" not in args:
         problems.add(prefix + "subnet_ids", None, "required with vpc_id: AZ ID -> subnet id for every AZ ID")
     if "subnet_ids" in args and "vpc_id" not in args:
@@ -284,14 +323,18 @@ def validate(args: Mapping[str, Any], problems: Problems, prefix: str = "") -> S
     if az_ids and "vpc_id" not in args:
         for i, az_id in enumerate(az_ids):
             if not 1 <= az_number(az_id) <= MAX_AZ_NUMBER:
-                problems.add(f"{prefix}az_ids[{i}]", az_id,
-                             f"an AZ ID numbered az1..az{MAX_AZ_NUMBER} (one subnet slot per AZ number in "
-                             "the VPC the component creates), or pass vpc_id and subnet_ids")
+                problems.add(
+                    f"{prefix}az_ids[{i}]",
+                    az_id,
+                    f"an AZ ID numbered az1..az{MAX_AZ_NUMBER} (one subnet slot per AZ number in "
+                    "the VPC the component creates), or pass vpc_id and subnet_ids",
+                )
 
     nat = _bool(problems, args, "nat_gateway", vpc_id is None, prefix)
     if nat and vpc_id is not None and "nat_gateway" in args:
-        problems.add(prefix + "nat_gateway", True,
-                     "only in a VPC the component creates (leave unset with vpc_id)")
+        problems.add(
+            prefix + "nat_gateway", True, "only in a VPC the component creates (leave unset with vpc_id)"
+        )
     bastion = _bool(problems, args, "bastion", False, prefix)
     world = _bool(problems, args, "allow_world_ssh", False, prefix)
     ssh_cidrs = _ssh_cidrs(problems, args, bastion, world, prefix)
@@ -307,22 +350,31 @@ def validate(args: Mapping[str, Any], problems: Problems, prefix: str = "") -> S
     if existing:
         node_ids: tuple[int, ...] | None = tuple(sorted(b.node_id for b in existing))
         if "broker_count" in args and args["broker_count"] != len(existing):
-            problems.add(prefix + "broker_count", args["broker_count"],
-                         f"leave unset with existing_brokers, or {len(existing)} (their number)")
+            problems.add(
+                prefix + "broker_count",
+                args["broker_count"],
+                f"leave unset with existing_brokers, or {len(existing)} (their number)",
+            )
     else:
         count = problems.integer(args.get("broker_count", 3), prefix + "broker_count", 1, MAX_BROKERS)
         node_ids = tuple(range(1, count + 1)) if count is not None else None
     if ports is not None and node_ids is not None:
         _port_collisions(problems, ports, node_ids, prefix)
     tags = args.get("tags") or {}
-    if not isinstance(tags, dict) or not all(isinstance(k, str) and isinstance(v, str)
-                                             for k, v in tags.items()):
+    if not isinstance(tags, dict) or not all(
+        isinstance(k, str) and isinstance(v, str) for k, v in tags.items()
+    ):
         problems.add(prefix + "tags", tags, "a mapping of string keys to string values")
     if region and unique and suffix and az_ids and node_ids:
-        longest = max((render.advertised_host(n, a, unique, region, suffix)
-                       for n in node_ids for a in az_ids), key=len)
-        problems.check(len(longest) <= 253, prefix + "listener_domain_suffix", suffix,
-                       f"short enough for valid advertised DNS names ({longest!r} is too long)")
+        longest = max(
+            (render.advertised_host(n, a, unique, region, suffix) for n in node_ids for a in az_ids), key=len
+        )
+        problems.check(
+            len(longest) <= 253,
+            prefix + "listener_domain_suffix",
+            suffix,
+            f"short enough for valid advertised DNS names ({longest!r} is too long)",
+        )
 
     broker_ssh = _broker_ssh(problems, args, bool(existing) or "existing_brokers" in args, prefix)
 
@@ -330,13 +382,30 @@ def validate(args: Mapping[str, Any], problems: Problems, prefix: str = "") -> S
         return None
     assert region and az_ids and unique and suffix and principals and node_ids and ports and vpc_net
     return Settings(
-        region=region, az_ids=tuple(az_ids), unique_name=unique, suffix=suffix,
-        principals=tuple(principals), node_ids=node_ids, kafka_version=version, download_url=url,
-        instance_type=instance_type, ami_id=ami_id, key_name=key_name, vpc_cidr=str(vpc_net),
-        vpc_id=vpc_id, subnet_ids=dict(subnet_ids or {}), nat_gateway=nat, bastion=bastion,
-        ssh_ingress_cidrs=tuple(ssh_cidrs or ()), acceptance_required=acceptance, ports=ports,
-        existing=tuple(existing or ()), tags=dict(tags), broker_ssh=broker_ssh,
-        nlb_deletion_protection=nlb_protection)
+        region=region,
+        az_ids=tuple(az_ids),
+        unique_name=unique,
+        suffix=suffix,
+        principals=tuple(principals),
+        node_ids=node_ids,
+        kafka_version=version,
+        download_url=url,
+        instance_type=instance_type,
+        ami_id=ami_id,
+        key_name=key_name,
+        vpc_cidr=str(vpc_net),
+        vpc_id=vpc_id,
+        subnet_ids=dict(subnet_ids or {}),
+        nat_gateway=nat,
+        bastion=bastion,
+        ssh_ingress_cidrs=tuple(ssh_cidrs or ()),
+        acceptance_required=acceptance,
+        ports=ports,
+        existing=tuple(existing or ()),
+        tags=dict(tags),
+        broker_ssh=broker_ssh,
+        nlb_deletion_protection=nlb_protection,
+    )
 
 
 def _az_ids(problems: Problems, args: Mapping[str, Any], region: str | None, prefix: str) -> list[str] | None:
@@ -352,8 +421,9 @@ def _az_ids(problems: Problems, args: Mapping[str, Any], region: str | None, pre
             problems.add(f"{prefix}az_ids[{i}]", az_id, "an AZ ID such as usw2-az1")
             ok = False
         elif zone_prefix and not az_id.startswith(zone_prefix + "-"):
-            problems.add(f"{prefix}az_ids[{i}]", az_id,
-                         f"an AZ ID of region {region} (starting with {zone_prefix}-)")
+            problems.add(
+                f"{prefix}az_ids[{i}]", az_id, f"an AZ ID of region {region} (starting with {zone_prefix}-)"
+            )
             ok = False
     return ids if ok else None
 
@@ -366,13 +436,17 @@ def _principals(problems: Problems, args: Mapping[str, Any], prefix: str) -> lis
         return None
     bad = [i for i, v in enumerate(values) if not re.fullmatch(PRINCIPAL_RE, v)]
     for i in bad:
-        problems.add(f"{prefix}allowed_principals[{i}]", values[i],
-                     "an IAM ARN such as arn:aws:iam::123456789012:root (or :role/..., :user/...)")
+        problems.add(
+            f"{prefix}allowed_principals[{i}]",
+            values[i],
+            "an IAM ARN such as arn:aws:iam::123456789012:root (or :role/..., :user/...)",
+        )
     return None if bad else values
 
 
-def _subnet_ids(problems: Problems, args: Mapping[str, Any], az_ids: list[str] | None,
-                prefix: str) -> dict[str, str] | None:
+def _subnet_ids(
+    problems: Problems, args: Mapping[str, Any], az_ids: list[str] | None, prefix: str
+) -> dict[str, str] | None:
     value = args.get("subnet_ids")
     if value is None:
         return None
@@ -385,14 +459,16 @@ def _subnet_ids(problems: Problems, args: Mapping[str, Any], az_ids: list[str] |
             problems.add(f"{prefix}subnet_ids.{az_id}", subnet, "a subnet id such as subnet-0123abcd")
             ok = False
     if az_ids is not None and set(value) != set(az_ids):
-        problems.add(prefix + "subnet_ids", sorted(value),
-                     f"exactly one subnet per AZ ID: {', '.join(az_ids)}")
+        problems.add(
+            prefix + "subnet_ids", sorted(value), f"exactly one subnet per AZ ID: {', '.join(az_ids)}"
+        )
         ok = False
     return dict(value) if ok else None
 
 
-def _ssh_cidrs(problems: Problems, args: Mapping[str, Any], bastion: bool, world: bool,
-               prefix: str) -> list[str] | None:
+def _ssh_cidrs(
+    problems: Problems, args: Mapping[str, Any], bastion: bool, world: bool, prefix: str
+) -> list[str] | None:
     key = prefix + "ssh_ingress_cidrs"
     if "ssh_ingress_cidrs" not in args:
         if bastion:
@@ -409,17 +485,24 @@ def _ssh_cidrs(problems: Problems, args: Mapping[str, Any], bastion: bool, world
         if net is None:
             continue
         if net.prefixlen == 0 and not world:
-            problems.add(f"{key}[{i}]", value,
-                         "SSH from the whole internet needs the explicit opt-in allow_world_ssh: true")
+            problems.add(
+                f"{key}[{i}]",
+                value,
+                "SSH from the whole internet needs the explicit opt-in allow_world_ssh: true",
+            )
         result.append(str(net))
     return result
 
 
 def _ports(problems: Problems, args: Mapping[str, Any], prefix: str) -> render.Ports | None:
     defaults = render.Ports()
-    keys = {"bootstrap_port": defaults.bootstrap, "broker_port_base": defaults.broker_base,
-            "internal_port": defaults.internal, "external_port": defaults.external,
-            "controller_port": defaults.controller}
+    keys = {
+        "bootstrap_port": defaults.bootstrap,
+        "broker_port_base": defaults.broker_base,
+        "internal_port": defaults.internal,
+        "external_port": defaults.external,
+        "controller_port": defaults.controller,
+    }
     values = {k: _port(problems, args, k, d, prefix) for k, d in keys.items()}
     if any(v is None for v in values.values()):
         return None
@@ -429,31 +512,42 @@ def _ports(problems: Problems, args: Mapping[str, Any], prefix: str) -> render.P
     for key, port in broker_side.items():
         assert port is not None
         if port in seen:
-            problems.add(prefix + key, port,
-                         f"a port different from {prefix}{seen[port]} (both are on each broker)")
+            problems.add(
+                prefix + key, port, f"a port different from {prefix}{seen[port]} (both are on each broker)"
+            )
             ok = False
         seen[port] = key
     if not ok:
         return None
-    return render.Ports(bootstrap=values["bootstrap_port"] or 0, broker_base=values["broker_port_base"] or 0,
-                        internal=values["internal_port"] or 0, external=values["external_port"] or 0,
-                        controller=values["controller_port"] or 0)
+    return render.Ports(
+        bootstrap=values["bootstrap_port"] or 0,
+        broker_base=values["broker_port_base"] or 0,
+        internal=values["internal_port"] or 0,
+        external=values["external_port"] or 0,
+        controller=values["controller_port"] or 0,
+    )
 
 
 def _port_collisions(problems: Problems, ports: render.Ports, node_ids: tuple[int, ...], prefix: str) -> None:
     highest = ports.nlb_port(max(node_ids))
     lowest = ports.nlb_port(min(node_ids))
     if highest > 65535:
-        problems.add(prefix + "broker_port_base", ports.broker_base,
-                     f"low enough that broker {max(node_ids)}'s port ({highest}) is at most 65535")
+        problems.add(
+            prefix + "broker_port_base",
+            ports.broker_base,
+            f"low enough that broker {max(node_ids)}'s port ({highest}) is at most 65535",
+        )
     if ports.bootstrap in {ports.nlb_port(n) for n in node_ids}:
-        problems.add(prefix + "bootstrap_port", ports.bootstrap,
-                     f"a port outside the broker ports {lowest}..{highest} "
-                     "(NLB listener ports must not collide)")
+        problems.add(
+            prefix + "bootstrap_port",
+            ports.bootstrap,
+            f"a port outside the broker ports {lowest}..{highest} (NLB listener ports must not collide)",
+        )
 
 
-def _existing(problems: Problems, args: Mapping[str, Any], az_ids: list[str] | None,
-              prefix: str) -> list[ExistingBroker] | None:
+def _existing(
+    problems: Problems, args: Mapping[str, Any], az_ids: list[str] | None, prefix: str
+) -> list[ExistingBroker] | None:
     value = args.get("existing_brokers")
     if value is None:
         return None
@@ -470,8 +564,12 @@ def _existing(problems: Problems, args: Mapping[str, Any], az_ids: list[str] | N
         unknown_keys(item, _BROKER_KEYS, problems, where)
         instance_id = None
         if problems.require(item, "instance_id", where) is not None:
-            instance_id = problems.string(item["instance_id"], where + "instance_id", ids.INSTANCE_ID,
-                                          "an EC2 instance id such as i-0123456789abcdef0")
+            instance_id = problems.string(
+                item["instance_id"],
+                where + "instance_id",
+                ids.INSTANCE_ID,
+                "an EC2 instance id such as i-0123456789abcdef0",
+            )
         ip = item.get("private_ip")
         if ip is None:
             problems.require(item, "private_ip", where)
@@ -487,9 +585,11 @@ def _existing(problems: Problems, args: Mapping[str, Any], az_ids: list[str] | N
         node = problems.integer(item.get("node_id"), where + "node_id", 1, MAX_BROKERS)
         if instance_id and ip and az_id and node is not None:
             result.append(ExistingBroker(node, instance_id, ip, az_id))
-    for field_name, values in (("node_id", [str(b.node_id) for b in result]),
-                               ("instance_id", [b.instance_id for b in result]),
-                               ("private_ip", [b.private_ip for b in result])):
+    for field_name, values in (
+        ("node_id", [str(b.node_id) for b in result]),
+        ("instance_id", [b.instance_id for b in result]),
+        ("private_ip", [b.private_ip for b in result]),
+    ):
         dupes = sorted({v for v in values if values.count(v) > 1})
         if dupes:
             problems.add(f"{key}[*].{field_name}", dupes, "unique across existing_brokers")
@@ -503,8 +603,9 @@ def _is_ipv4(value: Any) -> bool:
         return False
 
 
-def _broker_ssh(problems: Problems, args: Mapping[str, Any], has_existing: bool,
-                prefix: str) -> dict[str, Any] | None:
+def _broker_ssh(
+    problems: Problems, args: Mapping[str, Any], has_existing: bool, prefix: str
+) -> dict[str, Any] | None:
     value = args.get("broker_ssh")
     if value is None:
         return None
@@ -519,8 +620,11 @@ def _broker_ssh(problems: Problems, args: Mapping[str, Any], has_existing: bool,
     if problems.require(value, "user", key + ".") is not None:
         problems.string(value["user"], key + ".user", r"[a-z_][a-z0-9_.-]{0,31}", "a Unix user name")
     private_key = problems.require(value, "private_key", key + ".")
-    if private_key is not None and not isinstance(private_key, pulumi.Output) and (
-            not isinstance(private_key, str) or "PRIVATE KEY" not in private_key):
+    if (
+        private_key is not None
+        and not isinstance(private_key, pulumi.Output)
+        and (not isinstance(private_key, str) or "PRIVATE KEY" not in private_key)
+    ):
         problems.add(key + ".private_key", "<hidden>", "an SSH private key in PEM or OpenSSH format")
     for name in ("bastion_host", "bastion_user", "config_path", "kafka_home", "restart_command"):
         if name in value:

@@ -8,12 +8,12 @@ from typing import Any
 import pulumi
 import pulumi_aws as aws
 
-from components.aws.kafka import render
-from components.aws.kafka.args import KafkaPrivateLinkClusterArgs, Settings, validate
-from components.naming import child
-from components.validation import Problems
+from ...naming import child
+from ...tokens import component_opts, type_token
+from ...validation import Problems
+from . import render
+from .args import KafkaPrivateLinkClusterArgs, Settings, validate
 
-TYPE = "crossnet:aws:KafkaPrivateLinkCluster"
 AL2023_AMI_NAME = "al2023-ami-2023.*-{arch}"
 # The bastion shares the brokers' AMI, so it has their CPU architecture.
 BASTION_INSTANCE_TYPES = {"x86_64": "t3.micro", "arm64": "t4g.micro"}
@@ -58,20 +58,28 @@ class KafkaPrivateLinkCluster(pulumi.ComponentResource):
     bastion_public_ip: pulumi.Output[str | None]
     """Public IP of the bastion host (None without one)."""
 
-    def __init__(self, name: str, args: KafkaPrivateLinkClusterArgs,
-                 opts: pulumi.ResourceOptions | None = None):
+    def __init__(
+        self, name: str, args: KafkaPrivateLinkClusterArgs, opts: pulumi.ResourceOptions | None = None
+    ):
         problems = Problems(f"KafkaPrivateLinkCluster {name!r}")
         settings = validate(args, problems)
         passed_provider = _passed_aws_provider(opts)
         problems.raise_if_any()
         assert settings is not None
         s = settings
-        super().__init__(TYPE, name, None, opts)
+        super().__init__(
+            type_token("KafkaPrivateLinkCluster"),
+            name,
+            None,
+            component_opts("aws", "KafkaPrivateLinkCluster", opts),
+        )
         self._name, self._s = name, settings
 
         provider = passed_provider or aws.Provider(
-            child(name, "aws", settings.region), region=settings.region,
-            opts=pulumi.ResourceOptions(parent=self))
+            child(name, "aws", settings.region),
+            region=settings.region,
+            opts=pulumi.ResourceOptions(parent=self),
+        )
         # A passed provider's region is an Output: it is checked with the AZ lookup, before any
         # AZ name is used (a mismatch fails the run with a message naming both regions).
         provider_region = getattr(passed_provider, "region", None) if passed_provider is not None else None
@@ -82,7 +90,8 @@ class KafkaPrivateLinkCluster(pulumi.ComponentResource):
 
         zones = aws.get_availability_zones_output(state="available", opts=invoke)
         az_names = pulumi.Output.all(zones, provider_region).apply(
-            lambda zr: _zone_names(zr[0].zone_ids, zr[0].names, s, zr[1]))
+            lambda zr: _zone_names(zr[0].zone_ids, zr[0].names, s, zr[1])
+        )
         self.az_names = az_names
 
         node_ids = settings.node_ids
@@ -93,8 +102,9 @@ class KafkaPrivateLinkCluster(pulumi.ComponentResource):
             nlb_subnets: list[pulumi.Input[str]] = [settings.subnet_ids[a] for a in settings.az_ids]
             ips: dict[int, pulumi.Input[str]] = {b.node_id: b.private_ip for b in settings.existing}
             instance_ids: dict[int, pulumi.Input[str]] = {b.node_id: b.instance_id for b in settings.existing}
-            server_properties = {str(b.node_id): self._settings_text(b.node_id, b.private_ip)
-                                 for b in settings.existing}
+            server_properties = {
+                str(b.node_id): self._settings_text(b.node_id, b.private_ip) for b in settings.existing
+            }
             restart_order = [str(n) for n in node_ids]
             if settings.broker_ssh is not None:
                 self._rolling_apply(settings.broker_ssh)
@@ -104,17 +114,31 @@ class KafkaPrivateLinkCluster(pulumi.ComponentResource):
             else:
                 vpc_id, subnet_ids, vpc_cidr, subnet_cidrs, bastion_sg = self._existing_network(invoke)
             nlb_subnets = [subnet_ids[a] for a in settings.az_ids]
-            ips = {n: pulumi.Output.from_input(subnet_cidrs[settings.broker_az(n)]).apply(
-                lambda c, n=n: render.broker_ip(c, n)) for n in node_ids}
+            ips = {
+                n: pulumi.Output.from_input(subnet_cidrs[settings.broker_az(n)]).apply(
+                    lambda c, n=n: render.broker_ip(c, n)
+                )
+                for n in node_ids
+            }
             all_ips = pulumi.Output.all(*[ips[n] for n in node_ids]).apply(
-                lambda values: dict(zip(node_ids, values, strict=True)))
-            server_properties = {str(n): all_ips.apply(lambda m, n=n: render.render_server_properties(
-                node_id=n, broker_ips=m, external_host=s.external_host(n), ports=s.ports))
-                for n in node_ids}
+                lambda values: dict(zip(node_ids, values, strict=True))
+            )
+            server_properties = {
+                str(n): all_ips.apply(
+                    lambda m, n=n: render.render_server_properties(
+                        node_id=n, broker_ips=m, external_host=s.external_host(n), ports=s.ports
+                    )
+                )
+                for n in node_ids
+            }
             broker_sg = self._broker_security_group(vpc_id, vpc_cidr, bastion_sg)
             ami = self._ami(invoke)
-            instances = {n: self._broker(n, subnet_ids[settings.broker_az(n)], ips[n], broker_sg, ami,
-                                         server_properties[str(n)]) for n in node_ids}
+            instances = {
+                n: self._broker(
+                    n, subnet_ids[settings.broker_az(n)], ips[n], broker_sg, ami, server_properties[str(n)]
+                )
+                for n in node_ids
+            }
             instance_ids = {n: instances[n].id for n in node_ids}
             restart_order = []
             if settings.bastion:
@@ -123,45 +147,60 @@ class KafkaPrivateLinkCluster(pulumi.ComponentResource):
                 bastion_ip = bastion.public_ip
 
         nlb = aws.lb.LoadBalancer(
-            child(name, "nlb"), internal=True, load_balancer_type="network", subnets=nlb_subnets,
+            child(name, "nlb"),
+            internal=True,
+            load_balancer_type="network",
+            subnets=nlb_subnets,
             enable_cross_zone_load_balancing=True,
-            enable_deletion_protection=settings.nlb_deletion_protection, tags=self._tags("nlb"),
-            opts=self._top())
+            enable_deletion_protection=settings.nlb_deletion_protection,
+            tags=self._tags("nlb"),
+            opts=self._top(),
+        )
         self._listeners(nlb, vpc_id, instance_ids)
         service = aws.ec2.VpcEndpointService(
-            child(name, "endpoint-service"), acceptance_required=settings.acceptance_required,
-            network_load_balancer_arns=[nlb.arn], allowed_principals=list(settings.principals),
-            tags=self._tags("endpoint-service"), opts=self._top())
+            child(name, "endpoint-service"),
+            acceptance_required=settings.acceptance_required,
+            network_load_balancer_arns=[nlb.arn],
+            allowed_principals=list(settings.principals),
+            tags=self._tags("endpoint-service"),
+            opts=self._top(),
+        )
 
         self.endpoint_service_name = service.service_name
         self.endpoint_service_id = service.id
         self.nlb_dns_name = nlb.dns_name
         self.bootstrap_port = pulumi.Output.from_input(settings.ports.bootstrap)
         self.advertised_listeners = pulumi.Output.from_input(
-            {str(n): f"{settings.external_host(n)}:{settings.ports.nlb_port(n)}" for n in node_ids})
+            {str(n): f"{settings.external_host(n)}:{settings.ports.nlb_port(n)}" for n in node_ids}
+        )
         self.broker_private_ips = pulumi.Output.all(*[ips[n] for n in node_ids]).apply(
-            lambda values: {str(n): ip for n, ip in zip(node_ids, values, strict=True)})
+            lambda values: {str(n): ip for n, ip in zip(node_ids, values, strict=True)}
+        )
         self.server_properties = pulumi.Output.all(**server_properties).apply(dict)
         self.listener_settings = pulumi.Output.all(*[ips[n] for n in node_ids]).apply(
-            lambda values: {str(n): self._settings_text(n, ip)
-                            for n, ip in zip(node_ids, values, strict=True)})
+            lambda values: {
+                str(n): self._settings_text(n, ip) for n, ip in zip(node_ids, values, strict=True)
+            }
+        )
         self.restart_order = pulumi.Output.from_input(restart_order)
         self.az_ids = pulumi.Output.from_input(list(settings.az_ids))
         self.bastion_public_ip = bastion_ip
-        self.register_outputs({
-            "endpoint_service_name": self.endpoint_service_name,
-            "endpoint_service_id": self.endpoint_service_id,
-            "nlb_dns_name": self.nlb_dns_name,
-            "bootstrap_port": self.bootstrap_port,
-            "advertised_listeners": self.advertised_listeners,
-            "broker_private_ips": self.broker_private_ips,
-            "server_properties": self.server_properties,
-            "listener_settings": self.listener_settings,
-            "restart_order": self.restart_order,
-            "az_ids": self.az_ids,
-            "az_names": self.az_names,
-            "bastion_public_ip": self.bastion_public_ip,
-        })
+        self.register_outputs(
+            {
+                "endpoint_service_name": self.endpoint_service_name,
+                "endpoint_service_id": self.endpoint_service_id,
+                "nlb_dns_name": self.nlb_dns_name,
+                "bootstrap_port": self.bootstrap_port,
+                "advertised_listeners": self.advertised_listeners,
+                "broker_private_ips": self.broker_private_ips,
+                "server_properties": self.server_properties,
+                "listener_settings": self.listener_settings,
+                "restart_order": self.restart_order,
+                "az_ids": self.az_ids,
+                "az_names": self.az_names,
+                "bastion_public_ip": self.bastion_public_ip,
+            }
+        )
 
     # -- helpers
 
@@ -175,98 +214,202 @@ class KafkaPrivateLinkCluster(pulumi.ComponentResource):
     def _settings_text(self, node_id: int, private_ip: str) -> str:
         """Existing brokers: the EXTERNAL entries to append; new ones: their listener keys."""
         if self._s.existing:
-            return render.render_additions(node_id, render.external_additions(
-                node_id=node_id, external_host=self._s.external_host(node_id), ports=self._s.ports))
+            return render.render_additions(
+                node_id,
+                render.external_additions(
+                    node_id=node_id, external_host=self._s.external_host(node_id), ports=self._s.ports
+                ),
+            )
         values = render.listener_settings(
-            node_id=node_id, private_ip=private_ip, external_host=self._s.external_host(node_id),
-            ports=self._s.ports, controller=node_id in render.controller_ids(list(self._s.node_ids)))
+            node_id=node_id,
+            private_ip=private_ip,
+            external_host=self._s.external_host(node_id),
+            ports=self._s.ports,
+            controller=node_id in render.controller_ids(list(self._s.node_ids)),
+        )
         return render.render_properties(values, f"Listener settings for broker {node_id} (crossnet)")
 
-    def _network(self, az_names: pulumi.Output[dict[str, str]]) -> tuple[
-            pulumi.Input[str], dict[str, pulumi.Input[str]], pulumi.Input[str], dict[str, str],
-            aws.ec2.SecurityGroup | None]:
+    def _network(
+        self, az_names: pulumi.Output[dict[str, str]]
+    ) -> tuple[
+        pulumi.Input[str],
+        dict[str, pulumi.Input[str]],
+        pulumi.Input[str],
+        dict[str, str],
+        aws.ec2.SecurityGroup | None,
+    ]:
         s, name = self._s, self._name
-        vpc = aws.ec2.Vpc(child(name, "vpc"), cidr_block=s.vpc_cidr, enable_dns_support=True,
-                          enable_dns_hostnames=True, tags=self._tags("vpc"), opts=self._top())
+        vpc = aws.ec2.Vpc(
+            child(name, "vpc"),
+            cidr_block=s.vpc_cidr,
+            enable_dns_support=True,
+            enable_dns_hostnames=True,
+            tags=self._tags("vpc"),
+            opts=self._top(),
+        )
         in_vpc = pulumi.ResourceOptions(parent=vpc)
-        subnets = {az: aws.ec2.Subnet(
-            child(name, "subnet", az), vpc_id=vpc.id, cidr_block=s.subnet_cidr(az),
-            availability_zone=az_names.apply(lambda m, az=az: m[az]), map_public_ip_on_launch=False,
-            tags={**self._tags(f"subnet-{az}"), "crossnet:az-id": az}, opts=in_vpc) for az in s.az_ids}
+        subnets = {
+            az: aws.ec2.Subnet(
+                child(name, "subnet", az),
+                vpc_id=vpc.id,
+                cidr_block=s.subnet_cidr(az),
+                availability_zone=az_names.apply(lambda m, az=az: m[az]),
+                map_public_ip_on_launch=False,
+                tags={**self._tags(f"subnet-{az}"), "crossnet:az-id": az},
+                opts=in_vpc,
+            )
+            for az in s.az_ids
+        }
 
         bastion_sg = None
         if s.bastion or s.nat_gateway:
             public = aws.ec2.Subnet(
-                child(name, "public-subnet"), vpc_id=vpc.id, cidr_block=s.public_subnet_cidr(),
-                availability_zone=az_names.apply(lambda m: m[s.az_ids[0]]), map_public_ip_on_launch=False,
-                tags=self._tags("public-subnet"), opts=in_vpc)
-            igw = aws.ec2.InternetGateway(child(name, "igw"), vpc_id=vpc.id, tags=self._tags("igw"),
-                                          opts=in_vpc)
+                child(name, "public-subnet"),
+                vpc_id=vpc.id,
+                cidr_block=s.public_subnet_cidr(),
+                availability_zone=az_names.apply(lambda m: m[s.az_ids[0]]),
+                map_public_ip_on_launch=False,
+                tags=self._tags("public-subnet"),
+                opts=in_vpc,
+            )
+            igw = aws.ec2.InternetGateway(
+                child(name, "igw"), vpc_id=vpc.id, tags=self._tags("igw"), opts=in_vpc
+            )
             public_rt = aws.ec2.RouteTable(
-                child(name, "public-rt"), vpc_id=vpc.id,
+                child(name, "public-rt"),
+                vpc_id=vpc.id,
                 routes=[{"cidr_block": EVERYWHERE, "gateway_id": igw.id}],
-                tags=self._tags("public-rt"), opts=pulumi.ResourceOptions(parent=public))
-            aws.ec2.RouteTableAssociation(child(name, "public-rta"), subnet_id=public.id,
-                                          route_table_id=public_rt.id,
-                                          opts=pulumi.ResourceOptions(parent=public))
+                tags=self._tags("public-rt"),
+                opts=pulumi.ResourceOptions(parent=public),
+            )
+            aws.ec2.RouteTableAssociation(
+                child(name, "public-rta"),
+                subnet_id=public.id,
+                route_table_id=public_rt.id,
+                opts=pulumi.ResourceOptions(parent=public),
+            )
             if s.nat_gateway:
-                eip = aws.ec2.Eip(child(name, "nat-eip"), domain="vpc", tags=self._tags("nat-eip"),
-                                  opts=pulumi.ResourceOptions(parent=public))
-                nat = aws.ec2.NatGateway(child(name, "nat"), allocation_id=eip.id, subnet_id=public.id,
-                                         tags=self._tags("nat"),
-                                         opts=pulumi.ResourceOptions(parent=public, depends_on=[igw]))
+                eip = aws.ec2.Eip(
+                    child(name, "nat-eip"),
+                    domain="vpc",
+                    tags=self._tags("nat-eip"),
+                    opts=pulumi.ResourceOptions(parent=public),
+                )
+                nat = aws.ec2.NatGateway(
+                    child(name, "nat"),
+                    allocation_id=eip.id,
+                    subnet_id=public.id,
+                    tags=self._tags("nat"),
+                    opts=pulumi.ResourceOptions(parent=public, depends_on=[igw]),
+                )
                 private_rt = aws.ec2.RouteTable(
-                    child(name, "private-rt"), vpc_id=vpc.id,
+                    child(name, "private-rt"),
+                    vpc_id=vpc.id,
                     routes=[{"cidr_block": EVERYWHERE, "nat_gateway_id": nat.id}],
-                    tags=self._tags("private-rt"), opts=in_vpc)
+                    tags=self._tags("private-rt"),
+                    opts=in_vpc,
+                )
                 for az, subnet in subnets.items():
-                    aws.ec2.RouteTableAssociation(child(name, "private-rta", az), subnet_id=subnet.id,
-                                                  route_table_id=private_rt.id,
-                                                  opts=pulumi.ResourceOptions(parent=subnet))
+                    aws.ec2.RouteTableAssociation(
+                        child(name, "private-rta", az),
+                        subnet_id=subnet.id,
+                        route_table_id=private_rt.id,
+                        opts=pulumi.ResourceOptions(parent=subnet),
+                    )
             if s.bastion:
                 bastion_sg = aws.ec2.SecurityGroup(
-                    child(name, "bastion-sg"), vpc_id=vpc.id, description="SSH to the Kafka bastion",
-                    ingress=[{"protocol": "tcp", "from_port": 22, "to_port": 22,
-                              "cidr_blocks": list(s.ssh_ingress_cidrs), "description": "SSH"}],
-                    egress=[_all_egress()], tags=self._tags("bastion-sg"), opts=in_vpc)
+                    child(name, "bastion-sg"),
+                    vpc_id=vpc.id,
+                    description="SSH to the Kafka bastion",
+                    ingress=[
+                        {
+                            "protocol": "tcp",
+                            "from_port": 22,
+                            "to_port": 22,
+                            "cidr_blocks": list(s.ssh_ingress_cidrs),
+                            "description": "SSH",
+                        }
+                    ],
+                    egress=[_all_egress()],
+                    tags=self._tags("bastion-sg"),
+                    opts=in_vpc,
+                )
             self._public_subnet = public
-        return (vpc.id, {az: sn.id for az, sn in subnets.items()}, vpc.cidr_block,
-                {az: s.subnet_cidr(az) for az in s.az_ids}, bastion_sg)
+        return (
+            vpc.id,
+            {az: sn.id for az, sn in subnets.items()},
+            vpc.cidr_block,
+            {az: s.subnet_cidr(az) for az in s.az_ids},
+            bastion_sg,
+        )
 
-    def _existing_network(self, invoke: pulumi.InvokeOutputOptions) -> tuple[
-            pulumi.Input[str], dict[str, pulumi.Input[str]], pulumi.Input[str],
-            dict[str, pulumi.Input[str]], None]:
+    def _existing_network(
+        self, invoke: pulumi.InvokeOutputOptions
+    ) -> tuple[
+        pulumi.Input[str], dict[str, pulumi.Input[str]], pulumi.Input[str], dict[str, pulumi.Input[str]], None
+    ]:
         s = self._s
         assert s.vpc_id is not None
         vpc = aws.ec2.get_vpc_output(id=s.vpc_id, opts=invoke)
         cidrs: dict[str, pulumi.Input[str]] = {
             az: aws.ec2.get_subnet_output(id=subnet, opts=invoke).apply(
-                lambda sn, az=az: _subnet_cidr_in(sn, az)) for az, subnet in s.subnet_ids.items()}
+                lambda sn, az=az: _subnet_cidr_in(sn, az)
+            )
+            for az, subnet in s.subnet_ids.items()
+        }
         return s.vpc_id, dict(s.subnet_ids), vpc.cidr_block, cidrs, None
 
-    def _broker_security_group(self, vpc_id: pulumi.Input[str], vpc_cidr: pulumi.Input[str],
-                               bastion_sg: aws.ec2.SecurityGroup | None) -> aws.ec2.SecurityGroup:
+    def _broker_security_group(
+        self, vpc_id: pulumi.Input[str], vpc_cidr: pulumi.Input[str], bastion_sg: aws.ec2.SecurityGroup | None
+    ) -> aws.ec2.SecurityGroup:
         p = self._s.ports
         ingress: list[Any] = [
-            {"protocol": "tcp", "from_port": port, "to_port": port, "cidr_blocks": [vpc_cidr],
-             "description": f"Kafka {label} from inside the VPC"}
-            for label, port in (("CONTROLLER", p.controller), ("INTERNAL", p.internal),
-                                ("EXTERNAL (NLB targets and health checks)", p.external))]
+            {
+                "protocol": "tcp",
+                "from_port": port,
+                "to_port": port,
+                "cidr_blocks": [vpc_cidr],
+                "description": f"Kafka {label} from inside the VPC",
+            }
+            for label, port in (
+                ("CONTROLLER", p.controller),
+                ("INTERNAL", p.internal),
+                ("EXTERNAL (NLB targets and health checks)", p.external),
+            )
+        ]
         if bastion_sg is not None:
-            ingress.append({"protocol": "tcp", "from_port": 22, "to_port": 22,
-                            "security_groups": [bastion_sg.id], "description": "SSH from the bastion"})
+            ingress.append(
+                {
+                    "protocol": "tcp",
+                    "from_port": 22,
+                    "to_port": 22,
+                    "security_groups": [bastion_sg.id],
+                    "description": "SSH from the bastion",
+                }
+            )
         return aws.ec2.SecurityGroup(
-            child(self._name, "broker-sg"), vpc_id=vpc_id, description="Kafka brokers behind PrivateLink",
-            ingress=ingress, egress=[_all_egress()], tags=self._tags("broker-sg"), opts=self._top())
+            child(self._name, "broker-sg"),
+            vpc_id=vpc_id,
+            description="Kafka brokers behind PrivateLink",
+            ingress=ingress,
+            egress=[_all_egress()],
+            tags=self._tags("broker-sg"),
+            opts=self._top(),
+        )
 
     def _ami(self, invoke: pulumi.InvokeOutputOptions) -> pulumi.Input[str]:
         if self._s.ami_id:
             return self._s.ami_id
         arch = architecture(self._s.instance_type)
         return aws.ec2.get_ami_output(
-            most_recent=True, owners=["amazon"],
-            filters=[{"name": "name", "values": [AL2023_AMI_NAME.format(arch=arch)]},
-                     {"name": "architecture", "values": [arch]}], opts=invoke).id
+            most_recent=True,
+            owners=["amazon"],
+            filters=[
+                {"name": "name", "values": [AL2023_AMI_NAME.format(arch=arch)]},
+                {"name": "architecture", "values": [arch]},
+            ],
+            opts=invoke,
+        ).id
 
     def _instance_options(self, user_data: bool = False) -> pulumi.ResourceOptions:
         # A newer AMI from the lookup must not replace running brokers. A changed user data would
@@ -276,35 +419,69 @@ class KafkaPrivateLinkCluster(pulumi.ComponentResource):
         ignored = ([] if self._s.ami_id else ["ami"]) + (["user_data"] if user_data else [])
         return self._top(ignore_changes=ignored)
 
-    def _broker(self, node_id: int, subnet_id: pulumi.Input[str], private_ip: pulumi.Input[str],
-                sg: aws.ec2.SecurityGroup, ami: pulumi.Input[str],
-                properties: pulumi.Input[str]) -> aws.ec2.Instance:
+    def _broker(
+        self,
+        node_id: int,
+        subnet_id: pulumi.Input[str],
+        private_ip: pulumi.Input[str],
+        sg: aws.ec2.SecurityGroup,
+        ami: pulumi.Input[str],
+        properties: pulumi.Input[str],
+    ) -> aws.ec2.Instance:
         s = self._s
         cluster = render.cluster_id(self._name)
-        user_data = pulumi.Output.from_input(properties).apply(lambda text: render.render_user_data(
-            node_id=node_id, server_properties=text, kafka_cluster_id=cluster, download_url=s.download_url))
+        user_data = pulumi.Output.from_input(properties).apply(
+            lambda text: render.render_user_data(
+                node_id=node_id, server_properties=text, kafka_cluster_id=cluster, download_url=s.download_url
+            )
+        )
         return aws.ec2.Instance(
-            child(self._name, "broker", node_id), ami=ami, instance_type=s.instance_type,
-            subnet_id=subnet_id, private_ip=private_ip, vpc_security_group_ids=[sg.id],
-            associate_public_ip_address=False, key_name=s.key_name, user_data=user_data,
-            metadata_options={"http_tokens": "required", "http_endpoint": "enabled",
-                              "http_put_response_hop_limit": 1},
-            root_block_device={"encrypted": True, "volume_type": "gp3", "volume_size": 50,
-                               "delete_on_termination": True},
-            tags={**self._tags(f"broker-{node_id}"), "crossnet:kafka-node-id": str(node_id),
-                  "crossnet:az-id": s.broker_az(node_id)},
-            opts=self._instance_options(user_data=True))
+            child(self._name, "broker", node_id),
+            ami=ami,
+            instance_type=s.instance_type,
+            subnet_id=subnet_id,
+            private_ip=private_ip,
+            vpc_security_group_ids=[sg.id],
+            associate_public_ip_address=False,
+            key_name=s.key_name,
+            user_data=user_data,
+            metadata_options={
+                "http_tokens": "required",
+                "http_endpoint": "enabled",
+                "http_put_response_hop_limit": 1,
+            },
+            root_block_device={
+                "encrypted": True,
+                "volume_type": "gp3",
+                "volume_size": 50,
+                "delete_on_termination": True,
+            },
+            tags={
+                **self._tags(f"broker-{node_id}"),
+                "crossnet:kafka-node-id": str(node_id),
+                "crossnet:az-id": s.broker_az(node_id),
+            },
+            opts=self._instance_options(user_data=True),
+        )
 
     def _bastion(self, sg: aws.ec2.SecurityGroup, ami: pulumi.Input[str]) -> aws.ec2.Instance:
         return aws.ec2.Instance(
-            child(self._name, "bastion"), ami=ami,
+            child(self._name, "bastion"),
+            ami=ami,
             instance_type=BASTION_INSTANCE_TYPES[architecture(self._s.instance_type)],
-            subnet_id=self._public_subnet.id, vpc_security_group_ids=[sg.id],
-            associate_public_ip_address=True, key_name=self._s.key_name,
-            metadata_options={"http_tokens": "required", "http_endpoint": "enabled",
-                              "http_put_response_hop_limit": 1},
+            subnet_id=self._public_subnet.id,
+            vpc_security_group_ids=[sg.id],
+            associate_public_ip_address=True,
+            key_name=self._s.key_name,
+            metadata_options={
+                "http_tokens": "required",
+                "http_endpoint": "enabled",
+                "http_put_response_hop_limit": 1,
+            },
             root_block_device={"encrypted": True, "volume_type": "gp3", "delete_on_termination": True},
-            tags=self._tags("bastion"), opts=self._instance_options())
+            tags=self._tags("bastion"),
+            opts=self._instance_options(),
+        )
 
     def _rolling_apply(self, ssh: dict[str, Any]) -> None:
         """One ``remote.Command`` per existing broker, each depending on the previous one."""
@@ -314,47 +491,82 @@ class KafkaPrivateLinkCluster(pulumi.ComponentResource):
         proxy = None
         if ssh.get("bastion_host"):
             proxy = command.remote.ProxyConnectionArgs(
-                host=ssh["bastion_host"], user=ssh.get("bastion_user") or ssh["user"], private_key=key)
+                host=ssh["bastion_host"], user=ssh.get("bastion_user") or ssh["user"], private_key=key
+            )
         previous: list[pulumi.Resource] = []
         for broker in sorted(self._s.existing, key=lambda b: b.node_id):
             n = broker.node_id
-            additions = render.external_additions(node_id=n, external_host=self._s.external_host(n),
-                                                  ports=self._s.ports)
+            additions = render.external_additions(
+                node_id=n, external_host=self._s.external_host(n), ports=self._s.ports
+            )
             script = render.render_apply_script(
-                node_id=n, additions=additions, config_path=ssh["config_path"],
-                restart_command=ssh["restart_command"], kafka_home=ssh["kafka_home"], ports=self._s.ports,
+                node_id=n,
+                additions=additions,
+                config_path=ssh["config_path"],
+                restart_command=ssh["restart_command"],
+                kafka_home=ssh["kafka_home"],
+                ports=self._s.ports,
                 private_ip=broker.private_ip,
-                wait_seconds=ssh["wait_seconds"])
-            connection = command.remote.ConnectionArgs(host=broker.private_ip, user=ssh["user"],
-                                                       private_key=key, proxy=proxy)
+                wait_seconds=ssh["wait_seconds"],
+            )
+            connection = command.remote.ConnectionArgs(
+                host=broker.private_ip, user=ssh["user"], private_key=key, proxy=proxy
+            )
             applied = command.remote.Command(
-                child(self._name, "apply", n), connection=connection, create=script, triggers=[script],
-                opts=pulumi.ResourceOptions(parent=self, depends_on=previous))
+                child(self._name, "apply", n),
+                connection=connection,
+                create=script,
+                triggers=[script],
+                opts=pulumi.ResourceOptions(parent=self, depends_on=previous),
+            )
             previous = [applied]
 
-    def _listeners(self, nlb: aws.lb.LoadBalancer, vpc_id: pulumi.Input[str],
-                   instance_ids: Mapping[int, pulumi.Input[str]]) -> None:
+    def _listeners(
+        self,
+        nlb: aws.lb.LoadBalancer,
+        vpc_id: pulumi.Input[str],
+        instance_ids: Mapping[int, pulumi.Input[str]],
+    ) -> None:
         """The port map: one TCP target group and listener per mapping, targets on EXTERNAL."""
         name = self._name
         under_nlb = pulumi.ResourceOptions(parent=nlb)
         for mapping in render.port_map(self._s.node_ids, self._s.ports):
             key = "bootstrap" if mapping.key == "bootstrap" else f"broker-{mapping.key}"
             group = aws.lb.TargetGroup(
-                child(name, "tg", key), port=mapping.target_port, protocol="TCP", target_type="instance",
-                vpc_id=vpc_id, deregistration_delay=30,
-                health_check={"enabled": True, "protocol": "TCP", "port": "traffic-port",
-                              "interval": 10, "healthy_threshold": 3, "unhealthy_threshold": 3},
+                child(name, "tg", key),
+                port=mapping.target_port,
+                protocol="TCP",
+                target_type="instance",
+                vpc_id=vpc_id,
+                deregistration_delay=30,
+                health_check={
+                    "enabled": True,
+                    "protocol": "TCP",
+                    "port": "traffic-port",
+                    "interval": 10,
+                    "healthy_threshold": 3,
+                    "unhealthy_threshold": 3,
+                },
                 tags={**self._tags(f"tg-{key}"), "crossnet:nlb-port": str(mapping.nlb_port)},
-                opts=under_nlb)
+                opts=under_nlb,
+            )
             for node_id in mapping.node_ids:
                 aws.lb.TargetGroupAttachment(
-                    child(name, "tg", key, "broker", node_id), target_group_arn=group.arn,
-                    target_id=instance_ids[node_id], port=mapping.target_port,
-                    opts=pulumi.ResourceOptions(parent=group))
+                    child(name, "tg", key, "broker", node_id),
+                    target_group_arn=group.arn,
+                    target_id=instance_ids[node_id],
+                    port=mapping.target_port,
+                    opts=pulumi.ResourceOptions(parent=group),
+                )
             aws.lb.Listener(
-                child(name, "listener", key), load_balancer_arn=nlb.arn, port=mapping.nlb_port,
-                protocol="TCP", default_actions=[{"type": "forward", "target_group_arn": group.arn}],
-                tags=self._tags(f"listener-{key}"), opts=under_nlb)
+                child(name, "listener", key),
+                load_balancer_arn=nlb.arn,
+                port=mapping.nlb_port,
+                protocol="TCP",
+                default_actions=[{"type": "forward", "target_group_arn": group.arn}],
+                tags=self._tags(f"listener-{key}"),
+                opts=under_nlb,
+            )
 
 
 def architecture(instance_type: str) -> str:
@@ -369,20 +581,29 @@ def architecture(instance_type: str) -> str:
 
 def _all_egress() -> aws.ec2.SecurityGroupEgressArgs:
     return aws.ec2.SecurityGroupEgressArgs(
-        protocol="-1", from_port=0, to_port=0, cidr_blocks=[EVERYWHERE],
-        description="outbound (packages, Kafka download, NLB return traffic)")
+        protocol="-1",
+        from_port=0,
+        to_port=0,
+        cidr_blocks=[EVERYWHERE],
+        description="outbound (packages, Kafka download, NLB return traffic)",
+    )
 
 
-def _zone_names(zone_ids: Sequence[str], names: Sequence[str], settings: Settings,
-                provider_region: str | None) -> dict[str, str]:
+def _zone_names(
+    zone_ids: Sequence[str], names: Sequence[str], settings: Settings, provider_region: str | None
+) -> dict[str, str]:
     if provider_region and provider_region != settings.region:
-        raise ValueError(f"opts.providers['aws'] is for region {provider_region!r}, but region is "
-                         f"{settings.region!r}: pass a provider for {settings.region} or none")
+        raise ValueError(
+            f"opts.providers['aws'] is for region {provider_region!r}, but region is "
+            f"{settings.region!r}: pass a provider for {settings.region} or none"
+        )
     mapping = dict(zip(zone_ids, names, strict=True))
     missing = [a for a in settings.az_ids if a not in mapping]
     if missing:
-        raise ValueError(f"az_ids: {', '.join(missing)} not offered in {settings.region} for this account "
-                         f"(available: {', '.join(sorted(mapping))})")
+        raise ValueError(
+            f"az_ids: {', '.join(missing)} not offered in {settings.region} for this account "
+            f"(available: {', '.join(sorted(mapping))})"
+        )
     return {a: mapping[a] for a in settings.az_ids}
 
 

@@ -25,8 +25,17 @@ LOG_DIR = "/var/log/kafka"
 # Host offset inside a broker's subnet: AWS reserves .0-.3, so broker n gets network + 10 + n.
 BROKER_IP_OFFSET = 10
 
-_DIRECTIONS = {"east": "e", "west": "w", "north": "n", "south": "s", "central": "c",
-               "northeast": "ne", "southeast": "se", "northwest": "nw", "southwest": "sw"}
+_DIRECTIONS = {
+    "east": "e",
+    "west": "w",
+    "north": "n",
+    "south": "s",
+    "central": "c",
+    "northeast": "ne",
+    "southeast": "se",
+    "northwest": "nw",
+    "southwest": "sw",
+}
 
 
 @dataclass(frozen=True)
@@ -113,18 +122,24 @@ def port_map(node_ids: Sequence[int], ports: Ports) -> list[PortMapping]:
     return mappings
 
 
-def listener_settings(*, node_id: int, private_ip: str, external_host: str, ports: Ports,
-                      controller: bool) -> dict[str, str]:
+def listener_settings(
+    *, node_id: int, private_ip: str, external_host: str, ports: Ports, controller: bool
+) -> dict[str, str]:
     """The listener keys of one broker: three named listeners, EXTERNAL advertised as the NLB port."""
     listeners = []
     if controller:
         listeners.append(f"{LISTENER_CONTROLLER}://0.0.0.0:{ports.controller}")
-    listeners += [f"{LISTENER_INTERNAL}://0.0.0.0:{ports.internal}",
-                  f"{LISTENER_EXTERNAL}://0.0.0.0:{ports.external}"]
-    protocol_map = ",".join(f"{name}:PLAINTEXT" for name in
-                            (LISTENER_CONTROLLER, LISTENER_INTERNAL, LISTENER_EXTERNAL))
-    advertised = (f"{LISTENER_INTERNAL}://{private_ip}:{ports.internal},"
-                  f"{LISTENER_EXTERNAL}://{external_host}:{ports.nlb_port(node_id)}")
+    listeners += [
+        f"{LISTENER_INTERNAL}://0.0.0.0:{ports.internal}",
+        f"{LISTENER_EXTERNAL}://0.0.0.0:{ports.external}",
+    ]
+    protocol_map = ",".join(
+        f"{name}:PLAINTEXT" for name in (LISTENER_CONTROLLER, LISTENER_INTERNAL, LISTENER_EXTERNAL)
+    )
+    advertised = (
+        f"{LISTENER_INTERNAL}://{private_ip}:{ports.internal},"
+        f"{LISTENER_EXTERNAL}://{external_host}:{ports.nlb_port(node_id)}"
+    )
     return {
         "listeners": ",".join(listeners),
         "advertised.listeners": advertised,
@@ -140,8 +155,9 @@ def render_properties(settings: Mapping[str, str | int], header: str = "") -> st
     return "\n".join(lines) + "\n"
 
 
-def render_server_properties(*, node_id: int, broker_ips: Mapping[int, str],
-                             external_host: str, ports: Ports) -> str:
+def render_server_properties(
+    *, node_id: int, broker_ips: Mapping[int, str], external_host: str, ports: Ports
+) -> str:
     """The full ``server.properties`` of broker ``node_id`` in a KRaft cluster of ``broker_ips``."""
     controllers = controller_ids(list(broker_ips))
     is_controller = node_id in controllers
@@ -149,10 +165,14 @@ def render_server_properties(*, node_id: int, broker_ips: Mapping[int, str],
     settings: dict[str, str | int] = {
         "process.roles": "broker,controller" if is_controller else "broker",
         "node.id": node_id,
-        "controller.quorum.voters": ",".join(
-            f"{n}@{broker_ips[n]}:{ports.controller}" for n in controllers),
-        **listener_settings(node_id=node_id, private_ip=broker_ips[node_id],
-                            external_host=external_host, ports=ports, controller=is_controller),
+        "controller.quorum.voters": ",".join(f"{n}@{broker_ips[n]}:{ports.controller}" for n in controllers),
+        **listener_settings(
+            node_id=node_id,
+            private_ip=broker_ips[node_id],
+            external_host=external_host,
+            ports=ports,
+            controller=is_controller,
+        ),
         "log.dirs": DATA_DIR,
         "num.partitions": 3,
         "default.replication.factor": replicas,
@@ -210,8 +230,9 @@ WantedBy=multi-user.target
 """
 
 
-def render_user_data(*, node_id: int, server_properties: str, kafka_cluster_id: str,
-                     download_url: str) -> str:
+def render_user_data(
+    *, node_id: int, server_properties: str, kafka_cluster_id: str, download_url: str
+) -> str:
     """The cloud-init user data (a shell script) that installs Java and Kafka, writes the config,
     formats KRaft storage with the cluster id, and starts a systemd unit. Safe to run twice."""
     for text in (server_properties, _SYSTEMD_UNIT):
@@ -283,16 +304,28 @@ def external_additions(*, node_id: int, external_host: str, ports: Ports) -> dic
 
 def render_additions(node_id: int, additions: Mapping[str, str]) -> str:
     """``additions`` as text for the ``listener_settings`` output of an existing broker."""
-    return render_properties(additions, (
-        f"Broker {node_id} (crossnet): append each entry to the broker's existing value of the key\n"
-        "(comma-separated; replace an EXTERNAL entry already there). Unset advertised.listeners\n"
-        "starts from listeners without the controller listeners, 0.0.0.0 and empty hosts as the\n"
-        "broker's private IP; unset listener.security.protocol.map from Kafka's default."))
+    return render_properties(
+        additions,
+        (
+            f"Broker {node_id} (crossnet): append each entry to the broker's existing value of the key\n"
+            "(comma-separated; replace an EXTERNAL entry already there). Unset advertised.listeners\n"
+            "starts from listeners without the controller listeners, 0.0.0.0 and empty hosts as the\n"
+            "broker's private IP; unset listener.security.protocol.map from Kafka's default."
+        ),
+    )
 
 
-def render_apply_script(*, node_id: int, additions: Mapping[str, str], config_path: str,
-                        restart_command: str, kafka_home: str, ports: Ports,
-                        private_ip: str, wait_seconds: int = 600) -> str:
+def render_apply_script(
+    *,
+    node_id: int,
+    additions: Mapping[str, str],
+    config_path: str,
+    restart_command: str,
+    kafka_home: str,
+    ports: Ports,
+    private_ip: str,
+    wait_seconds: int = 600,
+) -> str:
     """The script that adds the EXTERNAL listener to a running broker and restarts it, then waits
     (bounded) until it serves again and no partition is under-replicated: the rolling restart step.
 

@@ -11,7 +11,7 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from components.azure.peering.component import (
+    from .component import (
         AivenProjectVpcArgs,
         AzureVnetPeering,
         AzureVnetPeeringArgs,
@@ -24,7 +24,7 @@ __all__ = ["AivenProjectVpcArgs", "AzureVnetPeering", "AzureVnetPeeringArgs"]
 
 def __getattr__(name: str) -> Any:
     if name not in _LAZY:
-        raise AttributeError(f"module 'components.azure.peering' has no attribute {name!r}")
-    value = getattr(importlib.import_module("components.azure.peering.component"), name)
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(".component", __name__), name)
     globals()[name] = value
     return value

@@ -25,7 +25,7 @@ from typing import Any
 import pulumi
 from pulumi.dynamic import CreateResult, DiffResult, ReadResult, Resource, ResourceProvider
 
-from components.azure.peering import wait
+from . import wait
 
 KEPT_KEYS = ("tenant_id", "network_id")
 
@@ -37,7 +37,8 @@ class KeptRemoteIdsProvider(ResourceProvider):
             raise ValueError(
                 "Aiven did not report " + " and ".join(missing) + " in the peering request's "
                 "state_info (to-tenant-id / to-network-id); the request may not have reached "
-                "PENDING_PEER yet. Run `pulumi up` again.")
+                "PENDING_PEER yet. Run `pulumi up` again."
+            )
         outs = {k: props[k] for k in KEPT_KEYS}
         return CreateResult(id_=f"{outs['tenant_id']}:{outs['network_id']}", outs=outs)
 
@@ -58,10 +59,16 @@ class KeptRemoteIds(Resource, module="crossnet-azure", name="KeptRemoteIds"):
     tenant_id: pulumi.Output[str]
     network_id: pulumi.Output[str]
 
-    def __init__(self, name: str, tenant_id: pulumi.Input[str], network_id: pulumi.Input[str],
-                 opts: pulumi.ResourceOptions | None = None):
-        super().__init__(KeptRemoteIdsProvider(), name,
-                         {"tenant_id": tenant_id, "network_id": network_id}, opts)
+    def __init__(
+        self,
+        name: str,
+        tenant_id: pulumi.Input[str],
+        network_id: pulumi.Input[str],
+        opts: pulumi.ResourceOptions | None = None,
+    ):
+        super().__init__(
+            KeptRemoteIdsProvider(), name, {"tenant_id": tenant_id, "network_id": network_id}, opts
+        )
 
 
 # Inputs whose change means "a different peering": wait again.
@@ -71,21 +78,27 @@ _WAIT_IDENTITY = ("project", "vpc_id", "subscription_id", "resource_group", "vne
 class PeeringActiveProvider(ResourceProvider):
     def create(self, props: dict[str, Any]) -> CreateResult:
         target = wait.PeeringTarget(
-            project=props["project"], vpc_id=props["vpc_id"],
-            subscription_id=props["subscription_id"], resource_group=props["resource_group"],
-            vnet_name=props["vnet_name"], api_url=props.get("api_url") or wait.DEFAULT_API_URL)
+            project=props["project"],
+            vpc_id=props["vpc_id"],
+            subscription_id=props["subscription_id"],
+            resource_group=props["resource_group"],
+            vnet_name=props["vnet_name"],
+            api_url=props.get("api_url") or wait.DEFAULT_API_URL,
+        )
         token = props.get("api_token") or os.environ.get(wait.TOKEN_ENV, "")
-        result = wait.wait_for_active(target, token,
-                                      timeout_seconds=float(props["timeout_seconds"]),
-                                      poll_seconds=float(props.get("poll_seconds") or 10))
+        result = wait.wait_for_active(
+            target,
+            token,
+            timeout_seconds=float(props["timeout_seconds"]),
+            poll_seconds=float(props.get("poll_seconds") or 10),
+        )
         outs = {k: v for k, v in props.items() if k != "api_token"}
         outs.update(state=result.state, message=result.message)
         return CreateResult(id_=f"{target.project}/{target.vpc_id}/{target.vnet_name}", outs=outs)
 
     def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
         replaces = [k for k in _WAIT_IDENTITY if olds.get(k) != news.get(k)]
-        return DiffResult(changes=bool(replaces), replaces=replaces, stables=[],
-                          delete_before_replace=False)
+        return DiffResult(changes=bool(replaces), replaces=replaces, stables=[], delete_before_replace=False)
 
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
         return ReadResult(id_=id_, outs=props)
@@ -96,5 +109,4 @@ class PeeringActive(Resource, module="crossnet-azure", name="PeeringActive"):
     message: pulumi.Output[str]
 
     def __init__(self, name: str, props: dict[str, Any], opts: pulumi.ResourceOptions | None = None):
-        super().__init__(PeeringActiveProvider(), name,
-                         {**props, "state": None, "message": None}, opts)
+        super().__init__(PeeringActiveProvider(), name, {**props, "state": None, "message": None}, opts)

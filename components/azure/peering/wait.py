@@ -44,8 +44,9 @@ class PeeringNotActiveError(RuntimeError):
         self.waited_seconds = waited_seconds
         detail = f": {message}" if message else " (Aiven gave no state_info message)"
         if timed_out:
-            text = (f"Aiven peering connection not ACTIVE after {waited_seconds:.0f}s; "
-                    f"last state {state}{detail}")
+            text = (
+                f"Aiven peering connection not ACTIVE after {waited_seconds:.0f}s; last state {state}{detail}"
+            )
         else:
             text = f"Aiven peering connection ended in state {state}{detail}"
         super().__init__(text)
@@ -83,9 +84,11 @@ def vpc_url(target: PeeringTarget) -> str:
 def find_connection(vpc: Mapping[str, Any], target: PeeringTarget) -> Mapping[str, Any] | None:
     """The peering connection for the target VNet in an Aiven VPC document, if listed."""
     for conn in vpc.get("peering_connections") or []:
-        if (str(conn.get("peer_cloud_account", "")).lower() == target.subscription_id.lower()
-                and str(conn.get("peer_resource_group", "")).lower() == target.resource_group.lower()
-                and str(conn.get("peer_vpc", "")).lower() == target.vnet_name.lower()):
+        if (
+            str(conn.get("peer_cloud_account", "")).lower() == target.subscription_id.lower()
+            and str(conn.get("peer_resource_group", "")).lower() == target.resource_group.lower()
+            and str(conn.get("peer_vpc", "")).lower() == target.vnet_name.lower()
+        ):
             return conn
     return None
 
@@ -103,9 +106,14 @@ def fetch_vpc(target: PeeringTarget, token: str, timeout: float = 30.0) -> dict[
     url = vpc_url(target)
     if not url.startswith(("https://", "http://")):
         raise AivenApiError(f"Aiven API URL must be http(s): {target.api_url!r}")
-    request = urllib.request.Request(url, headers={  # noqa: S310 - scheme checked above
-        "Authorization": f"aivenv1 {token}", "Accept": "application/json",
-        "User-Agent": "crossnet-azure-peering-wait"})
+    request = urllib.request.Request(  # noqa: S310 (scheme checked above)
+        url,
+        headers={
+            "Authorization": f"aivenv1 {token}",
+            "Accept": "application/json",
+            "User-Agent": "crossnet-azure-peering-wait",
+        },
+    )
     try:
         with urllib.request.urlopen(request, timeout=timeout) as response:  # noqa: S310
             return json.loads(response.read().decode("utf-8"))
@@ -116,11 +124,17 @@ def fetch_vpc(target: PeeringTarget, token: str, timeout: float = 30.0) -> dict[
         raise
 
 
-def wait_for_active(target: PeeringTarget, token: str, *, timeout_seconds: float = 600,
-                    poll_seconds: float = 10, request_timeout: float = 30.0,
-                    clock: Callable[[], float] = time.monotonic,
-                    sleep: Callable[[float], None] = time.sleep,
-                    log: Callable[[str], None] | None = None) -> Observation:
+def wait_for_active(
+    target: PeeringTarget,
+    token: str,
+    *,
+    timeout_seconds: float = 600,
+    poll_seconds: float = 10,
+    request_timeout: float = 30.0,
+    clock: Callable[[], float] = time.monotonic,
+    sleep: Callable[[float], None] = time.sleep,
+    log: Callable[[str], None] | None = None,
+) -> Observation:
     """Poll until the peering is ACTIVE; raise :class:`PeeringNotActiveError` otherwise.
 
     Transient trouble (5xx, connection errors, the connection not listed yet) is
@@ -141,12 +155,12 @@ def wait_for_active(target: PeeringTarget, token: str, *, timeout_seconds: float
         if last.state == ACTIVE:
             return last
         if last.state in FAILED_STATES:
-            raise PeeringNotActiveError(last.state, last.message, timed_out=False,
-                                   waited_seconds=clock() - start)
+            raise PeeringNotActiveError(
+                last.state, last.message, timed_out=False, waited_seconds=clock() - start
+            )
         now = clock()
         if now >= deadline:
-            raise PeeringNotActiveError(last.state, last.message, timed_out=True,
-                                   waited_seconds=now - start)
+            raise PeeringNotActiveError(last.state, last.message, timed_out=True, waited_seconds=now - start)
         sleep(min(poll_seconds, max(deadline - now, 0.0)))
 
 
@@ -161,11 +175,17 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--timeout", type=float, default=600)
     parser.add_argument("--poll", type=float, default=10)
     ns = parser.parse_args(argv)
-    target = PeeringTarget(ns.project, ns.vpc_id, ns.subscription_id, ns.resource_group,
-                           ns.vnet_name, ns.api_url)
+    target = PeeringTarget(
+        ns.project, ns.vpc_id, ns.subscription_id, ns.resource_group, ns.vnet_name, ns.api_url
+    )
     try:
-        result = wait_for_active(target, os.environ.get(TOKEN_ENV, ""), timeout_seconds=ns.timeout,
-                                 poll_seconds=ns.poll, log=lambda m: print(m, file=sys.stderr))
+        result = wait_for_active(
+            target,
+            os.environ.get(TOKEN_ENV, ""),
+            timeout_seconds=ns.timeout,
+            poll_seconds=ns.poll,
+            log=lambda m: print(m, file=sys.stderr),
+        )
     except (PeeringNotActiveError, AivenApiError) as err:
         print(f"error: {err}", file=sys.stderr)
         return 1

@@ -1,5 +1,5 @@
-"""PostgresStandby (``crossnet:gcp:PostgresStandby``) and the pure renderers it uses."""
+"""PostgresStandby (``crossnet:index:PostgresStandby``) and the pure renderers it uses."""
 
-from components.gcp.standby.component import PostgresStandby, PostgresStandbyArgs
+from .component import PostgresStandby, PostgresStandbyArgs
 
 __all__ = ["PostgresStandby", "PostgresStandbyArgs"]

@@ -10,11 +10,12 @@ from typing import Any, NotRequired, TypedDict
 
 import pulumi
 
-from components import cidr
-from components.gcp import common
-from components.gcp.standby import render
-from components.naming import child
-from components.validation import Problems, unknown_keys
+from ... import cidr
+from ...naming import child
+from ...tokens import component_opts, type_token
+from ...validation import Problems, unknown_keys
+from .. import common
+from . import render
 
 PROJECT_ID = r"[a-z][-a-z0-9]{4,28}[a-z0-9]"
 ZONE = r"[a-z]+-[a-z]+[0-9]+-[a-z]"
@@ -222,7 +223,9 @@ class PostgresStandby(pulumi.ComponentResource):
         self, name: str, args: PostgresStandbyArgs, opts: pulumi.ResourceOptions | None = None
     ) -> None:
         s = validate(args, f"PostgresStandby {name!r}", name)
-        super().__init__("crossnet:gcp:PostgresStandby", name, None, opts)
+        super().__init__(
+            type_token("PostgresStandby"), name, None, component_opts("gcp", "PostgresStandby", opts)
+        )
         import pulumi_tls as tls
         from pulumi_gcp import compute, serviceaccount
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import shlex
 from collections.abc import Mapping
 
-from components.gcp.vpn.render import fetch_secret_function, heredoc
+from ..vpn.render import fetch_secret_function, heredoc
 
 DEFAULT_CERT_DIR = "/var/lib/postgresql/crossnet"
 PRIMARY_CA = "primary-ca.crt"

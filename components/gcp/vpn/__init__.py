@@ -1,6 +1,6 @@
-"""OpenVpnGateway (``crossnet:gcp:OpenVpnGateway``) and the pure renderers it uses."""
+"""OpenVpnGateway (``crossnet:index:OpenVpnGateway``) and the pure renderers it uses."""
 
-from components.gcp.common import SshConnectionArgs
-from components.gcp.vpn.component import OnPremGatewaySshArgs, OpenVpnGateway, OpenVpnGatewayArgs
+from ..common import SshConnectionArgs
+from .component import OnPremGatewaySshArgs, OpenVpnGateway, OpenVpnGatewayArgs
 
 __all__ = ["OnPremGatewaySshArgs", "OpenVpnGateway", "OpenVpnGatewayArgs", "SshConnectionArgs"]

@@ -8,11 +8,12 @@ from typing import Any, NotRequired, TypedDict, cast
 
 import pulumi
 
-from components import cidr
-from components.gcp import common
-from components.gcp.vpn import render
-from components.naming import child
-from components.validation import Problems, unknown_keys
+from ... import cidr
+from ...naming import child
+from ...tokens import component_opts, type_token
+from ...validation import Problems, unknown_keys
+from .. import common
+from . import render
 
 CLIENT_NAME = r"[a-z0-9]([a-z0-9-]{0,30}[a-z0-9])?"
 PROJECT_ID = r"[a-z][-a-z0-9]{4,28}[a-z0-9]"
@@ -246,7 +247,9 @@ class OpenVpnGateway(pulumi.ComponentResource):
         self, name: str, args: OpenVpnGatewayArgs, opts: pulumi.ResourceOptions | None = None
     ) -> None:
         s = validate(args, f"OpenVpnGateway {name!r}")
-        super().__init__("crossnet:gcp:OpenVpnGateway", name, None, opts)
+        super().__init__(
+            type_token("OpenVpnGateway"), name, None, component_opts("gcp", "OpenVpnGateway", opts)
+        )
         import pulumi_random as random
         import pulumi_tls as tls
         from pulumi_gcp import compute, serviceaccount

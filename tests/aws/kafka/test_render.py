@@ -18,10 +18,19 @@ SUFFIX = "3199015.tidbcloud.com"
 
 def cluster_configs(count: int, az_ids: list[str], ports: render.Ports = PORTS) -> dict[int, dict[str, str]]:
     ips = {n: f"10.0.{n}.{10 + n}" for n in range(1, count + 1)}
-    return {n: render.parse_properties(render.render_server_properties(
-        node_id=n, broker_ips=ips,
-        external_host=render.advertised_host(n, render.broker_az(n, az_ids), "abc123", "us-west-2", SUFFIX),
-        ports=ports)) for n in ips}
+    return {
+        n: render.parse_properties(
+            render.render_server_properties(
+                node_id=n,
+                broker_ips=ips,
+                external_host=render.advertised_host(
+                    n, render.broker_az(n, az_ids), "abc123", "us-west-2", SUFFIX
+                ),
+                ports=ports,
+            )
+        )
+        for n in ips
+    }
 
 
 @pytest.mark.parametrize("count", [1, 2, 3, 4, 7, 49])
@@ -66,14 +75,28 @@ def test_growing_past_three_keeps_the_existing_brokers_configs():
 def test_port_map_has_a_bootstrap_to_every_broker_and_one_port_per_broker():
     mappings = render.port_map([3, 1, 2], PORTS)
     assert [(m.key, m.nlb_port, m.node_ids, m.target_port) for m in mappings] == [
-        ("bootstrap", 9092, (1, 2, 3), 39092), ("1", 9093, (1,), 39092), ("2", 9094, (2,), 39092),
-        ("3", 9095, (3,), 39092)]
+        ("bootstrap", 9092, (1, 2, 3), 39092),
+        ("1", 9093, (1,), 39092),
+        ("2", 9094, (2,), 39092),
+        ("3", 9095, (3,), 39092),
+    ]
 
 
-@pytest.mark.parametrize(("region", "prefix"), [
-    ("us-west-2", "usw2"), ("us-east-1", "use1"), ("ap-southeast-1", "apse1"), ("ap-northeast-1", "apne1"),
-    ("eu-central-1", "euc1"), ("sa-east-1", "sae1"), ("ca-central-1", "cac1"), ("us-gov-west-1", "usgw1"),
-    ("cn-northwest-1", "cnnw1"), ("eu-south-2", "eus2")])
+@pytest.mark.parametrize(
+    ("region", "prefix"),
+    [
+        ("us-west-2", "usw2"),
+        ("us-east-1", "use1"),
+        ("ap-southeast-1", "apse1"),
+        ("ap-northeast-1", "apne1"),
+        ("eu-central-1", "euc1"),
+        ("sa-east-1", "sae1"),
+        ("ca-central-1", "cac1"),
+        ("us-gov-west-1", "usgw1"),
+        ("cn-northwest-1", "cnnw1"),
+        ("eu-south-2", "eus2"),
+    ],
+)
 def test_zone_id_prefix_matches_aws(region, prefix):
     assert render.zone_id_prefix(region) == prefix
 
@@ -98,23 +121,38 @@ DEFAULT_URL = "https://archive.apache.org/dist/kafka/3.9.1/kafka_2.13-3.9.1.tgz"
 
 def user_data(node_id: int = 2, url: str = DEFAULT_URL) -> str:
     props = render.render_server_properties(
-        node_id=node_id, broker_ips={1: "10.0.0.11", 2: "10.0.64.12", 3: "10.0.128.13"},
-        external_host=render.advertised_host(node_id, "usw2-az2", "abc123", "us-west-2", SUFFIX), ports=PORTS)
-    return render.render_user_data(node_id=node_id, server_properties=props,
-                                   kafka_cluster_id=render.cluster_id("kafka"), download_url=url)
+        node_id=node_id,
+        broker_ips={1: "10.0.0.11", 2: "10.0.64.12", 3: "10.0.128.13"},
+        external_host=render.advertised_host(node_id, "usw2-az2", "abc123", "us-west-2", SUFFIX),
+        ports=PORTS,
+    )
+    return render.render_user_data(
+        node_id=node_id,
+        server_properties=props,
+        kafka_cluster_id=render.cluster_id("kafka"),
+        download_url=url,
+    )
 
 
-@pytest.mark.parametrize("url", [
-    "https://archive.apache.org/dist/kafka/3.9.1/kafka_2.13-3.9.1.tgz",
-    "https://mirror.example.com/kafka/kafka 4.0.tgz?sig=a'b&c=$HOME",  # quoting must hold
-])
+@pytest.mark.parametrize(
+    "url",
+    [
+        "https://archive.apache.org/dist/kafka/3.9.1/kafka_2.13-3.9.1.tgz",
+        "https://mirror.example.com/kafka/kafka 4.0.tgz?sig=a'b&c=$HOME",  # quoting must hold
+    ],
+)
 def test_user_data_passes_shellcheck(tmp_path, url):
     shellcheck = shutil.which("shellcheck")
     assert shellcheck, "shellcheck is installed by scripts/install-system-deps.sh"
     script = tmp_path / "user-data.sh"
     script.write_text(user_data(url=url))
-    result = subprocess.run([shellcheck, "--severity=style", "--shell=bash", str(script)],
-                            capture_output=True, text=True, timeout=60, check=False)
+    result = subprocess.run(
+        [shellcheck, "--severity=style", "--shell=bash", str(script)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
     assert result.returncode == 0, result.stdout + result.stderr
 
 
@@ -123,8 +161,13 @@ def test_user_data_writes_the_exact_config_and_quotes_the_url(tmp_path):
     text = user_data(url=url)
     # Run only the assignment lines through bash: the URL survives quoting byte for byte.
     assignments = "\n".join(line for line in text.splitlines() if line.startswith("readonly "))
-    out = subprocess.run(["bash", "-c", assignments + '\nprintf %s "$KAFKA_URL"'], capture_output=True,
-                         text=True, timeout=10, check=True).stdout
+    out = subprocess.run(
+        ["bash", "-c", assignments + '\nprintf %s "$KAFKA_URL"'],
+        capture_output=True,
+        text=True,
+        timeout=10,
+        check=True,
+    ).stdout
     assert out == url
     # The config heredoc is quoted, so what lands in server.properties is the rendered text as is.
     body = text.split("<<'CROSSNET_EOF'\n", 1)[1].split("\nCROSSNET_EOF", 1)[0]
@@ -133,8 +176,9 @@ def test_user_data_writes_the_exact_config_and_quotes_the_url(tmp_path):
 
 def test_render_refuses_text_containing_the_heredoc_delimiter():
     with pytest.raises(ValueError, match="delimiter"):
-        render.render_user_data(node_id=1, server_properties="x=CROSSNET_EOF\n", kafka_cluster_id="a",
-                                download_url="https://x")
+        render.render_user_data(
+            node_id=1, server_properties="x=CROSSNET_EOF\n", kafka_cluster_id="a", download_url="https://x"
+        )
 
 
 # Stock Apache Kafka 3.9 config/kraft files (comments trimmed): a combined broker+controller node
@@ -171,8 +215,9 @@ log.dirs=/data
 LISTENER_KEYS = {"listeners", "advertised.listeners", "listener.security.protocol.map"}
 
 
-def run_apply(tmp_path, config_text: str, node_id: int = 1, runs: int = 2,
-              external_port: int | None = None) -> tuple[str, list[str]]:
+def run_apply(
+    tmp_path, config_text: str, node_id: int = 1, runs: int = 2, external_port: int | None = None
+) -> tuple[str, list[str]]:
     """Run the rolling-restart step for real against a local copy of ``config_text``: sudo is a
     pass-through shim, the "restart" appends to a log, a loopback listener stands in for the
     broker's EXTERNAL port. Returns the final file and the restart log."""
@@ -189,17 +234,29 @@ def run_apply(tmp_path, config_text: str, node_id: int = 1, runs: int = 2,
         listener.bind(("127.0.0.1", 0))
         listener.listen()
         ports = render.Ports(external=listener.getsockname()[1])
-        additions = render.external_additions(node_id=node_id, external_host=f"b{node_id}.az.u.r.aws.s",
-                                              ports=render.Ports(external=external_port or 39092))
+        additions = render.external_additions(
+            node_id=node_id,
+            external_host=f"b{node_id}.az.u.r.aws.s",
+            ports=render.Ports(external=external_port or 39092),
+        )
         script = tmp_path / "apply.sh"
-        script.write_text(render.render_apply_script(
-            node_id=node_id, additions=additions, config_path=str(config),
-            restart_command=f"echo restarted >> {restarts}", kafka_home=str(tmp_path / "no-kafka"),
-            ports=ports, private_ip="127.0.0.1", wait_seconds=30))
+        script.write_text(
+            render.render_apply_script(
+                node_id=node_id,
+                additions=additions,
+                config_path=str(config),
+                restart_command=f"echo restarted >> {restarts}",
+                kafka_home=str(tmp_path / "no-kafka"),
+                ports=ports,
+                private_ip="127.0.0.1",
+                wait_seconds=30,
+            )
+        )
         env = {"PATH": f"{bin_dir}:/usr/bin:/bin"}
         for _ in range(runs):
-            result = subprocess.run(["bash", str(script)], capture_output=True, text=True, timeout=30,
-                                    env=env, check=False)
+            result = subprocess.run(
+                ["bash", str(script)], capture_output=True, text=True, timeout=30, env=env, check=False
+            )
             assert result.returncode == 0, result.stderr
     log = restarts.read_text().splitlines() if restarts.exists() else []
     return config.read_text(), log
@@ -211,13 +268,16 @@ def test_apply_script_only_appends_external_and_is_idempotent(tmp_path, stock):
     before, after = render.parse_properties(stock), render.parse_properties(text)
     # everything but the three listener keys is untouched: roles, quorum, listener names
     assert {k: v for k, v in after.items() if k not in LISTENER_KEYS} == {
-        k: v for k, v in before.items() if k not in LISTENER_KEYS}
+        k: v for k, v in before.items() if k not in LISTENER_KEYS
+    }
     port = 9093  # broker 1's NLB port
     assert after["listeners"] == before["listeners"] + ",EXTERNAL://0.0.0.0:39092"
     assert after["listener.security.protocol.map"] == (
-        before["listener.security.protocol.map"] + ",EXTERNAL:PLAINTEXT")
+        before["listener.security.protocol.map"] + ",EXTERNAL:PLAINTEXT"
+    )
     assert after["advertised.listeners"] == (
-        before["advertised.listeners"] + f",EXTERNAL://b1.az.u.r.aws.s:{port}")
+        before["advertised.listeners"] + f",EXTERNAL://b1.az.u.r.aws.s:{port}"
+    )
     lines = text.splitlines()
     for key in LISTENER_KEYS:
         assert sum(line.startswith(key + "=") for line in lines) == 1
@@ -253,13 +313,16 @@ def test_broker_logs_go_to_a_directory_the_kafka_user_owns():
     text = user_data()
     unit = text.split("cat > /etc/systemd/system/kafka.service <<'CROSSNET_EOF'\n", 1)[1]
     unit = unit.split("\nCROSSNET_EOF", 1)[0]
-    env = [line.removeprefix("Environment=").strip('"') for line in unit.splitlines()
-           if line.startswith("Environment=")]
+    env = [
+        line.removeprefix("Environment=").strip('"')
+        for line in unit.splitlines()
+        if line.startswith("Environment=")
+    ]
     assert f"LOG_DIR={render.LOG_DIR}" in env
     assert not render.LOG_DIR.startswith(render.KAFKA_HOME)
     create = text.index('install -d -o kafka -g kafka -m 0750 "$LOG_DIR"')
     assert f"readonly LOG_DIR={render.LOG_DIR}\n" in text
-    fmt = text.index("kafka-storage.sh\" format")
+    fmt = text.index('kafka-storage.sh" format')
     assert create < fmt < text.index("systemctl enable --now kafka.service")
     assert 'runuser -u kafka -- env LOG_DIR="$LOG_DIR"' in text
 
@@ -272,16 +335,29 @@ def test_the_directory_preparation_runs_and_leaves_kafka_owned_dirs(tmp_path):
 
     text = user_data()
     start = text.index("readonly KAFKA_HOME=")
-    steps = [line for line in text[start:].splitlines()
-             if line.startswith(("readonly KAFKA_HOME", "readonly CONFIG", "readonly DATA_DIR",
-                                 "readonly LOG_DIR", "mkdir -p", "chown -R", "install -d"))]
+    steps = [
+        line
+        for line in text[start:].splitlines()
+        if line.startswith(
+            (
+                "readonly KAFKA_HOME",
+                "readonly CONFIG",
+                "readonly DATA_DIR",
+                "readonly LOG_DIR",
+                "mkdir -p",
+                "chown -R",
+                "install -d",
+            )
+        )
+    ]
     script = "set -euo pipefail\n" + "\n".join(steps)
     root = tmp_path / "root"
     for absolute in ("/opt/kafka", "/etc/kafka", "/var/lib/kafka", "/var/log/kafka"):
         script = script.replace(absolute, f"{root}{absolute}")
     user = "nobody"  # stands in for the kafka user, which the test does not create
-    script = script.replace("kafka:kafka", f"{user}:nogroup").replace("-o kafka -g kafka",
-                                                                      f"-o {user} -g nogroup")
+    script = script.replace("kafka:kafka", f"{user}:nogroup").replace(
+        "-o kafka -g kafka", f"-o {user} -g nogroup"
+    )
     if os.geteuid() != 0:
         pytest.skip("chown needs root")
     subprocess.run(["bash", "-c", script], check=True, timeout=10)

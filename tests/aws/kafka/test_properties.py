@@ -11,7 +11,7 @@ from components.aws.kafka import KafkaPrivateLinkCluster, render
 from plan.answers._util import digest
 from plan.mocks import ProviderMocks
 from plan.runtime import MockRuntime
-from tests.kafka.graph import ATTACHMENT, INSTANCE, LISTENER, TG, routes
+from tests.aws.kafka.graph import ATTACHMENT, INSTANCE, LISTENER, TG, routes
 
 REGION = "us-east-1"  # six AZs in the real account, so six AZ IDs are realistic
 ZONE_IDS = [f"use1-az{i}" for i in range(1, 7)]
@@ -24,23 +24,37 @@ class SixZoneMocks(ProviderMocks):
         if args.token == "aws:index/getAvailabilityZones:getAvailabilityZones":
             shift = int(digest("six", length=2), 16) % 5 + 1
             ids = ZONE_IDS[shift:] + ZONE_IDS[:shift]
-            return {"id": REGION, "names": [f"{REGION}{c}" for c in "abcdef"], "zoneIds": ids,
-                    "groupNames": [REGION] * 6, "state": "available"}
+            return {
+                "id": REGION,
+                "names": [f"{REGION}{c}" for c in "abcdef"],
+                "zoneIds": ids,
+                "groupNames": [REGION] * 6,
+                "state": "available",
+            }
         return super().call(args)
 
 
 def run(count: int, az_ids: list[str]) -> tuple[MockRuntime, dict[str, Any]]:
     config = {"aws:region": REGION}
     with MockRuntime(SixZoneMocks(config), config=config) as rt:
-        cluster = KafkaPrivateLinkCluster("kafka", {
-            "region": REGION, "az_ids": az_ids, "unique_name": "u1",
-            "listener_domain_suffix": "1.example.com",
-            "allowed_principals": ["arn:aws:iam::380838443567:root"], "broker_count": count})
+        cluster = KafkaPrivateLinkCluster(
+            "kafka",
+            {
+                "region": REGION,
+                "az_ids": az_ids,
+                "unique_name": "u1",
+                "listener_domain_suffix": "1.example.com",
+                "allowed_principals": ["arn:aws:iam::380838443567:root"],
+                "broker_count": count,
+            },
+        )
         rt.settle()
-        outputs = {"advertised": rt.value(cluster.advertised_listeners),
-                   "ips": rt.value(cluster.broker_private_ips),
-                   "properties": rt.value(cluster.server_properties),
-                   "az_names": rt.value(cluster.az_names)}
+        outputs = {
+            "advertised": rt.value(cluster.advertised_listeners),
+            "ips": rt.value(cluster.broker_private_ips),
+            "properties": rt.value(cluster.server_properties),
+            "az_names": rt.value(cluster.az_names),
+        }
     return rt, outputs
 
 
@@ -136,9 +150,17 @@ def test_an_az_ids_subnet_never_depends_on_the_other_az_ids(data):
 
     def layout(az_ids: list[str]) -> tuple[dict[str, str], str]:
         problems = Problems("kafka")
-        s = validate({"region": REGION, "az_ids": az_ids, "unique_name": "u1",
-                      "listener_domain_suffix": "1.example.com", "vpc_cidr": vpc,
-                      "allowed_principals": ["arn:aws:iam::380838443567:root"]}, problems)
+        s = validate(
+            {
+                "region": REGION,
+                "az_ids": az_ids,
+                "unique_name": "u1",
+                "listener_domain_suffix": "1.example.com",
+                "vpc_cidr": vpc,
+                "allowed_principals": ["arn:aws:iam::380838443567:root"],
+            },
+            problems,
+        )
         assert s is not None, problems.items
         return {a: s.subnet_cidr(a) for a in az_ids}, s.public_subnet_cidr()
 
@@ -150,7 +172,7 @@ def test_an_az_ids_subnet_never_depends_on_the_other_az_ids(data):
         assert public_now == public
         assert cidrs == {a: reference[a] for a in subset}
     nets = [ipaddress.IPv4Network(c) for c in [*reference.values(), public]]
-    assert all(not a.overlaps(b) for i, a in enumerate(nets) for b in nets[i + 1:])
+    assert all(not a.overlaps(b) for i, a in enumerate(nets) for b in nets[i + 1 :])
     assert all(n.subnet_of(ipaddress.IPv4Network(vpc)) for n in nets)
     for cidr_text in reference.values():
         render.broker_ip(cidr_text, 49)  # raises if the highest broker did not fit

@@ -9,7 +9,7 @@ from __future__ import annotations
 import pytest
 
 from components.aws.aurora import handler
-from tests.aurora.conftest import GLOBAL_ID, PRIMARY, RECORD, SECONDARY, World, rds_event
+from tests.aws.aurora.conftest import GLOBAL_ID, PRIMARY, RECORD, SECONDARY, World, rds_event
 
 
 def run(world: World, event: dict | None, wait: float = 0.0, **kwargs):
@@ -29,8 +29,12 @@ def test_cname_moves_to_new_writer_after_event(world: World, event_id: str) -> N
     assert len(route53.changes) == 1
     change = route53.changes[0]["Changes"][0]
     assert change["Action"] == "UPSERT"
-    assert change["ResourceRecordSet"] == {"Name": RECORD, "Type": "CNAME", "TTL": 30,
-                                           "ResourceRecords": [{"Value": world.endpoints[SECONDARY]}]}
+    assert change["ResourceRecordSet"] == {
+        "Name": RECORD,
+        "Type": "CNAME",
+        "TTL": 30,
+        "ResourceRecords": [{"Value": world.endpoints[SECONDARY]}],
+    }
 
 
 def test_event_naming_the_global_cluster_is_accepted(world: World) -> None:
@@ -49,12 +53,15 @@ def test_no_change_written_when_nothing_moved(world: World) -> None:
     assert world.cname() == world.endpoints[PRIMARY]
 
 
-@pytest.mark.parametrize("event", [
-    rds_event("RDS-EVENT-0238", "other-us-east-1", PRIMARY),       # another global cluster's member
-    rds_event("RDS-EVENT-0238", "other-global", PRIMARY),          # another global cluster
-    rds_event("RDS-EVENT-0006", f"{GLOBAL_ID}-{SECONDARY}"),       # our cluster, another event (restarted)
-    {**rds_event("RDS-EVENT-0185", f"{GLOBAL_ID}-{SECONDARY}"), "source": "aws.ec2"},
-])
+@pytest.mark.parametrize(
+    "event",
+    [
+        rds_event("RDS-EVENT-0238", "other-us-east-1", PRIMARY),  # another global cluster's member
+        rds_event("RDS-EVENT-0238", "other-global", PRIMARY),  # another global cluster
+        rds_event("RDS-EVENT-0006", f"{GLOBAL_ID}-{SECONDARY}"),  # our cluster, another event (restarted)
+        {**rds_event("RDS-EVENT-0185", f"{GLOBAL_ID}-{SECONDARY}"), "source": "aws.ec2"},
+    ],
+)
 def test_other_events_are_ignored(world: World, event: dict) -> None:
     world.move_writer(SECONDARY)  # even with a moved writer, these events must not touch the record
     result, route53 = run(world, event)
@@ -83,8 +90,14 @@ def test_waits_for_writer_to_become_available(world: World) -> None:
         if len(sleeps) == 2:
             world.set_status(SECONDARY, "available")
 
-    result, route53 = run(world, rds_event("RDS-EVENT-0185", f"{GLOBAL_ID}-{SECONDARY}"), wait=60,
-                          sleep=sleep, clock=lambda: now[0], poll=5)
+    result, route53 = run(
+        world,
+        rds_event("RDS-EVENT-0185", f"{GLOBAL_ID}-{SECONDARY}"),
+        wait=60,
+        sleep=sleep,
+        clock=lambda: now[0],
+        poll=5,
+    )
     assert sleeps == [5, 5]
     assert result["action"] == "updated"
     assert world.cname() == world.endpoints[SECONDARY]
@@ -107,8 +120,9 @@ def test_lambda_entry_point_reads_env(world: World, monkeypatch: pytest.MonkeyPa
     assert record["ResourceRecords"] == [{"Value": world.endpoints[SECONDARY]}]
 
 
-def test_clients_are_made_once_per_execution_environment(world: World,
-                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+def test_clients_are_made_once_per_execution_environment(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """A warm Lambda reuses its boto3 clients: the second invocation creates none."""
     import boto3
 
@@ -120,8 +134,13 @@ def test_clients_are_made_once_per_execution_environment(world: World,
         return real(service, region_name=region_name, **kwargs)  # type: ignore[call-overload]
 
     monkeypatch.setattr(boto3, "client", counting)
-    for key, value in (("ZONE_ID", world.zone_id), ("RECORD_NAME", RECORD), ("GLOBAL_CLUSTER_ID", GLOBAL_ID),
-                       ("WAIT_SECONDS", "0"), ("AWS_REGION", PRIMARY)):
+    for key, value in (
+        ("ZONE_ID", world.zone_id),
+        ("RECORD_NAME", RECORD),
+        ("GLOBAL_CLUSTER_ID", GLOBAL_ID),
+        ("WAIT_SECONDS", "0"),
+        ("AWS_REGION", PRIMARY),
+    ):
         monkeypatch.setenv(key, value)
     world.move_writer(SECONDARY)
     event = rds_event("RDS-EVENT-0238", f"{GLOBAL_ID}-{SECONDARY}")
@@ -138,6 +157,7 @@ def test_clients_are_made_once_per_execution_environment(world: World,
 def test_config_from_env_names_missing_variables() -> None:
     with pytest.raises(KeyError, match="ZONE_ID, GLOBAL_CLUSTER_ID"):
         handler.Config.from_env({"RECORD_NAME": RECORD})
-    parsed = handler.Config.from_env({"ZONE_ID": "Z1", "RECORD_NAME": "DB.Example.com.",
-                                      "GLOBAL_CLUSTER_ID": "g"})
+    parsed = handler.Config.from_env(
+        {"ZONE_ID": "Z1", "RECORD_NAME": "DB.Example.com.", "GLOBAL_CLUSTER_ID": "g"}
+    )
     assert (parsed.record_name, parsed.ttl, parsed.wait_seconds) == ("db.example.com", 30, 120.0)

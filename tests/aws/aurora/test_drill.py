@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 
 from components.aws.aurora import drill, handler
-from tests.aurora.conftest import GLOBAL_ID, PRIMARY, RECORD, SECONDARY, World, rds_event
+from tests.aws.aurora.conftest import GLOBAL_ID, PRIMARY, RECORD, SECONDARY, World, rds_event
 
 
 class FakeClock:
@@ -51,8 +51,9 @@ class GlobalRds:
         return getattr(self._client, name)
 
 
-def make(world: World, clock: FakeClock, on_call: Any,
-         **kwargs: Any) -> tuple[drill.Drill, list, io.StringIO]:
+def make(
+    world: World, clock: FakeClock, on_call: Any, **kwargs: Any
+) -> tuple[drill.Drill, list, io.StringIO]:
     calls: list[tuple[str, dict[str, Any]]] = []
 
     def client_for(service: str, region: str | None) -> Any:
@@ -62,8 +63,19 @@ def make(world: World, clock: FakeClock, on_call: Any,
         return world.client(service, region)
 
     out = io.StringIO()
-    d = drill.Drill(client_for, GLOBAL_ID, SECONDARY, world.zone_id, RECORD, clock=clock, sleep=clock.sleep,
-                    out=out, poll=10, timeout=300, **kwargs)
+    d = drill.Drill(
+        client_for,
+        GLOBAL_ID,
+        SECONDARY,
+        world.zone_id,
+        RECORD,
+        clock=clock,
+        sleep=clock.sleep,
+        out=out,
+        poll=10,
+        timeout=300,
+        **kwargs,
+    )
     return d, calls, out
 
 
@@ -80,8 +92,13 @@ def lambda_mode(world: World, clock: FakeClock):
             if clock.now - start >= 60:
                 world.set_status(SECONDARY, "available")
                 cfg = handler.Config(world.zone_id, RECORD, GLOBAL_ID, wait_seconds=0)
-                handler.sync(cfg, world.rds_for, world.client("route53"),
-                             rds_event("RDS-EVENT-0185", f"{GLOBAL_ID}-{SECONDARY}"), home_region=SECONDARY)
+                handler.sync(
+                    cfg,
+                    world.rds_for,
+                    world.client("route53"),
+                    rds_event("RDS-EVENT-0185", f"{GLOBAL_ID}-{SECONDARY}"),
+                    home_region=SECONDARY,
+                )
                 clock.hooks.remove(progress)
 
         clock.hooks.append(progress)
@@ -93,8 +110,12 @@ def test_switchover_moves_writer_and_cname_with_timings(world: World) -> None:
     clock = FakeClock()
     d, calls, out = make(world, clock, lambda_mode(world, clock))
     steps = d.run()
-    assert calls == [("switchover_global_cluster", {"GlobalClusterIdentifier": GLOBAL_ID,
-                                                    "TargetDbClusterIdentifier": world.arns[SECONDARY]})]
+    assert calls == [
+        (
+            "switchover_global_cluster",
+            {"GlobalClusterIdentifier": GLOBAL_ID, "TargetDbClusterIdentifier": world.arns[SECONDARY]},
+        )
+    ]
     assert [s.name for s in steps] == ["request", "writer-moved", "writer-available", "dns"]
     assert [s.seconds for s in steps] == [0.0, 30.0, 30.0, 0.0]
     assert world.cname() == world.endpoints[SECONDARY]
@@ -106,15 +127,35 @@ def test_failover_allows_data_loss(world: World) -> None:
     clock = FakeClock()
     d, calls, _ = make(world, clock, lambda_mode(world, clock), failover=True)
     d.run()
-    assert calls == [("failover_global_cluster", {"GlobalClusterIdentifier": GLOBAL_ID,
-                                                  "TargetDbClusterIdentifier": world.arns[SECONDARY],
-                                                  "AllowDataLoss": True})]
+    assert calls == [
+        (
+            "failover_global_cluster",
+            {
+                "GlobalClusterIdentifier": GLOBAL_ID,
+                "TargetDbClusterIdentifier": world.arns[SECONDARY],
+                "AllowDataLoss": True,
+            },
+        )
+    ]
 
 
 def test_global_writer_endpoint_mode_accepts_the_global_name(world: World) -> None:
-    world.client("route53").change_resource_record_sets(HostedZoneId=world.zone_id, ChangeBatch={"Changes": [{
-        "Action": "UPSERT", "ResourceRecordSet": {"Name": RECORD, "Type": "CNAME", "TTL": 30,
-                                                  "ResourceRecords": [{"Value": world.global_endpoint}]}}]})
+    world.client("route53").change_resource_record_sets(
+        HostedZoneId=world.zone_id,
+        ChangeBatch={
+            "Changes": [
+                {
+                    "Action": "UPSERT",
+                    "ResourceRecordSet": {
+                        "Name": RECORD,
+                        "Type": "CNAME",
+                        "TTL": 30,
+                        "ResourceRecords": [{"Value": world.global_endpoint}],
+                    },
+                }
+            ]
+        },
+    )
     clock = FakeClock()
     d, _, _ = make(world, clock, lambda kwargs: world.move_writer(SECONDARY))
     steps = d.run()
@@ -124,8 +165,9 @@ def test_global_writer_endpoint_mode_accepts_the_global_name(world: World) -> No
 def test_bounded_wait_names_the_step_and_last_state(world: World) -> None:
     clock = FakeClock()
     d, calls, _ = make(world, clock, lambda kwargs: None)  # the writer never moves
-    with pytest.raises(drill.DrillError,
-                       match=r"'writer-moved' not done after 300s; last seen: writer members"):
+    with pytest.raises(
+        drill.DrillError, match=r"'writer-moved' not done after 300s; last seen: writer members"
+    ):
         d.run()
     assert len(calls) == 1
     assert clock.now == pytest.approx(300)
@@ -142,8 +184,9 @@ def test_refuses_unknown_region_and_current_writer(world: World) -> None:
     clock = FakeClock()
     d, calls, _ = make(world, clock, lambda kwargs: None)
     d.to_region = "ap-south-1"
-    with pytest.raises(drill.DrillError,
-                       match="no member in ap-south-1; members are in: eu-west-1, us-east-1"):
+    with pytest.raises(
+        drill.DrillError, match="no member in ap-south-1; members are in: eu-west-1, us-east-1"
+    ):
         d.run()
     d.to_region = PRIMARY
     with pytest.raises(drill.DrillError, match="already the writer"):
@@ -152,7 +195,18 @@ def test_refuses_unknown_region_and_current_writer(world: World) -> None:
 
 
 def test_main_exit_code_and_message(world: World, capsys: pytest.CaptureFixture[str]) -> None:
-    code = drill.main(["--global-cluster-id", GLOBAL_ID, "--to-region", PRIMARY, "--zone-id", world.zone_id,
-                       "--record-name", RECORD], client_for=lambda s, r: world.client(s, r))
+    code = drill.main(
+        [
+            "--global-cluster-id",
+            GLOBAL_ID,
+            "--to-region",
+            PRIMARY,
+            "--zone-id",
+            world.zone_id,
+            "--record-name",
+            RECORD,
+        ],
+        client_for=lambda s, r: world.client(s, r),
+    )
     assert code == 2
     assert "drill failed:" in capsys.readouterr().err

@@ -20,7 +20,7 @@ from components.azure.peering.dynamic import PeeringActiveProvider
 PROJECT, VPC = "tsdb-prod", "4f0d6c1e-2b3a-4c5d-8e9f-0a1b2c3d4e5f"
 SUB, GROUP, VNET = "11111111-2222-4333-8444-555555555555", "app-rg", "app-vnet"
 TOKEN = "test-token-0123"
-REPO = Path(__file__).resolve().parents[2]
+REPO = Path(__file__).resolve().parents[3]
 
 
 class AivenScript:
@@ -36,14 +36,28 @@ class AivenScript:
         if isinstance(step, int):
             return step, {"message": f"scripted {step}", "errors": []}
         state, message = step if isinstance(step, tuple) else (step, "")
-        ours = {"peer_cloud_account": SUB, "peer_resource_group": GROUP, "peer_vpc": VNET,
-                "peer_azure_app_id": "6d9bdf87-47a9-55fc-a63c-e683f615a04a",
-                "peer_azure_tenant_id": "aaaaaaaa-bbbb-4ccc-8ddd-eeeeeeeeeeee",
-                "state": state, "state_info": {"message": message, "type": state.lower()}}
-        other = {"peer_cloud_account": SUB, "peer_resource_group": GROUP, "peer_vpc": "other-vnet",
-                 "state": "ACTIVE", "state_info": {}}
-        return 200, {"project_vpc_id": VPC, "state": "ACTIVE", "cloud_name": "azure-westeurope",
-                     "peering_connections": [other, ours]}
+        ours = {
+            "peer_cloud_account": SUB,
+            "peer_resource_group": GROUP,
+            "peer_vpc": VNET,
+            "peer_azure_app_id": "6d9bdf87-47a9-55fc-a63c-e683f615a04a",
+            "peer_azure_tenant_id": "aaaaaaaa-bbbb-4ccc-8ddd-eeeeeeeeeeee",
+            "state": state,
+            "state_info": {"message": message, "type": state.lower()},
+        }
+        other = {
+            "peer_cloud_account": SUB,
+            "peer_resource_group": GROUP,
+            "peer_vpc": "other-vnet",
+            "state": "ACTIVE",
+            "state_info": {},
+        }
+        return 200, {
+            "project_vpc_id": VPC,
+            "state": "ACTIVE",
+            "cloud_name": "azure-westeurope",
+            "peering_connections": [other, ours],
+        }
 
 
 @pytest.fixture
@@ -82,11 +96,14 @@ def test_reaches_active_through_the_provider_sequence(aiven):
     url, holder = aiven
     holder.append(AivenScript(["APPROVED", "PENDING_PEER", "PENDING_PEER", "ACTIVE"]))
     seen: list[str] = []
-    result = wait.wait_for_active(target(url), TOKEN, timeout_seconds=10, poll_seconds=0.01,
-                                  log=seen.append)
+    result = wait.wait_for_active(target(url), TOKEN, timeout_seconds=10, poll_seconds=0.01, log=seen.append)
     assert result.state == "ACTIVE"
-    assert seen == ["peering state APPROVED", "peering state PENDING_PEER",
-                    "peering state PENDING_PEER", "peering state ACTIVE"]
+    assert seen == [
+        "peering state APPROVED",
+        "peering state PENDING_PEER",
+        "peering state PENDING_PEER",
+        "peering state ACTIVE",
+    ]
     assert holder[0].requests == [(f"/v1/project/{PROJECT}/vpcs/{VPC}", f"aivenv1 {TOKEN}")] * 4
 
 
@@ -130,8 +147,16 @@ def test_bad_token_fails_at_once(aiven):
 
 
 def test_connection_not_listed_yet_is_waited_for():
-    vpc = {"peering_connections": [{"peer_cloud_account": SUB, "peer_resource_group": GROUP,
-                                    "peer_vpc": "another", "state": "ACTIVE"}]}
+    vpc = {
+        "peering_connections": [
+            {
+                "peer_cloud_account": SUB,
+                "peer_resource_group": GROUP,
+                "peer_vpc": "another",
+                "state": "ACTIVE",
+            }
+        ]
+    }
     obs = wait.observe(vpc, wait.PeeringTarget(PROJECT, VPC, SUB, GROUP, VNET))
     assert obs.state == wait.NOT_FOUND
 
@@ -139,9 +164,27 @@ def test_connection_not_listed_yet_is_waited_for():
 def test_cli_reads_the_token_from_the_environment(aiven):
     url, holder = aiven
     holder.append(AivenScript(["PENDING_PEER", "ACTIVE"]))
-    argv = [sys.executable, "-m", "components.azure.peering.wait", "--project", PROJECT, "--vpc-id", VPC,
-            "--subscription-id", SUB, "--resource-group", GROUP, "--vnet-name", VNET,
-            "--api-url", url, "--timeout", "10", "--poll", "0.01"]
+    argv = [
+        sys.executable,
+        "-m",
+        "components.azure.peering.wait",
+        "--project",
+        PROJECT,
+        "--vpc-id",
+        VPC,
+        "--subscription-id",
+        SUB,
+        "--resource-group",
+        GROUP,
+        "--vnet-name",
+        VNET,
+        "--api-url",
+        url,
+        "--timeout",
+        "10",
+        "--poll",
+        "0.01",
+    ]
     env = {**os.environ, "AIVEN_TOKEN": TOKEN, "PYTHONPATH": str(REPO)}
     done = subprocess.run(argv, env=env, capture_output=True, text=True, timeout=60, check=False)
     assert done.returncode == 0, done.stderr
@@ -153,9 +196,25 @@ def test_cli_reads_the_token_from_the_environment(aiven):
 def test_cli_exits_non_zero_with_the_state(aiven):
     url, holder = aiven
     holder.append(AivenScript([("REJECTED_BY_PEER", "peer rejected")]))
-    argv = [sys.executable, "-m", "components.azure.peering.wait", "--project", PROJECT, "--vpc-id", VPC,
-            "--subscription-id", SUB, "--resource-group", GROUP, "--vnet-name", VNET,
-            "--api-url", url, "--poll", "0.01"]
+    argv = [
+        sys.executable,
+        "-m",
+        "components.azure.peering.wait",
+        "--project",
+        PROJECT,
+        "--vpc-id",
+        VPC,
+        "--subscription-id",
+        SUB,
+        "--resource-group",
+        GROUP,
+        "--vnet-name",
+        VNET,
+        "--api-url",
+        url,
+        "--poll",
+        "0.01",
+    ]
     env = {**os.environ, "AIVEN_TOKEN": TOKEN, "PYTHONPATH": str(REPO)}
     done = subprocess.run(argv, env=env, capture_output=True, text=True, timeout=60, check=False)
     assert done.returncode == 1
@@ -165,9 +224,18 @@ def test_cli_exits_non_zero_with_the_state(aiven):
 def test_dynamic_step_waits_and_keeps_the_token_out_of_state(aiven):
     url, holder = aiven
     holder.append(AivenScript(["APPROVED", "ACTIVE"]))
-    props = {"api_url": url, "project": PROJECT, "vpc_id": VPC, "subscription_id": SUB,
-             "resource_group": GROUP, "vnet_name": VNET, "peering_id": "/subscriptions/x/peering",
-             "timeout_seconds": 10, "poll_seconds": 0.01, "api_token": TOKEN}
+    props = {
+        "api_url": url,
+        "project": PROJECT,
+        "vpc_id": VPC,
+        "subscription_id": SUB,
+        "resource_group": GROUP,
+        "vnet_name": VNET,
+        "peering_id": "/subscriptions/x/peering",
+        "timeout_seconds": 10,
+        "poll_seconds": 0.01,
+        "api_token": TOKEN,
+    }
     result = PeeringActiveProvider().create(props)
     assert result.outs is not None
     assert result.outs["state"] == "ACTIVE"
@@ -178,8 +246,17 @@ def test_dynamic_step_waits_and_keeps_the_token_out_of_state(aiven):
 def test_dynamic_step_fails_with_the_state(aiven):
     url, holder = aiven
     holder.append(AivenScript([("INVALID_SPECIFICATION", "CIDR overlaps")]))
-    props = {"api_url": url, "project": PROJECT, "vpc_id": VPC, "subscription_id": SUB,
-             "resource_group": GROUP, "vnet_name": VNET, "peering_id": "p",
-             "timeout_seconds": 10, "poll_seconds": 0.01, "api_token": TOKEN}
+    props = {
+        "api_url": url,
+        "project": PROJECT,
+        "vpc_id": VPC,
+        "subscription_id": SUB,
+        "resource_group": GROUP,
+        "vnet_name": VNET,
+        "peering_id": "p",
+        "timeout_seconds": 10,
+        "poll_seconds": 0.01,
+        "api_token": TOKEN,
+    }
     with pytest.raises(wait.PeeringNotActiveError, match="INVALID_SPECIFICATION: CIDR overlaps"):
         PeeringActiveProvider().create(props)

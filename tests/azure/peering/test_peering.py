@@ -20,8 +20,9 @@ TENANT = "aaaaaaaa-bbbb-4ccc-8ddd-eeeeeeeeeeee"
 VPC = "99999999-2222-4333-8444-555555555555"
 SUB_SCOPE = f"/subscriptions/{SUB}"
 VNET_ID = f"{SUB_SCOPE}/resourceGroups/app-rg/providers/Microsoft.Network/virtualNetworks/app-vnet"
-NETWORK_CONTRIBUTOR = (f"{SUB_SCOPE}/providers/Microsoft.Authorization/roleDefinitions/"
-                       "4d97b98b-1d4f-4787-a291-c67834d212e7")
+NETWORK_CONTRIBUTOR = (
+    f"{SUB_SCOPE}/providers/Microsoft.Authorization/roleDefinitions/4d97b98b-1d4f-4787-a291-c67834d212e7"
+)
 
 APP = "azuread:index/application:Application"
 SP = "azuread:index/servicePrincipal:ServicePrincipal"
@@ -34,10 +35,17 @@ SLEEP = "time:index/sleep:Sleep"
 KEPT = "pulumi-python:dynamic/crossnet-azure:KeptRemoteIds"
 ACTIVE = "pulumi-python:dynamic/crossnet-azure:PeeringActive"
 
+
 def base_args(**extra: Any) -> dict[str, Any]:
-    return {"subscription_id": SUB, "tenant_id": TENANT, "resource_group_name": "app-rg",
-            "vnet_name": "app-vnet", "aiven_project": "tsdb", "aiven_project_vpc_id": f"tsdb/{VPC}",
-            **extra}
+    return {
+        "subscription_id": SUB,
+        "tenant_id": TENANT,
+        "resource_group_name": "app-rg",
+        "vnet_name": "app-vnet",
+        "aiven_project": "tsdb",
+        "aiven_project_vpc_id": f"tsdb/{VPC}",
+        **extra,
+    }
 
 
 @pytest.fixture
@@ -49,12 +57,23 @@ def built(runtime):
 
 def test_every_child_is_parented_and_named_from_stable_keys(built):
     runtime, _ = built
-    root = runtime.one("crossnet:azure:AzureVnetPeering", "ts")
+    root = runtime.one("crossnet:index:AzureVnetPeering", "ts")
     children = runtime.children(root)
     assert {r.name for r in children} == {
-        "ts-app", "ts-app-sp", "ts-app-password", "ts-app-network-contributor", "ts-provider-sp",
-        "ts-peer-role", "ts-provider-peer", "ts-role-propagation", "ts-aiven-request", "ts-remote-ids",
-        "ts-peering-provider", "ts-peering", "ts-active"}
+        "ts-app",
+        "ts-app-sp",
+        "ts-app-password",
+        "ts-app-network-contributor",
+        "ts-provider-sp",
+        "ts-peer-role",
+        "ts-provider-peer",
+        "ts-role-propagation",
+        "ts-aiven-request",
+        "ts-remote-ids",
+        "ts-peering-provider",
+        "ts-peering",
+        "ts-active",
+    }
     assert len(runtime.resources) == len(children) + 1
 
 
@@ -65,7 +84,8 @@ def test_custom_role_holds_only_peer_action_assignable_at_the_subscription(built
     assert role.inputs["scope"] == SUB_SCOPE
     assert role.inputs["assignableScopes"] == [SUB_SCOPE]
     assert runtime.value(component.custom_role_id) == (
-        f"{SUB_SCOPE}/providers/Microsoft.Authorization/roleDefinitions/{role.inputs['roleDefinitionId']}")
+        f"{SUB_SCOPE}/providers/Microsoft.Authorization/roleDefinitions/{role.inputs['roleDefinitionId']}"
+    )
 
 
 def test_who_is_assigned_what_where(built):
@@ -109,9 +129,13 @@ def test_aiven_request_waits_for_the_role_assignments(built):
     request = runtime.one(REQUEST)
     assert sleep.urn in request.dependencies
     assert request.inputs == {
-        "vpcId": f"tsdb/{VPC}", "azureSubscriptionId": SUB, "peerResourceGroup": "app-rg",
-        "vnetName": "app-vnet", "peerAzureAppId": runtime.value(component.app_client_id),
-        "peerAzureTenantId": TENANT}
+        "vpcId": f"tsdb/{VPC}",
+        "azureSubscriptionId": SUB,
+        "peerResourceGroup": "app-rg",
+        "vnetName": "app-vnet",
+        "peerAzureAppId": runtime.value(component.app_client_id),
+        "peerAzureTenantId": TENANT,
+    }
 
 
 def test_peering_is_written_by_the_app_with_the_provider_tenant_as_auxiliary(built):
@@ -119,7 +143,7 @@ def test_peering_is_written_by_the_app_with_the_provider_tenant_as_auxiliary(bui
     peering = runtime.one(PEERING)
     provider = runtime.by_urn(peering.provider_urn)
     assert provider.type == "pulumi:providers:azure-native"
-    assert provider.parent == runtime.one("crossnet:azure:AzureVnetPeering").urn
+    assert provider.parent == runtime.one("crossnet:index:AzureVnetPeering").urn
     password = runtime.one(PASSWORD)
     assert provider.inputs["clientId"] == runtime.value(component.app_client_id)
     assert provider.inputs["clientSecret"] == password.outputs["value"]
@@ -157,10 +181,26 @@ def test_active_wait_follows_the_peering(built):
     peering = runtime.one(PEERING)
     assert peering.urn in active.dependencies
     assert active.inputs["peering_id"] == peering.id
-    assert {k: active.inputs[k] for k in ("project", "vpc_id", "subscription_id", "resource_group",
-                                          "vnet_name", "timeout_seconds", "api_url")} == {
-        "project": "tsdb", "vpc_id": VPC, "subscription_id": SUB, "resource_group": "app-rg",
-        "vnet_name": "app-vnet", "timeout_seconds": 600, "api_url": "https://api.aiven.io"}
+    assert {
+        k: active.inputs[k]
+        for k in (
+            "project",
+            "vpc_id",
+            "subscription_id",
+            "resource_group",
+            "vnet_name",
+            "timeout_seconds",
+            "api_url",
+        )
+    } == {
+        "project": "tsdb",
+        "vpc_id": VPC,
+        "subscription_id": SUB,
+        "resource_group": "app-rg",
+        "vnet_name": "app-vnet",
+        "timeout_seconds": 600,
+        "api_url": "https://api.aiven.io",
+    }
     assert "api_token" not in active.inputs  # none configured: read from AIVEN_TOKEN at run time
     assert runtime.value(component.provider_peering_state) == "ACTIVE"
 
@@ -170,11 +210,18 @@ def test_secret_outputs_are_secret(built):
     assert runtime.is_secret(component.app_secret)
     assert runtime.value(component.app_secret) == runtime.one(PASSWORD).outputs["value"]
     assert not runtime.is_secret(component.app_client_id)
-    root = runtime.one("crossnet:azure:AzureVnetPeering")
+    root = runtime.one("crossnet:index:AzureVnetPeering")
     assert root.secret_component_outputs == {"app_secret"}
     assert set(root.component_outputs) == {
-        "app_client_id", "app_secret", "service_principal_id", "provider_service_principal_id",
-        "custom_role_id", "remote_vnet_id", "peering_id", "provider_peering_state"}
+        "app_client_id",
+        "app_secret",
+        "service_principal_id",
+        "provider_service_principal_id",
+        "custom_role_id",
+        "remote_vnet_id",
+        "peering_id",
+        "provider_peering_state",
+    }
     assert "value" in runtime.one(PASSWORD).secret_outputs
 
 
@@ -189,8 +236,11 @@ def test_token_for_the_wait_is_a_secret_input(runtime_factory):
 
 
 def test_project_vpc_is_created_when_asked(runtime):
-    args = base_args(project_vpc={"cloud_name": "azure-westeurope", "network_cidr": "10.30.0.0/24"},
-                     vnet_address_space=["10.20.0.0/16"], role_propagation_seconds=120)
+    args = base_args(
+        project_vpc={"cloud_name": "azure-westeurope", "network_cidr": "10.30.0.0/24"},
+        vnet_address_space=["10.20.0.0/16"],
+        role_propagation_seconds=120,
+    )
     del args["aiven_project_vpc_id"]
     AzureVnetPeering("ts", args)  # type: ignore[arg-type]
     runtime.settle()
@@ -202,17 +252,32 @@ def test_project_vpc_is_created_when_asked(runtime):
 
 
 def test_bad_input_is_one_error_naming_every_field_before_any_resource(runtime):
-    args = base_args(subscription_id=SUB.upper(), tenant_id="not-a-uuid", resource_group_name="App-RG",
-                     vnet_name="App-VNet", aiven_project_vpc_id="tsdb/vpc-123",
-                     provider_app_id="55F300D4-FC50-4C5E-9222-E90A6E2187FB",
-                     vnet_address_space=["10.0.0.0/16"], provider_vpc_cidr="10.0.128.0/24",
-                     active_timeout_seconds=5, colour="blue")
+    args = base_args(
+        subscription_id=SUB.upper(),
+        tenant_id="not-a-uuid",
+        resource_group_name="App-RG",
+        vnet_name="App-VNet",
+        aiven_project_vpc_id="tsdb/vpc-123",
+        provider_app_id="55F300D4-FC50-4C5E-9222-E90A6E2187FB",
+        vnet_address_space=["10.0.0.0/16"],
+        provider_vpc_cidr="10.0.128.0/24",
+        active_timeout_seconds=5,
+        colour="blue",
+    )
     with pytest.raises(ValidationError) as info:
         AzureVnetPeering("ts", args)  # type: ignore[arg-type]
     runtime.settle()
     assert set(info.value.fields) == {
-        "subscription_id", "tenant_id", "resource_group_name", "vnet_name", "aiven_project_vpc_id",
-        "provider_app_id", "vnet_address_space[0]", "active_timeout_seconds", "colour"}
+        "subscription_id",
+        "tenant_id",
+        "resource_group_name",
+        "vnet_name",
+        "aiven_project_vpc_id",
+        "provider_app_id",
+        "vnet_address_space[0]",
+        "active_timeout_seconds",
+        "colour",
+    }
     text = str(info.value)
     assert SUB.upper() in text and "lowercase UUID" in text
     assert "'App-RG'" in text and "'App-VNet'" in text and "'tsdb/vpc-123'" in text
@@ -220,13 +285,16 @@ def test_bad_input_is_one_error_naming_every_field_before_any_resource(runtime):
     assert runtime.resources == []
 
 
-@pytest.mark.parametrize(("change", "field"), [
-    ({"aiven_project_vpc_id": f"other/{VPC}"}, "aiven_project_vpc_id"),
-    ({"aiven_project_vpc_id": f"a/b/{VPC}"}, "aiven_project_vpc_id"),
-    ({"project_vpc": {"cloud_name": "azure-westeurope", "network_cidr": "10.9.0.0/24"}}, "project_vpc"),
-    ({"peering_name": "-bad"}, "peering_name"),
-    ({"aiven_project": "TSDB"}, "aiven_project"),
-])
+@pytest.mark.parametrize(
+    ("change", "field"),
+    [
+        ({"aiven_project_vpc_id": f"other/{VPC}"}, "aiven_project_vpc_id"),
+        ({"aiven_project_vpc_id": f"a/b/{VPC}"}, "aiven_project_vpc_id"),
+        ({"project_vpc": {"cloud_name": "azure-westeurope", "network_cidr": "10.9.0.0/24"}}, "project_vpc"),
+        ({"peering_name": "-bad"}, "peering_name"),
+        ({"aiven_project": "TSDB"}, "aiven_project"),
+    ],
+)
 def test_single_bad_field_is_named(change, field):
     with pytest.raises(ValidationError) as info:
         validate({**base_args(), **change})
@@ -234,16 +302,21 @@ def test_single_bad_field_is_named(change, field):
 
 
 def test_overlap_with_a_created_project_vpc_is_caught():
-    args = base_args(project_vpc={"cloud_name": "azure-westeurope", "network_cidr": "10.20.5.0/24"},
-                     vnet_address_space=["10.20.0.0/16"])
+    args = base_args(
+        project_vpc={"cloud_name": "azure-westeurope", "network_cidr": "10.20.5.0/24"},
+        vnet_address_space=["10.20.0.0/16"],
+    )
     del args["aiven_project_vpc_id"]
     with pytest.raises(ValidationError, match=r"project_vpc\.network_cidr \(10\.20\.5\.0/24\)"):
         validate(args)
 
 
 def test_bare_vpc_uuid_and_disjoint_spaces_are_accepted():
-    plan = validate(base_args(aiven_project_vpc_id=VPC, vnet_address_space=["10.20.0.0/16"],
-                              provider_vpc_cidr="10.30.0.0/24"))
+    plan = validate(
+        base_args(
+            aiven_project_vpc_id=VPC, vnet_address_space=["10.20.0.0/16"], provider_vpc_cidr="10.30.0.0/24"
+        )
+    )
     assert plan is not None and plan.vpc_uuid == VPC
 
 
@@ -261,9 +334,10 @@ def test_kept_ids_survive_an_empty_state_info():
 
 
 def test_scenario_from_the_dev_stack_config(runtime_factory):
-    dev = yaml.safe_load((Path(__file__).resolve().parents[2] / "Pulumi.dev.yaml").read_text())["config"]
-    runtime = runtime_factory(config={"crossnet:scenarios": ["timescale_azure_peering"],
-                                      "crossnet:azure": dev["crossnet:azure"]})
+    dev = yaml.safe_load((Path(__file__).resolve().parents[3] / "Pulumi.dev.yaml").read_text())["config"]
+    runtime = runtime_factory(
+        config={"crossnet:scenarios": ["timescale_azure_peering"], "crossnet:azure": dev["crossnet:azure"]}
+    )
     runtime.run(lambda: stacks.run())
     out = runtime.stack_outputs()["timescale_azure_peering"]
     assert out["provider_peering_state"] == "ACTIVE"
@@ -274,8 +348,12 @@ def test_scenario_from_the_dev_stack_config(runtime_factory):
 
 
 def test_scenario_config_errors_are_prefixed(runtime_factory):
-    runtime = runtime_factory(config={"crossnet:scenarios": ["timescale_azure_peering"],
-                                      "crossnet:azure": {**base_args(vnet_name="Bad"), "name": "Ts"}})
+    runtime = runtime_factory(
+        config={
+            "crossnet:scenarios": ["timescale_azure_peering"],
+            "crossnet:azure": {**base_args(vnet_name="Bad"), "name": "Ts"},
+        }
+    )
     with pytest.raises(ValidationError) as info:
         runtime.run(lambda: stacks.run())
     assert set(info.value.fields) == {"crossnet:azure.vnet_name", "crossnet:azure.name"}
@@ -283,10 +361,10 @@ def test_scenario_config_errors_are_prefixed(runtime_factory):
 
 
 def test_readme_example_runs(runtime):
-    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
-    section = readme[readme.index("## AzureVnetPeering"):]
-    code = section[section.index("```python\n") + len("```python\n"):]
-    code = code[:code.index("```")]
+    readme = (Path(__file__).resolve().parents[3] / "README.md").read_text()
+    section = readme[readme.index("## AzureVnetPeering") :]
+    code = section[section.index("```python\n") + len("```python\n") :]
+    code = code[: code.index("```")]
     exec(compile(code, "README.md", "exec"), {})  # noqa: S102 - the README's own example
     runtime.settle()
     assert runtime.stack_outputs()["state"] == "ACTIVE"

@@ -12,7 +12,7 @@ import pytest
 from components import KafkaPrivateLinkCluster, ValidationError
 from components.aws.kafka import render
 from plan.answers.common import aws_zones
-from tests.kafka.graph import (
+from tests.aws.kafka.graph import (
     BASE_ARGS,
     COMPONENT,
     INSTANCE,
@@ -27,8 +27,9 @@ from tests.kafka.graph import (
 WEST2 = {"aws:region": "us-west-2"}
 
 
-def build(runtime_factory: Any, preview: bool = False,
-          **overrides: Any) -> tuple[Any, KafkaPrivateLinkCluster]:
+def build(
+    runtime_factory: Any, preview: bool = False, **overrides: Any
+) -> tuple[Any, KafkaPrivateLinkCluster]:
     rt = runtime_factory(config=WEST2, preview=preview)
     cluster = KafkaPrivateLinkCluster("kafka", {**BASE_ARGS, **overrides})  # type: ignore[typeddict-item]
     rt.settle()
@@ -46,8 +47,11 @@ def test_subnets_sit_in_the_az_names_the_account_maps_the_az_ids_to(runtime_fact
         assert subnet.inputs["availabilityZone"] == account[az_id]
         assert subnet.inputs["mapPublicIpOnLaunch"] is False
     assert rt.value(cluster.az_names) == {a: account[a] for a in BASE_ARGS["az_ids"]}
-    lookups = [args for token, args in rt.mocks.calls
-               if token == "aws:index/getAvailabilityZones:getAvailabilityZones"]
+    lookups = [
+        args
+        for token, args in rt.mocks.calls
+        if token == "aws:index/getAvailabilityZones:getAvailabilityZones"
+    ]
     assert lookups, "AZ names must come from a lookup"
     cidrs = [subnets[f"kafka-subnet-{a}"].inputs["cidrBlock"] for a in BASE_ARGS["az_ids"]]
     assert cidrs == ["10.0.32.0/19", "10.0.64.0/19", "10.0.96.0/19"]  # slot = the AZ number
@@ -72,8 +76,11 @@ def test_everything_goes_through_an_explicit_provider_for_the_region(runtime_fac
 def test_a_passed_provider_is_used_instead_of_creating_one(runtime_factory):
     rt = runtime_factory(config=WEST2)
     mine = aws.Provider("mine", region="us-west-2")
-    KafkaPrivateLinkCluster("kafka", dict(BASE_ARGS),  # type: ignore[arg-type]
-                            pulumi.ResourceOptions(providers={"aws": mine}))
+    KafkaPrivateLinkCluster(
+        "kafka",
+        dict(BASE_ARGS),  # type: ignore[arg-type]
+        pulumi.ResourceOptions(providers={"aws": mine}),
+    )
     rt.settle()
     assert [p.name for p in rt.of_type("pulumi:providers:aws")] == ["mine"]
     assert rt.one(INSTANCE, "kafka-broker-1").provider_urn == rt.one("pulumi:providers:aws").urn
@@ -108,7 +115,7 @@ def test_user_data_carries_each_brokers_rendered_config(runtime_factory):
         assert properties[str(n)].rstrip() in user_data
         assert f"node.id={n}\n" in user_data
         assert f"readonly CLUSTER_ID={cluster_id}" in user_data
-        assert "kafka-storage.sh\" format" in user_data
+        assert 'kafka-storage.sh" format' in user_data
         assert "systemctl enable --now kafka.service" in user_data
         assert "https://archive.apache.org/dist/kafka/3.9.1/kafka_2.13-3.9.1.tgz" in user_data
 
@@ -121,7 +128,8 @@ def test_security_groups_open_kafka_ports_only_inside_the_vpc(runtime_factory):
     assert all(rule["cidrBlocks"] == ["10.0.0.0/16"] for rule in sg.inputs["ingress"])
     assert all(rule["fromPort"] == rule["toPort"] for rule in sg.inputs["ingress"])
     assert not rt.of_type("aws:ec2/instance:Instance") or not any(
-        r.name == "kafka-bastion" for r in rt.of_type(INSTANCE))
+        r.name == "kafka-bastion" for r in rt.of_type(INSTANCE)
+    )
 
 
 def test_bastion_gets_a_public_subnet_igw_and_ssh_only_from_the_given_cidrs(runtime_factory):
@@ -138,11 +146,19 @@ def test_bastion_gets_a_public_subnet_igw_and_ssh_only_from_the_given_cidrs(runt
     assert assoc.inputs == {"subnetId": public.id, "routeTableId": public_rt.id}
     bastion_sg = rt.one("aws:ec2/securityGroup:SecurityGroup", "kafka-bastion-sg")
     assert [(r["fromPort"], r["cidrBlocks"]) for r in bastion_sg.inputs["ingress"]] == [
-        (22, ["203.0.113.0/24"])]
+        (22, ["203.0.113.0/24"])
+    ]
     broker_sg = rt.one("aws:ec2/securityGroup:SecurityGroup", "kafka-broker-sg")
     ssh = [r for r in broker_sg.inputs["ingress"] if r["fromPort"] == 22]
-    assert ssh == [{"protocol": "tcp", "fromPort": 22, "toPort": 22, "securityGroups": [bastion_sg.id],
-                    "description": "SSH from the bastion"}]
+    assert ssh == [
+        {
+            "protocol": "tcp",
+            "fromPort": 22,
+            "toPort": 22,
+            "securityGroups": [bastion_sg.id],
+            "description": "SSH from the bastion",
+        }
+    ]
     assert rt.value(cluster.bastion_public_ip) == bastion.outputs["publicIp"]
 
 
@@ -169,7 +185,8 @@ def test_nlb_is_internal_cross_zone_with_a_bootstrap_and_one_listener_per_broker
     assert rt.value(cluster.bootstrap_port) == 9092
     assert rt.value(cluster.advertised_listeners) == {
         str(n): f"b{n}.{BASE_ARGS['az_ids'][n - 1]}.abc123.us-west-2.aws.3199015.tidbcloud.com:{9092 + n}"
-        for n in (1, 2, 3)}
+        for n in (1, 2, 3)
+    }
 
 
 def test_endpoint_service_requires_acceptance_and_allows_only_the_principals(runtime_factory):
@@ -191,8 +208,15 @@ def test_acceptance_can_be_switched_off_by_name(runtime_factory):
 
 
 def test_port_overrides_flow_to_listeners_configs_and_security_group(runtime_factory):
-    rt, cluster = build(runtime_factory, bootstrap_port=19092, broker_port_base=19101,
-                        external_port=49092, internal_port=19092, controller_port=29093, broker_count=2)
+    rt, cluster = build(
+        runtime_factory,
+        bootstrap_port=19092,
+        broker_port_base=19101,
+        external_port=49092,
+        internal_port=19092,
+        controller_port=29093,
+        broker_count=2,
+    )
     assert {r.nlb_port: r.targets[0][2] for r in routes(rt)} == {19092: 49092, 19101: 49092, 19102: 49092}
     props = render.parse_properties(rt.value(cluster.server_properties)["2"])
     assert props["advertised.listeners"].endswith(":19102")
@@ -201,8 +225,13 @@ def test_port_overrides_flow_to_listeners_configs_and_security_group(runtime_fac
 
 def test_existing_vpc_and_subnets_are_used_without_creating_a_network(runtime_factory):
     subnets = {"usw2-az1": "subnet-0aaaaaaaaaaaaaaa1", "usw2-az2": "subnet-0aaaaaaaaaaaaaaa2"}
-    rt, cluster = build(runtime_factory, az_ids=["usw2-az1", "usw2-az2"], vpc_id="vpc-0123456789abcdef0",
-                        subnet_ids=subnets, broker_count=2)
+    rt, cluster = build(
+        runtime_factory,
+        az_ids=["usw2-az1", "usw2-az2"],
+        vpc_id="vpc-0123456789abcdef0",
+        subnet_ids=subnets,
+        broker_count=2,
+    )
     assert not rt.of_type("aws:ec2/vpc:Vpc") and not rt.of_type(SUBNET)
     assert not rt.of_type("aws:ec2/natGateway:NatGateway")
     assert rt.one(INSTANCE, "kafka-broker-2").inputs["subnetId"] == subnets["usw2-az2"]
@@ -222,16 +251,21 @@ def test_reconfigure_path_builds_only_the_nlb_and_service_and_emits_listener_set
         {"instance_id": "i-0aaaaaaaaaaaaaaa2", "private_ip": "10.1.2.20", "az_id": "usw2-az2", "node_id": 2},
         {"instance_id": "i-0aaaaaaaaaaaaaaa1", "private_ip": "10.1.1.10", "az_id": "usw2-az1", "node_id": 1},
     ]
-    rt, cluster = build(runtime_factory, az_ids=["usw2-az1", "usw2-az2"], vpc_id="vpc-0123456789abcdef0",
-                        subnet_ids={"usw2-az1": "subnet-0aaaaaaaaaaaaaaa1",
-                                    "usw2-az2": "subnet-0aaaaaaaaaaaaaaa2"},
-                        existing_brokers=existing)
+    rt, cluster = build(
+        runtime_factory,
+        az_ids=["usw2-az1", "usw2-az2"],
+        vpc_id="vpc-0123456789abcdef0",
+        subnet_ids={"usw2-az1": "subnet-0aaaaaaaaaaaaaaa1", "usw2-az2": "subnet-0aaaaaaaaaaaaaaa2"},
+        existing_brokers=existing,
+    )
     types = {r.type for r in rt.resources if r.custom and not r.is_provider}
     assert types == {LB, TG, LISTENER, "aws:lb/targetGroupAttachment:TargetGroupAttachment", SERVICE}
     table = {route.nlb_port: route.targets for route in routes(rt)}
-    assert table == {9092: (("i-0aaaaaaaaaaaaaaa1", "", 39092), ("i-0aaaaaaaaaaaaaaa2", "", 39092)),
-                     9093: (("i-0aaaaaaaaaaaaaaa1", "", 39092),),
-                     9094: (("i-0aaaaaaaaaaaaaaa2", "", 39092),)}
+    assert table == {
+        9092: (("i-0aaaaaaaaaaaaaaa1", "", 39092), ("i-0aaaaaaaaaaaaaaa2", "", 39092)),
+        9093: (("i-0aaaaaaaaaaaaaaa1", "", 39092),),
+        9094: (("i-0aaaaaaaaaaaaaaa2", "", 39092),),
+    }
     assert all(g.inputs["vpcId"] == "vpc-0123456789abcdef0" for g in rt.of_type(TG))
     settings = rt.value(cluster.listener_settings)
     second = render.parse_properties(settings["2"])
@@ -239,7 +273,8 @@ def test_reconfigure_path_builds_only_the_nlb_and_service_and_emits_listener_set
     assert second == {
         "listeners": "EXTERNAL://0.0.0.0:39092",
         "listener.security.protocol.map": "EXTERNAL:PLAINTEXT",
-        "advertised.listeners": "EXTERNAL://b2.usw2-az2.abc123.us-west-2.aws.3199015.tidbcloud.com:9094"}
+        "advertised.listeners": "EXTERNAL://b2.usw2-az2.abc123.us-west-2.aws.3199015.tidbcloud.com:9094",
+    }
     assert rt.value(cluster.server_properties) == settings
     assert rt.value(cluster.restart_order) == ["1", "2"]
     assert rt.value(cluster.broker_private_ips) == {"1": "10.1.1.10", "2": "10.1.2.20"}
@@ -263,12 +298,23 @@ def test_validation_fails_before_any_resource_is_registered(runtime_factory):
 
 def test_broker_ssh_applies_the_settings_one_broker_at_a_time_with_a_secret_key(runtime_factory):
     existing = [
-        {"instance_id": f"i-0aaaaaaaaaaaaaaa{n}", "private_ip": f"10.1.{n}.10", "az_id": "usw2-az1",
-         "node_id": n} for n in (3, 1, 2)]
+        {
+            "instance_id": f"i-0aaaaaaaaaaaaaaa{n}",
+            "private_ip": f"10.1.{n}.10",
+            "az_id": "usw2-az1",
+            "node_id": n,
+        }
+        for n in (3, 1, 2)
+    ]
     key = "-----BEGIN OPENSSH PRIVATE KEY-----\nAAAA\n-----END OPENSSH PRIVATE KEY-----\n"
-    rt, cluster = build(runtime_factory, az_ids=["usw2-az1"], vpc_id="vpc-0123456789abcdef0",
-                        subnet_ids={"usw2-az1": "subnet-0aaaaaaaaaaaaaaa1"}, existing_brokers=existing,
-                        broker_ssh={"user": "ec2-user", "private_key": key, "bastion_host": "198.51.100.7"})
+    rt, cluster = build(
+        runtime_factory,
+        az_ids=["usw2-az1"],
+        vpc_id="vpc-0123456789abcdef0",
+        subnet_ids={"usw2-az1": "subnet-0aaaaaaaaaaaaaaa1"},
+        existing_brokers=existing,
+        broker_ssh={"user": "ec2-user", "private_key": key, "bastion_host": "198.51.100.7"},
+    )
     commands = [rt.one("command:remote:Command", f"kafka-apply-{n}") for n in (1, 2, 3)]
     settings = rt.value(cluster.listener_settings)
     assert rt.value(cluster.restart_order) == ["1", "2", "3"]
@@ -291,14 +337,22 @@ def test_apply_script_passes_shellcheck(tmp_path):
 
     values = render.external_additions(node_id=4, external_host="b4.x.y", ports=render.Ports())
     script = tmp_path / "apply.sh"
-    script.write_text(render.render_apply_script(
-        node_id=4, additions=values, config_path="/opt/kafka/config/server.properties",
-        restart_command="sudo systemctl restart kafka", kafka_home="/opt/kafka", ports=render.Ports(),
-        private_ip="10.1.1.10"))
+    script.write_text(
+        render.render_apply_script(
+            node_id=4,
+            additions=values,
+            config_path="/opt/kafka/config/server.properties",
+            restart_command="sudo systemctl restart kafka",
+            kafka_home="/opt/kafka",
+            ports=render.Ports(),
+            private_ip="10.1.1.10",
+        )
+    )
     shellcheck = shutil.which("shellcheck")
     assert shellcheck
-    result = subprocess.run([shellcheck, "-S", "style", str(script)], capture_output=True, text=True,
-                            timeout=60, check=False)
+    result = subprocess.run(
+        [shellcheck, "-S", "style", str(script)], capture_output=True, text=True, timeout=60, check=False
+    )
     assert result.returncode == 0, result.stdout
 
 
@@ -326,10 +380,16 @@ def settle_error(args: dict, provider_region: str = "") -> str:
     import sys
     from pathlib import Path
 
-    root = Path(__file__).resolve().parents[2]
-    result = subprocess.run([sys.executable, "-c", RUN_TO_ERROR, json.dumps(args), provider_region],
-                            capture_output=True, text=True, timeout=120, cwd=root, check=False,
-                            env={"PYTHONPATH": str(root), "PATH": "/usr/bin:/bin"})
+    root = Path(__file__).resolve().parents[3]
+    result = subprocess.run(
+        [sys.executable, "-c", RUN_TO_ERROR, json.dumps(args), provider_region],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=root,
+        check=False,
+        env={"PYTHONPATH": str(root), "PATH": "/usr/bin:/bin"},
+    )
     lines = [line for line in result.stdout.splitlines() if line.startswith("RUN FAILED:")]
     assert lines, result.stdout[-2000:] + result.stderr[-2000:]
     return lines[0]
@@ -358,23 +418,42 @@ def test_user_data_changes_never_stop_running_brokers(runtime_factory):
         assert "node.id=" + str(n) in rt.value(cluster.server_properties)[str(n)]
 
 
-@pytest.mark.parametrize(("instance_type", "arch"), [
-    ("m6i.large", "x86_64"), ("m7i-flex.large", "x86_64"), ("g4dn.xlarge", "x86_64"), ("g5.xlarge", "x86_64"),
-    ("t3.micro", "x86_64"), ("m7g.large", "arm64"), ("c6gn.large", "arm64"), ("r8g.large", "arm64"),
-    ("t4g.small", "arm64"), ("im4gn.large", "arm64"), ("x2gd.large", "arm64"), ("is4gen.large", "arm64"),
-    ("g5g.xlarge", "arm64"), ("a1.large", "arm64"), ("hpc7g.4xlarge", "arm64")])
+@pytest.mark.parametrize(
+    ("instance_type", "arch"),
+    [
+        ("m6i.large", "x86_64"),
+        ("m7i-flex.large", "x86_64"),
+        ("g4dn.xlarge", "x86_64"),
+        ("g5.xlarge", "x86_64"),
+        ("t3.micro", "x86_64"),
+        ("m7g.large", "arm64"),
+        ("c6gn.large", "arm64"),
+        ("r8g.large", "arm64"),
+        ("t4g.small", "arm64"),
+        ("im4gn.large", "arm64"),
+        ("x2gd.large", "arm64"),
+        ("is4gen.large", "arm64"),
+        ("g5g.xlarge", "arm64"),
+        ("a1.large", "arm64"),
+        ("hpc7g.4xlarge", "arm64"),
+    ],
+)
 def test_architecture_follows_the_instance_family(instance_type, arch):
     from components.aws.kafka.component import architecture
 
     assert architecture(instance_type) == arch
 
 
-@pytest.mark.parametrize(("instance_type", "arch", "bastion_type"), [
-    ("m7g.large", "arm64", "t4g.micro"), ("m6i.large", "x86_64", "t3.micro")])
-def test_ami_lookup_and_bastion_match_the_brokers_architecture(runtime_factory, instance_type, arch,
-                                                               bastion_type):
-    rt, _ = build(runtime_factory, instance_type=instance_type, bastion=True,
-                  ssh_ingress_cidrs=["203.0.113.0/24"])
+@pytest.mark.parametrize(
+    ("instance_type", "arch", "bastion_type"),
+    [("m7g.large", "arm64", "t4g.micro"), ("m6i.large", "x86_64", "t3.micro")],
+)
+def test_ami_lookup_and_bastion_match_the_brokers_architecture(
+    runtime_factory, instance_type, arch, bastion_type
+):
+    rt, _ = build(
+        runtime_factory, instance_type=instance_type, bastion=True, ssh_ingress_cidrs=["203.0.113.0/24"]
+    )
     lookups = [args for token, args in rt.mocks.calls if token == "aws:ec2/getAmi:getAmi"]
     assert len(lookups) == 1
     filters = {f["name"]: f["values"] for f in lookups[0]["filters"]}

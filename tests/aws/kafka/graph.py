@@ -14,7 +14,7 @@ ATTACHMENT = "aws:lb/targetGroupAttachment:TargetGroupAttachment"
 INSTANCE = "aws:ec2/instance:Instance"
 SUBNET = "aws:ec2/subnet:Subnet"
 SERVICE = "aws:ec2/vpcEndpointService:VpcEndpointService"
-COMPONENT = "crossnet:aws:KafkaPrivateLinkCluster"
+COMPONENT = "crossnet:index:KafkaPrivateLinkCluster"
 
 BASE_ARGS: dict[str, Any] = {
     "region": "us-west-2",
@@ -56,6 +56,7 @@ def routes(rt: MockRuntime) -> list[Route]:
             name = instance.name if instance else target
             ip = instance.outputs["privateIp"] if instance else ""
             targets.append((name, ip, int(attachment.inputs["port"])))
-        result.append(Route(int(listener.inputs["port"]), group.name, int(group.inputs["port"]),
-                            tuple(sorted(targets))))
+        result.append(
+            Route(int(listener.inputs["port"]), group.name, int(group.inputs["port"]), tuple(sorted(targets)))
+        )
     return result

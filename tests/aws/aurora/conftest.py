@@ -53,8 +53,11 @@ class World:
 
     def cname(self) -> str | None:
         sets = self.client("route53").list_resource_record_sets(HostedZoneId=self.zone_id)
-        values = [r["ResourceRecords"][0]["Value"] for r in sets["ResourceRecordSets"]
-                  if r["Type"] == "CNAME" and r["Name"].rstrip(".") == RECORD]
+        values = [
+            r["ResourceRecords"][0]["Value"]
+            for r in sets["ResourceRecordSets"]
+            if r["Type"] == "CNAME" and r["Name"].rstrip(".") == RECORD
+        ]
         return values[0] if values else None
 
     def route53(self) -> CountingRoute53:
@@ -92,30 +95,55 @@ def world(monkeypatch: pytest.MonkeyPatch) -> Iterator[World]:
     handler.reset_clients()
     with mock_aws():
         rds = {r: boto3.client("rds", region_name=r) for r in (PRIMARY, SECONDARY)}
-        rds[PRIMARY].create_global_cluster(GlobalClusterIdentifier=GLOBAL_ID, Engine="aurora-postgresql",
-                                           EngineVersion="16.6")
+        rds[PRIMARY].create_global_cluster(
+            GlobalClusterIdentifier=GLOBAL_ID, Engine="aurora-postgresql", EngineVersion="16.6"
+        )
         # An unrelated global cluster: the handler must never look at its members.
-        rds[PRIMARY].create_global_cluster(GlobalClusterIdentifier="other-global", Engine="aurora-postgresql",
-                                           EngineVersion="16.6")
+        rds[PRIMARY].create_global_cluster(
+            GlobalClusterIdentifier="other-global", Engine="aurora-postgresql", EngineVersion="16.6"
+        )
         arns, endpoints = {}, {}
         for region in (PRIMARY, SECONDARY):
             creds = {"MasterUsername": "keycloak", "MasterUserPassword": "p" * 24}
             extra = creds if region == PRIMARY else {}
             cluster = rds[region].create_db_cluster(
-                DBClusterIdentifier=f"{GLOBAL_ID}-{region}", Engine="aurora-postgresql", EngineVersion="16.6",
-                GlobalClusterIdentifier=GLOBAL_ID, **extra)["DBCluster"]
+                DBClusterIdentifier=f"{GLOBAL_ID}-{region}",
+                Engine="aurora-postgresql",
+                EngineVersion="16.6",
+                GlobalClusterIdentifier=GLOBAL_ID,
+                **extra,
+            )["DBCluster"]
             arns[region], endpoints[region] = cluster["DBClusterArn"], cluster["Endpoint"]
-        rds[PRIMARY].create_db_cluster(DBClusterIdentifier="other-us-east-1", Engine="aurora-postgresql",
-                                       EngineVersion="16.6", GlobalClusterIdentifier="other-global",
-                                       MasterUsername="other", MasterUserPassword="q" * 24)
-        global_endpoint = rds[PRIMARY].describe_global_clusters(
-            GlobalClusterIdentifier=GLOBAL_ID)["GlobalClusters"][0]["Endpoint"]
+        rds[PRIMARY].create_db_cluster(
+            DBClusterIdentifier="other-us-east-1",
+            Engine="aurora-postgresql",
+            EngineVersion="16.6",
+            GlobalClusterIdentifier="other-global",
+            MasterUsername="other",
+            MasterUserPassword="q" * 24,
+        )
+        global_endpoint = rds[PRIMARY].describe_global_clusters(GlobalClusterIdentifier=GLOBAL_ID)[
+            "GlobalClusters"
+        ][0]["Endpoint"]
         r53 = boto3.client("route53")
         zone_id = r53.create_hosted_zone(Name="example.com", CallerReference="crossnet")["HostedZone"]["Id"]
         zone_id = zone_id.rsplit("/", 1)[-1]
-        r53.change_resource_record_sets(HostedZoneId=zone_id, ChangeBatch={"Changes": [{
-            "Action": "CREATE", "ResourceRecordSet": {"Name": RECORD, "Type": "CNAME", "TTL": 30,
-                                                      "ResourceRecords": [{"Value": endpoints[PRIMARY]}]}}]})
+        r53.change_resource_record_sets(
+            HostedZoneId=zone_id,
+            ChangeBatch={
+                "Changes": [
+                    {
+                        "Action": "CREATE",
+                        "ResourceRecordSet": {
+                            "Name": RECORD,
+                            "Type": "CNAME",
+                            "TTL": 30,
+                            "ResourceRecords": [{"Value": endpoints[PRIMARY]}],
+                        },
+                    }
+                ]
+            },
+        )
         w = World(zone_id, arns, endpoints, global_endpoint)
         for region in (PRIMARY, SECONDARY):
             w.set_status(region, "available")
@@ -126,12 +154,21 @@ def world(monkeypatch: pytest.MonkeyPatch) -> Iterator[World]:
 def rds_event(event_id: str, source_identifier: str, region: str = SECONDARY) -> dict[str, Any]:
     """An EventBridge event as RDS sends it for a global switchover/failover."""
     return {
-        "version": "0", "id": "6a7e8feb-b491-4cf7-a9f1-bf3703467718", "detail-type": "RDS DB Cluster Event",
-        "source": "aws.rds", "account": "123456789012", "time": "2026-01-01T00:00:00Z", "region": region,
+        "version": "0",
+        "id": "6a7e8feb-b491-4cf7-a9f1-bf3703467718",
+        "detail-type": "RDS DB Cluster Event",
+        "source": "aws.rds",
+        "account": "123456789012",
+        "time": "2026-01-01T00:00:00Z",
+        "region": region,
         "resources": [f"arn:aws:rds:{region}:123456789012:cluster:{source_identifier}"],
-        "detail": {"EventCategories": ["global-failover"], "SourceType": "CLUSTER",
-                   "SourceArn": f"arn:aws:rds:{region}:123456789012:cluster:{source_identifier}",
-                   "Date": "2026-01-01T00:00:00.000Z", "SourceIdentifier": source_identifier,
-                   "Message": f"Global switchover to DB cluster {source_identifier} completed.",
-                   "EventID": event_id},
+        "detail": {
+            "EventCategories": ["global-failover"],
+            "SourceType": "CLUSTER",
+            "SourceArn": f"arn:aws:rds:{region}:123456789012:cluster:{source_identifier}",
+            "Date": "2026-01-01T00:00:00.000Z",
+            "SourceIdentifier": source_identifier,
+            "Message": f"Global switchover to DB cluster {source_identifier} completed.",
+            "EventID": event_id,
+        },
     }

@@ -17,14 +17,22 @@ T_INSTANCE = "aws:rds/clusterInstance:ClusterInstance"
 T_GLOBAL = "aws:rds/globalCluster:GlobalCluster"
 T_RECORD = "aws:route53/record:Record"
 T_PROVIDER = "pulumi:providers:aws"
-PEER = {"vpc_id": "vpc-0123456789abcdef0", "region": "us-east-2", "cidr": "10.0.0.0/16",
-        "route_table_ids": ["rtb-0123456789abcdef0", "rtb-0fedcba9876543210"]}
+PEER = {
+    "vpc_id": "vpc-0123456789abcdef0",
+    "region": "us-east-2",
+    "cidr": "10.0.0.0/16",
+    "route_table_ids": ["rtb-0123456789abcdef0", "rtb-0fedcba9876543210"],
+}
 REGIONS = {2: ["us-east-1", "eu-west-1"], 3: ["us-east-1", "eu-west-1", "ap-southeast-2"]}
 
 
 def args(regions: list[str], **extra: Any) -> dict[str, Any]:
-    return {"regions": regions, "global_cluster_identifier": "kc-global",
-            "dns": {"zone_id": "Z0123456789ABC", "zone_name": "example.com"}, **extra}
+    return {
+        "regions": regions,
+        "global_cluster_identifier": "kc-global",
+        "dns": {"zone_id": "Z0123456789ABC", "zone_name": "example.com"},
+        **extra,
+    }
 
 
 def build(runtime: MockRuntime, regions: list[str], **extra: Any) -> AuroraGlobalDb:
@@ -77,8 +85,11 @@ def test_counts_and_regions(runtime: MockRuntime, n: int) -> None:
         vpc = runtime.one("aws:ec2/vpc:Vpc", f"kc-{region}-vpc")
         assert region_of(runtime, vpc) == region
         assert vpc.inputs["cidrBlock"] == default_vpc_cidr(region)
-        subnets = [r for r in runtime.children(runtime.one("crossnet:aws:AuroraGlobalDb"))
-                   if r.type == "aws:ec2/subnet:Subnet" and r.name.startswith(f"kc-{region}-")]
+        subnets = [
+            r
+            for r in runtime.children(runtime.one("crossnet:index:AuroraGlobalDb"))
+            if r.type == "aws:ec2/subnet:Subnet" and r.name.startswith(f"kc-{region}-")
+        ]
         assert len({s.inputs["availabilityZoneId"] for s in subnets}) == 3
         assert all(s.name == f"kc-{region}-{s.inputs['availabilityZoneId']}" for s in subnets)
     assert region_of(runtime, runtime.one(T_GLOBAL)) == regions[0]
@@ -104,8 +115,11 @@ def test_primary_has_credentials_secondaries_none(runtime: MockRuntime, n: int) 
     for region in regions:
         cluster = runtime.one(T_CLUSTER, f"kc-{region}-cluster")
         # Failover drift, and the engine version the GlobalCluster upgrades for every member.
-        assert set(cluster.ignore_changes) == {"globalClusterIdentifier", "replicationSourceIdentifier",
-                                               "engineVersion"}
+        assert set(cluster.ignore_changes) == {
+            "globalClusterIdentifier",
+            "replicationSourceIdentifier",
+            "engineVersion",
+        }
         key = runtime.one("aws:kms/key:Key", f"kc-{region}-kms")
         assert cluster.inputs["kmsKeyId"] == key.outputs["arn"]
         assert f":{region}:" in key.outputs["arn"]
@@ -117,7 +131,7 @@ def test_primary_has_credentials_secondaries_none(runtime: MockRuntime, n: int) 
         assert cluster.inputs["enabledCloudwatchLogsExports"] == ["postgresql"]
     assert runtime.is_secret(db.master_password)
     assert runtime.one("random:index/randomPassword:RandomPassword").secret_outputs >= {"result"}
-    assert "master_password" in runtime.one("crossnet:aws:AuroraGlobalDb").secret_component_outputs
+    assert "master_password" in runtime.one("crossnet:index:AuroraGlobalDb").secret_component_outputs
 
 
 @pytest.mark.parametrize("n", [2, 3])
@@ -129,8 +143,11 @@ def test_secondaries_depend_on_primary_not_on_each_other(runtime: MockRuntime, n
     assert not any(r.type in (T_CLUSTER, T_INSTANCE) for r in map(runtime.by_urn, primary.dependencies))
     secondary_urns = set()
     for region in regions[1:]:
-        secondary_urns |= {r.urn for r in runtime.resources if r.type in (T_CLUSTER, T_INSTANCE)
-                           and r.name.startswith(f"kc-{region}-")}
+        secondary_urns |= {
+            r.urn
+            for r in runtime.resources
+            if r.type in (T_CLUSTER, T_INSTANCE) and r.name.startswith(f"kc-{region}-")
+        }
     for region in regions[1:]:
         secondary = runtime.one(T_CLUSTER, f"kc-{region}-cluster")
         assert primary.urn in secondary.dependencies
@@ -140,9 +157,17 @@ def test_secondaries_depend_on_primary_not_on_each_other(runtime: MockRuntime, n
 
 
 def test_switches_turn_features_off(runtime: MockRuntime) -> None:
-    build(runtime, REGIONS[2], deletion_protection=False, backup_retention_days=1, storage_encrypted=False,
-          iam_database_authentication=False, performance_insights=False, log_exports=False,
-          skip_final_snapshot=True)
+    build(
+        runtime,
+        REGIONS[2],
+        deletion_protection=False,
+        backup_retention_days=1,
+        storage_encrypted=False,
+        iam_database_authentication=False,
+        performance_insights=False,
+        log_exports=False,
+        skip_final_snapshot=True,
+    )
     assert runtime.of_type("aws:kms/key:Key") == []
     assert runtime.one(T_GLOBAL).inputs["deletionProtection"] is False
     for cluster in runtime.of_type(T_CLUSTER):
@@ -180,9 +205,17 @@ def test_cname_targets_global_writer_endpoint_by_default(runtime: MockRuntime) -
 @pytest.mark.parametrize("n", [2, 3])
 def test_failover_lambda_mode(runtime: MockRuntime, n: int) -> None:
     regions = REGIONS[n]
-    build(runtime, regions, endpoint_mode="failover-lambda",
-          dns={"zone_id": "Z0123456789ABC", "zone_name": "example.com", "record_name": "db.example.com",
-               "ttl": 15})
+    build(
+        runtime,
+        regions,
+        endpoint_mode="failover-lambda",
+        dns={
+            "zone_id": "Z0123456789ABC",
+            "zone_name": "example.com",
+            "record_name": "db.example.com",
+            "ttl": 15,
+        },
+    )
     record = runtime.one(T_RECORD)
     primary = runtime.one(T_CLUSTER, f"kc-{regions[0]}-cluster")
     assert record.inputs["records"] == [primary.outputs["endpoint"]]
@@ -199,13 +232,19 @@ def test_failover_lambda_mode(runtime: MockRuntime, n: int) -> None:
         assert region_of(runtime, function) == region
         assert function.inputs["handler"] == "handler.handler"
         assert function.inputs["environment"]["variables"] == {
-            "ZONE_ID": "Z0123456789ABC", "RECORD_NAME": "db.example.com", "GLOBAL_CLUSTER_ID": "kc-global",
-            "TTL": "15", "WAIT_SECONDS": "120"}
+            "ZONE_ID": "Z0123456789ABC",
+            "RECORD_NAME": "db.example.com",
+            "GLOBAL_CLUSTER_ID": "kc-global",
+            "TTL": "15",
+            "WAIT_SECONDS": "120",
+        }
         rule = runtime.one("aws:cloudwatch/eventRule:EventRule", f"kc-{region}-failover-events")
         assert region_of(runtime, rule) == region
         assert json.loads(rule.inputs["eventPattern"]) == {
-            "source": ["aws.rds"], "detail-type": ["RDS DB Cluster Event"],
-            "detail": {"EventID": ["RDS-EVENT-0185", "RDS-EVENT-0238"]}}
+            "source": ["aws.rds"],
+            "detail-type": ["RDS DB Cluster Event"],
+            "detail": {"EventID": ["RDS-EVENT-0185", "RDS-EVENT-0238"]},
+        }
         target = runtime.one("aws:cloudwatch/eventTarget:EventTarget", f"kc-{region}-failover-target")
         assert target.inputs["arn"] == function.outputs["arn"]
         assert target.inputs["rule"] == rule.outputs["name"]
@@ -227,11 +266,16 @@ def test_failover_lambda_mode(runtime: MockRuntime, n: int) -> None:
         assert region_of(runtime, queue_policy) == region
         assert queue_policy.inputs["queueUrl"] == dlq.outputs["url"]
         assert queue_policy.urn in target.dependencies  # EventBridge may send before its first event
-        assert json.loads(queue_policy.inputs["policy"])["Statement"] == [{
-            "Sid": "EventBridgeDeadLetters", "Effect": "Allow",
-            "Principal": {"Service": "events.amazonaws.com"}, "Action": "sqs:SendMessage",
-            "Resource": dlq.outputs["arn"],
-            "Condition": {"ArnEquals": {"aws:SourceArn": rule.outputs["arn"]}}}]
+        assert json.loads(queue_policy.inputs["policy"])["Statement"] == [
+            {
+                "Sid": "EventBridgeDeadLetters",
+                "Effect": "Allow",
+                "Principal": {"Service": "events.amazonaws.com"},
+                "Action": "sqs:SendMessage",
+                "Resource": dlq.outputs["arn"],
+                "Condition": {"ArnEquals": {"aws:SourceArn": rule.outputs["arn"]}},
+            }
+        ]
         permission = runtime.one("aws:lambda/permission:Permission", f"kc-{region}-failover-invoke")
         assert permission.inputs["principal"] == "events.amazonaws.com"
         assert permission.inputs["sourceArn"] == rule.outputs["arn"]
@@ -240,26 +284,39 @@ def test_failover_lambda_mode(runtime: MockRuntime, n: int) -> None:
         assert function.inputs["role"] == role.outputs["arn"]
         trust = json.loads(role.inputs["assumeRolePolicy"])
         assert trust["Statement"][0]["Principal"] == {"Service": "lambda.amazonaws.com"}
-        policy = json.loads(runtime.one("aws:iam/rolePolicy:RolePolicy", f"kc-{region}-failover-policy")
-                            .inputs["policy"])
+        policy = json.loads(
+            runtime.one("aws:iam/rolePolicy:RolePolicy", f"kc-{region}-failover-policy").inputs["policy"]
+        )
         by_sid = {s["Sid"]: s for s in policy["Statement"]}
         assert all(s["Effect"] == "Allow" for s in policy["Statement"])
         # Only X-Ray's two write calls, which have no resource-level permissions, are on "*".
         assert [s["Sid"] for s in policy["Statement"] if "*" in s["Resource"]] == ["Tracing"]
-        assert by_sid["Tracing"] == {"Sid": "Tracing", "Effect": "Allow", "Resource": ["*"],
-                                     "Action": ["xray:PutTelemetryRecords", "xray:PutTraceSegments"]}
+        assert by_sid["Tracing"] == {
+            "Sid": "Tracing",
+            "Effect": "Allow",
+            "Resource": ["*"],
+            "Action": ["xray:PutTelemetryRecords", "xray:PutTraceSegments"],
+        }
         actions = sorted(a for s in policy["Statement"] for a in s["Action"])
-        assert actions == ["logs:CreateLogStream", "logs:PutLogEvents", "rds:DescribeDBClusters",
-                           "rds:DescribeGlobalClusters", "route53:ChangeResourceRecordSets",
-                           "route53:ListResourceRecordSets", "sqs:SendMessage",
-                           "xray:PutTelemetryRecords", "xray:PutTraceSegments"]
+        assert actions == [
+            "logs:CreateLogStream",
+            "logs:PutLogEvents",
+            "rds:DescribeDBClusters",
+            "rds:DescribeGlobalClusters",
+            "route53:ChangeResourceRecordSets",
+            "route53:ListResourceRecordSets",
+            "sqs:SendMessage",
+            "xray:PutTelemetryRecords",
+            "xray:PutTraceSegments",
+        ]
         assert by_sid["DeadLetters"]["Resource"] == [dlq.outputs["arn"]]
         zone_arn = "arn:aws:route53:::hostedzone/Z0123456789ABC"
         assert by_sid["UpsertTheCname"]["Resource"] == [zone_arn]
         assert by_sid["UpsertTheCname"]["Condition"]["ForAllValues:StringEquals"] == {
             "route53:ChangeResourceRecordSetsNormalizedRecordNames": ["db.example.com"],
             "route53:ChangeResourceRecordSetsRecordTypes": ["CNAME"],
-            "route53:ChangeResourceRecordSetsActions": ["UPSERT"]}
+            "route53:ChangeResourceRecordSetsActions": ["UPSERT"],
+        }
         assert by_sid["ReadTheCname"]["Resource"] == [zone_arn]
         assert by_sid["FindTheWriter"]["Resource"] == [global_arn]
         assert by_sid["ReadTheWriterEndpoint"]["Resource"] == cluster_arns
@@ -282,8 +339,13 @@ def test_lambda_code_is_the_handler_file(runtime: MockRuntime) -> None:
 
 
 def test_security_groups_allow_5432_from_peers_only(runtime: MockRuntime) -> None:
-    second = {**PEER, "vpc_id": "vpc-0aaaaaaaaaaaaaaaa", "region": "eu-west-1", "cidr": "172.16.0.0/20",
-              "route_table_ids": ["rtb-0aaaaaaaaaaaaaaaa"]}
+    second = {
+        **PEER,
+        "vpc_id": "vpc-0aaaaaaaaaaaaaaaa",
+        "region": "eu-west-1",
+        "cidr": "172.16.0.0/20",
+        "route_table_ids": ["rtb-0aaaaaaaaaaaaaaaa"],
+    }
     build(runtime, REGIONS[2], peer_vpcs=[PEER, second])
     for sg in runtime.of_type("aws:ec2/securityGroup:SecurityGroup"):
         assert "ingress" not in sg.inputs or sg.inputs["ingress"] == []
@@ -306,8 +368,9 @@ def test_peering_requested_in_app_region_accepted_in_aurora_region(runtime: Mock
     for region in REGIONS[2]:
         key = f"kc-{region}-peer-{PEER['vpc_id']}"
         request = runtime.one("aws:ec2/vpcPeeringConnection:VpcPeeringConnection", key)
-        accept = runtime.one("aws:ec2/vpcPeeringConnectionAccepter:VpcPeeringConnectionAccepter",
-                             f"{key}-accept")
+        accept = runtime.one(
+            "aws:ec2/vpcPeeringConnectionAccepter:VpcPeeringConnectionAccepter", f"{key}-accept"
+        )
         vpc = runtime.one("aws:ec2/vpc:Vpc", f"kc-{region}-vpc")
         assert region_of(runtime, request) == "us-east-2"
         assert request.inputs["vpcId"] == PEER["vpc_id"]
@@ -321,8 +384,11 @@ def test_peering_requested_in_app_region_accepted_in_aurora_region(runtime: Mock
         for table in PEER["route_table_ids"]:
             route = runtime.one("aws:ec2/route:Route", f"{key}-{table}")
             assert region_of(runtime, route) == "us-east-2"
-            assert route.inputs == {"routeTableId": table, "destinationCidrBlock": default_vpc_cidr(region),
-                                    "vpcPeeringConnectionId": request.id}
+            assert route.inputs == {
+                "routeTableId": table,
+                "destinationCidrBlock": default_vpc_cidr(region),
+                "vpcPeeringConnectionId": request.id,
+            }
         back = runtime.one("aws:ec2/route:Route", f"{key}-route")
         assert region_of(runtime, back) == region
         table = runtime.one("aws:ec2/routeTable:RouteTable", f"kc-{region}-private")
@@ -352,11 +418,21 @@ def test_adding_a_region_keeps_every_urn_and_input(mode: str) -> None:
 
 def _snapshot(regions: list[str], mode: str) -> dict[str, Any]:
     with MockRuntime(config={"aws:region": "us-east-1"}) as rt:
-        AuroraGlobalDb("kc", args(regions, peer_vpcs=[PEER], instances_per_region=2,  # type: ignore[arg-type]
-                                  endpoint_mode=mode))
+        AuroraGlobalDb(
+            "kc",
+            args(
+                regions,
+                peer_vpcs=[PEER],
+                instances_per_region=2,  # type: ignore[arg-type]
+                endpoint_mode=mode,
+            ),
+        )
         rt.settle()
-        return {r.urn: (_plain(r.inputs), r.provider_urn, sorted(r.dependencies)) for r in rt.resources
-                if r.custom}
+        return {
+            r.urn: (_plain(r.inputs), r.provider_urn, sorted(r.dependencies))
+            for r in rt.resources
+            if r.custom
+        }
 
 
 def _plain(value: Any) -> Any:
