@@ -26,12 +26,12 @@ class Config:
 
 
 def configure(section: Mapping[str, Any]) -> Config:
-    from components.azure.peering.component import validate
+    from components.azure.peering.args import validate
 
     problems = Problems("stack config")
     settings = dict(section)
     name = pop_name(settings, SECTION, "timescale", problems)
-    validate(settings, prefix=f"{SECTION}.", problems=problems)
+    validate(settings, problems, prefix=f"{SECTION}.")
     problems.raise_if_any()
     return Config(name=name, args=settings)
 

@@ -11,11 +11,8 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from .component import (
-        AivenProjectVpcArgs,
-        AzureVnetPeering,
-        AzureVnetPeeringArgs,
-    )
+    from .args import AivenProjectVpcArgs, AzureVnetPeeringArgs
+    from .component import AzureVnetPeering
 
 _LAZY = {"AzureVnetPeering", "AzureVnetPeeringArgs", "AivenProjectVpcArgs"}
 
@@ -25,6 +22,7 @@ __all__ = ["AivenProjectVpcArgs", "AzureVnetPeering", "AzureVnetPeeringArgs"]
 def __getattr__(name: str) -> Any:
     if name not in _LAZY:
         raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(".component", __name__), name)
+    module = ".args" if name.endswith("Args") else ".component"
+    value = getattr(importlib.import_module(module, __name__), name)
     globals()[name] = value
     return value

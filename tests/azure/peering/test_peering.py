@@ -6,13 +6,15 @@ import json
 from pathlib import Path
 from typing import Any
 
+import pulumi
 import pytest
 import yaml
 
 import stacks
 from components import AzureVnetPeering, ValidationError
-from components.azure.peering.component import AIVEN_APP_ID, PEER_ACTION, validate
+from components.azure.peering.args import AIVEN_APP_ID, PEER_ACTION, SUBJECT, Settings, validate
 from components.azure.peering.dynamic import KeptRemoteIdsProvider, kept_ids_diff
+from components.validation import Problems
 from plan.answers.azure import AIVEN_TENANT_ID
 
 SUB = "1a2b3c4d-2222-4333-8444-5555555555ef"
@@ -46,6 +48,14 @@ def base_args(**extra: Any) -> dict[str, Any]:
         "aiven_project_vpc_id": f"tsdb/{VPC}",
         **extra,
     }
+
+
+def check(args: Any) -> Settings | None:
+    """``validate`` as the component runs it: one ValidationError for every problem."""
+    problems = Problems(SUBJECT)
+    settings = validate(args, problems)
+    problems.raise_if_any()
+    return settings
 
 
 @pytest.fixture
@@ -297,7 +307,7 @@ def test_bad_input_is_one_error_naming_every_field_before_any_resource(runtime):
 )
 def test_single_bad_field_is_named(change, field):
     with pytest.raises(ValidationError) as info:
-        validate({**base_args(), **change})
+        check({**base_args(), **change})
     assert field in info.value.fields
 
 
@@ -308,11 +318,11 @@ def test_overlap_with_a_created_project_vpc_is_caught():
     )
     del args["aiven_project_vpc_id"]
     with pytest.raises(ValidationError, match=r"project_vpc\.network_cidr \(10\.20\.5\.0/24\)"):
-        validate(args)
+        check(args)
 
 
 def test_bare_vpc_uuid_and_disjoint_spaces_are_accepted():
-    plan = validate(
+    plan = check(
         base_args(
             aiven_project_vpc_id=VPC, vnet_address_space=["10.20.0.0/16"], provider_vpc_cidr="10.30.0.0/24"
         )
@@ -381,3 +391,47 @@ def test_custom_role_name_fits_azure_s_limit_with_the_longest_names(runtime):
     name = runtime.one(ROLE_DEF).inputs["roleName"]
     assert name == f"crossnet vnet peer {SUB}/{group}/{vnet}"
     assert len(name) == 211 <= 512
+
+
+PLAIN_FIELDS = [
+    "subscription_id",
+    "tenant_id",
+    "resource_group_name",
+    "vnet_name",
+    "aiven_project",
+    "aiven_project_vpc_id",
+    "provider_app_id",
+    "app_display_name",
+    "peering_name",
+    "vnet_address_space",
+    "provider_vpc_cidr",
+    "role_propagation_seconds",
+    "active_timeout_seconds",
+    "aiven_api_url",
+]
+
+
+@pytest.mark.parametrize("field", [*PLAIN_FIELDS, "project_vpc", "project_vpc.network_cidr"])
+def test_an_output_where_a_plain_value_is_needed_is_named(runtime, field):
+    args = base_args()
+    if field.startswith("project_vpc"):
+        del args["aiven_project_vpc_id"]
+        vpc: Any = {"cloud_name": "azure-westeurope", "network_cidr": "10.30.0.0/24"}
+        if field == "project_vpc":
+            vpc = pulumi.Output.from_input(vpc)
+        else:
+            vpc["network_cidr"] = pulumi.Output.from_input("10.30.0.0/24")
+        args["project_vpc"] = vpc
+    else:
+        args[field] = pulumi.Output.from_input(args.get(field, "x"))
+    with pytest.raises(ValidationError) as info:
+        AzureVnetPeering("ts", args)  # type: ignore[arg-type]
+    assert field in info.value.fields
+    assert "a plain value known before deployment; got an Output" in str(info.value)
+    assert runtime.resources == []
+
+
+def test_the_api_token_may_be_an_output(runtime):
+    AzureVnetPeering("ts", base_args(aiven_api_token=pulumi.Output.from_input("from-an-output")))  # type: ignore[arg-type]
+    runtime.settle()
+    assert runtime.one(ACTIVE).inputs["api_token"] == "from-an-output"
