@@ -238,13 +238,16 @@ class AzureVnetPeering(pulumi.ComponentResource):
             vnet_name=s.vnet_name,
             peer_azure_app_id=identity.app.client_id,
             peer_azure_tenant_id=s.tenant_id,
-            opts=self._opts(depends_on=[roles.propagated]),
+            # Aiven keeps one request per VNet and refuses a second ("azure peering connection
+            # already exists"): the old request must be gone before the new one is made.
+            opts=self._opts(depends_on=[roles.propagated], delete_before_replace=True),
         )
         info = request.state_info.apply(lambda i: dict(i or {}))
         remote = KeptRemoteIds(
             self._child("remote-ids"),
             tenant_id=info.apply(lambda i: i.get("to-tenant-id", "")),
             network_id=info.apply(lambda i: i.get("to-network-id", "")),
+            request_id=request.id,
             opts=self._opts(),
         )
         return _Request(request, vpc_uuid, remote)
@@ -274,7 +277,16 @@ class AzureVnetPeering(pulumi.ComponentResource):
             allow_forwarded_traffic=False,
             allow_gateway_transit=False,
             use_remote_gateways=False,
-            opts=self._opts(provider=signed_in_as_app, depends_on=[roles.propagated, request.request]),
+            # A new Aiven request (or new ids) is a new remote side: write our side again. The
+            # peering's name is fixed, so the old one goes first. `replace_with` needs a Pulumi
+            # CLI that knows it; an older one ignores it, and the ACTIVE wait (keyed on the
+            # request) then fails instead of reporting a dead peering as ACTIVE.
+            opts=self._opts(
+                provider=signed_in_as_app,
+                depends_on=[roles.propagated, request.request],
+                replace_with=[request.request, request.remote],
+                delete_before_replace=True,
+            ),
         )
 
     def _active_wait(self, args: AzureVnetPeeringArgs, request: _Request, peering: Any) -> Any:
@@ -293,6 +305,7 @@ class AzureVnetPeering(pulumi.ComponentResource):
             "resource_group": s.resource_group_name,
             "vnet_name": s.vnet_name,
             "peering_id": peering.id,
+            "request_id": request.request.id,
             "timeout_seconds": s.active_timeout_seconds,
             "poll_seconds": 10,
         }

@@ -28,6 +28,9 @@ from pulumi.dynamic import CreateResult, DiffResult, ReadResult, Resource, Resou
 from . import wait
 
 KEPT_KEYS = ("tenant_id", "network_id")
+# The Aiven request the ids came from: a new request (replaced, or re-created after Aiven
+# deleted it) is a new peering on Aiven's side, so the kept ids start over.
+REQUEST_KEY = "request_id"
 
 
 class KeptRemoteIdsProvider(ResourceProvider):
@@ -40,6 +43,7 @@ class KeptRemoteIdsProvider(ResourceProvider):
                 "PENDING_PEER yet. Run `pulumi up` again."
             )
         outs = {k: props[k] for k in KEPT_KEYS}
+        outs[REQUEST_KEY] = props.get(REQUEST_KEY, "")
         return CreateResult(id_=f"{outs['tenant_id']}:{outs['network_id']}", outs=outs)
 
     def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
@@ -50,8 +54,11 @@ class KeptRemoteIdsProvider(ResourceProvider):
 
 
 def kept_ids_diff(olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
-    """Replace only when Aiven reports a different, non-empty id; an empty one keeps the old."""
+    """Replace when the request is a new one, or when Aiven reports a different, non-empty id;
+    an empty id keeps the old."""
     replaces = [k for k in KEPT_KEYS if news.get(k) and olds.get(k) and news[k] != olds[k]]
+    if olds.get(REQUEST_KEY) != news.get(REQUEST_KEY):
+        replaces.append(REQUEST_KEY)
     return DiffResult(changes=bool(replaces), replaces=replaces, stables=[], delete_before_replace=False)
 
 
@@ -64,15 +71,23 @@ class KeptRemoteIds(Resource, module="crossnet-azure", name="KeptRemoteIds"):
         name: str,
         tenant_id: pulumi.Input[str],
         network_id: pulumi.Input[str],
+        request_id: pulumi.Input[str],
         opts: pulumi.ResourceOptions | None = None,
     ):
-        super().__init__(
-            KeptRemoteIdsProvider(), name, {"tenant_id": tenant_id, "network_id": network_id}, opts
-        )
+        props = {"tenant_id": tenant_id, "network_id": network_id, REQUEST_KEY: request_id}
+        super().__init__(KeptRemoteIdsProvider(), name, props, opts)
 
 
 # Inputs whose change means "a different peering": wait again.
-_WAIT_IDENTITY = ("project", "vpc_id", "subscription_id", "resource_group", "vnet_name", "peering_id")
+_WAIT_IDENTITY = (
+    "project",
+    "vpc_id",
+    "subscription_id",
+    "resource_group",
+    "vnet_name",
+    "peering_id",
+    REQUEST_KEY,
+)
 
 
 class PeeringActiveProvider(ResourceProvider):

@@ -340,7 +340,7 @@ def test_kept_ids_survive_an_empty_state_info():
     with pytest.raises(ValueError, match="to-tenant-id"):
         KeptRemoteIdsProvider().create({"tenant_id": "", "network_id": "/subscriptions/x/vnet"})
     created = KeptRemoteIdsProvider().create(dict(olds))
-    assert created.outs == olds
+    assert created.outs == {**olds, "request_id": ""}
 
 
 def test_scenario_from_the_dev_stack_config(runtime_factory):
@@ -435,3 +435,40 @@ def test_the_api_token_may_be_an_output(runtime):
     AzureVnetPeering("ts", base_args(aiven_api_token=pulumi.Output.from_input("from-an-output")))  # type: ignore[arg-type]
     runtime.settle()
     assert runtime.one(ACTIVE).inputs["api_token"] == "from-an-output"
+
+
+# -- issue 16 item 3: replacing Aiven's request
+
+
+def test_aiven_request_is_deleted_before_its_replacement_is_created(built):
+    """Aiven refuses a second request for the same VNet ("azure peering connection already exists")."""
+    runtime, _ = built
+    assert runtime.one(REQUEST).delete_before_replace is True
+
+
+def test_keeper_and_wait_are_keyed_on_the_request_id(built):
+    runtime, _ = built
+    request = runtime.one(REQUEST)
+    assert runtime.one(KEPT).inputs["request_id"] == request.id
+    assert runtime.one(ACTIVE).inputs["request_id"] == request.id
+
+
+def test_a_new_request_replaces_the_keeper_and_the_wait_even_with_the_same_remote_ids():
+    from components.azure.peering.dynamic import PeeringActiveProvider
+
+    olds = {"tenant_id": AIVEN_TENANT_ID, "network_id": "/subscriptions/x/vnet", "request_id": "tsdb/a"}
+    diff = kept_ids_diff(olds, {**olds, "request_id": "tsdb/b"})
+    assert diff.changes and "request_id" in (diff.replaces or [])
+    wait_olds = {"project": "tsdb", "vpc_id": VPC, "peering_id": "p", "request_id": "tsdb/a"}
+    wait_diff = PeeringActiveProvider().diff("id", wait_olds, {**wait_olds, "request_id": "tsdb/b"})
+    assert wait_diff.changes and "request_id" in (wait_diff.replaces or [])
+
+
+def test_the_customer_peering_is_replaced_with_the_request(built):
+    """Aiven's side of a replaced request is new: the customer peering must be written again."""
+    runtime, _ = built
+    peering = runtime.one(PEERING)
+    assert runtime.one(REQUEST).urn in peering.replace_with
+    assert runtime.one(KEPT).urn in peering.replace_with
+    # Its name is fixed, so the old one must go first.
+    assert peering.delete_before_replace is True
