@@ -22,8 +22,16 @@ SUBJECT = "AzureVnetPeering"
 # Aiven's peering application, the one its Azure VNet peering guide has you create a service
 # principal for (`az ad sp create --id 55f300d4-...`).
 AIVEN_APP_ID = "55f300d4-fc50-4c5e-9222-e90a6e2187fb"
-NETWORK_CONTRIBUTOR_ROLE = "4d97b98b-1d4f-4787-a291-c67834d212e7"
 PEER_ACTION = "Microsoft.Network/virtualNetworks/peer/action"
+# What writing, reading and deleting a peering on one's own VNet needs; `peer/action` is needed on
+# the *remote* VNet only (Aiven grants it on theirs). Source: Microsoft Learn, "Create, change, or
+# delete a virtual network peering", section Permissions
+# (https://learn.microsoft.com/azure/virtual-network/virtual-network-manage-peering#permissions).
+PEERING_WRITER_ACTIONS = (
+    "Microsoft.Network/virtualNetworks/virtualNetworkPeerings/read",
+    "Microsoft.Network/virtualNetworks/virtualNetworkPeerings/write",
+    "Microsoft.Network/virtualNetworks/virtualNetworkPeerings/delete",
+)
 DEFAULT_AIVEN_API_URL = "https://api.aiven.io"
 DEFAULT_ROLE_PROPAGATION_SECONDS = 60
 DEFAULT_ACTIVE_TIMEOUT_SECONDS = 600
@@ -46,6 +54,34 @@ class AivenProjectVpcArgs(TypedDict):
     """Aiven cloud of the VPC, an Azure one such as ``azure-westeurope``."""
     network_cidr: str
     """IPv4 range of the project VPC, such as ``10.30.0.0/24``; must not overlap the VNet."""
+
+
+class AzureVnetPeeringAccessArgs(TypedDict):
+    """Inputs of :class:`AzureVnetPeeringAccess`: the VNet whose peerings it authorizes."""
+
+    subscription_id: str
+    """Customer subscription holding the VNet (lowercase UUID)."""
+    tenant_id: str
+    """Customer Entra ID tenant (lowercase UUID)."""
+    resource_group_name: str
+    """Resource group of the VNet (lowercase)."""
+    vnet_name: str
+    """Name of the existing VNet (lowercase)."""
+    provider_app_id: NotRequired[str]
+    """Application id of the provider's peering app [``55f300d4-fc50-4c5e-9222-e90a6e2187fb``, Aiven's]."""
+
+
+class VnetAccessIdsArgs(TypedDict):
+    """What a peering needs from the VNet's :class:`AzureVnetPeeringAccess` (its ``ids`` output)."""
+
+    provider_service_principal_id: pulumi.Input[str]
+    """Object id of the provider application's service principal in the customer tenant."""
+    provider_role_assignment_id: pulumi.Input[str]
+    """Resource id of the provider principal's peer-only role assignment on the VNet."""
+    peer_role_id: pulumi.Input[str]
+    """Resource id of the custom role holding only ``virtualNetworks/peer/action``."""
+    writer_role_id: pulumi.Input[str]
+    """Resource id of the custom role that lets an app read, write and delete the VNet's peerings."""
 
 
 class AzureVnetPeeringArgs(TypedDict):
@@ -84,6 +120,10 @@ class AzureVnetPeeringArgs(TypedDict):
     """Aiven API base URL for the ACTIVE wait [``https://api.aiven.io``]."""
     aiven_api_token: NotRequired[pulumi.Input[str]]
     """Token for the ACTIVE wait [config ``aiven:apiToken``, else ``AIVEN_TOKEN`` at run time]."""
+    vnet_access: NotRequired[VnetAccessIdsArgs]
+    """The VNet's shared roles, from an :class:`AzureVnetPeeringAccess` made once per VNet (its
+    ``ids``), possibly in another program. Required for a second peering of the same VNet; without it
+    the component makes its own (role names and the provider's assignment are unique per VNet)."""
 
 
 @dataclass(frozen=True)
@@ -103,6 +143,7 @@ class Settings:
     role_propagation_seconds: int
     active_timeout_seconds: int
     aiven_api_url: str
+    vnet_access: VnetAccessIdsArgs | None = None
 
     @property
     def subscription_scope(self) -> str:
@@ -117,18 +158,67 @@ class Settings:
 
     @property
     def custom_role_guid(self) -> str:
-        # Stable across runs and distinct per VNet: a lost state re-creates the same definition.
-        return str(uuid.uuid5(uuid.NAMESPACE_URL, f"crossnet:peer-action:{self.vnet_id}"))
+        return peer_role_guid(self.vnet_id)
 
 
-def validate(args: Any, problems: Problems, prefix: str = "") -> Settings | None:
-    """Check every input, recording problems under ``<prefix><field>``; Settings when all are good."""
+@dataclass(frozen=True)
+class AccessSettings:
+    """Validated inputs of :class:`AzureVnetPeeringAccess`."""
+
+    subscription_id: str
+    tenant_id: str
+    resource_group_name: str
+    vnet_name: str
+    provider_app_id: str
+
+    @property
+    def subscription_scope(self) -> str:
+        return f"/subscriptions/{self.subscription_id}"
+
+    @property
+    def vnet_id(self) -> str:
+        return (
+            f"{self.subscription_scope}/resourceGroups/{self.resource_group_name}"
+            f"/providers/Microsoft.Network/virtualNetworks/{self.vnet_name}"
+        )
+
+    @property
+    def vnet_path(self) -> str:
+        return f"{self.subscription_id}/{self.resource_group_name}/{self.vnet_name}"
+
+
+def peer_role_guid(vnet_id: str) -> str:
+    """Stable across runs and distinct per VNet (a lost state finds the same definition again)."""
+    return str(uuid.uuid5(uuid.NAMESPACE_URL, f"crossnet:peer-action:{vnet_id}"))
+
+
+def writer_role_guid(vnet_id: str) -> str:
+    return str(uuid.uuid5(uuid.NAMESPACE_URL, f"crossnet:peering-writer:{vnet_id}"))
+
+
+def validate_access(args: Any, problems: Problems, prefix: str = "") -> AccessSettings | None:
+    """Check the inputs of :class:`AzureVnetPeeringAccess`; AccessSettings when all are good."""
     before = len(problems.items)
     if not isinstance(args, Mapping):
-        problems.add(prefix.rstrip(".") or "args", args, "a mapping of AzureVnetPeeringArgs keys")
+        problems.add(prefix.rstrip(".") or "args", args, "a mapping of AzureVnetPeeringAccessArgs keys")
         return None
-    unknown_keys(args, AzureVnetPeeringArgs.__annotations__, problems, prefix)
+    unknown_keys(args, AzureVnetPeeringAccessArgs.__annotations__, problems, prefix)
+    sub, tenant, app_id, group, vnet = _vnet_fields(problems, args, prefix)
+    if len(problems.items) > before or None in (sub, tenant, app_id, group, vnet):
+        return None
+    return AccessSettings(
+        subscription_id=str(sub),
+        tenant_id=str(tenant),
+        resource_group_name=str(group),
+        vnet_name=str(vnet),
+        provider_app_id=str(app_id),
+    )
 
+
+def _vnet_fields(
+    problems: Problems, args: Mapping[str, Any], prefix: str
+) -> tuple[str | None, str | None, str | None, str | None, str | None]:
+    """subscription_id, tenant_id, provider_app_id, resource_group_name, vnet_name."""
     sub = _lower_uuid(problems, prefix + "subscription_id", problems.require(args, "subscription_id", prefix))
     tenant = _lower_uuid(problems, prefix + "tenant_id", problems.require(args, "tenant_id", prefix))
     app_id = (
@@ -154,6 +244,34 @@ def validate(args: Any, problems: Problems, prefix: str = "") -> Settings | None
         "2-64 lowercase letters, digits, '._-', starting with a letter or "
         "digit and ending with a letter, digit or '_' (the provider API accepts lowercase only)",
     )
+    return sub, tenant, app_id, group, vnet
+
+
+def _vnet_access(problems: Problems, value: Any, field_name: str) -> VnetAccessIdsArgs | None:
+    """Each id may be an Output (it only flows into resources); the mapping itself must be plain."""
+    keys = VnetAccessIdsArgs.__annotations__
+    if isinstance(value, pulumi.Output) or not isinstance(value, Mapping):
+        allowed = "a mapping with " + ", ".join(keys) + " (AzureVnetPeeringAccess.ids)"
+        if not isinstance(value, pulumi.Output) or problems.plain(value, field_name):
+            problems.add(field_name, value, allowed)
+        return None
+    unknown_keys(value, keys, problems, field_name + ".")
+    for key in keys:
+        item = problems.require(value, key, field_name + ".")
+        if item is not None and not isinstance(item, pulumi.Output) and not (isinstance(item, str) and item):
+            problems.add(f"{field_name}.{key}", item, "a non-empty id (string or Output)")
+    return VnetAccessIdsArgs(**{k: value[k] for k in keys if k in value})  # type: ignore[typeddict-item]
+
+
+def validate(args: Any, problems: Problems, prefix: str = "") -> Settings | None:
+    """Check every input, recording problems under ``<prefix><field>``; Settings when all are good."""
+    before = len(problems.items)
+    if not isinstance(args, Mapping):
+        problems.add(prefix.rstrip(".") or "args", args, "a mapping of AzureVnetPeeringArgs keys")
+        return None
+    unknown_keys(args, AzureVnetPeeringArgs.__annotations__, problems, prefix)
+
+    sub, tenant, app_id, group, vnet = _vnet_fields(problems, args, prefix)
     project = _name(
         problems,
         args,
@@ -199,6 +317,10 @@ def validate(args: Any, problems: Problems, prefix: str = "") -> Settings | None
         "an http(s) base URL such as https://api.aiven.io",
     )
 
+    access = (
+        _vnet_access(problems, args["vnet_access"], prefix + "vnet_access") if "vnet_access" in args else None
+    )
+
     if len(problems.items) > before:
         return None
     if (
@@ -227,6 +349,7 @@ def validate(args: Any, problems: Problems, prefix: str = "") -> Settings | None
         role_propagation_seconds=propagation,
         active_timeout_seconds=active,
         aiven_api_url=api_url.rstrip("/"),
+        vnet_access=access,
     )
 
 

@@ -25,12 +25,12 @@ from ...tokens import component_opts, type_token
 from ...validation import Problems
 from .args import (
     AIVEN_APP_ID,
-    NETWORK_CONTRIBUTOR_ROLE,
     PEER_ACTION,
     SUBJECT,
     AivenProjectVpcArgs,
     AzureVnetPeeringArgs,
     Settings,
+    VnetAccessIdsArgs,
     validate,
 )
 
@@ -53,8 +53,7 @@ class _Identity(NamedTuple):
 
 
 class _Roles(NamedTuple):
-    provider_sp: Any  # azuread.ServicePrincipal
-    peer_role: Any  # authorization.RoleDefinition
+    access: VnetAccessIdsArgs
     propagated: pulumi.Resource
 
 
@@ -96,8 +95,9 @@ class AzureVnetPeering(pulumi.ComponentResource):
         self._name = name
         self._settings = settings
 
-        identity = self._identity()
-        roles = self._roles(identity)
+        access = self._vnet_access()
+        identity = self._identity(access)
+        roles = self._roles(identity, access)
         request = self._aiven_request(identity, roles)
         peering = self._peering(identity, roles, request)
         active = self._active_wait(args, request, peering)
@@ -105,8 +105,8 @@ class AzureVnetPeering(pulumi.ComponentResource):
         self.app_client_id = identity.app.client_id
         self.app_secret = identity.secret
         self.service_principal_id = identity.service_principal.object_id
-        self.provider_service_principal_id = roles.provider_sp.object_id
-        self.custom_role_id = roles.peer_role.id
+        self.provider_service_principal_id = pulumi.Output.from_input(access["provider_service_principal_id"])
+        self.custom_role_id = pulumi.Output.from_input(access["peer_role_id"])
         self.remote_vnet_id = request.remote.network_id
         self.peering_id = peering.id
         self.provider_peering_state = active.state
@@ -129,8 +129,29 @@ class AzureVnetPeering(pulumi.ComponentResource):
     def _child(self, suffix: str) -> str:
         return child(self._name, suffix)
 
-    def _identity(self) -> _Identity:
-        """The app that will write the customer-to-provider peering, and its rights on the VNet."""
+    def _vnet_access(self) -> VnetAccessIdsArgs:
+        """The VNet's shared roles: given (``vnet_access``), or made here for a VNet's only peering."""
+        from .access import AzureVnetPeeringAccess
+
+        s = self._settings
+        if s.vnet_access is not None:
+            return s.vnet_access
+        access = AzureVnetPeeringAccess(
+            self._name,
+            {
+                "subscription_id": s.subscription_id,
+                "tenant_id": s.tenant_id,
+                "resource_group_name": s.resource_group_name,
+                "vnet_name": s.vnet_name,
+                "provider_app_id": s.provider_app_id,
+            },
+            opts=self._opts(),
+            legacy_parent=self,
+        )
+        return access.ids
+
+    def _identity(self, access: VnetAccessIdsArgs) -> _Identity:
+        """The app that will write the customer-to-provider peering, and its right on the VNet."""
         import pulumi_azuread as azuread
         from pulumi_azure_native import authorization
 
@@ -148,66 +169,36 @@ class AzureVnetPeering(pulumi.ComponentResource):
             display_name="crossnet VNet peering",
             opts=self._opts(),
         )
-        network_contributor = authorization.RoleAssignment(
-            self._child("app-network-contributor"),
+        # Only what writing and deleting the peering needs (the shared writer role), on this VNet.
+        writer = authorization.RoleAssignment(
+            self._child("app-peering-writer"),
             scope=s.vnet_id,
             principal_id=app_sp.object_id,
             principal_type="ServicePrincipal",
-            role_definition_id=(
-                f"{s.subscription_scope}/providers/Microsoft.Authorization/"
-                f"roleDefinitions/{NETWORK_CONTRIBUTOR_ROLE}"
-            ),
+            role_definition_id=access["writer_role_id"],
             description="crossnet: lets the peering app write the VNet peering",
             opts=self._opts(),
         )
-        return _Identity(app, app_sp, pulumi.Output.secret(password.value), network_contributor)
+        return _Identity(app, app_sp, pulumi.Output.secret(password.value), writer)
 
-    def _roles(self, identity: _Identity) -> _Roles:
-        """The provider's app in this tenant, allowed only to peer with this VNet; then a bounded wait."""
-        import pulumi_azuread as azuread
+    def _roles(self, identity: _Identity, access: VnetAccessIdsArgs) -> _Roles:
+        """A bounded wait for the role assignments to reach ARM's front ends."""
         import pulumiverse_time as time
-        from pulumi_azure_native import authorization
 
         s = self._settings
-        # use_existing adopts the tenant's one service principal of the provider's app, which every
-        # other peering with that provider (another AzureVnetPeering, one made by hand) relies on;
-        # azuread would still delete it on destroy. Retained: `pulumi destroy` only forgets it.
-        provider_sp = azuread.ServicePrincipal(
-            self._child("provider-sp"),
-            client_id=s.provider_app_id,
-            use_existing=True,
-            opts=self._opts(retain_on_delete=True),
-        )
-        peer_role = authorization.RoleDefinition(
-            self._child("peer-role"),
-            scope=s.subscription_scope,
-            role_definition_id=s.custom_role_guid,
-            # Custom role names are unique per tenant: name the VNet it is for.
-            role_name=f"crossnet vnet peer {s.subscription_id}/{s.resource_group_name}/{s.vnet_name}",
-            description="Allows only peering with a virtual network (crossnet AzureVnetPeering)",
-            permissions=[authorization.PermissionArgs(actions=[PEER_ACTION])],
-            assignable_scopes=[s.subscription_scope],
-            opts=self._opts(),
-        )
-        provider_peer = authorization.RoleAssignment(
-            self._child("provider-peer"),
-            scope=s.vnet_id,
-            principal_id=provider_sp.object_id,
-            principal_type="ServicePrincipal",
-            role_definition_id=peer_role.id,
-            description="crossnet: lets the provider peer its VPC with this VNet",
-            opts=self._opts(),
-        )
         # Role assignments take minutes to reach every ARM front end; the provider's peering
         # write is refused until they do. A fixed, bounded wait, re-run only when an assignment
         # is replaced.
         propagated = time.Sleep(
             self._child("role-propagation"),
             create_duration=f"{s.role_propagation_seconds}s",
-            triggers={"network_contributor": identity.role_assignment.id, "provider_peer": provider_peer.id},
-            opts=self._opts(depends_on=[identity.role_assignment, provider_peer]),
+            triggers={
+                "app_peering_writer": identity.role_assignment.id,
+                "provider_peer": access["provider_role_assignment_id"],
+            },
+            opts=self._opts(depends_on=[identity.role_assignment]),
         )
-        return _Roles(provider_sp, peer_role, propagated)
+        return _Roles(access, propagated)
 
     def _aiven_request(self, identity: _Identity, roles: _Roles) -> _Request:
         """Aiven's side: the project VPC (when asked) and the peering request; keep the ids it reports."""

@@ -35,6 +35,7 @@ PEERING = "azure-native:network:VirtualNetworkPeering"
 REQUEST = "aiven:index/azureVpcPeeringConnection:AzureVpcPeeringConnection"
 SLEEP = "time:index/sleep:Sleep"
 KEPT = "pulumi-python:dynamic/crossnet-azure:KeptRemoteIds"
+ACCESS = "crossnet:index:AzureVnetPeeringAccess"
 ACTIVE = "pulumi-python:dynamic/crossnet-azure:PeeringActive"
 
 
@@ -68,15 +69,14 @@ def built(runtime):
 def test_every_child_is_parented_and_named_from_stable_keys(built):
     runtime, _ = built
     root = runtime.one("crossnet:index:AzureVnetPeering", "ts")
-    children = runtime.children(root)
-    assert {r.name for r in children} == {
+    access = runtime.one(ACCESS, "ts")
+    assert access.parent == root.urn
+    assert {r.name for r in runtime.children(root)} == {
+        "ts",  # the VNet's shared roles, made here since no vnet_access was given
         "ts-app",
         "ts-app-sp",
         "ts-app-password",
-        "ts-app-network-contributor",
-        "ts-provider-sp",
-        "ts-peer-role",
-        "ts-provider-peer",
+        "ts-app-peering-writer",
         "ts-role-propagation",
         "ts-aiven-request",
         "ts-remote-ids",
@@ -84,18 +84,56 @@ def test_every_child_is_parented_and_named_from_stable_keys(built):
         "ts-peering",
         "ts-active",
     }
-    assert len(runtime.resources) == len(children) + 1
+    assert {r.name for r in runtime.children(access)} == {
+        "ts-provider-sp",
+        "ts-peer-role",
+        "ts-provider-peer",
+        "ts-writer-role",
+    }
+    assert len(runtime.resources) == len(runtime.children(root)) + len(runtime.children(access)) + 1
+    # Moved under the shared component: aliased to where 0.1.0 made them, so nothing is replaced.
+    assert all(r.aliases for r in runtime.children(access))
 
 
 def test_custom_role_holds_only_peer_action_assignable_at_the_subscription(built):
     runtime, component = built
-    role = runtime.one(ROLE_DEF)
+    role = runtime.one(ROLE_DEF, "ts-peer-role")
     assert role.inputs["permissions"] == [{"actions": [PEER_ACTION]}]
     assert role.inputs["scope"] == SUB_SCOPE
     assert role.inputs["assignableScopes"] == [SUB_SCOPE]
+    assert role.inputs["roleType"] == "CustomRole"
     assert runtime.value(component.custom_role_id) == (
         f"{SUB_SCOPE}/providers/Microsoft.Authorization/roleDefinitions/{role.inputs['roleDefinitionId']}"
     )
+
+
+def test_the_app_holds_only_what_writing_and_deleting_the_peering_needs(built):
+    """Issue 16 item 6: a custom role on the VNet instead of Network Contributor."""
+    runtime, _ = built
+    writer = runtime.one(ROLE_DEF, "ts-writer-role")
+    assert writer.inputs["permissions"] == [
+        {
+            "actions": [
+                "Microsoft.Network/virtualNetworks/virtualNetworkPeerings/read",
+                "Microsoft.Network/virtualNetworks/virtualNetworkPeerings/write",
+                "Microsoft.Network/virtualNetworks/virtualNetworkPeerings/delete",
+            ]
+        }
+    ]
+    assert writer.inputs["assignableScopes"] == [VNET_ID]
+    assert writer.inputs["roleType"] == "CustomRole"
+    app_assignment = runtime.one(ASSIGNMENT, "ts-app-peering-writer")
+    assert app_assignment.inputs["roleDefinitionId"] == writer.id
+    assert app_assignment.inputs["scope"] == VNET_ID
+    assert all(a.inputs["roleDefinitionId"] != NETWORK_CONTRIBUTOR for a in runtime.of_type(ASSIGNMENT))
+
+
+def test_role_definitions_are_deleted_after_their_assignments(built):
+    """Destroy runs in reverse dependency order: an assignment depends on its role definition."""
+    runtime, _ = built
+    for assignment in runtime.of_type(ASSIGNMENT):
+        role = next(r for r in runtime.of_type(ROLE_DEF) if r.id == assignment.inputs["roleDefinitionId"])
+        assert role.urn in assignment.dependencies
 
 
 def test_who_is_assigned_what_where(built):
@@ -111,10 +149,9 @@ def test_who_is_assigned_what_where(built):
     assert not app_sp.retain_on_delete  # the component's own app: destroyed with it
     assert runtime.one(PASSWORD).inputs["applicationId"] == app.id
 
-    contributor = runtime.one(ASSIGNMENT, "ts-app-network-contributor")
-    assert contributor.inputs["principalId"] == app_sp.outputs["objectId"]
-    assert contributor.inputs["roleDefinitionId"] == NETWORK_CONTRIBUTOR
-    assert contributor.inputs["scope"] == VNET_ID
+    writer = runtime.one(ASSIGNMENT, "ts-app-peering-writer")
+    assert writer.inputs["principalId"] == app_sp.outputs["objectId"]
+    assert writer.inputs["scope"] == VNET_ID
 
     peer = runtime.one(ASSIGNMENT, "ts-provider-peer")
     assert peer.inputs["principalId"] == provider_sp.outputs["objectId"]
@@ -388,9 +425,12 @@ def test_custom_role_name_fits_azure_s_limit_with_the_longest_names(runtime):
     group, vnet = "g" * 90, "v" * 64
     AzureVnetPeering("ts", base_args(resource_group_name=group, vnet_name=vnet))  # type: ignore[arg-type]
     runtime.settle()
-    name = runtime.one(ROLE_DEF).inputs["roleName"]
+    name = runtime.one(ROLE_DEF, "ts-peer-role").inputs["roleName"]
     assert name == f"crossnet vnet peer {SUB}/{group}/{vnet}"
     assert len(name) == 211 <= 512
+    writer = runtime.one(ROLE_DEF, "ts-writer-role").inputs["roleName"]
+    assert writer == f"crossnet vnet peering writer {SUB}/{group}/{vnet}"
+    assert len(writer) == 221 <= 512
 
 
 PLAIN_FIELDS = [
@@ -472,3 +512,86 @@ def test_the_customer_peering_is_replaced_with_the_request(built):
     assert runtime.one(KEPT).urn in peering.replace_with
     # Its name is fixed, so the old one must go first.
     assert peering.delete_before_replace is True
+
+
+# -- issue 16 item 2: several peerings of one VNet
+
+
+def vnet_args() -> dict[str, Any]:
+    return {k: base_args()[k] for k in ("subscription_id", "tenant_id", "resource_group_name", "vnet_name")}
+
+
+def assert_no_duplicate_roles(runtime) -> None:
+    """What Azure refuses: a role definition's id or name twice, one (principal, role, scope) twice."""
+    roles = runtime.of_type(ROLE_DEF)
+    assert len({r.inputs["roleDefinitionId"] for r in roles}) == len(roles)
+    assert len({r.inputs["roleName"] for r in roles}) == len(roles)
+    keys = [
+        (a.inputs["principalId"], a.inputs["roleDefinitionId"], a.inputs["scope"])
+        for a in runtime.of_type(ASSIGNMENT)
+    ]
+    assert len(set(keys)) == len(keys)
+
+
+def test_two_peerings_of_one_vnet_in_one_program_share_its_roles(runtime):
+    from components import AzureVnetPeeringAccess
+
+    access = AzureVnetPeeringAccess("app-vnet", vnet_args())  # type: ignore[arg-type]
+    for project in ("tsdb", "metrics"):
+        args = base_args(
+            aiven_project=project, aiven_project_vpc_id=f"{project}/{VPC}", vnet_access=access.ids
+        )
+        AzureVnetPeering(project, args)  # type: ignore[arg-type]
+    runtime.settle()
+    assert_no_duplicate_roles(runtime)
+    assert len(runtime.of_type(ACCESS)) == 1
+    assert len(runtime.of_type(ROLE_DEF)) == 2  # the peer-only role and the writer role, once
+    assert {a.name for a in runtime.of_type(ASSIGNMENT)} == {
+        "app-vnet-provider-peer",
+        "tsdb-app-peering-writer",
+        "metrics-app-peering-writer",
+    }
+    assert len([sp for sp in runtime.of_type(SP) if sp.inputs.get("useExisting")]) == 1
+    writer = runtime.one(ROLE_DEF, "app-vnet-writer-role")
+    assert all(
+        a.inputs["roleDefinitionId"] == writer.id
+        for a in runtime.of_type(ASSIGNMENT)
+        if a.name.endswith("app-peering-writer")
+    )
+    provider_peer = runtime.one(ASSIGNMENT, "app-vnet-provider-peer")
+    for sleep in runtime.of_type(SLEEP):
+        assert sleep.inputs["triggers"]["provider_peer"] == provider_peer.id
+
+
+def test_a_second_program_peering_the_same_vnet_makes_no_shared_role(runtime):
+    """The first program made the VNet's roles (a peering without vnet_access, or an
+    AzureVnetPeeringAccess); the second takes their ids, e.g. from a StackReference."""
+    roles = f"{SUB_SCOPE}/providers/Microsoft.Authorization/roleDefinitions"
+    ids = {
+        "provider_service_principal_id": "0b7f4f3e-1111-4222-8333-444455556666",
+        "provider_role_assignment_id": f"{VNET_ID}/providers/Microsoft.Authorization/roleAssignments/x",
+        "peer_role_id": f"{roles}/11111111-2222-4333-8444-555555555555",
+        "writer_role_id": f"{roles}/22222222-2222-4333-8444-555555555555",
+    }
+    args = base_args(aiven_project="metrics", aiven_project_vpc_id=VPC, vnet_access=ids)
+    component = AzureVnetPeering("metrics", args)  # type: ignore[arg-type]
+    runtime.settle()
+    assert runtime.of_type(ROLE_DEF) == []
+    assert runtime.of_type(ACCESS) == []
+    assert [sp.name for sp in runtime.of_type(SP)] == ["metrics-app-sp"]
+    (assignment,) = runtime.of_type(ASSIGNMENT)
+    assert assignment.inputs["roleDefinitionId"] == ids["writer_role_id"]
+    assert runtime.one(SLEEP).inputs["triggers"]["provider_peer"] == ids["provider_role_assignment_id"]
+    assert runtime.value(component.custom_role_id) == ids["peer_role_id"]
+    assert runtime.value(component.provider_service_principal_id) == ids["provider_service_principal_id"]
+
+
+def test_vnet_access_must_name_every_id():
+    with pytest.raises(ValidationError) as info:
+        check(base_args(vnet_access={"peer_role_id": "x", "colour": "blue"}))
+    assert set(info.value.fields) == {
+        "vnet_access.colour",
+        "vnet_access.provider_service_principal_id",
+        "vnet_access.provider_role_assignment_id",
+        "vnet_access.writer_role_id",
+    }
