@@ -33,6 +33,7 @@ from .args import (
     validate_access,
     writer_role_guid,
 )
+from .providers import pinned
 
 SUBJECT = "AzureVnetPeeringAccess"
 
@@ -67,6 +68,7 @@ class AzureVnetPeeringAccess(pulumi.ComponentResource):
         self._settings: AccessSettings = settings
         # 0.1.0 made these directly under the AzureVnetPeering: the alias keeps them (no replacement).
         self._legacy_parent = legacy_parent
+        self._pinned = pinned(self, name, settings.tenant_id, settings.subscription_id)
 
         provider_sp, peer_role, assignment = self._provider_peer()
         writer_role = self._writer_role()
@@ -111,7 +113,7 @@ class AzureVnetPeeringAccess(pulumi.ComponentResource):
             child(self._name, "provider-sp"),
             client_id=s.provider_app_id,
             use_existing=True,
-            opts=self._opts(retain_on_delete=True),
+            opts=self._opts(retain_on_delete=True, provider=self._pinned.azuread),
         )
         peer_role = authorization.RoleDefinition(
             child(self._name, "peer-role"),
@@ -123,7 +125,7 @@ class AzureVnetPeeringAccess(pulumi.ComponentResource):
             description="Allows only peering with a virtual network (crossnet AzureVnetPeering)",
             permissions=[authorization.PermissionArgs(actions=[PEER_ACTION])],
             assignable_scopes=[s.subscription_scope],
-            opts=self._opts(),
+            opts=self._opts(provider=self._pinned.azure_native),
         )
         # The assignment takes the role's id as input, so destroy deletes it before the role.
         assignment = authorization.RoleAssignment(
@@ -133,7 +135,7 @@ class AzureVnetPeeringAccess(pulumi.ComponentResource):
             principal_type="ServicePrincipal",
             role_definition_id=peer_role.id,
             description="crossnet: lets the provider peer its VPC with this VNet",
-            opts=self._opts(),
+            opts=self._opts(provider=self._pinned.azure_native),
         )
         return provider_sp, peer_role, assignment
 
@@ -151,5 +153,5 @@ class AzureVnetPeeringAccess(pulumi.ComponentResource):
             description="Allows only reading, writing and deleting one virtual network's peerings (crossnet)",
             permissions=[authorization.PermissionArgs(actions=list(PEERING_WRITER_ACTIONS))],
             assignable_scopes=[s.vnet_id],
-            opts=self._opts(),
+            opts=self._opts(provider=self._pinned.azure_native),
         )

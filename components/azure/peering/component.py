@@ -33,6 +33,7 @@ from .args import (
     VnetAccessIdsArgs,
     validate,
 )
+from .providers import app_sign_in, pinned
 
 __all__ = [
     "AIVEN_APP_ID",
@@ -94,6 +95,7 @@ class AzureVnetPeering(pulumi.ComponentResource):
         )
         self._name = name
         self._settings = settings
+        self._pinned = pinned(self, name, settings.tenant_id, settings.subscription_id)
 
         access = self._vnet_access()
         identity = self._identity(access)
@@ -145,7 +147,7 @@ class AzureVnetPeering(pulumi.ComponentResource):
                 "vnet_name": s.vnet_name,
                 "provider_app_id": s.provider_app_id,
             },
-            opts=self._opts(),
+            opts=self._opts(providers=self._pinned.all()),
             legacy_parent=self,
         )
         return access.ids
@@ -156,18 +158,19 @@ class AzureVnetPeering(pulumi.ComponentResource):
         from pulumi_azure_native import authorization
 
         s = self._settings
+        in_tenant = self._opts(provider=self._pinned.azuread)
         app = azuread.Application(
             self._child("app"),
             display_name=s.app_display_name,
             sign_in_audience="AzureADMultipleOrgs",
-            opts=self._opts(),
+            opts=in_tenant,
         )
-        app_sp = azuread.ServicePrincipal(self._child("app-sp"), client_id=app.client_id, opts=self._opts())
+        app_sp = azuread.ServicePrincipal(self._child("app-sp"), client_id=app.client_id, opts=in_tenant)
         password = azuread.ApplicationPassword(
             self._child("app-password"),
             application_id=app.id,
             display_name="crossnet VNet peering",
-            opts=self._opts(),
+            opts=in_tenant,
         )
         # Only what writing and deleting the peering needs (the shared writer role), on this VNet.
         writer = authorization.RoleAssignment(
@@ -177,7 +180,7 @@ class AzureVnetPeering(pulumi.ComponentResource):
             principal_type="ServicePrincipal",
             role_definition_id=access["writer_role_id"],
             description="crossnet: lets the peering app write the VNet peering",
-            opts=self._opts(),
+            opts=self._opts(provider=self._pinned.azure_native),
         )
         return _Identity(app, app_sp, pulumi.Output.secret(password.value), writer)
 
@@ -251,11 +254,13 @@ class AzureVnetPeering(pulumi.ComponentResource):
         s = self._settings
         signed_in_as_app = azure_native.Provider(
             self._child("peering-provider"),
-            client_id=identity.app.client_id,
-            client_secret=identity.secret,
-            tenant_id=s.tenant_id,
-            subscription_id=s.subscription_id,
-            auxiliary_tenant_ids=[request.remote.tenant_id],
+            **app_sign_in(
+                identity.app.client_id,
+                identity.secret,
+                s.tenant_id,
+                s.subscription_id,
+                request.remote.tenant_id,
+            ),
             opts=self._opts(),
         )
         return network.VirtualNetworkPeering(

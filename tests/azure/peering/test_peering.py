@@ -73,6 +73,8 @@ def test_every_child_is_parented_and_named_from_stable_keys(built):
     assert access.parent == root.urn
     assert {r.name for r in runtime.children(root)} == {
         "ts",  # the VNet's shared roles, made here since no vnet_access was given
+        "ts-azuread",  # the deployer's providers, pinned to the tenant and subscription
+        "ts-azure-native",
         "ts-app",
         "ts-app-sp",
         "ts-app-password",
@@ -219,7 +221,7 @@ def test_remote_ids_pass_through_the_keeper(built):
     assert kept.inputs["tenant_id"] == request.outputs["stateInfo"]["to-tenant-id"]
     assert kept.inputs["network_id"] == request.outputs["stateInfo"]["to-network-id"]
     assert kept.urn in runtime.one(PEERING).dependencies
-    assert kept.urn in runtime.one("pulumi:providers:azure-native").dependencies
+    assert kept.urn in runtime.one("pulumi:providers:azure-native", "ts-peering-provider").dependencies
 
 
 def test_active_wait_follows_the_peering(built):
@@ -595,3 +597,87 @@ def test_vnet_access_must_name_every_id():
         "vnet_access.provider_role_assignment_id",
         "vnet_access.writer_role_id",
     }
+
+
+# -- issue 16 item 5: credentials and tenants
+
+
+def provider_of(runtime, resource):
+    return runtime.by_urn(resource.provider_urn)
+
+
+def test_the_app_signed_in_provider_leaves_nothing_to_the_environment(built):
+    """azure-native tries the default credential and a client certificate before the client secret,
+    and reads ARM_* for any option not set: each is set, so only the app's secret can sign in."""
+    runtime, _ = built
+    provider = provider_of(runtime, runtime.one(PEERING))
+    assert {k: provider.inputs.get(k) for k in APP_PROVIDER_PINNED} == APP_PROVIDER_PINNED
+
+
+APP_PROVIDER_PINNED = {
+    # Non-string provider inputs reach the engine JSON-encoded.
+    "useDefaultAzureCredential": "false",
+    "useMsi": "false",
+    "useOidc": "false",
+    "clientCertificatePath": "",
+    "clientCertificatePassword": "",
+    "oidcToken": "",
+    "oidcTokenFilePath": "",
+    "oidcRequestToken": "",
+    "oidcRequestUrl": "",
+    "msiEndpoint": "",
+    "metadataHost": "",
+    "environment": "public",
+    "tenantId": TENANT,
+    "subscriptionId": SUB,
+}
+
+
+def test_what_the_deployer_creates_is_created_in_the_given_tenant_and_subscription(built):
+    runtime, _ = built
+    for token in (APP, SP, PASSWORD):
+        for resource in runtime.of_type(token):
+            provider = provider_of(runtime, resource)
+            assert provider.type == "pulumi:providers:azuread", resource.name
+            assert provider.inputs["tenantId"] == TENANT
+    for token in (ROLE_DEF, ASSIGNMENT):
+        for resource in runtime.of_type(token):
+            provider = provider_of(runtime, resource)
+            assert provider.type == "pulumi:providers:azure-native", resource.name
+            assert provider.inputs["tenantId"] == TENANT
+            assert provider.inputs["subscriptionId"] == SUB
+            assert provider.name == "ts-azure-native"  # not the app-signed-in one
+
+
+def test_the_pinned_providers_keep_the_stack_s_sign_in_settings(runtime_factory):
+    runtime = runtime_factory(
+        config={
+            "azuread:clientId": "ci-client",
+            "azuread:useOidc": "true",
+            "azuread:tenantId": "00000000-0000-4000-8000-000000000000",  # another tenant: overridden
+            "azure-native:clientId": "ci-client",
+            "azure-native:clientSecret": "ci-secret",
+            "azure-native:subscriptionId": "00000000-0000-4000-8000-000000000001",
+        },
+        secret_keys=["azure-native:clientSecret"],
+    )
+    AzureVnetPeering("ts", base_args())  # type: ignore[arg-type]
+    runtime.settle()
+    azuread = runtime.one("pulumi:providers:azuread", "ts-azuread")
+    assert azuread.inputs["clientId"] == "ci-client"
+    assert azuread.inputs["useOidc"] == "true"
+    assert azuread.inputs["tenantId"] == TENANT
+    native = runtime.one("pulumi:providers:azure-native", "ts-azure-native")
+    assert native.inputs["clientSecret"] == "ci-secret" and "clientSecret" in native.secret_inputs
+    assert native.inputs["subscriptionId"] == SUB
+
+
+def test_a_provider_the_caller_passes_is_used(runtime):
+    import pulumi_azuread as azuread
+
+    own = azuread.Provider("mine", tenant_id=TENANT)
+    AzureVnetPeering("ts", base_args(), pulumi.ResourceOptions(providers=[own]))  # type: ignore[arg-type]
+    runtime.settle()
+    assert runtime.of_type("pulumi:providers:azuread") == [runtime.one("pulumi:providers:azuread", "mine")]
+    mine = runtime.one("pulumi:providers:azuread", "mine")
+    assert provider_of(runtime, runtime.one(APP)).urn == mine.urn
