@@ -119,6 +119,13 @@ def peering_active(ctx: Ctx) -> tuple[str, dict[str, Any]]:
     return ident, {"state": "ACTIVE", "message": ""}
 
 
+def permissions_effective(ctx: Ctx) -> tuple[str, dict[str, Any]]:
+    return f"{ctx.inputs.get('client_id')}:{ctx.inputs.get('request_id')}", {
+        "report": "this VNet: effective after 0s; the provider's VNet: effective after 0s",
+        "waited_seconds": 0,
+    }
+
+
 RESOURCES = {
     "azuread:index/application:Application": application,
     "azuread:index/servicePrincipal:ServicePrincipal": service_principal,
@@ -130,4 +137,5 @@ RESOURCES = {
     "aiven:index/azureVpcPeeringConnection:AzureVpcPeeringConnection": azure_vpc_peering_connection,
     "pulumi-python:dynamic/crossnet-azure:KeptRemoteIds": kept_remote_ids,
     "pulumi-python:dynamic/crossnet-azure:PeeringActive": peering_active,
+    "pulumi-python:dynamic/crossnet-azure:PermissionsEffective": permissions_effective,
 }

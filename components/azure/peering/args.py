@@ -27,14 +27,17 @@ PEER_ACTION = "Microsoft.Network/virtualNetworks/peer/action"
 # the *remote* VNet only (Aiven grants it on theirs). Source: Microsoft Learn, "Create, change, or
 # delete a virtual network peering", section Permissions
 # (https://learn.microsoft.com/azure/virtual-network/virtual-network-manage-peering#permissions).
+PEERING_WRITE_ACTION = "Microsoft.Network/virtualNetworks/virtualNetworkPeerings/write"
 PEERING_WRITER_ACTIONS = (
     "Microsoft.Network/virtualNetworks/virtualNetworkPeerings/read",
-    "Microsoft.Network/virtualNetworks/virtualNetworkPeerings/write",
+    PEERING_WRITE_ACTION,
     "Microsoft.Network/virtualNetworks/virtualNetworkPeerings/delete",
 )
 DEFAULT_AIVEN_API_URL = "https://api.aiven.io"
 DEFAULT_ROLE_PROPAGATION_SECONDS = 60
 DEFAULT_ACTIVE_TIMEOUT_SECONDS = 600
+# Azure: a role assignment can take up to 30 minutes to apply (RBAC troubleshooting guide).
+DEFAULT_PERMISSION_TIMEOUT_SECONDS = 1800
 
 _UUID_LOWER = (
     "a lowercase UUID such as 0f2b4c6e-8a1d-4e3f-9b5a-7c6d5e4f3a2b (the provider API rejects uppercase)"
@@ -113,7 +116,10 @@ class AzureVnetPeeringArgs(TypedDict):
     provider_vpc_cidr: NotRequired[str]
     """The project VPC's CIDR (taken from ``project_vpc`` when that is given); overlap check only."""
     role_propagation_seconds: NotRequired[int]
-    """Wait after the role assignments before Aiven uses them [60; 0..1800]."""
+    """Fixed wait after the role assignments before Aiven's request, for Aiven's own role [60; 0..1800]."""
+    permission_timeout_seconds: NotRequired[int]
+    """How long to wait, before writing the peering, until the app's roles are effective on both VNets
+    as the app sees them (ARM's permissions API) [1800; 60..3600]."""
     active_timeout_seconds: NotRequired[int]
     """How long to wait for Aiven to report the peering ACTIVE [600; 30..7200]."""
     aiven_api_url: NotRequired[str]
@@ -143,6 +149,7 @@ class Settings:
     role_propagation_seconds: int
     active_timeout_seconds: int
     aiven_api_url: str
+    permission_timeout_seconds: int = DEFAULT_PERMISSION_TIMEOUT_SECONDS
     vnet_access: VnetAccessIdsArgs | None = None
 
     @property
@@ -310,6 +317,12 @@ def validate(args: Any, problems: Problems, prefix: str = "") -> Settings | None
         30,
         7200,
     )
+    permission_timeout = problems.integer(
+        args.get("permission_timeout_seconds", DEFAULT_PERMISSION_TIMEOUT_SECONDS),
+        prefix + "permission_timeout_seconds",
+        60,
+        3600,
+    )
     api_url = problems.string(
         args.get("aiven_api_url", DEFAULT_AIVEN_API_URL),
         prefix + "aiven_api_url",
@@ -332,6 +345,7 @@ def validate(args: Any, problems: Problems, prefix: str = "") -> Settings | None
         or project is None
         or propagation is None
         or active is None
+        or permission_timeout is None
         or api_url is None
     ):
         return None  # unreachable: each None above recorded a problem
@@ -349,6 +363,7 @@ def validate(args: Any, problems: Problems, prefix: str = "") -> Settings | None
         role_propagation_seconds=propagation,
         active_timeout_seconds=active,
         aiven_api_url=api_url.rstrip("/"),
+        permission_timeout_seconds=permission_timeout,
         vnet_access=access,
     )
 

@@ -252,6 +252,7 @@ class AzureVnetPeering(pulumi.ComponentResource):
         from pulumi_azure_native import network
 
         s = self._settings
+        effective = self._permissions_effective(identity, request)
         signed_in_as_app = azure_native.Provider(
             self._child("peering-provider"),
             **app_sign_in(
@@ -279,10 +280,36 @@ class AzureVnetPeering(pulumi.ComponentResource):
             # request) then fails instead of reporting a dead peering as ACTIVE.
             opts=self._opts(
                 provider=signed_in_as_app,
-                depends_on=[roles.propagated, request.request],
+                depends_on=[roles.propagated, request.request, effective],
                 replace_with=[request.request, request.remote],
                 delete_before_replace=True,
             ),
+        )
+
+    def _permissions_effective(self, identity: _Identity, request: _Request) -> pulumi.Resource:
+        """Before the write: wait (bounded) until the app holds what it needs on both VNets."""
+        from .dynamic import PermissionsEffective
+        from .providers import endpoints
+
+        s = self._settings
+        login_url, arm_url = endpoints()
+        return PermissionsEffective(
+            self._child("permissions"),
+            {
+                "client_id": identity.app.client_id,
+                "client_secret": identity.secret,
+                "tenant_id": s.tenant_id,
+                "remote_tenant_id": request.remote.tenant_id,
+                "vnet_id": s.vnet_id,
+                "remote_vnet_id": request.remote.network_id,
+                "role_assignment_id": identity.role_assignment.id,
+                "request_id": request.request.id,
+                "timeout_seconds": s.permission_timeout_seconds,
+                "poll_seconds": 15,
+                "login_url": login_url,
+                "arm_url": arm_url,
+            },
+            opts=self._opts(depends_on=[identity.role_assignment]),
         )
 
     def _active_wait(self, args: AzureVnetPeeringArgs, request: _Request, peering: Any) -> Any:

@@ -125,3 +125,55 @@ class PeeringActive(Resource, module="crossnet-azure", name="PeeringActive"):
 
     def __init__(self, name: str, props: dict[str, Any], opts: pulumi.ResourceOptions | None = None):
         super().__init__(PeeringActiveProvider(), name, {**props, "state": None, "message": None}, opts)
+
+
+# Inputs whose change means "other permissions to wait for": wait again. The secret is not one
+# (a rotated password holds the same roles).
+_PERMISSIONS_IDENTITY = (
+    "client_id",
+    "tenant_id",
+    "remote_tenant_id",
+    "vnet_id",
+    "remote_vnet_id",
+    "role_assignment_id",
+    REQUEST_KEY,
+)
+
+
+class PermissionsEffectiveProvider(ResourceProvider):
+    def create(self, props: dict[str, Any]) -> CreateResult:
+        from . import permissions
+        from .args import PEER_ACTION, PEERING_WRITE_ACTION
+
+        needs = [
+            permissions.Need("this VNet", props["tenant_id"], props["vnet_id"], PEERING_WRITE_ACTION),
+            permissions.Need(
+                "the provider's VNet", props["remote_tenant_id"], props["remote_vnet_id"], PEER_ACTION
+            ),
+        ]
+        report = permissions.wait_until_effective(
+            needs,
+            props["client_id"],
+            props["client_secret"],
+            timeout_seconds=float(props["timeout_seconds"]),
+            poll_seconds=float(props.get("poll_seconds") or 15),
+            login_url=props.get("login_url") or permissions.DEFAULT_LOGIN_URL,
+            arm_url=props.get("arm_url") or permissions.DEFAULT_ARM_URL,
+        )
+        outs = {k: v for k, v in props.items() if k != "client_secret"}
+        outs.update(report=str(report), waited_seconds=round(report.waited_seconds))
+        return CreateResult(id_=f"{props['client_id']}:{props[REQUEST_KEY]}", outs=outs)
+
+    def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
+        replaces = [k for k in _PERMISSIONS_IDENTITY if olds.get(k) != news.get(k)]
+        return DiffResult(changes=bool(replaces), replaces=replaces, stables=[], delete_before_replace=False)
+
+
+class PermissionsEffective(Resource, module="crossnet-azure", name="PermissionsEffective"):
+    report: pulumi.Output[str]
+    waited_seconds: pulumi.Output[int]
+
+    def __init__(self, name: str, props: dict[str, Any], opts: pulumi.ResourceOptions | None = None):
+        super().__init__(
+            PermissionsEffectiveProvider(), name, {**props, "report": None, "waited_seconds": None}, opts
+        )

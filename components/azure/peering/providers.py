@@ -149,3 +149,17 @@ def pinned(owner: pulumi.ComponentResource, name: str, tenant_id: str, subscript
         opts=here,
     )
     return Pinned(ad, native)
+
+
+# Sign-in and ARM endpoints per azure-native `environment` (Azure's national clouds).
+_ENDPOINTS = {
+    "public": ("https://login.microsoftonline.com", "https://management.azure.com"),
+    "usgovernment": ("https://login.microsoftonline.us", "https://management.usgovcloudapi.net"),
+    "china": ("https://login.chinacloudapi.cn", "https://management.chinacloudapi.cn"),
+}
+
+
+def endpoints() -> tuple[str, str]:
+    """(login URL, ARM URL) of the stack's Azure cloud (config ``azure-native:environment``)."""
+    environment = (pulumi.Config("azure-native").get("environment") or "public").lower()
+    return _ENDPOINTS.get(environment, _ENDPOINTS["public"])

@@ -36,6 +36,7 @@ REQUEST = "aiven:index/azureVpcPeeringConnection:AzureVpcPeeringConnection"
 SLEEP = "time:index/sleep:Sleep"
 KEPT = "pulumi-python:dynamic/crossnet-azure:KeptRemoteIds"
 ACCESS = "crossnet:index:AzureVnetPeeringAccess"
+PERMISSIONS = "pulumi-python:dynamic/crossnet-azure:PermissionsEffective"
 ACTIVE = "pulumi-python:dynamic/crossnet-azure:PeeringActive"
 
 
@@ -83,6 +84,7 @@ def test_every_child_is_parented_and_named_from_stable_keys(built):
         "ts-aiven-request",
         "ts-remote-ids",
         "ts-peering-provider",
+        "ts-permissions",
         "ts-peering",
         "ts-active",
     }
@@ -449,6 +451,7 @@ PLAIN_FIELDS = [
     "provider_vpc_cidr",
     "role_propagation_seconds",
     "active_timeout_seconds",
+    "permission_timeout_seconds",
     "aiven_api_url",
 ]
 
@@ -681,3 +684,35 @@ def test_a_provider_the_caller_passes_is_used(runtime):
     assert runtime.of_type("pulumi:providers:azuread") == [runtime.one("pulumi:providers:azuread", "mine")]
     mine = runtime.one("pulumi:providers:azuread", "mine")
     assert provider_of(runtime, runtime.one(APP)).urn == mine.urn
+
+
+# -- issue 16 item 4: role propagation
+
+
+def test_the_peering_is_written_once_the_app_s_roles_are_effective_on_both_vnets(built):
+    runtime, _ = built
+    check_ = runtime.one(PERMISSIONS)
+    app = runtime.one(APP)
+    request = runtime.one(REQUEST)
+    assert check_.inputs["client_id"] == app.outputs["clientId"]
+    assert check_.inputs["client_secret"] == runtime.one(PASSWORD).outputs["value"]
+    assert "client_secret" in check_.secret_inputs
+    assert check_.inputs["tenant_id"] == TENANT
+    assert check_.inputs["vnet_id"] == VNET_ID
+    assert check_.inputs["remote_tenant_id"] == AIVEN_TENANT_ID
+    assert check_.inputs["remote_vnet_id"] == request.outputs["stateInfo"]["to-network-id"]
+    assert check_.inputs["request_id"] == request.id
+    assert check_.inputs["timeout_seconds"] == 1800  # Azure: up to 30 minutes
+    assert check_.inputs["arm_url"] == "https://management.azure.com"
+    assert runtime.one(ASSIGNMENT, "ts-app-peering-writer").urn in check_.dependencies
+    assert check_.urn in runtime.one(PEERING).dependencies
+
+
+def test_the_permission_wait_is_configurable_and_bounded(runtime):
+    AzureVnetPeering("ts", base_args(permission_timeout_seconds=600))  # type: ignore[arg-type]
+    runtime.settle()
+    assert runtime.one(PERMISSIONS).inputs["timeout_seconds"] == 600
+    with pytest.raises(
+        ValidationError, match="permission_timeout_seconds: got 7200; an integer from 60 to 3600"
+    ):
+        check(base_args(permission_timeout_seconds=7200))
