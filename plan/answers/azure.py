@@ -16,6 +16,7 @@ from plan.mocks import Ctx
 # The provider's side, as Aiven reports it in state_info at PENDING_PEER.
 AIVEN_TENANT_ID = "2f1c9e57-3b8a-4d6e-a0c4-7e5b9d3f1a26"
 AIVEN_SUBSCRIPTION_ID = "8c4d2a1e-6f3b-4e59-9a7d-0b1c2d3e4f50"
+AIVEN_APP_ID = "55f300d4-fc50-4c5e-9222-e90a6e2187fb"  # components.azure.peering.args.AIVEN_APP_ID
 
 
 def _uuid(*parts: object) -> str:
@@ -32,11 +33,13 @@ def application(ctx: Ctx) -> tuple[str, dict[str, Any]]:
 
 
 def service_principal(ctx: Ctx) -> tuple[str, dict[str, Any]]:
-    object_id = _uuid("service-principal", ctx.inputs.get("clientId"), ctx.name)
+    client_id = ctx.inputs.get("clientId")
+    object_id = _uuid("service-principal", client_id, ctx.name)
+    home = AIVEN_TENANT_ID if client_id == AIVEN_APP_ID else ctx.config.get("azuread:tenantId")
     return object_id, {
         "objectId": object_id,
         "type": "Application",
-        "applicationTenantId": _uuid("tenant", ctx.inputs.get("clientId")),
+        "applicationTenantId": home or _uuid("tenant", client_id),
     }
 
 

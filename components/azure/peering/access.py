@@ -43,6 +43,8 @@ class AzureVnetPeeringAccess(pulumi.ComponentResource):
 
     provider_service_principal_id: pulumi.Output[str]
     """Object id of the provider application's service principal in the customer tenant."""
+    provider_tenant_id: pulumi.Output[str]
+    """The provider application's home tenant (its service principal's ``application_tenant_id``)."""
     provider_role_assignment_id: pulumi.Output[str]
     """Resource id of the provider principal's peer-only role assignment on the VNet."""
     peer_role_id: pulumi.Output[str]
@@ -74,12 +76,14 @@ class AzureVnetPeeringAccess(pulumi.ComponentResource):
         writer_role = self._writer_role()
 
         self.provider_service_principal_id = provider_sp.object_id
+        self.provider_tenant_id = provider_sp.application_tenant_id
         self.provider_role_assignment_id = assignment.id
         self.peer_role_id = peer_role.id
         self.writer_role_id = writer_role.id
         self.register_outputs(
             {
                 "provider_service_principal_id": self.provider_service_principal_id,
+                "provider_tenant_id": self.provider_tenant_id,
                 "provider_role_assignment_id": self.provider_role_assignment_id,
                 "peer_role_id": self.peer_role_id,
                 "writer_role_id": self.writer_role_id,
@@ -91,6 +95,7 @@ class AzureVnetPeeringAccess(pulumi.ComponentResource):
         """What :class:`AzureVnetPeering` takes as ``vnet_access``."""
         return VnetAccessIdsArgs(
             provider_service_principal_id=self.provider_service_principal_id,
+            provider_tenant_id=self.provider_tenant_id,
             provider_role_assignment_id=self.provider_role_assignment_id,
             peer_role_id=self.peer_role_id,
             writer_role_id=self.writer_role_id,

@@ -79,6 +79,8 @@ class VnetAccessIdsArgs(TypedDict):
 
     provider_service_principal_id: pulumi.Input[str]
     """Object id of the provider application's service principal in the customer tenant."""
+    provider_tenant_id: pulumi.Input[str]
+    """The provider application's home tenant (its service principal's ``application_tenant_id``)."""
     provider_role_assignment_id: pulumi.Input[str]
     """Resource id of the provider principal's peer-only role assignment on the VNet."""
     peer_role_id: pulumi.Input[str]

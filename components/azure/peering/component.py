@@ -247,12 +247,13 @@ class AzureVnetPeering(pulumi.ComponentResource):
         return _Request(request, vpc_uuid, remote)
 
     def _peering(self, identity: _Identity, roles: _Roles, request: _Request) -> Any:
+        access = roles.access
         """The customer-to-provider peering, written as the app with tokens for both tenants."""
         import pulumi_azure_native as azure_native
         from pulumi_azure_native import network
 
         s = self._settings
-        effective = self._permissions_effective(identity, request)
+        effective = self._permissions_effective(identity, request, access)
         signed_in_as_app = azure_native.Provider(
             self._child("peering-provider"),
             **app_sign_in(
@@ -260,7 +261,8 @@ class AzureVnetPeering(pulumi.ComponentResource):
                 identity.secret,
                 s.tenant_id,
                 s.subscription_id,
-                request.remote.tenant_id,
+                # The provider's home tenant: known once its service principal exists here.
+                access["provider_tenant_id"],
             ),
             opts=self._opts(),
         )
@@ -286,7 +288,9 @@ class AzureVnetPeering(pulumi.ComponentResource):
             ),
         )
 
-    def _permissions_effective(self, identity: _Identity, request: _Request) -> pulumi.Resource:
+    def _permissions_effective(
+        self, identity: _Identity, request: _Request, access: VnetAccessIdsArgs
+    ) -> pulumi.Resource:
         """Before the write: wait (bounded) until the app holds what it needs on both VNets."""
         from .dynamic import PermissionsEffective
         from .providers import endpoints
@@ -299,7 +303,7 @@ class AzureVnetPeering(pulumi.ComponentResource):
                 "client_id": identity.app.client_id,
                 "client_secret": identity.secret,
                 "tenant_id": s.tenant_id,
-                "remote_tenant_id": request.remote.tenant_id,
+                "remote_tenant_id": access["provider_tenant_id"],
                 "vnet_id": s.vnet_id,
                 "remote_vnet_id": request.remote.network_id,
                 "role_assignment_id": identity.role_assignment.id,
@@ -334,4 +338,8 @@ class AzureVnetPeering(pulumi.ComponentResource):
         }
         if token is not None:
             props["api_token"] = pulumi.Output.secret(token)
-        return PeeringActive(self._child("active"), props, opts=self._opts(depends_on=[peering]))
+        return PeeringActive(
+            self._child("active"),
+            props,
+            opts=self._opts(depends_on=[peering], additional_secret_outputs=["api_token"]),
+        )

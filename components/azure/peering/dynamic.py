@@ -14,7 +14,15 @@ reference: the program's interpreter must be able to import ``components``
   refresh; an empty value then changes nothing, so neither the peering's
   ``remote_virtual_network`` nor the signing-in provider's auxiliary tenant moves.
 - :class:`PeeringActive` polls the Aiven API until the connection is ``ACTIVE``
-  (bounded), failing with the state and Aiven's message otherwise.
+  (bounded), failing with the state and Aiven's message otherwise. On refresh it reads
+  the state Aiven reports now, and a state other than ACTIVE makes the next ``up`` wait again.
+- :class:`PermissionsEffective` waits, before the peering write, until the app's roles are
+  effective on both VNets (see ``permissions``).
+
+Pickled by reference: a deployed stack's state names this module,
+``crossnet.azure.peering.dynamic`` when crossnet is installed (``components.azure.peering.dynamic``
+in this repository). Moving or renaming it, or these classes, breaks ``up``, ``refresh`` and
+``destroy`` of every stack deployed before the move.
 """
 
 from __future__ import annotations
@@ -40,7 +48,8 @@ class KeptRemoteIdsProvider(ResourceProvider):
             raise ValueError(
                 "Aiven did not report " + " and ".join(missing) + " in the peering request's "
                 "state_info (to-tenant-id / to-network-id); the request may not have reached "
-                "PENDING_PEER yet. Run `pulumi up` again."
+                "PENDING_PEER yet. Run `pulumi up --refresh`, which reads the request's state_info "
+                "again (a plain `pulumi up` reuses the empty one in the state)."
             )
         outs = {k: props[k] for k in KEPT_KEYS}
         outs[REQUEST_KEY] = props.get(REQUEST_KEY, "")
@@ -90,16 +99,20 @@ _WAIT_IDENTITY = (
 )
 
 
+def _target(props: dict[str, Any]) -> wait.PeeringTarget:
+    return wait.PeeringTarget(
+        project=props["project"],
+        vpc_id=props["vpc_id"],
+        subscription_id=props["subscription_id"],
+        resource_group=props["resource_group"],
+        vnet_name=props["vnet_name"],
+        api_url=props.get("api_url") or wait.DEFAULT_API_URL,
+    )
+
+
 class PeeringActiveProvider(ResourceProvider):
     def create(self, props: dict[str, Any]) -> CreateResult:
-        target = wait.PeeringTarget(
-            project=props["project"],
-            vpc_id=props["vpc_id"],
-            subscription_id=props["subscription_id"],
-            resource_group=props["resource_group"],
-            vnet_name=props["vnet_name"],
-            api_url=props.get("api_url") or wait.DEFAULT_API_URL,
-        )
+        target = _target(props)
         token = props.get("api_token") or os.environ.get(wait.TOKEN_ENV, "")
         result = wait.wait_for_active(
             target,
@@ -107,16 +120,29 @@ class PeeringActiveProvider(ResourceProvider):
             timeout_seconds=float(props["timeout_seconds"]),
             poll_seconds=float(props.get("poll_seconds") or 10),
         )
-        outs = {k: v for k, v in props.items() if k != "api_token"}
-        outs.update(state=result.state, message=result.message)
+        # The token stays in the outputs (secret, like the input) so that refresh can ask Aiven.
+        outs = {**props, "state": result.state, "message": result.message}
         return CreateResult(id_=f"{target.project}/{target.vpc_id}/{target.vnet_name}", outs=outs)
 
     def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
         replaces = [k for k in _WAIT_IDENTITY if olds.get(k) != news.get(k)]
+        if olds.get("state") not in (None, wait.ACTIVE):
+            replaces.append("state")  # a refresh saw the connection leave ACTIVE: wait again
         return DiffResult(changes=bool(replaces), replaces=replaces, stables=[], delete_before_replace=False)
 
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
-        return ReadResult(id_=id_, outs=props)
+        """What Aiven reports now; without a token (none stored, no AIVEN_TOKEN) the stored state."""
+        token = props.get("api_token") or os.environ.get(wait.TOKEN_ENV, "")
+        if not token:
+            return ReadResult(id_=id_, outs=props)
+        target = _target(props)
+        try:
+            seen = wait.observe(wait.fetch_vpc(target, token), target)
+        except wait.AivenApiError as err:
+            if " answered 404" not in str(err):
+                raise
+            seen = wait.Observation(wait.NOT_FOUND, "the project VPC is gone")
+        return ReadResult(id_=id_, outs={**props, "state": seen.state, "message": seen.message})
 
 
 class PeeringActive(Resource, module="crossnet-azure", name="PeeringActive"):

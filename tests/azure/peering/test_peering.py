@@ -223,7 +223,6 @@ def test_remote_ids_pass_through_the_keeper(built):
     assert kept.inputs["tenant_id"] == request.outputs["stateInfo"]["to-tenant-id"]
     assert kept.inputs["network_id"] == request.outputs["stateInfo"]["to-network-id"]
     assert kept.urn in runtime.one(PEERING).dependencies
-    assert kept.urn in runtime.one("pulumi:providers:azure-native", "ts-peering-provider").dependencies
 
 
 def test_active_wait_follows_the_peering(built):
@@ -574,6 +573,7 @@ def test_a_second_program_peering_the_same_vnet_makes_no_shared_role(runtime):
     roles = f"{SUB_SCOPE}/providers/Microsoft.Authorization/roleDefinitions"
     ids = {
         "provider_service_principal_id": "0b7f4f3e-1111-4222-8333-444455556666",
+        "provider_tenant_id": AIVEN_TENANT_ID,
         "provider_role_assignment_id": f"{VNET_ID}/providers/Microsoft.Authorization/roleAssignments/x",
         "peer_role_id": f"{roles}/11111111-2222-4333-8444-555555555555",
         "writer_role_id": f"{roles}/22222222-2222-4333-8444-555555555555",
@@ -597,6 +597,7 @@ def test_vnet_access_must_name_every_id():
     assert set(info.value.fields) == {
         "vnet_access.colour",
         "vnet_access.provider_service_principal_id",
+        "vnet_access.provider_tenant_id",
         "vnet_access.provider_role_assignment_id",
         "vnet_access.writer_role_id",
     }
@@ -716,3 +717,28 @@ def test_the_permission_wait_is_configurable_and_bounded(runtime):
         ValidationError, match="permission_timeout_seconds: got 7200; an integer from 60 to 3600"
     ):
         check(base_args(permission_timeout_seconds=7200))
+
+
+# -- issue 16 item 7
+
+
+def test_the_keeper_s_advice_is_to_refresh():
+    with pytest.raises(ValueError, match=r"pulumi up --refresh"):
+        KeptRemoteIdsProvider().create({"tenant_id": "", "network_id": "", "request_id": "r"})
+
+
+def test_the_auxiliary_tenant_is_the_provider_app_s_home_tenant(built):
+    """Known as soon as the provider's service principal exists; not from Aiven's state_info."""
+    runtime, _ = built
+    provider_sp = runtime.one(SP, "ts-provider-sp")
+    app_provider = runtime.one("pulumi:providers:azure-native", "ts-peering-provider")
+    assert json.loads(app_provider.inputs["auxiliaryTenantIds"]) == [
+        provider_sp.outputs["applicationTenantId"]
+    ]
+    assert provider_sp.urn in app_provider.dependencies
+    assert runtime.one(PERMISSIONS).inputs["remote_tenant_id"] == provider_sp.outputs["applicationTenantId"]
+
+
+def test_the_wait_keeps_its_token_secret_in_state(built):
+    runtime, _ = built
+    assert "api_token" in runtime.one(ACTIVE).additional_secret_outputs
