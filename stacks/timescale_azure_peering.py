@@ -41,8 +41,9 @@ def deploy(config: Config) -> dict[str, Any]:
 
     peering = AzureVnetPeering(config.name, cast(AzureVnetPeeringArgs, config.args))
     return {
+        # Not app_secret: a stack output is one `pulumi stack output --show-secrets` away from
+        # anyone who can read the stack; the component keeps it for callers that need it.
         "app_client_id": peering.app_client_id,
-        "app_secret": peering.app_secret,
         "service_principal_id": peering.service_principal_id,
         "provider_service_principal_id": peering.provider_service_principal_id,
         "custom_role_id": peering.custom_role_id,

@@ -38,6 +38,9 @@ DEFAULT_ROLE_PROPAGATION_SECONDS = 60
 DEFAULT_ACTIVE_TIMEOUT_SECONDS = 600
 # Azure: a role assignment can take up to 30 minutes to apply (RBAC troubleshooting guide).
 DEFAULT_PERMISSION_TIMEOUT_SECONDS = 1800
+DEFAULT_PASSWORD_ROTATION_DAYS = 180
+# The password stays valid this long past its planned rotation, so an `up` run late still signs in.
+PASSWORD_GRACE_DAYS = 60
 
 _UUID_LOWER = (
     "a lowercase UUID such as 0f2b4c6e-8a1d-4e3f-9b5a-7c6d5e4f3a2b (the provider API rejects uppercase)"
@@ -124,6 +127,9 @@ class AzureVnetPeeringArgs(TypedDict):
     as the app sees them (ARM's permissions API) [1800; 60..3600]."""
     active_timeout_seconds: NotRequired[int]
     """How long to wait for Aiven to report the peering ACTIVE [600; 30..7200]."""
+    app_password_rotation_days: NotRequired[int]
+    """The app's password is replaced by the first ``up`` after this many days, and expires 60 days
+    later [180; 30..640]."""
     aiven_api_url: NotRequired[str]
     """Aiven API base URL for the ACTIVE wait [``https://api.aiven.io``]."""
     aiven_api_token: NotRequired[pulumi.Input[str]]
@@ -152,6 +158,7 @@ class Settings:
     active_timeout_seconds: int
     aiven_api_url: str
     permission_timeout_seconds: int = DEFAULT_PERMISSION_TIMEOUT_SECONDS
+    app_password_rotation_days: int = DEFAULT_PASSWORD_ROTATION_DAYS
     vnet_access: VnetAccessIdsArgs | None = None
 
     @property
@@ -325,6 +332,12 @@ def validate(args: Any, problems: Problems, prefix: str = "") -> Settings | None
         60,
         3600,
     )
+    rotation_days = problems.integer(
+        args.get("app_password_rotation_days", DEFAULT_PASSWORD_ROTATION_DAYS),
+        prefix + "app_password_rotation_days",
+        30,
+        640,  # with the grace, under Entra's two-year limit on a client secret
+    )
     api_url = problems.string(
         args.get("aiven_api_url", DEFAULT_AIVEN_API_URL),
         prefix + "aiven_api_url",
@@ -348,6 +361,7 @@ def validate(args: Any, problems: Problems, prefix: str = "") -> Settings | None
         or propagation is None
         or active is None
         or permission_timeout is None
+        or rotation_days is None
         or api_url is None
     ):
         return None  # unreachable: each None above recorded a problem
@@ -366,6 +380,7 @@ def validate(args: Any, problems: Problems, prefix: str = "") -> Settings | None
         active_timeout_seconds=active,
         aiven_api_url=api_url.rstrip("/"),
         permission_timeout_seconds=permission_timeout,
+        app_password_rotation_days=rotation_days,
         vnet_access=access,
     )
 

@@ -25,6 +25,7 @@ from ...tokens import component_opts, type_token
 from ...validation import Problems
 from .args import (
     AIVEN_APP_ID,
+    PASSWORD_GRACE_DAYS,
     PEER_ACTION,
     SUBJECT,
     AivenProjectVpcArgs,
@@ -155,21 +156,40 @@ class AzureVnetPeering(pulumi.ComponentResource):
     def _identity(self, access: VnetAccessIdsArgs) -> _Identity:
         """The app that will write the customer-to-provider peering, and its right on the VNet."""
         import pulumi_azuread as azuread
+        import pulumiverse_time as time
         from pulumi_azure_native import authorization
 
         s = self._settings
         in_tenant = self._opts(provider=self._pinned.azuread)
+        # The deploying principal owns what it creates, so a CI principal holding only
+        # Application.ReadWrite.OwnedBy can update and delete them later.
+        deployer = azuread.get_client_config_output(
+            opts=pulumi.InvokeOutputOptions(parent=self, provider=self._pinned.azuread)
+        )
+        owners = [deployer.object_id]
         app = azuread.Application(
             self._child("app"),
             display_name=s.app_display_name,
             sign_in_audience="AzureADMultipleOrgs",
+            owners=owners,
             opts=in_tenant,
         )
-        app_sp = azuread.ServicePrincipal(self._child("app-sp"), client_id=app.client_id, opts=in_tenant)
+        app_sp = azuread.ServicePrincipal(
+            self._child("app-sp"), client_id=app.client_id, owners=owners, opts=in_tenant
+        )
+        # Replaced by the first `up` after the rotation date (the new one is created before the
+        # old one is deleted); valid a grace period past it.
+        rotation = time.Rotating(
+            self._child("app-password-rotation"),
+            rotation_days=s.app_password_rotation_days,
+            opts=self._opts(),
+        )
         password = azuread.ApplicationPassword(
             self._child("app-password"),
             application_id=app.id,
             display_name="crossnet VNet peering",
+            end_date_relative=f"{(s.app_password_rotation_days + PASSWORD_GRACE_DAYS) * 24}h",
+            rotate_when_changed={"rotation": rotation.id},
             opts=in_tenant,
         )
         # Only what writing and deleting the peering needs (the shared writer role), on this VNet.

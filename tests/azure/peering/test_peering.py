@@ -15,7 +15,7 @@ from components import AzureVnetPeering, ValidationError
 from components.azure.peering.args import AIVEN_APP_ID, PEER_ACTION, SUBJECT, Settings, validate
 from components.azure.peering.dynamic import KeptRemoteIdsProvider, kept_ids_diff
 from components.validation import Problems
-from plan.answers.azure import AIVEN_TENANT_ID
+from plan.answers.azure import AIVEN_TENANT_ID, DEPLOYER_OBJECT_ID
 
 SUB = "1a2b3c4d-2222-4333-8444-5555555555ef"
 TENANT = "aaaaaaaa-bbbb-4ccc-8ddd-eeeeeeeeeeee"
@@ -79,6 +79,7 @@ def test_every_child_is_parented_and_named_from_stable_keys(built):
         "ts-app",
         "ts-app-sp",
         "ts-app-password",
+        "ts-app-password-rotation",
         "ts-app-peering-writer",
         "ts-role-propagation",
         "ts-aiven-request",
@@ -392,7 +393,7 @@ def test_scenario_from_the_dev_stack_config(runtime_factory):
     out = runtime.stack_outputs()["timescale_azure_peering"]
     assert out["provider_peering_state"] == "ACTIVE"
     assert out["remote_vnet_id"].startswith("/subscriptions/")
-    assert "timescale_azure_peering" in runtime.secret_stack_outputs()
+    assert "timescale_azure_peering" not in runtime.secret_stack_outputs()  # app_secret not exported
     assert runtime.one("aiven:index/projectVpc:ProjectVpc").inputs["networkCidr"] == "10.30.0.0/24"
     assert runtime.one(REQUEST).inputs["vnetName"] == dev["crossnet:azure"]["vnet_name"]
 
@@ -451,6 +452,7 @@ PLAIN_FIELDS = [
     "role_propagation_seconds",
     "active_timeout_seconds",
     "permission_timeout_seconds",
+    "app_password_rotation_days",
     "aiven_api_url",
 ]
 
@@ -742,3 +744,47 @@ def test_the_auxiliary_tenant_is_the_provider_app_s_home_tenant(built):
 def test_the_wait_keeps_its_token_secret_in_state(built):
     runtime, _ = built
     assert "api_token" in runtime.one(ACTIVE).additional_secret_outputs
+
+
+# -- issue 16 item 6: the app's secret and owners
+
+ROTATING = "time:index/rotating:Rotating"
+
+
+def test_the_app_password_expires_and_rotates(built):
+    runtime, _ = built
+    rotating = runtime.one(ROTATING, "ts-app-password-rotation")
+    assert rotating.inputs["rotationDays"] == 180
+    password = runtime.one(PASSWORD)
+    assert password.inputs["rotateWhenChanged"] == {"rotation": rotating.id}
+    # Valid 60 days past the planned rotation, so an up run a little late still signs in.
+    assert password.inputs["endDateRelative"] == f"{(180 + 60) * 24}h"
+
+
+def test_the_rotation_period_is_an_input(runtime):
+    AzureVnetPeering("ts", base_args(app_password_rotation_days=90))  # type: ignore[arg-type]
+    runtime.settle()
+    assert runtime.one(ROTATING).inputs["rotationDays"] == 90
+    assert runtime.one(PASSWORD).inputs["endDateRelative"] == f"{150 * 24}h"
+    with pytest.raises(
+        ValidationError, match="app_password_rotation_days: got 700; an integer from 30 to 640"
+    ):
+        check(base_args(app_password_rotation_days=700))
+
+
+def test_the_deploying_principal_owns_the_app_and_its_service_principal(built):
+    """So a CI principal holding only Application.ReadWrite.OwnedBy can manage them afterwards."""
+    runtime, _ = built
+    assert runtime.one(APP).inputs["owners"] == [DEPLOYER_OBJECT_ID]
+    assert runtime.one(SP, "ts-app-sp").inputs["owners"] == [DEPLOYER_OBJECT_ID]
+
+
+def test_the_stack_does_not_export_the_app_secret(runtime_factory):
+    dev = yaml.safe_load((Path(__file__).resolve().parents[3] / "Pulumi.dev.yaml").read_text())["config"]
+    runtime = runtime_factory(
+        config={"crossnet:scenarios": ["timescale_azure_peering"], "crossnet:azure": dev["crossnet:azure"]}
+    )
+    runtime.run(lambda: stacks.run())
+    out = runtime.stack_outputs()["timescale_azure_peering"]
+    assert "app_secret" not in out
+    assert out["app_client_id"]
