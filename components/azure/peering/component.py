@@ -2,16 +2,19 @@
 
 The two-tenant CLI procedure as resources, in the order the procedure needs:
 
-1. a multi-tenant app registration in the customer tenant, its service principal
-   and a password; "Network Contributor" on the VNet for that principal;
-2. the provider application's service principal in the customer tenant and a
-   custom role holding only ``virtualNetworks/peer/action``, assigned to it on the VNet;
-3. a bounded wait for the role assignments to take effect, then the provider-side
-   request (``aiven.AzureVpcPeeringConnection``), which answers at PENDING_PEER with
-   the provider's tenant and VNet ids;
-4. the customer-to-provider VNet peering, written by the app with the provider's
-   tenant as auxiliary tenant (the write needs tokens for both tenants);
-5. a bounded wait until Aiven reports the connection ACTIVE.
+1. the deployer's azuread and azure-native providers, pinned to ``tenant_id`` and
+   ``subscription_id`` (``providers``);
+2. the VNet's shared roles (:class:`~.access.AzureVnetPeeringAccess`, given as ``vnet_access`` or
+   made here): Aiven's service principal with a peer-only role on the VNet, and a writer role;
+3. a multi-tenant app registration owned by the deployer, its service principal, a rotating
+   password, and the writer role on the VNet for it;
+4. a bounded wait for Aiven's role, then the provider-side request
+   (``aiven.AzureVpcPeeringConnection``, replaced delete-first), which answers at PENDING_PEER
+   with the provider's VNet id (kept by ``KeptRemoteIds``);
+5. a bounded wait until the app's roles are effective on both VNets, then the
+   customer-to-provider VNet peering, written as the app with the provider's home tenant as
+   auxiliary tenant (the write needs tokens for both tenants);
+6. a bounded wait until Aiven reports the connection ACTIVE.
 """
 
 # No `from __future__ import annotations`: the provider schema reads these annotations at run time.
@@ -205,13 +208,14 @@ class AzureVnetPeering(pulumi.ComponentResource):
         return _Identity(app, app_sp, pulumi.Output.secret(password.value), writer)
 
     def _roles(self, identity: _Identity, access: VnetAccessIdsArgs) -> _Roles:
-        """A bounded wait for the role assignments to reach ARM's front ends."""
+        """A fixed, bounded wait before Aiven's request, for Aiven's own role on the VNet."""
         import pulumiverse_time as time
 
         s = self._settings
-        # Role assignments take minutes to reach every ARM front end; the provider's peering
-        # write is refused until they do. A fixed, bounded wait, re-run only when an assignment
-        # is replaced.
+        # Aiven writes its side of the peering with its own app, whose rights we cannot check as
+        # that app; a fixed wait (re-run only when an assignment is replaced) gives its role time
+        # to apply. Our app's rights are checked as the app before the peering write
+        # (_permissions_effective).
         propagated = time.Sleep(
             self._child("role-propagation"),
             create_duration=f"{s.role_propagation_seconds}s",
