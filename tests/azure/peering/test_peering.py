@@ -788,3 +788,39 @@ def test_the_stack_does_not_export_the_app_secret(runtime_factory):
     out = runtime.stack_outputs()["timescale_azure_peering"]
     assert "app_secret" not in out
     assert out["app_client_id"]
+
+
+# -- issue 12 item 3: the module path a deployed stack depends on
+
+
+@pytest.mark.parametrize(
+    "name", ["KeptRemoteIdsProvider", "PermissionsEffectiveProvider", "PeeringActiveProvider"]
+)
+def test_dynamic_providers_are_pickled_by_their_module_path(name):
+    """The state stores this path (``crossnet.azure.peering.dynamic`` when installed): it must not move."""
+    import base64
+    import pickle
+
+    from pulumi.dynamic.dynamic import serialize_provider
+
+    from components.azure.peering import dynamic
+
+    blob = base64.b64decode(serialize_provider(getattr(dynamic, name)()))
+    assert b"components.azure.peering.dynamic" in blob and name.encode() in blob
+    assert b"wait_for_active" not in blob  # by reference, not the code by value
+    assert type(pickle.loads(blob)).__name__ == name  # noqa: S301 - our own bytes
+
+
+def test_a_second_up_with_the_same_inputs_changes_nothing():
+    from components.azure.peering.dynamic import PeeringActiveProvider, PermissionsEffectiveProvider
+
+    kept = {"tenant_id": AIVEN_TENANT_ID, "network_id": "/subscriptions/x/vnet", "request_id": "tsdb/a"}
+    assert not kept_ids_diff(kept, dict(kept)).changes
+    wait_in = {"project": "tsdb", "vpc_id": VPC, "peering_id": "p", "request_id": "tsdb/a", "api_token": "t"}
+    assert not PeeringActiveProvider().diff("id", {**wait_in, "state": "ACTIVE"}, wait_in).changes
+    perms = {"client_id": "c", "tenant_id": TENANT, "vnet_id": VNET_ID, "request_id": "tsdb/a"}
+    assert (
+        not PermissionsEffectiveProvider()
+        .diff("id", {**perms, "report": "r"}, {**perms, "client_secret": "s"})
+        .changes
+    )
