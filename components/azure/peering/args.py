@@ -19,8 +19,11 @@ from ...validation import Problems, is_uuid, unknown_keys
 
 SUBJECT = "AzureVnetPeering"
 
-# Aiven's peering application, the one its Azure VNet peering guide has you create a service
-# principal for (`az ad sp create --id 55f300d4-...`).
+# Aiven's peering application: a fixed id, the same for Managed Service for TimescaleDB projects
+# (they run on Aiven's platform). Sources: Aiven, "Manage a project VPC peering with Microsoft
+# Azure" (https://aiven.io/docs/platform/howto/vnet-peering-azure, `az ad sp create --id ...`);
+# Tiger Data, MST "VPC peering on Azure"
+# (https://www.tigerdata.com/docs/mst/latest/vpc-peering/vpc-peering-azure).
 AIVEN_APP_ID = "55f300d4-fc50-4c5e-9222-e90a6e2187fb"
 PEER_ACTION = "Microsoft.Network/virtualNetworks/peer/action"
 # What writing, reading and deleting a peering on one's own VNet needs; `peer/action` is needed on

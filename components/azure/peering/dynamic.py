@@ -66,7 +66,9 @@ def kept_ids_diff(olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
     """Replace when the request is a new one, or when Aiven reports a different, non-empty id;
     an empty id keeps the old."""
     replaces = [k for k in KEPT_KEYS if news.get(k) and olds.get(k) and news[k] != olds[k]]
-    if olds.get(REQUEST_KEY) != news.get(REQUEST_KEY):
+    # State written by 0.1 has no request id: adopt the current one rather than replace (which
+    # would replace the customer peering too).
+    if REQUEST_KEY in olds and olds.get(REQUEST_KEY) != news.get(REQUEST_KEY):
         replaces.append(REQUEST_KEY)
     return DiffResult(changes=bool(replaces), replaces=replaces, stables=[], delete_before_replace=False)
 

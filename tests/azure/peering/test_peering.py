@@ -824,3 +824,10 @@ def test_a_second_up_with_the_same_inputs_changes_nothing():
         .diff("id", {**perms, "report": "r"}, {**perms, "client_secret": "s"})
         .changes
     )
+
+
+def test_upgrading_from_0_1_keeps_the_kept_ids_and_so_the_peering():
+    """0.1 stored no request id: adopting the current one must not replace the keeper, which
+    would replace the customer peering (replace_with) on the first up after the upgrade."""
+    old_state = {"tenant_id": AIVEN_TENANT_ID, "network_id": "/subscriptions/x/vnet"}
+    assert not kept_ids_diff(old_state, {**old_state, "request_id": "tsdb/a"}).changes
