@@ -19,10 +19,10 @@ from ...validation import Problems, is_uuid, unknown_keys
 
 SUBJECT = "AzureVnetPeering"
 
-# Aiven's peering application: a fixed id, the same for Managed Service for TimescaleDB projects
-# (they run on Aiven's platform). Sources: Aiven, "Manage a project VPC peering with Microsoft
-# Azure" (https://aiven.io/docs/platform/howto/vnet-peering-azure, `az ad sp create --id ...`);
-# Tiger Data, MST "VPC peering on Azure"
+# Aiven's peering application: "a fix id and the command must be run like that" (Aiven, "Azure
+# virtual network peering", https://aiven.io/docs/platform/howto/vnet-peering-azure, step
+# `az ad sp create --id 55f300d4-...`). Managed Service for TimescaleDB projects are Aiven
+# projects and follow the same procedure
 # (https://www.tigerdata.com/docs/mst/latest/vpc-peering/vpc-peering-azure).
 AIVEN_APP_ID = "55f300d4-fc50-4c5e-9222-e90a6e2187fb"
 PEER_ACTION = "Microsoft.Network/virtualNetworks/peer/action"
@@ -38,7 +38,8 @@ PEERING_WRITER_ACTIONS = (
 )
 DEFAULT_AIVEN_API_URL = "https://api.aiven.io"
 DEFAULT_ROLE_PROPAGATION_SECONDS = 60
-DEFAULT_ACTIVE_TIMEOUT_SECONDS = 600
+# Aiven: "In some cases it has taken up to 15 minutes" for PENDING_PEER to become ACTIVE (same guide).
+DEFAULT_ACTIVE_TIMEOUT_SECONDS = 1200
 # Azure: a role assignment can take up to 30 minutes to apply (RBAC troubleshooting guide).
 DEFAULT_PERMISSION_TIMEOUT_SECONDS = 1800
 DEFAULT_PASSWORD_ROTATION_DAYS = 180
@@ -129,7 +130,7 @@ class AzureVnetPeeringArgs(TypedDict):
     """How long to wait, before writing the peering, until the app's roles are effective on both VNets
     as the app sees them (ARM's permissions API) [1800; 60..3600]."""
     active_timeout_seconds: NotRequired[int]
-    """How long to wait for Aiven to report the peering ACTIVE [600; 30..7200]."""
+    """How long to wait for Aiven to report the peering ACTIVE [1200; 30..7200]."""
     app_password_rotation_days: NotRequired[int]
     """The app's password is replaced by the first ``up`` after this many days, and expires 60 days
     later [180; 30..640]."""

@@ -249,7 +249,7 @@ def test_active_wait_follows_the_peering(built):
         "subscription_id": SUB,
         "resource_group": "app-rg",
         "vnet_name": "app-vnet",
-        "timeout_seconds": 600,
+        "timeout_seconds": 1200,  # Aiven: ACTIVE has taken up to 15 minutes
         "api_url": "https://api.aiven.io",
     }
     assert "api_token" not in active.inputs  # none configured: read from AIVEN_TOKEN at run time
