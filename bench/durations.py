@@ -149,6 +149,13 @@ TABLE: dict[str, Duration] = {
         "by active_timeout_seconds",
     ),
     "pulumi-python:dynamic/crossnet-azure:KeptRemoteIds": Duration(0, "local", "no cloud call"),
+    "pulumi-python:dynamic/crossnet-azure:PermissionsEffective": Duration(
+        60,
+        "estimate",
+        "crossnet's wait until the peering app's role assignments are effective on both VNets "
+        "(Azure: usually minutes, up to 30); bounded by permission_timeout_seconds",
+    ),
+    "time:index/rotating:Rotating": Duration(0, "local", "computes a timestamp, no cloud call"),
     # --- GCP
     "gcp:compute/address:Address": Duration(5, "estimate", "regional operation, seconds"),
     "gcp:compute/firewall:Firewall": Duration(10, "estimate", "global operation, ~10 s"),

@@ -149,6 +149,25 @@ EXAMPLES: tuple[Example, ...] = (
         ),
         {"azure-native:location": "westeurope"},
     ),
+    Example(
+        "azure-vnet-peering-access",
+        "timescale_azure_peering",
+        (
+            Use(
+                "vnet_access",
+                "AzureVnetPeeringAccess",
+                "app-vnet",
+                {
+                    "subscription_id": "1a2b3c4d-2222-4333-8444-5555555555ef",
+                    "tenant_id": "aaaaaaaa-bbbb-4ccc-8ddd-eeeeeeeeeeee",
+                    "resource_group_name": "app-rg",
+                    "vnet_name": "app-vnet",
+                },
+                ("peer_role_id", "writer_role_id", "provider_role_assignment_id"),
+            ),
+        ),
+        {"azure-native:location": "westeurope"},
+    ),
     Example("openvpn-gateway", "geo_postgres_vpn", (GATEWAY,), {"gcp:project": "my-project"}),
     Example(
         "postgres-standby",

@@ -145,6 +145,7 @@ def test_the_entry_point_imports_without_serving() -> None:
         "AuroraGlobalDb",
         "KafkaPrivateLinkCluster",
         "AzureVnetPeering",
+        "AzureVnetPeeringAccess",
         "OpenVpnGateway",
         "PostgresStandby",
     ]
