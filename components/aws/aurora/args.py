@@ -10,10 +10,10 @@ import ipaddress
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, NotRequired, TypedDict
+from typing import Any, NamedTuple, NotRequired, TypedDict
 
 from ... import cidr
-from ...validation import Problems, unknown_keys
+from ...validation import Problems, ValidationError, unknown_keys
 from .. import ids
 
 SUBJECT = "AuroraGlobalDb"
@@ -203,16 +203,27 @@ class Settings:
 
 
 def _bool(problems: Problems, args: Mapping[str, Any], key: str, default: bool) -> bool:
-    value = args.get(key, default)
-    return bool(problems.boolean(value, key))
+    return bool(problems.boolean(args.get(key, default), key))
 
 
-def validate(args: Mapping[str, Any]) -> Settings:
-    """Check every input; raise one ValidationError listing all problems, else return Settings."""
-    problems = Problems(SUBJECT)
+def validate(args: Any, problems: Problems, prefix: str = "") -> Settings | None:
+    """Check every input; record problems in ``problems`` (fields ``<prefix><field>``).
+
+    Returns the Settings, or None when any problem was recorded.
+    """
+    inner = Problems(problems.subject)
+    settings = _validate(args, inner)
+    if inner:
+        problems.merge(ValidationError(inner.subject, inner.items), prefix)
+        return None
+    return settings
+
+
+def _validate(args: Any, problems: Problems) -> Settings | None:
     if not isinstance(args, Mapping):
-        problems.add("args", args, "an AuroraGlobalDbArgs mapping")
-        problems.raise_if_any()
+        if problems.plain(args, "args"):
+            problems.add("args", args, "an AuroraGlobalDbArgs mapping")
+        return None
     unknown_keys(args, AuroraGlobalDbArgs.__annotations__, problems)
 
     regions = _regions(problems, args.get("regions"))
@@ -254,11 +265,11 @@ def validate(args: Mapping[str, Any]) -> Settings:
     if reserved is not None:
         reserved = problems.integer(reserved, "failover_reserved_concurrency", *RESERVED_CONCURRENCY_RANGE)
     backup_days = problems.integer(args.get("backup_retention_days", 7), "backup_retention_days", 1, 35)
-    zone_id, zone_name, record_name, ttl = _dns(problems, args.get("dns"), global_id)
+    dns = _dns(problems, args.get("dns"), global_id)
     peers = _peers(problems, args.get("peer_vpcs", []))
     vpc_cidrs = _vpc_cidrs(problems, args.get("vpc_cidrs", {}), regions, peers)
 
-    settings_flags = {
+    flags = {
         key: _bool(problems, args, key, default)
         for key, default in (
             ("deletion_protection", True),
@@ -270,17 +281,26 @@ def validate(args: Mapping[str, Any]) -> Settings:
         )
     }
 
-    problems.raise_if_any()
-    assert global_id and zone_id and zone_name and record_name and ttl and instances
-    assert engine_version and instance_class and database_name and master_username
-    assert endpoint_mode and backup_days
+    if (
+        problems
+        or dns is None
+        or global_id is None
+        or instances is None
+        or engine_version is None
+        or instance_class is None
+        or database_name is None
+        or master_username is None
+        or endpoint_mode is None
+        or backup_days is None
+    ):
+        return None
     return Settings(
         regions=tuple(regions),
         global_id=global_id,
-        zone_id=zone_id,
-        zone_name=zone_name,
-        record_name=record_name,
-        ttl=ttl,
+        zone_id=dns.zone_id,
+        zone_name=dns.zone_name,
+        record_name=dns.record_name,
+        ttl=dns.ttl,
         instances_per_region=instances,
         engine_version=engine_version,
         instance_class=instance_class,
@@ -291,7 +311,12 @@ def validate(args: Mapping[str, Any]) -> Settings:
         failover_reserved_concurrency=reserved,
         peers=tuple(peers),
         backup_retention_days=backup_days,
-        **settings_flags,
+        deletion_protection=flags["deletion_protection"],
+        storage_encrypted=flags["storage_encrypted"],
+        iam_database_authentication=flags["iam_database_authentication"],
+        performance_insights=flags["performance_insights"],
+        log_exports=flags["log_exports"],
+        skip_final_snapshot=flags["skip_final_snapshot"],
     )
 
 
@@ -330,12 +355,18 @@ def _global_id(problems: Problems, value: Any, regions: list[str]) -> str | None
     return global_id
 
 
-def _dns(
-    problems: Problems, value: Any, global_id: str | None
-) -> tuple[str | None, str | None, str | None, int | None]:
+class Dns(NamedTuple):
+    zone_id: str
+    zone_name: str
+    record_name: str
+    ttl: int
+
+
+def _dns(problems: Problems, value: Any, global_id: str | None) -> Dns | None:
     if not isinstance(value, Mapping):
-        problems.add("dns", value, "a mapping with zone_id, zone_name and optional record_name, ttl")
-        return None, None, None, None
+        if problems.plain(value, "dns"):
+            problems.add("dns", value, "a mapping with zone_id, zone_name and optional record_name, ttl")
+        return None
     unknown_keys(value, AuroraDnsArgs.__annotations__, problems, "dns.")
     zone_id = problems.string(
         value.get("zone_id"), "dns.zone_id", ZONE_ID, "a Route53 hosted zone id such as Z0123456789ABCDEFGHIJ"
@@ -367,12 +398,21 @@ def _dns(
                 f"a name below the zone {zone_name!r} (a CNAME cannot sit at the zone apex)",
             )
             record_name = None
-    return zone_id, zone_name, record_name, ttl
+    if zone_id is None or zone_name is None or record_name is None or ttl is None:
+        return None
+    return Dns(zone_id, zone_name, record_name, ttl)
+
+
+def _cidr(problems: Problems, value: Any, field: str, lo: int, hi: int) -> ipaddress.IPv4Network | None:
+    if not problems.plain(value, field):
+        return None
+    return cidr.check(problems, value, field, lo, hi)
 
 
 def _peers(problems: Problems, value: Any) -> list[PeerVpc]:
     if not isinstance(value, list | tuple):
-        problems.add("peer_vpcs", value, "a list of peer VPC mappings")
+        if problems.plain(value, "peer_vpcs"):
+            problems.add("peer_vpcs", value, "a list of peer VPC mappings")
         return []
     peers: list[PeerVpc] = []
     seen: set[str] = set()
@@ -391,7 +431,7 @@ def _peers(problems: Problems, value: Any) -> list[PeerVpc]:
         region = problems.string(
             item.get("region"), prefix + "region", ids.REGION, "an AWS region name such as us-east-1"
         )
-        net = cidr.check(problems, item.get("cidr"), prefix + "cidr", 8, 28)
+        net = _cidr(problems, item.get("cidr"), prefix + "cidr", 8, 28)
         tables = problems.string_list(item.get("route_table_ids"), prefix + "route_table_ids", 1)
         if tables is not None:
             bad = [t for t in tables if not re.fullmatch(ids.ROUTE_TABLE_ID, t)]
@@ -406,7 +446,8 @@ def _peers(problems: Problems, value: Any) -> list[PeerVpc]:
 
 def _vpc_cidrs(problems: Problems, value: Any, regions: list[str], peers: list[PeerVpc]) -> dict[str, str]:
     if not isinstance(value, Mapping):
-        problems.add("vpc_cidrs", value, "a mapping of region -> CIDR")
+        if problems.plain(value, "vpc_cidrs"):
+            problems.add("vpc_cidrs", value, "a mapping of region -> CIDR")
         return {}
     chosen: dict[str, str] = {}
     fields: dict[str, ipaddress.IPv4Network] = {}
@@ -415,7 +456,7 @@ def _vpc_cidrs(problems: Problems, value: Any, regions: list[str], peers: list[P
             problems.add(f"vpc_cidrs.{region}", value[region], "a key that is one of regions")
     for region in regions:
         if region in value:
-            net = cidr.check(problems, value[region], f"vpc_cidrs.{region}", 16, 24)
+            net = _cidr(problems, value[region], f"vpc_cidrs.{region}", 16, 24)
             if net is not None:
                 chosen[region] = str(net)
                 fields[f"vpc_cidrs.{region}"] = net

@@ -2,9 +2,10 @@
 
 # No `from __future__ import annotations`: the provider schema reads these annotations at run time.
 
+import ipaddress
 import json
 from pathlib import Path
-from typing import Any, cast
+from typing import Any, NamedTuple, cast
 
 import pulumi
 import pulumi_aws as aws
@@ -13,8 +14,9 @@ import pulumi_random as random
 from ... import cidr
 from ...naming import child
 from ...tokens import component_opts, type_token
+from ...validation import Problems, ValidationError
 from . import handler as failover_handler
-from .args import AZ_COUNT, AuroraGlobalDbArgs, Settings, validate
+from .args import AZ_COUNT, SUBJECT, AuroraGlobalDbArgs, Settings, validate
 
 ENGINE = "aurora-postgresql"
 PORT = 5432
@@ -27,12 +29,6 @@ FAILOVER_DRIFT = ["global_cluster_identifier", "replication_source_identifier"]
 # inconsistent final plan", pulumi_aws rds.GlobalCluster "Upgrading Engine Versions"). Minor
 # upgrades RDS applies by itself (auto_minor_version_upgrade) must not show as drift either.
 MEMBER_IGNORE_CHANGES = [*FAILOVER_DRIFT, "engine_version"]
-# Reserved concurrency (failover_reserved_concurrency) is opt-in: it comes out of the account's
-# unreserved pool, which AWS never lets drop below its minimum (100 per the AWS docs), so an account
-# with a small concurrency quota (new accounts get 10) cannot reserve any: the function would fail
-# to create. Failover events are rare and the handler is idempotent (it UPSERTs only when the CNAME
-# differs from the writer), so 2 is plenty where it can be reserved (examples/prod): a busy function
-# elsewhere can then never starve the handler.
 DLQ_RETENTION_SECONDS = 14 * 24 * 3600  # the SQS maximum: time to notice and replay a lost failover
 
 
@@ -150,6 +146,23 @@ def jdbc_url(host: str, database: str, sslrootcert: str, sslmode: str = "verify-
     return f"jdbc:postgresql://{host}:{port}/{database}?sslmode={sslmode}&sslrootcert={sslrootcert}"
 
 
+class Network(NamedTuple):
+    """One region's Aurora network."""
+
+    vpc: aws.ec2.Vpc
+    subnets: list[aws.ec2.Subnet]
+    route_table: aws.ec2.RouteTable
+    subnet_group: aws.rds.SubnetGroup
+    sg: aws.ec2.SecurityGroup
+
+
+class Members(NamedTuple):
+    """The regional clusters and their instances, by region."""
+
+    clusters: dict[str, aws.rds.Cluster]
+    instances: dict[str, list[aws.rds.ClusterInstance]]
+
+
 class AuroraGlobalDb(pulumi.ComponentResource):
     """Aurora PostgreSQL global database over several regions, with a stable DNS name and peering."""
 
@@ -167,46 +180,75 @@ class AuroraGlobalDb(pulumi.ComponentResource):
     """``<peer vpc id>/<aurora region>`` -> VPC peering connection id."""
 
     def __init__(self, name: str, args: AuroraGlobalDbArgs, opts: pulumi.ResourceOptions | None = None):
-        settings = validate(args)
+        problems = Problems(SUBJECT)
+        settings = validate(args, problems)
+        problems.raise_if_any()
+        if settings is None:  # validate returns None only after recording a problem: never taken
+            raise ValidationError(SUBJECT, problems.items)
         super().__init__(
             type_token("AuroraGlobalDb"), name, None, component_opts("aws", "AuroraGlobalDb", opts)
         )
-        self._name, self._s = name, settings
+        self._name, self._settings = name, settings
+        self._providers = self._regional_providers()
+        self.master_password = self._password()
+        networks = {r: self._network(r) for r in settings.regions}
+        keys = {r: self._kms_key(r) for r in settings.regions} if settings.storage_encrypted else {}
+        global_cluster = self._global_cluster()
+        members = self._members(global_cluster, networks, keys)
+        record = self._dns(global_cluster, members.clusters)
+        if settings.endpoint_mode == "failover-lambda":
+            for region in settings.regions:
+                self._failover_handler(region, global_cluster, members.clusters)
+        peering_ids = self._peering(networks, members.clusters, members.instances)
+        self._outputs(global_cluster, record, networks, members, peering_ids)
 
-        # One explicit provider per region, Aurora and application regions alike, named by region only,
-        # so a region that is first a peer's and later an Aurora region keeps the same provider.
-        all_regions = list(dict.fromkeys([*settings.regions, *(p.region for p in settings.peers)]))
-        self._providers = {
-            r: aws.Provider(child(name, r, "aws"), region=r, opts=self._opts()) for r in all_regions
-        }
+    # -- steps
 
+    def _opts(self, **kwargs: Any) -> pulumi.ResourceOptions:
+        return pulumi.ResourceOptions(parent=self, **kwargs)
+
+    def _regional_providers(self) -> dict[str, aws.Provider]:
+        """One explicit provider per region, Aurora and application regions alike, named by region only,
+        so a region that is first a peer's and later an Aurora region keeps the same provider."""
+        s = self._settings
+        all_regions = list(dict.fromkeys([*s.regions, *(p.region for p in s.peers)]))
+        name = self._name
+        return {r: aws.Provider(child(name, r, "aws"), region=r, opts=self._opts()) for r in all_regions}
+
+    def _password(self) -> pulumi.Output[str]:
         password = random.RandomPassword(
-            child(name, "master-password"),
+            child(self._name, "master-password"),
             length=40,
             special=False,
             opts=self._opts(additional_secret_outputs=["result", "bcrypt_hash"]),
         )
-        self.master_password = pulumi.Output.secret(password.result)
+        return pulumi.Output.secret(password.result)
 
-        networks = {r: self._network(r) for r in settings.regions}
-        keys = {r: self._kms_key(r) for r in settings.regions} if settings.storage_encrypted else {}
-
-        primary = settings.primary
-        global_cluster = aws.rds.GlobalCluster(
-            child(name, "global"),
-            global_cluster_identifier=settings.global_id,
+    def _global_cluster(self) -> aws.rds.GlobalCluster:
+        s = self._settings
+        return aws.rds.GlobalCluster(
+            child(self._name, "global"),
+            global_cluster_identifier=s.global_id,
             engine=ENGINE,
-            engine_version=settings.engine_version,
-            storage_encrypted=settings.storage_encrypted,
-            deletion_protection=settings.deletion_protection,
-            opts=self._opts(provider=self._providers[primary]),
+            engine_version=s.engine_version,
+            storage_encrypted=s.storage_encrypted,
+            deletion_protection=s.deletion_protection,
+            opts=self._opts(provider=self._providers[s.primary]),
         )
 
+    def _members(
+        self,
+        global_cluster: aws.rds.GlobalCluster,
+        networks: dict[str, Network],
+        keys: dict[str, aws.kms.Key],
+    ) -> Members:
+        s = self._settings
+        primary = s.primary
         clusters: dict[str, aws.rds.Cluster] = {}
         instances: dict[str, list[aws.rds.ClusterInstance]] = {}
         clusters[primary] = self._cluster(primary, global_cluster, networks[primary], keys.get(primary), [])
         instances[primary] = self._instances(primary, clusters[primary], keys.get(primary))
-        for region in settings.secondaries:
+        for region in s.secondaries:
             # Each secondary waits for the primary (cluster and writer instance), never for another
             # secondary: they join the global cluster in parallel.
             clusters[region] = self._cluster(
@@ -217,28 +259,34 @@ class AuroraGlobalDb(pulumi.ComponentResource):
                 [clusters[primary], *instances[primary]],
             )
             instances[region] = self._instances(region, clusters[region], keys.get(region))
+        return Members(clusters, instances)
 
-        record = self._dns(global_cluster, clusters)
-        if settings.endpoint_mode == "failover-lambda":
-            for region in settings.regions:
-                self._failover_handler(region, global_cluster, clusters)
-
-        peering_ids = self._peering(networks, clusters, instances)
-
+    def _outputs(
+        self,
+        global_cluster: aws.rds.GlobalCluster,
+        record: aws.route53.Record,
+        networks: dict[str, Network],
+        members: Members,
+        peering_ids: dict[str, pulumi.Output[str]],
+    ) -> None:
+        clusters = members.clusters
         self.global_cluster_id = global_cluster.id
         self.global_writer_endpoint = global_cluster.endpoint
         self.dns_name = record.name
-        self.regional = pulumi.Output.from_input(
-            {
-                r: {
-                    "cluster_id": clusters[r].id,
-                    "writer_endpoint": clusters[r].endpoint,
-                    "reader_endpoint": clusters[r].reader_endpoint,
-                    "vpc_id": networks[r]["vpc"].id,
-                    "security_group_id": networks[r]["sg"].id,
+        self.regional = cast(
+            pulumi.Output[dict[str, dict[str, str]]],
+            pulumi.Output.from_input(
+                {
+                    r: {
+                        "cluster_id": clusters[r].id,
+                        "writer_endpoint": clusters[r].endpoint,
+                        "reader_endpoint": clusters[r].reader_endpoint,
+                        "vpc_id": networks[r].vpc.id,
+                        "security_group_id": networks[r].sg.id,
+                    }
+                    for r in self._settings.regions
                 }
-                for r in settings.regions
-            }
+            ),
         )
         self.peering_connection_ids = cast(
             pulumi.Output[dict[str, str]], pulumi.Output.from_input(peering_ids)
@@ -254,16 +302,10 @@ class AuroraGlobalDb(pulumi.ComponentResource):
             }
         )
 
-    # -- helpers
-
-    def _opts(self, **kwargs: Any) -> pulumi.ResourceOptions:
-        return pulumi.ResourceOptions(parent=self, **kwargs)
-
-    def _network(self, region: str) -> dict[str, Any]:
+    def _network(self, region: str) -> Network:
         """VPC, one private subnet per AZ (3 AZs by AZ id), a route table, subnet group, security group."""
-        s, name, provider = self._s, self._name, self._providers[region]
-        vpc_net = cidr.parse(s.vpc_cidrs[region])
-        assert vpc_net is not None
+        s, name, provider = self._settings, self._name, self._providers[region]
+        vpc_net = ipaddress.IPv4Network(s.vpc_cidrs[region])
         vpc = aws.ec2.Vpc(
             child(name, region, "vpc"),
             cidr_block=str(vpc_net),
@@ -320,19 +362,13 @@ class AuroraGlobalDb(pulumi.ComponentResource):
             tags={"Name": child(name, region, "db")},
             opts=self._opts(provider=provider),
         )
-        return {
-            "vpc": vpc,
-            "subnets": subnets,
-            "route_table": route_table,
-            "subnet_group": subnet_group,
-            "sg": sg,
-        }
+        return Network(vpc, subnets, route_table, subnet_group, sg)
 
     def _kms_key(self, region: str) -> aws.kms.Key:
         # Encrypted global databases need a key in every region: a KMS key never leaves its region.
         return aws.kms.Key(
             child(self._name, region, "kms"),
-            description=f"Aurora {self._s.global_id} storage in {region}",
+            description=f"Aurora {self._settings.global_id} storage in {region}",
             enable_key_rotation=True,
             deletion_window_in_days=30,
             opts=self._opts(provider=self._providers[region]),
@@ -342,19 +378,19 @@ class AuroraGlobalDb(pulumi.ComponentResource):
         self,
         region: str,
         global_cluster: aws.rds.GlobalCluster,
-        net: dict[str, Any],
+        net: Network,
         key: aws.kms.Key | None,
         depends_on: list[pulumi.Resource],
     ) -> aws.rds.Cluster:
-        s = self._s
+        s = self._settings
         is_primary = region == s.primary
         common: dict[str, Any] = {
             "cluster_identifier": s.cluster_identifier(region),
             "engine": ENGINE,
             "engine_version": s.engine_version,
             "global_cluster_identifier": global_cluster.id,
-            "db_subnet_group_name": net["subnet_group"].name,
-            "vpc_security_group_ids": [net["sg"].id],
+            "db_subnet_group_name": net.subnet_group.name,
+            "vpc_security_group_ids": [net.sg.id],
             "port": PORT,
             "storage_encrypted": s.storage_encrypted,
             "kms_key_id": key.arn if key is not None else None,
@@ -393,7 +429,7 @@ class AuroraGlobalDb(pulumi.ComponentResource):
     def _instances(
         self, region: str, cluster: aws.rds.Cluster, key: aws.kms.Key | None
     ) -> list[aws.rds.ClusterInstance]:
-        s = self._s
+        s = self._settings
         return [
             aws.rds.ClusterInstance(
                 child(self._name, region, "instance", n),
@@ -418,7 +454,7 @@ class AuroraGlobalDb(pulumi.ComponentResource):
     def _dns(
         self, global_cluster: aws.rds.GlobalCluster, clusters: dict[str, aws.rds.Cluster]
     ) -> aws.route53.Record:
-        s = self._s
+        s = self._settings
         if s.endpoint_mode == "global-writer-endpoint":
             target: pulumi.Output[str] = global_cluster.endpoint
             ignore: list[str] = []
@@ -440,7 +476,7 @@ class AuroraGlobalDb(pulumi.ComponentResource):
     def _failover_handler(
         self, region: str, global_cluster: aws.rds.GlobalCluster, clusters: dict[str, aws.rds.Cluster]
     ) -> aws.lambda_.Function:
-        s, name = self._s, self._name
+        s, name = self._settings, self._name
         opts = self._opts(provider=self._providers[region])
         log_group = aws.cloudwatch.LogGroup(
             child(name, region, "failover-logs"),
@@ -527,12 +563,12 @@ class AuroraGlobalDb(pulumi.ComponentResource):
 
     def _peering(
         self,
-        networks: dict[str, dict[str, Any]],
+        networks: dict[str, Network],
         clusters: dict[str, aws.rds.Cluster],
         instances: dict[str, list[aws.rds.ClusterInstance]],
     ) -> dict[str, pulumi.Output[str]]:
         """Peer every application VPC with every Aurora VPC; routes on both sides; SG ingress."""
-        s, name = self._s, self._name
+        s, name = self._settings, self._name
         ids: dict[str, pulumi.Output[str]] = {}
         for peer in s.peers:
             for region in s.regions:
@@ -548,7 +584,7 @@ class AuroraGlobalDb(pulumi.ComponentResource):
                 request = aws.ec2.VpcPeeringConnection(
                     key,
                     vpc_id=peer.vpc_id,
-                    peer_vpc_id=net["vpc"].id,
+                    peer_vpc_id=net.vpc.id,
                     peer_region=region,
                     auto_accept=False,
                     tags={"Name": f"{peer.vpc_id} to Aurora {s.global_id} {region}"},
@@ -571,14 +607,14 @@ class AuroraGlobalDb(pulumi.ComponentResource):
                     )
                 aws.ec2.Route(
                     child(key, "route"),
-                    route_table_id=net["route_table"].id,
+                    route_table_id=net.route_table.id,
                     destination_cidr_block=peer.cidr,
                     vpc_peering_connection_id=accept.vpc_peering_connection_id,
                     opts=self._opts(provider=self._providers[region]),
                 )
                 aws.vpc.SecurityGroupIngressRule(
                     child(key, "postgres"),
-                    security_group_id=net["sg"].id,
+                    security_group_id=net.sg.id,
                     cidr_ipv4=peer.cidr,
                     ip_protocol="tcp",
                     from_port=PORT,
