@@ -1,7 +1,7 @@
 """AuroraGlobalDb inputs: the Args types, their validation, and deterministic VPC CIDRs.
 
-Everything here is pure (no Pulumi resources), so ``validate`` runs before the
-component registers anything and is tested directly.
+Nothing here registers a resource, so ``validate`` runs before the component registers
+anything and is tested directly.
 """
 
 # No `from __future__ import annotations`: the provider schema reads these annotations at run time.
@@ -12,9 +12,13 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, NamedTuple, NotRequired, TypedDict
 
+import pulumi_aws as aws
+
 from ... import cidr
 from ...validation import Problems, ValidationError, unknown_keys
 from .. import ids
+from .. import providers as providers_module
+from ..providers import AwsProviderSettingsArgs
 
 SUBJECT = "AuroraGlobalDb"
 
@@ -153,6 +157,12 @@ class AuroraGlobalDbArgs(TypedDict):
     """Export the ``postgresql`` log to CloudWatch Logs [true]."""
     skip_final_snapshot: NotRequired[bool]
     """Skip the primary's final snapshot on delete [false]."""
+    providers: NotRequired[dict[str, aws.Provider]]
+    """Region -> an ``aws.Provider`` you made, used as given for that region [none: crossnet makes one
+    per region with the stack's ``aws:*`` settings]."""
+    provider_settings: NotRequired[dict[str, AwsProviderSettingsArgs]]
+    """Region -> settings of the provider crossnet makes there (another account's role or profile);
+    each key given replaces the stack's ``aws:*`` value [none]."""
 
 
 @dataclass(frozen=True)
@@ -189,6 +199,8 @@ class Settings:
     performance_insights: bool
     log_exports: bool
     skip_final_snapshot: bool
+    providers: dict[str, aws.Provider]
+    provider_settings: dict[str, dict[str, Any]]
 
     @property
     def primary(self) -> str:
@@ -268,6 +280,11 @@ def _validate(args: Any, problems: Problems) -> Settings | None:
     dns = _dns(problems, args.get("dns"), global_id)
     peers = _peers(problems, args.get("peer_vpcs", []))
     vpc_cidrs = _vpc_cidrs(problems, args.get("vpc_cidrs", {}), regions, peers)
+    provider_regions = list(dict.fromkeys([*regions, *(p.region for p in peers)]))
+    providers = providers_module.validate_providers(
+        args.get("providers", {}), problems, "providers", provider_regions
+    )
+    provider_settings = _provider_settings(problems, args.get("provider_settings", {}), provider_regions)
 
     flags = {
         key: _bool(problems, args, key, default)
@@ -292,6 +309,7 @@ def _validate(args: Any, problems: Problems) -> Settings | None:
         or master_username is None
         or endpoint_mode is None
         or backup_days is None
+        or providers is None
     ):
         return None
     return Settings(
@@ -317,7 +335,26 @@ def _validate(args: Any, problems: Problems) -> Settings | None:
         performance_insights=flags["performance_insights"],
         log_exports=flags["log_exports"],
         skip_final_snapshot=flags["skip_final_snapshot"],
+        providers=providers,
+        provider_settings=provider_settings,
     )
+
+
+def _provider_settings(problems: Problems, value: Any, regions: list[str]) -> dict[str, dict[str, Any]]:
+    field = "provider_settings"
+    if not isinstance(value, Mapping):
+        if problems.plain(value, field):
+            problems.add(field, value, "a mapping of region -> AWS provider settings")
+        return {}
+    chosen: dict[str, dict[str, Any]] = {}
+    for region, item in value.items():
+        if region not in regions:
+            problems.add(f"{field}.{region}", item, "a key that is one of " + ", ".join(regions))
+            continue
+        kwargs = providers_module.validate_settings(item, problems, f"{field}.{region}")
+        if kwargs is not None:
+            chosen[region] = kwargs
+    return chosen
 
 
 def _regions(problems: Problems, value: Any) -> list[str]:

@@ -15,6 +15,7 @@ from ... import cidr
 from ...naming import child
 from ...tokens import component_opts, type_token
 from ...validation import Problems, ValidationError
+from ..providers import regional_provider
 from . import handler as failover_handler
 from .args import AZ_COUNT, SUBJECT, AuroraGlobalDbArgs, Settings, validate
 
@@ -208,12 +209,17 @@ class AuroraGlobalDb(pulumi.ComponentResource):
         return pulumi.ResourceOptions(parent=self, **kwargs)
 
     def _regional_providers(self) -> dict[str, aws.Provider]:
-        """One explicit provider per region, Aurora and application regions alike, named by region only,
-        so a region that is first a peer's and later an Aurora region keeps the same provider."""
+        """One explicit provider per region, Aurora and application regions alike: the caller's
+        (``providers``), or one with the stack's ``aws:*`` settings and the region's
+        ``provider_settings`` on top. Named by region only, so a region that is first a peer's and
+        later an Aurora region keeps the same provider."""
         s = self._settings
         all_regions = list(dict.fromkeys([*s.regions, *(p.region for p in s.peers)]))
-        name = self._name
-        return {r: aws.Provider(child(name, r, "aws"), region=r, opts=self._opts()) for r in all_regions}
+        return {
+            r: s.providers.get(r)
+            or regional_provider(child(self._name, r, "aws"), r, self, s.provider_settings.get(r))
+            for r in all_regions
+        }
 
     def _password(self) -> pulumi.Output[str]:
         password = random.RandomPassword(

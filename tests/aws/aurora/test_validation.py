@@ -182,6 +182,8 @@ PLAIN_FIELDS: dict[str, Any] = {
     "performance_insights": True,
     "log_exports": True,
     "skip_final_snapshot": False,
+    "providers": {},
+    "provider_settings": {"eu-west-1": {"profile": "dr"}},
 }
 
 
