@@ -32,7 +32,13 @@ TTL_RANGE = (5, 3600)
 RESERVED_CONCURRENCY_RANGE = (1, 1000)
 AZ_COUNT = 3
 
-RDS_IDENTIFIER = r"[a-zA-Z](?!.*--)[a-zA-Z0-9-]{0,62}(?<!-)"
+# RDS stores identifiers in lowercase and the provider refuses uppercase ones at preview.
+RDS_IDENTIFIER = r"[a-z](?!.*--)[a-z0-9-]{0,62}(?<!-)"
+RDS_IDENTIFIER_MAX = 63
+AZ_OVERRIDE_RANGE = (2, 6)
+AZ_ID = r"[a-z]{2,}[0-9]+-az[0-9]{1,2}"
+# AZ ids: <area><direction letters><number>-az<n>, e.g. use1-az4, apse2-az1, usgw1-az2.
+_AZ_DIRECTIONS = {"southeast": "se", "northeast": "ne", "southwest": "sw", "northwest": "nw"}
 SQL_NAME = r"[a-zA-Z][a-zA-Z0-9_]{0,62}"
 ZONE_ID = r"Z[A-Z0-9]{1,31}"
 DNS_NAME = r"(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*"
@@ -79,6 +85,12 @@ REGION_TABLE: tuple[str, ...] = (
     "us-gov-east-1",
     "ap-southeast-6",
 )
+
+
+def zone_id_prefix(region: str) -> str:
+    """The AZ-id prefix of ``region``: us-east-1 -> use1, ap-southeast-2 -> apse2, us-gov-west-1 -> usgw1."""
+    area, *words, number = region.split("-")
+    return area + "".join(_AZ_DIRECTIONS.get(w, w[0]) for w in words) + number
 
 
 def default_vpc_cidr(region: str) -> str | None:
@@ -156,7 +168,16 @@ class AuroraGlobalDbArgs(TypedDict):
     log_exports: NotRequired[bool]
     """Export the ``postgresql`` log to CloudWatch Logs [true]."""
     skip_final_snapshot: NotRequired[bool]
-    """Skip the primary's final snapshot on delete [false]."""
+    """Skip the primary's final snapshot on delete [false]. When the snapshot is kept, so are the KMS
+    keys and the automated backups it needs to be restored (see the teardown runbook)."""
+    allow_engine_upgrade: NotRequired[bool]
+    """Apply ``engine_version`` to the running global database (an in-place upgrade of every member)
+    [false: ``engine_version`` is used at creation only, so a minor upgrade AWS applies shows no diff]."""
+    apply_immediately: NotRequired[bool]
+    """Apply cluster and instance changes now instead of in the next maintenance window [false]."""
+    availability_zone_ids: NotRequired[dict[str, list[str]]]
+    """Region -> 2..6 AZ ids for the Aurora subnets [the region's first 3 AZ ids not needing opt-in;
+    exported as ``zone_ids``]."""
     providers: NotRequired[dict[str, aws.Provider]]
     """Region -> an ``aws.Provider`` you made, used as given for that region [none: crossnet makes one
     per region with the stack's ``aws:*`` settings]."""
@@ -201,6 +222,9 @@ class Settings:
     skip_final_snapshot: bool
     providers: dict[str, aws.Provider]
     provider_settings: dict[str, dict[str, Any]]
+    allow_engine_upgrade: bool
+    apply_immediately: bool
+    availability_zone_ids: dict[str, tuple[str, ...]]
 
     @property
     def primary(self) -> str:
@@ -239,11 +263,10 @@ def _validate(args: Any, problems: Problems) -> Settings | None:
     unknown_keys(args, AuroraGlobalDbArgs.__annotations__, problems)
 
     regions = _regions(problems, args.get("regions"))
-    global_id = _global_id(problems, args.get("global_cluster_identifier"), regions)
-
     instances = problems.integer(
         args.get("instances_per_region", 1), "instances_per_region", 1, MAX_INSTANCES
     )
+    global_id = _global_id(problems, args.get("global_cluster_identifier"), regions, instances)
     engine_version = problems.string(
         args.get("engine_version", DEFAULT_ENGINE_VERSION),
         "engine_version",
@@ -285,6 +308,7 @@ def _validate(args: Any, problems: Problems) -> Settings | None:
         args.get("providers", {}), problems, "providers", provider_regions
     )
     provider_settings = _provider_settings(problems, args.get("provider_settings", {}), provider_regions)
+    zones = _zones(problems, args.get("availability_zone_ids", {}), regions)
 
     flags = {
         key: _bool(problems, args, key, default)
@@ -295,6 +319,8 @@ def _validate(args: Any, problems: Problems) -> Settings | None:
             ("performance_insights", True),
             ("log_exports", True),
             ("skip_final_snapshot", False),
+            ("allow_engine_upgrade", False),
+            ("apply_immediately", False),
         )
     }
 
@@ -337,7 +363,39 @@ def _validate(args: Any, problems: Problems) -> Settings | None:
         skip_final_snapshot=flags["skip_final_snapshot"],
         providers=providers,
         provider_settings=provider_settings,
+        allow_engine_upgrade=flags["allow_engine_upgrade"],
+        apply_immediately=flags["apply_immediately"],
+        availability_zone_ids=zones,
     )
+
+
+def _zones(problems: Problems, value: Any, regions: list[str]) -> dict[str, tuple[str, ...]]:
+    field = "availability_zone_ids"
+    if not isinstance(value, Mapping):
+        if problems.plain(value, field):
+            problems.add(field, value, "a mapping of region -> AZ ids")
+        return {}
+    chosen: dict[str, tuple[str, ...]] = {}
+    for region, zone_ids in value.items():
+        at = f"{field}.{region}"
+        if region not in regions:
+            problems.add(at, zone_ids, "a key that is one of regions")
+            continue
+        listed = problems.string_list(zone_ids, at, *AZ_OVERRIDE_RANGE)
+        if listed is None:
+            continue
+        prefix = zone_id_prefix(region)
+        bad = [z for z in listed if not (re.fullmatch(AZ_ID, z) and z.startswith(prefix + "-az"))]
+        if bad:
+            problems.add(at, bad, f"zone ids of {region} such as {prefix}-az1")
+            continue
+        chosen[region] = tuple(sorted(listed, key=zone_number))
+    return chosen
+
+
+def zone_number(zone_id: str) -> int:
+    """``use1-az10`` -> 10: AZ ids sort by number, so a new zone never reorders the chosen ones."""
+    return int(zone_id.rsplit("az", 1)[1])
 
 
 def _provider_settings(problems: Problems, value: Any, regions: list[str]) -> dict[str, dict[str, Any]]:
@@ -372,22 +430,25 @@ def _regions(problems: Problems, value: Any) -> list[str]:
     return regions
 
 
-def _global_id(problems: Problems, value: Any, regions: list[str]) -> str | None:
+def _global_id(problems: Problems, value: Any, regions: list[str], instances: int | None) -> str | None:
     field = "global_cluster_identifier"
     global_id = problems.string(
         value,
         field,
         RDS_IDENTIFIER,
-        "1-63 letters, digits or hyphens, starting with a letter, without '--' or a trailing '-'",
+        "1-63 lowercase letters, digits or hyphens, starting with a letter, without '--' or a trailing '-'",
     )
     if global_id is not None and regions:
-        room = 63 - 1 - max(len(r) for r in regions)
+        # The longest derived identifier is an instance's, <id>-<region>-<n>; clusters are <id>-<region>.
+        longest = max(len(r) for r in regions)
+        suffix = 1 + longest + 1 + len(str(instances or 1))
+        room = RDS_IDENTIFIER_MAX - suffix
         if len(global_id) > room:
             problems.add(
                 field,
                 global_id,
-                f"at most {room} characters here: regional clusters are named "
-                f"<id>-<region> and RDS allows 63",
+                f"at most {room} characters here: instances are named <id>-<region>-<n> "
+                f"and RDS allows {RDS_IDENTIFIER_MAX}",
             )
     return global_id
 

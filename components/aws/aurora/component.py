@@ -17,7 +17,7 @@ from ...tokens import component_opts, type_token
 from ...validation import Problems, ValidationError
 from ..providers import regional_provider
 from . import handler as failover_handler
-from .args import AZ_COUNT, SUBJECT, AuroraGlobalDbArgs, Settings, validate
+from .args import AZ_COUNT, SUBJECT, AuroraGlobalDbArgs, Settings, validate, zone_number
 
 ENGINE = "aurora-postgresql"
 PORT = 5432
@@ -27,8 +27,8 @@ LAMBDA_RUNTIME = "python3.12"
 FAILOVER_DRIFT = ["global_cluster_identifier", "replication_source_identifier"]
 # The GlobalCluster owns the engine version: raising its engine_version upgrades every member
 # cluster in place, so a member that also diffed on it would fail the plan ("Provider produced
-# inconsistent final plan", pulumi_aws rds.GlobalCluster "Upgrading Engine Versions"). Minor
-# upgrades RDS applies by itself (auto_minor_version_upgrade) must not show as drift either.
+# inconsistent final plan", pulumi_aws rds.GlobalCluster "Upgrading Engine Versions"). An upgrade
+# AWS forces at end of support must not show as drift either.
 MEMBER_IGNORE_CHANGES = [*FAILOVER_DRIFT, "engine_version"]
 DLQ_RETENTION_SECONDS = 14 * 24 * 3600  # the SQS maximum: time to notice and replay a lost failover
 
@@ -155,6 +155,7 @@ class Network(NamedTuple):
     route_table: aws.ec2.RouteTable
     subnet_group: aws.rds.SubnetGroup
     sg: aws.ec2.SecurityGroup
+    zone_ids: list[str]
 
 
 class Members(NamedTuple):
@@ -179,6 +180,8 @@ class AuroraGlobalDb(pulumi.ComponentResource):
     """The generated master password (secret)."""
     peering_connection_ids: pulumi.Output[dict[str, str]]
     """``<peer vpc id>/<aurora region>`` -> VPC peering connection id."""
+    zone_ids: pulumi.Output[dict[str, list[str]]]
+    """Region -> the AZ ids of the Aurora subnets (pin them with ``availability_zone_ids``)."""
 
     def __init__(self, name: str, args: AuroraGlobalDbArgs, opts: pulumi.ResourceOptions | None = None):
         problems = Problems(SUBJECT)
@@ -196,7 +199,7 @@ class AuroraGlobalDb(pulumi.ComponentResource):
         keys = {r: self._kms_key(r) for r in settings.regions} if settings.storage_encrypted else {}
         global_cluster = self._global_cluster()
         members = self._members(global_cluster, networks, keys)
-        record = self._dns(global_cluster, members.clusters)
+        record = self._dns(global_cluster, members)
         if settings.endpoint_mode == "failover-lambda":
             for region in settings.regions:
                 self._failover_handler(region, global_cluster, members.clusters)
@@ -239,7 +242,13 @@ class AuroraGlobalDb(pulumi.ComponentResource):
             engine_version=s.engine_version,
             storage_encrypted=s.storage_encrypted,
             deletion_protection=s.deletion_protection,
-            opts=self._opts(provider=self._providers[s.primary]),
+            # AWS can force a minor upgrade at end of support; pulumi would then try to move the global
+            # cluster back to the pinned version and fail. engine_version applies at creation only,
+            # unless the caller asks for the upgrade (allow_engine_upgrade).
+            opts=self._opts(
+                provider=self._providers[s.primary],
+                ignore_changes=[] if s.allow_engine_upgrade else ["engine_version"],
+            ),
         )
 
     def _members(
@@ -294,6 +303,7 @@ class AuroraGlobalDb(pulumi.ComponentResource):
                 }
             ),
         )
+        self.zone_ids = pulumi.Output.from_input({r: networks[r].zone_ids for r in self._settings.regions})
         self.peering_connection_ids = cast(
             pulumi.Output[dict[str, str]], pulumi.Output.from_input(peering_ids)
         )
@@ -305,6 +315,7 @@ class AuroraGlobalDb(pulumi.ComponentResource):
                 "regional": self.regional,
                 "master_password": self.master_password,
                 "peering_connection_ids": self.peering_connection_ids,
+                "zone_ids": self.zone_ids,
             }
         )
 
@@ -320,15 +331,7 @@ class AuroraGlobalDb(pulumi.ComponentResource):
             tags={"Name": child(name, region)},
             opts=self._opts(provider=provider),
         )
-        zones = aws.get_availability_zones(
-            state="available",
-            filters=[{"name": "opt-in-status", "values": ["opt-in-not-required"]}],
-            opts=pulumi.InvokeOptions(provider=provider),
-        )
-        by_id = dict(zip(zones.zone_ids, zones.names, strict=True))
-        chosen = sorted(by_id)[:AZ_COUNT]
-        if len(chosen) < 2:
-            raise RuntimeError(f"{region} offers {len(chosen)} availability zones; Aurora needs at least 2")
+        by_id = self._zones(region)
         route_table = aws.ec2.RouteTable(
             child(name, region, "private"),
             vpc_id=vpc.id,
@@ -336,7 +339,7 @@ class AuroraGlobalDb(pulumi.ComponentResource):
             opts=self._opts(provider=provider),
         )
         subnets = []
-        for zone_id in chosen:
+        for zone_id in by_id:
             # The CIDR follows the AZ id's number (use1-az4 -> 4th slot), so it never depends on which
             # other zones were picked.
             slot = (int(zone_id.rsplit("az", 1)[1]) - 1) % 16
@@ -368,7 +371,32 @@ class AuroraGlobalDb(pulumi.ComponentResource):
             tags={"Name": child(name, region, "db")},
             opts=self._opts(provider=provider),
         )
-        return Network(vpc, subnets, route_table, subnet_group, sg)
+        return Network(vpc, subnets, route_table, subnet_group, sg, list(by_id))
+
+    def _zones(self, region: str) -> dict[str, str]:
+        """The region's Aurora AZs, id -> name: the override, or the first AZ_COUNT ids by number.
+
+        Only the opt-in status filters the zones, never their live state: an impaired zone must not
+        make a later `pulumi up` (likely during DR work) replace the subnets the database uses.
+        """
+        zones = aws.get_availability_zones(
+            filters=[{"name": "opt-in-status", "values": ["opt-in-not-required"]}],
+            opts=pulumi.InvokeOptions(provider=self._providers[region]),
+        )
+        by_id = dict(zip(zones.zone_ids, zones.names, strict=True))
+        wanted = self._settings.availability_zone_ids.get(region)
+        if wanted is not None:
+            missing = [z for z in wanted if z not in by_id]
+            if missing:
+                raise RuntimeError(
+                    f"availability_zone_ids.{region}: {', '.join(missing)} not offered to this account "
+                    f"(offered: {', '.join(sorted(by_id, key=zone_number))})"
+                )
+            return {z: by_id[z] for z in wanted}
+        chosen = sorted(by_id, key=zone_number)[:AZ_COUNT]
+        if len(chosen) < 2:
+            raise RuntimeError(f"{region} offers {len(chosen)} availability zones; Aurora needs at least 2")
+        return {z: by_id[z] for z in chosen}
 
     def _kms_key(self, region: str) -> aws.kms.Key:
         # Encrypted global databases need a key in every region: a KMS key never leaves its region.
@@ -377,7 +405,11 @@ class AuroraGlobalDb(pulumi.ComponentResource):
             description=f"Aurora {self._settings.global_id} storage in {region}",
             enable_key_rotation=True,
             deletion_window_in_days=30,
-            opts=self._opts(provider=self._providers[region]),
+            # A kept final snapshot (and the retained automated backups) is encrypted with this key:
+            # deleting the key with the stack would make it unrestorable after the 30-day window.
+            opts=self._opts(
+                provider=self._providers[region], retain_on_delete=not self._settings.skip_final_snapshot
+            ),
         )
 
     def _cluster(
@@ -393,7 +425,9 @@ class AuroraGlobalDb(pulumi.ComponentResource):
         common: dict[str, Any] = {
             "cluster_identifier": s.cluster_identifier(region),
             "engine": ENGINE,
-            "engine_version": s.engine_version,
+            # The running version, not the pinned one: a region added after AWS upgraded the global
+            # database joins at the version its members run (RDS refuses an older one).
+            "engine_version": global_cluster.engine_version_actual,
             "global_cluster_identifier": global_cluster.id,
             "db_subnet_group_name": net.subnet_group.name,
             "vpc_security_group_ids": [net.sg.id],
@@ -405,20 +439,20 @@ class AuroraGlobalDb(pulumi.ComponentResource):
             "iam_database_authentication_enabled": s.iam_database_authentication,
             "enabled_cloudwatch_logs_exports": ["postgresql"] if s.log_exports else [],
             "copy_tags_to_snapshot": True,
+            "apply_immediately": s.apply_immediately,
         }
         if is_primary:
             extra: dict[str, Any] = {
                 "database_name": s.database_name,
                 "master_username": s.master_username,
                 "master_password": self.master_password,
-                "skip_final_snapshot": s.skip_final_snapshot,
-                "final_snapshot_identifier": None
-                if s.skip_final_snapshot
-                else f"{s.cluster_identifier(region)}-final",
+                **self._final_snapshot(region),
             }
         else:
-            # A secondary replicates the primary: no credentials or database name of its own, and
-            # no final snapshot (RDS cannot snapshot a replica of a global database on delete).
+            # A secondary replicates the primary: no credentials or database name of its own. The
+            # provider detaches a secondary from the global cluster before deleting it, so it could
+            # take a final snapshot, but its data is the primary's: one final snapshot, the
+            # primary's, is what a restore needs.
             extra = {"skip_final_snapshot": True}
         # Every member, the primary included, ignores the drift a failover causes (after one, the old
         # primary is a secondary and reports a replication source the program never set) and the
@@ -432,6 +466,24 @@ class AuroraGlobalDb(pulumi.ComponentResource):
             ),
         )
 
+    def _final_snapshot(self, region: str) -> dict[str, Any]:
+        """The primary's final snapshot arguments: a name unique per stack, backups kept with it."""
+        s = self._settings
+        if s.skip_final_snapshot:
+            return {"skip_final_snapshot": True}
+        # A fixed name fails the second destroy of a stack with this component name (or another stack's)
+        # with DBClusterSnapshotAlreadyExistsFault; a suffix drawn once per stack never repeats.
+        suffix = random.RandomId(child(self._name, "final-snapshot-suffix"), byte_length=4, opts=self._opts())
+        return {
+            "skip_final_snapshot": False,
+            "final_snapshot_identifier": suffix.hex.apply(
+                lambda x: f"{s.cluster_identifier(region)}-final-{x}"
+            ),
+            # Keep the automated backups too (until their retention ends): point-in-time restore
+            # after a destroy. The teardown runbook lists them and their cost.
+            "delete_automated_backups": False,
+        }
+
     def _instances(
         self, region: str, cluster: aws.rds.Cluster, key: aws.kms.Key | None
     ) -> list[aws.rds.ClusterInstance]:
@@ -441,12 +493,15 @@ class AuroraGlobalDb(pulumi.ComponentResource):
                 child(self._name, region, "instance", n),
                 identifier=f"{s.cluster_identifier(region)}-{n}",
                 # No engine_version: an instance runs its cluster's version (an upgrade goes through the
-                # GlobalCluster), and a pinned one would diff after every automatic minor upgrade.
+                # GlobalCluster).
                 cluster_identifier=cluster.id,
                 engine=aws.rds.EngineType.AURORA_POSTGRESQL,
                 instance_class=s.instance_class,
                 publicly_accessible=False,
-                auto_minor_version_upgrade=True,
+                # Automatic minor upgrades do not apply to global database members (AWS applies a
+                # minor upgrade itself only at end of support; allow_engine_upgrade does it on purpose).
+                auto_minor_version_upgrade=False,
+                apply_immediately=s.apply_immediately,
                 performance_insights_enabled=s.performance_insights,
                 performance_insights_kms_key_id=key.arn
                 if (key is not None and s.performance_insights)
@@ -457,16 +512,14 @@ class AuroraGlobalDb(pulumi.ComponentResource):
             for n in range(1, s.instances_per_region + 1)
         ]
 
-    def _dns(
-        self, global_cluster: aws.rds.GlobalCluster, clusters: dict[str, aws.rds.Cluster]
-    ) -> aws.route53.Record:
+    def _dns(self, global_cluster: aws.rds.GlobalCluster, members: Members) -> aws.route53.Record:
         s = self._settings
         if s.endpoint_mode == "global-writer-endpoint":
             target: pulumi.Output[str] = global_cluster.endpoint
             ignore: list[str] = []
         else:
             # The handler owns the value after creation: a `pulumi up` must not revert a failover.
-            target = clusters[s.primary].endpoint
+            target = members.clusters[s.primary].endpoint
             ignore = ["records"]
         return aws.route53.Record(
             child(self._name, "cname"),
@@ -476,7 +529,12 @@ class AuroraGlobalDb(pulumi.ComponentResource):
             ttl=s.ttl,
             records=[target],
             allow_overwrite=False,
-            opts=self._opts(provider=self._providers[s.primary], ignore_changes=ignore),
+            # The global writer endpoint may be empty until the first member instance exists.
+            opts=self._opts(
+                provider=self._providers[s.primary],
+                ignore_changes=ignore,
+                depends_on=list(members.instances[s.primary]),
+            ),
         )
 
     def _failover_handler(

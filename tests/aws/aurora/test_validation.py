@@ -54,7 +54,7 @@ def fields(**changes: Any) -> list[str]:
         ({"global_cluster_identifier": "1abc"}, "global_cluster_identifier", "starting with a letter"),
         ({"global_cluster_identifier": "a--b"}, "global_cluster_identifier", "'--'"),
         ({"global_cluster_identifier": "abc-"}, "global_cluster_identifier", "trailing"),
-        ({"global_cluster_identifier": "a" * 60}, "global_cluster_identifier", "at most 53"),
+        ({"global_cluster_identifier": "a" * 60}, "global_cluster_identifier", "at most 51"),
         ({"instances_per_region": 0}, "instances_per_region", "from 1 to 16"),
         ({"endpoint_mode": "route53-health-check"}, "endpoint_mode", "'failover-lambda'"),
         ({"dns": {**GOOD["dns"], "ttl": 4}}, "dns.ttl", "from 5 to 3600"),
@@ -183,6 +183,9 @@ PLAIN_FIELDS: dict[str, Any] = {
     "log_exports": True,
     "skip_final_snapshot": False,
     "providers": {},
+    "allow_engine_upgrade": False,
+    "apply_immediately": False,
+    "availability_zone_ids": {"eu-west-1": ["euw1-az1", "euw1-az2"]},
     "provider_settings": {"eu-west-1": {"profile": "dr"}},
 }
 

@@ -1,0 +1,169 @@
+"""Issue 14 lifecycle defects on the mock runtime: destroy keeps what a restore needs (1), derived
+identifiers fit RDS (2), the engine version follows the running one (6), zones are stable (8),
+and the smaller items (10)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from components import ValidationError
+from components.aws.aurora import AuroraGlobalDb
+from plan.runtime import MockRuntime
+
+T_CLUSTER = "aws:rds/cluster:Cluster"
+T_INSTANCE = "aws:rds/clusterInstance:ClusterInstance"
+T_GLOBAL = "aws:rds/globalCluster:GlobalCluster"
+T_KEY = "aws:kms/key:Key"
+T_RECORD = "aws:route53/record:Record"
+T_ZONES = "aws:index/getAvailabilityZones:getAvailabilityZones"
+ARGS: dict[str, Any] = {
+    "regions": ["us-east-1", "eu-west-1"],
+    "global_cluster_identifier": "kc-global",
+    "dns": {"zone_id": "Z0123456789ABC", "zone_name": "example.com"},
+}
+
+
+def build(runtime: MockRuntime, **extra: Any) -> AuroraGlobalDb:
+    db = AuroraGlobalDb("kc", {**ARGS, **extra})  # type: ignore[arg-type]
+    runtime.settle()
+    return db
+
+
+# -- item 1: destroy keeps a restorable final snapshot
+
+
+def test_kept_final_snapshot_keeps_its_keys_and_backups(runtime: MockRuntime) -> None:
+    build(runtime)
+    keys = runtime.of_type(T_KEY)
+    assert len(keys) == 2 and all(k.retain_on_delete for k in keys)
+    primary = runtime.one(T_CLUSTER, "kc-us-east-1-cluster")
+    assert primary.inputs["deleteAutomatedBackups"] is False
+    suffix = runtime.one("random:index/randomId:RandomId", "kc-final-snapshot-suffix")
+    assert primary.inputs["finalSnapshotIdentifier"] == f"kc-global-us-east-1-final-{suffix.outputs['hex']}"
+    assert primary.inputs["skipFinalSnapshot"] is False
+
+
+def test_skipped_final_snapshot_lets_the_keys_go(runtime: MockRuntime) -> None:
+    build(runtime, skip_final_snapshot=True)
+    assert not any(k.retain_on_delete for k in runtime.of_type(T_KEY))
+    primary = runtime.one(T_CLUSTER, "kc-us-east-1-cluster")
+    assert "finalSnapshotIdentifier" not in primary.inputs
+    assert runtime.of_type("random:index/randomId:RandomId") == []
+
+
+# -- item 2: every derived identifier fits RDS
+
+
+@pytest.mark.parametrize(
+    ("extra", "words"),
+    [
+        # kc...(48)-ap-southeast-2-1 is 65 characters: the instance would be refused after the cluster.
+        ({"global_cluster_identifier": "a" * 48, "regions": ["us-east-1", "ap-southeast-2"]}, "at most 46"),
+        (
+            {
+                "global_cluster_identifier": "a" * 46,
+                "regions": ["us-east-1", "ap-southeast-2"],
+                "instances_per_region": 12,
+            },
+            "at most 45",
+        ),
+        ({"global_cluster_identifier": "KC-Global"}, "lowercase"),
+    ],
+)
+def test_derived_identifiers_are_checked_up_front(
+    runtime: MockRuntime, extra: dict[str, Any], words: str
+) -> None:
+    with pytest.raises(ValidationError) as info:
+        build(runtime, **extra)
+    problem = next(p for p in info.value.problems if p.field == "global_cluster_identifier")
+    assert words in str(problem)
+    assert runtime.resources == []
+
+
+def test_longest_allowed_identifier_fits_every_derived_name(runtime: MockRuntime) -> None:
+    build(runtime, global_cluster_identifier="a" * 46, regions=["us-east-1", "ap-southeast-2"])
+    names = [i.inputs["identifier"] for i in runtime.of_type(T_INSTANCE)]
+    names += [c.inputs["clusterIdentifier"] for c in runtime.of_type(T_CLUSTER)]
+    assert max(len(n) for n in names) == 63
+
+
+# -- item 6: engine version
+
+
+def test_engine_version_drift_is_not_undone_by_default(runtime: MockRuntime) -> None:
+    build(runtime)
+    assert "engineVersion" in runtime.one(T_GLOBAL).ignore_changes
+    for instance in runtime.of_type(T_INSTANCE):
+        assert instance.inputs["autoMinorVersionUpgrade"] is False
+
+
+def test_engine_upgrade_is_an_explicit_input(runtime: MockRuntime) -> None:
+    build(runtime, engine_version="16.8", allow_engine_upgrade=True)
+    global_cluster = runtime.one(T_GLOBAL)
+    assert "engineVersion" not in global_cluster.ignore_changes
+    assert global_cluster.inputs["engineVersion"] == "16.8"
+
+
+def test_a_member_joins_at_the_running_version(runtime: MockRuntime, monkeypatch: pytest.MonkeyPatch) -> None:
+    from plan import mocks
+    from plan.answers import aurora as answers
+
+    def upgraded_by_aws(ctx: Any) -> tuple[str, dict[str, Any]]:
+        rid, outputs = answers.global_cluster(ctx)
+        return rid, {**outputs, "engineVersionActual": "16.8"}
+
+    monkeypatch.setitem(mocks._RESOURCES, T_GLOBAL, upgraded_by_aws)
+    build(runtime, regions=["us-east-1", "eu-west-1", "ap-south-1"])
+    for cluster in runtime.of_type(T_CLUSTER):
+        assert cluster.inputs["engineVersion"] == "16.8", cluster.name
+
+
+# -- item 8: zones
+
+
+def test_zones_are_chosen_by_opt_in_status_only(runtime: MockRuntime) -> None:
+    build(runtime)
+    calls = [args for token, args in runtime.mocks.calls if token == T_ZONES]
+    assert calls and all("state" not in args for args in calls)
+
+
+def test_zones_are_exported_and_overridable(runtime: MockRuntime) -> None:
+    db = build(runtime, availability_zone_ids={"eu-west-1": ["euw1-az3", "euw1-az1"]})
+    zone_ids = runtime.value(db.zone_ids)
+    assert zone_ids["eu-west-1"] == ["euw1-az1", "euw1-az3"]
+    assert zone_ids["us-east-1"] == ["use1-az1", "use1-az2", "use1-az3"]
+    subnets = [s for s in runtime.of_type("aws:ec2/subnet:Subnet") if s.name.startswith("kc-eu-west-1-")]
+    assert sorted(s.inputs["availabilityZoneId"] for s in subnets) == ["euw1-az1", "euw1-az3"]
+
+
+@pytest.mark.parametrize(
+    ("zones", "words"),
+    [
+        ({"eu-west-1": ["euw1-az1"]}, "2..6"),
+        ({"eu-west-1": ["use1-az1", "use1-az2"]}, "zone ids of eu-west-1"),
+        ({"ap-south-1": ["aps1-az1", "aps1-az2"]}, "one of regions"),
+    ],
+)
+def test_bad_zone_overrides_are_named(runtime: MockRuntime, zones: dict[str, Any], words: str) -> None:
+    with pytest.raises(ValidationError) as info:
+        build(runtime, availability_zone_ids=zones)
+    assert any(words in str(p) for p in info.value.problems), str(info.value)
+
+
+# -- item 10: smaller ones
+
+
+def test_cname_waits_for_the_primary_instances(runtime: MockRuntime) -> None:
+    build(runtime)
+    record = runtime.one(T_RECORD)
+    for instance in runtime.of_type(T_INSTANCE):
+        if instance.name.startswith("kc-us-east-1-"):
+            assert instance.urn in record.dependencies
+
+
+def test_apply_immediately_is_an_input(runtime: MockRuntime) -> None:
+    build(runtime, apply_immediately=True)
+    assert all(i.inputs["applyImmediately"] is True for i in runtime.of_type(T_INSTANCE))
+    assert all(c.inputs["applyImmediately"] is True for c in runtime.of_type(T_CLUSTER))
