@@ -31,6 +31,8 @@ TTL_RANGE = (5, 3600)
 # Lambda's per-function reserved concurrency: at least 1; 1000 is the default account quota.
 RESERVED_CONCURRENCY_RANGE = (1, 1000)
 AZ_COUNT = 3
+RECONCILE_RANGE = (1, 5)  # minutes; issue 14: a lost event may cost minutes, never an outage
+DEFAULT_RECONCILE_MINUTES = 5
 
 # RDS stores identifiers in lowercase and the provider refuses uppercase ones at preview.
 RDS_IDENTIFIER = r"[a-z](?!.*--)[a-z0-9-]{0,62}(?<!-)"
@@ -153,6 +155,10 @@ class AuroraGlobalDbArgs(TypedDict):
     """Reserved concurrency of each failover Lambda [unset: none reserved; 1..1000]. Reservations
     must leave the account's minimum unreserved (100 per AWS docs), so an account with a small
     concurrency quota (new accounts get 10) must leave it unset. Used with ``failover-lambda``."""
+    reconcile_minutes: NotRequired[int]
+    """Minutes between the failover handler's scheduled runs in every region [5; 1..5]. RDS sends
+    events on a best-effort basis: a lost event leaves the CNAME stale for at most this long.
+    Used with ``failover-lambda``."""
     peer_vpcs: NotRequired[list[AuroraPeerVpcArgs]]
     """Application VPCs peered with every Aurora VPC [none]."""
     deletion_protection: NotRequired[bool]
@@ -212,6 +218,7 @@ class Settings:
     vpc_cidrs: dict[str, str]
     endpoint_mode: str
     failover_reserved_concurrency: int | None
+    reconcile_minutes: int
     peers: tuple[PeerVpc, ...]
     deletion_protection: bool
     backup_retention_days: int
@@ -299,6 +306,9 @@ def _validate(args: Any, problems: Problems) -> Settings | None:
     reserved = args.get("failover_reserved_concurrency")
     if reserved is not None:
         reserved = problems.integer(reserved, "failover_reserved_concurrency", *RESERVED_CONCURRENCY_RANGE)
+    reconcile = problems.integer(
+        args.get("reconcile_minutes", DEFAULT_RECONCILE_MINUTES), "reconcile_minutes", *RECONCILE_RANGE
+    )
     backup_days = problems.integer(args.get("backup_retention_days", 7), "backup_retention_days", 1, 35)
     dns = _dns(problems, args.get("dns"), global_id)
     peers = _peers(problems, args.get("peer_vpcs", []))
@@ -335,6 +345,7 @@ def _validate(args: Any, problems: Problems) -> Settings | None:
         or master_username is None
         or endpoint_mode is None
         or backup_days is None
+        or reconcile is None
         or providers is None
     ):
         return None
@@ -353,6 +364,7 @@ def _validate(args: Any, problems: Problems) -> Settings | None:
         vpc_cidrs=vpc_cidrs,
         endpoint_mode=endpoint_mode,
         failover_reserved_concurrency=reserved,
+        reconcile_minutes=reconcile,
         peers=tuple(peers),
         backup_retention_days=backup_days,
         deletion_protection=flags["deletion_protection"],

@@ -112,8 +112,8 @@ def handler_policy(
     }
 
 
-def dead_letter_queue_policy(queue_arn: str, rule_arn: str) -> dict[str, Any]:
-    """The DLQ's resource policy: EventBridge may send to it, for this one rule only."""
+def dead_letter_queue_policy(queue_arn: str, *rule_arns: str) -> dict[str, Any]:
+    """The DLQ's resource policy: EventBridge may send to it, for these rules only."""
     return {
         "Version": "2012-10-17",
         "Statement": [
@@ -123,7 +123,9 @@ def dead_letter_queue_policy(queue_arn: str, rule_arn: str) -> dict[str, Any]:
                 "Principal": {"Service": "events.amazonaws.com"},
                 "Action": "sqs:SendMessage",
                 "Resource": queue_arn,
-                "Condition": {"ArnEquals": {"aws:SourceArn": rule_arn}},
+                "Condition": {
+                    "ArnEquals": {"aws:SourceArn": rule_arns[0] if len(rule_arns) == 1 else list(rule_arns)}
+                },
             }
         ],
     }
@@ -594,36 +596,53 @@ class AuroraGlobalDb(pulumi.ComponentResource):
             description=f"Points {s.record_name} at the writer of {s.global_id}",
             opts=self._opts(provider=self._providers[region], depends_on=[role_policy]),
         )
-        rule = aws.cloudwatch.EventRule(
-            child(name, region, "failover-events"),
-            description=f"Global switchover/failover of {s.global_id}",
-            event_pattern=json.dumps(event_pattern()),
-            opts=opts,
-        )
-        aws.lambda_.Permission(
-            child(name, region, "failover-invoke"),
-            action="lambda:InvokeFunction",
-            function=function.name,
-            principal="events.amazonaws.com",
-            source_arn=rule.arn,
-            opts=opts,
-        )
+        self._failover_triggers(region, function, dlq)
+        return function
+
+    def _failover_triggers(self, region: str, function: aws.lambda_.Function, dlq: aws.sqs.Queue) -> None:
+        """What invokes the handler: RDS's switchover/failover events and, because RDS sends events
+        "on a best effort basis", a schedule that reconciles every ``reconcile_minutes``."""
+        s, name = self._settings, self._name
+        opts = self._opts(provider=self._providers[region])
+        minutes = s.reconcile_minutes
+        rules = [
+            aws.cloudwatch.EventRule(
+                child(name, region, "failover-events"),
+                description=f"Global switchover/failover of {s.global_id}",
+                event_pattern=json.dumps(event_pattern()),
+                opts=opts,
+            ),
+            aws.cloudwatch.EventRule(
+                child(name, region, "failover-reconcile"),
+                description=f"Reconcile the CNAME of {s.global_id} with its writer (a lost event)",
+                schedule_expression=f"rate({minutes} minute{'' if minutes == 1 else 's'})",
+                opts=opts,
+            ),
+        ]
         queue_policy = aws.sqs.QueuePolicy(
             child(name, region, "failover-dlq-policy"),
             queue_url=dlq.url,
-            policy=pulumi.Output.all(dlq.arn, rule.arn).apply(
-                lambda a: json.dumps(dead_letter_queue_policy(a[0], a[1]))
+            policy=pulumi.Output.all(dlq.arn, *[r.arn for r in rules]).apply(
+                lambda a: json.dumps(dead_letter_queue_policy(a[0], *a[1:]))
             ),
             opts=opts,
         )
-        aws.cloudwatch.EventTarget(
-            child(name, region, "failover-target"),
-            rule=rule.name,
-            arn=function.arn,
-            dead_letter_config={"arn": dlq.arn},
-            opts=self._opts(provider=self._providers[region], depends_on=[queue_policy]),
-        )
-        return function
+        for rule, suffix in zip(rules, ("", "-reconcile"), strict=True):
+            aws.lambda_.Permission(
+                child(name, region, f"failover{suffix}-invoke"),
+                action="lambda:InvokeFunction",
+                function=function.name,
+                principal="events.amazonaws.com",
+                source_arn=rule.arn,
+                opts=opts,
+            )
+            aws.cloudwatch.EventTarget(
+                child(name, region, f"failover{suffix}-target"),
+                rule=rule.name,
+                arn=function.arn,
+                dead_letter_config={"arn": dlq.arn},
+                opts=self._opts(provider=self._providers[region], depends_on=[queue_policy]),
+            )
 
     def _peering(
         self,

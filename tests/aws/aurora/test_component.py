@@ -273,7 +273,16 @@ def test_failover_lambda_mode(runtime: MockRuntime, n: int) -> None:
                 "Principal": {"Service": "events.amazonaws.com"},
                 "Action": "sqs:SendMessage",
                 "Resource": dlq.outputs["arn"],
-                "Condition": {"ArnEquals": {"aws:SourceArn": rule.outputs["arn"]}},
+                "Condition": {
+                    "ArnEquals": {
+                        "aws:SourceArn": [
+                            rule.outputs["arn"],
+                            runtime.one(
+                                "aws:cloudwatch/eventRule:EventRule", f"kc-{region}-failover-reconcile"
+                            ).outputs["arn"],
+                        ]
+                    }
+                },
             }
         ]
         permission = runtime.one("aws:lambda/permission:Permission", f"kc-{region}-failover-invoke")

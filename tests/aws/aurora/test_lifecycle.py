@@ -4,6 +4,7 @@ and the smaller items (10)."""
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pytest
@@ -167,3 +168,39 @@ def test_apply_immediately_is_an_input(runtime: MockRuntime) -> None:
     build(runtime, apply_immediately=True)
     assert all(i.inputs["applyImmediately"] is True for i in runtime.of_type(T_INSTANCE))
     assert all(c.inputs["applyImmediately"] is True for c in runtime.of_type(T_CLUSTER))
+
+
+# -- item 5: a scheduled reconcile next to the events
+
+
+@pytest.mark.parametrize(("minutes", "expression"), [(None, "rate(5 minutes)"), (1, "rate(1 minute)")])
+def test_every_region_reconciles_on_a_schedule(
+    runtime: MockRuntime, minutes: int | None, expression: str
+) -> None:
+    extra = {"endpoint_mode": "failover-lambda"} | ({"reconcile_minutes": minutes} if minutes else {})
+    build(runtime, **extra)
+    for region in ARGS["regions"]:
+        rule = runtime.one("aws:cloudwatch/eventRule:EventRule", f"kc-{region}-failover-reconcile")
+        assert rule.inputs["scheduleExpression"] == expression
+        function = runtime.one("aws:lambda/function:Function", f"kc-{region}-failover")
+        target = runtime.one(
+            "aws:cloudwatch/eventTarget:EventTarget", f"kc-{region}-failover-reconcile-target"
+        )
+        assert target.inputs["rule"] == rule.outputs["name"]
+        assert target.inputs["arn"] == function.outputs["arn"]
+        assert "arn" in target.inputs["deadLetterConfig"]
+        permission = runtime.one("aws:lambda/permission:Permission", f"kc-{region}-failover-reconcile-invoke")
+        assert permission.inputs["sourceArn"] == rule.outputs["arn"]
+        policy = json.loads(
+            runtime.one("aws:sqs/queuePolicy:QueuePolicy", f"kc-{region}-failover-dlq-policy").inputs[
+                "policy"
+            ]
+        )
+        sources = policy["Statement"][0]["Condition"]["ArnEquals"]["aws:SourceArn"]
+        assert rule.outputs["arn"] in sources and len(sources) == 2
+
+
+def test_reconcile_period_is_bounded(runtime: MockRuntime) -> None:
+    with pytest.raises(ValidationError) as info:
+        build(runtime, endpoint_mode="failover-lambda", reconcile_minutes=6)
+    assert "from 1 to 5" in str(info.value)

@@ -174,6 +174,7 @@ PLAIN_FIELDS: dict[str, Any] = {
     "vpc_cidrs": {"us-east-1": "10.1.0.0/16"},
     "endpoint_mode": "failover-lambda",
     "failover_reserved_concurrency": 2,
+    "reconcile_minutes": 5,
     "peer_vpcs": [PEER],
     "deletion_protection": True,
     "backup_retention_days": 7,
