@@ -204,3 +204,36 @@ def test_reconcile_period_is_bounded(runtime: MockRuntime) -> None:
     with pytest.raises(ValidationError) as info:
         build(runtime, endpoint_mode="failover-lambda", reconcile_minutes=6)
     assert "from 1 to 5" in str(info.value)
+
+
+# -- item 10: adoption ids in the runbook match what the component registers
+
+
+def test_runbook_import_ids_match_the_registered_resources(runtime: MockRuntime) -> None:
+    import re
+    from pathlib import Path
+
+    runbook = (Path(__file__).resolve().parents[3] / "docs/operations/keycloak_aurora_global.md").read_text()
+    rows = re.findall(r"^\| `(aws:[^`]+)` \| `([^`]+)` \| `([^`]+)` \|$", runbook, re.M)
+    assert len(rows) == 4
+    build(runtime, instances_per_region=2)
+    zone, record = ARGS["dns"]["zone_id"], "kc-global.aurora-global.example.com"
+    seen = 0
+    for type_token, name_pattern, id_pattern in rows:
+        for region in ARGS["regions"]:
+            for n in (1, 2):
+                fill = {"<name>": "kc", "<id>": "kc-global", "<region>": region, "<n>": str(n)}
+                fill |= {"<zone id>": zone, "<record name>": record}
+                name, import_id = name_pattern, id_pattern
+                for key, value in fill.items():
+                    name, import_id = name.replace(key, value), import_id.replace(key, value)
+                res = runtime.one(type_token, name)
+                physical = {
+                    "aws:rds/globalCluster:GlobalCluster": lambda r: r.inputs["globalClusterIdentifier"],
+                    "aws:rds/cluster:Cluster": lambda r: r.inputs["clusterIdentifier"],
+                    "aws:rds/clusterInstance:ClusterInstance": lambda r: r.inputs["identifier"],
+                    "aws:route53/record:Record": lambda r: f"{r.inputs['zoneId']}_{r.inputs['name']}_CNAME",
+                }[type_token](res)
+                assert physical == import_id, (type_token, name)
+                seen += 1
+    assert seen == 4 * 4
