@@ -11,6 +11,8 @@ Steps, each bounded by ``--timeout`` seconds:
 3. ``writer-available``: that cluster is ``available`` with a writer endpoint.
 4. ``dns``: the CNAME targets the new writer's endpoint (``failover-lambda`` mode), or Aurora's
    global writer endpoint (``global-writer-endpoint`` mode, which Aurora itself moves).
+5. ``global-endpoint`` (``global-writer-endpoint`` mode only): the global writer endpoint resolves
+   to the same addresses as the new writer's cluster endpoint, i.e. Aurora moved it.
 
 Prints one line per step with its duration; exits 0 on success, 2 on a timeout or a refusal.
 
@@ -27,7 +29,7 @@ import argparse
 import sys
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, TextIO
 
 from .handler import (
@@ -44,6 +46,16 @@ ClientFor = Callable[[str, str | None], Any]  # (service, region) -> boto3 clien
 
 class DrillError(RuntimeError):
     """The drill could not start or a step did not finish in time."""
+
+
+def resolve_addresses(host: str) -> set[str]:
+    """The addresses ``host`` resolves to now (the system resolver), or none."""
+    import socket
+
+    try:
+        return {str(info[4][0]) for info in socket.getaddrinfo(host, 5432, proto=socket.IPPROTO_TCP)}
+    except OSError:
+        return set()
 
 
 class TeardownRefusedError(DrillError):
@@ -95,6 +107,7 @@ class Drill:
     clock: Callable[[], float] = time.monotonic
     sleep: Callable[[float], None] = time.sleep
     out: TextIO = sys.stdout
+    resolve: Callable[[str], set[str]] = field(default=lambda host: resolve_addresses(host))
 
     def rds(self, region: str) -> Any:
         return self.client_for("rds", region)
@@ -122,6 +135,12 @@ class Drill:
         wanted = {normalize(endpoint)} | ({normalize(global_endpoint)} if global_endpoint else set())
         cname = self._wait("dns", lambda: self._cname_in(wanted))
         steps.append(self._done("dns", t, f"{self.record_name} -> {cname}"))
+        if global_endpoint and cname == normalize(global_endpoint):
+            # global-writer-endpoint mode: the CNAME never changes, so it proves nothing; Aurora moves
+            # its global writer endpoint itself. Wait until it resolves to the new writer.
+            t = self.clock()
+            self._wait("global-endpoint", lambda: self._resolves_alike(global_endpoint, endpoint))
+            steps.append(self._done("global-endpoint", t, f"{global_endpoint} resolves as {endpoint}"))
         self._print(f"{'total':<17} {self.clock() - started:8.1f}s")
         return steps
 
@@ -167,6 +186,11 @@ class Drill:
         status, endpoint = cluster.get("Status"), cluster.get("Endpoint")
         ready = endpoint if status == "available" and endpoint else None
         return ready, f"status {status!r}, endpoint {endpoint!r}"
+
+    def _resolves_alike(self, global_endpoint: str, writer_endpoint: str) -> tuple[bool, str]:
+        got, want = self.resolve(global_endpoint), self.resolve(writer_endpoint)
+        state = f"{global_endpoint} -> {sorted(got) or 'nothing'}, writer {writer_endpoint} -> {sorted(want)}"
+        return bool(got) and got == want, state
 
     def _cname_in(self, wanted: set[str]) -> tuple[str | None, str]:
         value = current_target(self.client_for("route53", None), self.zone_id, normalize(self.record_name))

@@ -67,6 +67,26 @@ class Unreachable:
         return call
 
 
+class Resolver:
+    """DNS as Aurora keeps it, without a query leaving the test: each cluster endpoint has an address,
+    the global writer endpoint has the current writer's (or a frozen one, to show it not moving)."""
+
+    def __init__(self, world: World, frozen: str | None = None):
+        self.world, self.frozen = world, frozen
+        self.asked: list[str] = []
+
+    def __call__(self, host: str) -> set[str]:
+        self.asked.append(host)
+        address = {r: f"192.0.2.{i + 10}" for i, r in enumerate(sorted(self.world.endpoints))}
+        if host == self.world.global_endpoint:
+            if self.frozen:
+                return {address[self.frozen]}
+            writer = [r for r in self.world.endpoints if self.world._backend_cluster(r).is_writer]
+            return {address[writer[0]]} if len(writer) == 1 else set()
+        region = next((r for r, e in self.world.endpoints.items() if e == host), None)
+        return {address[region]} if region else set()
+
+
 def make(
     world: World, clock: FakeClock, on_call: Any, down: str | None = None, **kwargs: Any
 ) -> tuple[drill.Drill, list, io.StringIO]:
@@ -83,6 +103,7 @@ def make(
         return world.client(service, region)
 
     out = io.StringIO()
+    kwargs.setdefault("resolve", Resolver(world))
     d = drill.Drill(
         client_for,
         GLOBAL_ID,
@@ -177,9 +198,38 @@ def test_global_writer_endpoint_mode_accepts_the_global_name(world: World) -> No
         },
     )
     clock = FakeClock()
-    d, _, _ = make(world, clock, lambda kwargs: world.move_writer(SECONDARY))
+    resolver = Resolver(world)
+    d, _, _ = make(world, clock, lambda kwargs: world.move_writer(SECONDARY), resolve=resolver)
     steps = d.run()
-    assert steps[-1].detail.endswith(world.global_endpoint)
+    assert [s.name for s in steps][-2:] == ["dns", "global-endpoint"]
+    assert steps[-2].detail.endswith(world.global_endpoint)
+    assert world.global_endpoint in resolver.asked and world.endpoints[SECONDARY] in resolver.asked
+
+
+def test_global_writer_endpoint_that_never_moves_times_out(world: World) -> None:
+    """Issue 14 item 10: in global-writer-endpoint mode the CNAME proves nothing; the endpoint must move."""
+    world.client("route53").change_resource_record_sets(
+        HostedZoneId=world.zone_id,
+        ChangeBatch={
+            "Changes": [
+                {
+                    "Action": "UPSERT",
+                    "ResourceRecordSet": {
+                        "Name": RECORD,
+                        "Type": "CNAME",
+                        "TTL": 30,
+                        "ResourceRecords": [{"Value": world.global_endpoint}],
+                    },
+                }
+            ]
+        },
+    )
+    clock = FakeClock()
+    d, _, _ = make(
+        world, clock, lambda kwargs: world.move_writer(SECONDARY), resolve=Resolver(world, frozen=PRIMARY)
+    )
+    with pytest.raises(drill.DrillError, match=r"'global-endpoint' not done after 300s; last seen: "):
+        d.run()
 
 
 def test_bounded_wait_names_the_step_and_last_state(world: World) -> None:
