@@ -225,12 +225,11 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     )
     parser.add_argument("--global-cluster-id", required=True)
     parser.add_argument("--to-region", help="region whose cluster becomes the writer")
-    parser.add_argument(
-        "--check-teardown",
-        metavar="FIRST_REGION",
-        help="before `pulumi destroy`: exit 3 with the switch-back command unless the writer is in "
-        "FIRST_REGION (the first of the component's regions)",
+    teardown_help = (
+        "before `pulumi destroy`: exit 3 with the switch-back command unless the writer is in "
+        "FIRST_REGION (the first of the component's regions)"
     )
+    parser.add_argument("--check-teardown", metavar="FIRST_REGION", help=teardown_help)
     parser.add_argument("--zone-id", required=True, help="Route53 hosted zone id of the CNAME")
     parser.add_argument("--record-name", required=True, help="the CNAME, e.g. <id>.aurora-global.<zone>")
     parser.add_argument(
