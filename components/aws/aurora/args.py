@@ -176,6 +176,9 @@ class AuroraGlobalDbArgs(TypedDict):
     skip_final_snapshot: NotRequired[bool]
     """Skip the primary's final snapshot on delete [false]. When the snapshot is kept, so are the KMS
     keys and the automated backups it needs to be restored (see the teardown runbook)."""
+    teardown_check: NotRequired[bool]
+    """Refuse `pulumi destroy` before any deletion while the writer is not in the first region, with
+    the switch-back command [true]. Turn off (then `pulumi up`) only when the first region is gone."""
     allow_engine_upgrade: NotRequired[bool]
     """Apply ``engine_version`` to the running global database (an in-place upgrade of every member)
     [false: ``engine_version`` is used at creation only, so a minor upgrade AWS applies shows no diff]."""
@@ -231,6 +234,7 @@ class Settings:
     provider_settings: dict[str, dict[str, Any]]
     allow_engine_upgrade: bool
     apply_immediately: bool
+    teardown_check: bool
     availability_zone_ids: dict[str, tuple[str, ...]]
 
     @property
@@ -331,6 +335,7 @@ def _validate(args: Any, problems: Problems) -> Settings | None:
             ("skip_final_snapshot", False),
             ("allow_engine_upgrade", False),
             ("apply_immediately", False),
+            ("teardown_check", True),
         )
     }
 
@@ -377,6 +382,7 @@ def _validate(args: Any, problems: Problems) -> Settings | None:
         provider_settings=provider_settings,
         allow_engine_upgrade=flags["allow_engine_upgrade"],
         apply_immediately=flags["apply_immediately"],
+        teardown_check=flags["teardown_check"],
         availability_zone_ids=zones,
     )
 

@@ -10,6 +10,7 @@ from typing import Any, NamedTuple, cast
 import pulumi
 import pulumi_aws as aws
 import pulumi_random as random
+from pulumi.runtime.config import is_config_secret
 
 from ... import cidr
 from ...naming import child
@@ -18,6 +19,7 @@ from ...validation import Problems, ValidationError
 from ..providers import regional_provider
 from . import handler as failover_handler
 from .args import AZ_COUNT, SUBJECT, AuroraGlobalDbArgs, Settings, validate, zone_number
+from .guard import TeardownGuard
 
 ENGINE = "aurora-postgresql"
 PORT = 5432
@@ -149,6 +151,34 @@ def jdbc_url(host: str, database: str, sslrootcert: str, sslmode: str = "verify-
     return f"jdbc:postgresql://{host}:{port}/{database}?sslmode={sslmode}&sslrootcert={sslrootcert}"
 
 
+def teardown_credentials(overrides: dict[str, Any]) -> tuple[str | None, Any]:
+    """The first region's profile and roles, as boto3 can use them (the stack's, ``overrides`` on top)."""
+    config = pulumi.Config("aws")
+    profile = overrides.get("profile") or config.get("profile")
+    if "assume_roles" in overrides:
+        keys = ("role_arn", "session_name", "external_id")
+        roles: Any = [
+            {k: pulumi.get(r, k) for k in keys if pulumi.get(r, k)} for r in overrides["assume_roles"]
+        ]
+    else:
+        raw = config.get_object("assumeRoles") or []
+        roles = [
+            {
+                k: r[c]
+                for k, c in (
+                    ("role_arn", "roleArn"),
+                    ("session_name", "sessionName"),
+                    ("external_id", "externalId"),
+                )
+                if r.get(c)
+            }
+            for r in raw
+        ]
+        if roles and is_config_secret(config.full_key("assumeRoles")):
+            roles = pulumi.Output.secret(roles)
+    return profile, roles
+
+
 class Network(NamedTuple):
     """One region's Aurora network."""
 
@@ -206,6 +236,7 @@ class AuroraGlobalDb(pulumi.ComponentResource):
             for region in settings.regions:
                 self._failover_handler(region, global_cluster, members.clusters)
         peering_ids = self._peering(networks, members.clusters, members.instances)
+        self._teardown_guard(members)
         self._outputs(global_cluster, record, networks, members, peering_ids)
 
     # -- steps
@@ -466,6 +497,28 @@ class AuroraGlobalDb(pulumi.ComponentResource):
             opts=self._opts(
                 provider=self._providers[region], depends_on=depends_on, ignore_changes=MEMBER_IGNORE_CHANGES
             ),
+        )
+
+    def _teardown_guard(self, members: Members) -> TeardownGuard:
+        """Deleted first by `pulumi destroy` (it depends on every cluster and instance): refuses the
+        destroy, with the switch-back command, while the writer is not in the first region."""
+        s = self._settings
+        command = (
+            f"python -m components.aws.aurora.drill --global-cluster-id {s.global_id} "
+            f"--to-region {s.primary} --zone-id {s.zone_id} --record-name {s.record_name}"
+        )
+        profile, roles = teardown_credentials(s.provider_settings.get(s.primary, {}))
+        props: dict[str, Any] = {
+            "global_cluster_id": s.global_id,
+            "first_region": s.primary,
+            "command": command,
+            "enforce": s.teardown_check,
+            "profile": profile,
+            "roles": roles,
+        }
+        everything = [*members.clusters.values(), *(i for group in members.instances.values() for i in group)]
+        return TeardownGuard(
+            child(self._name, "teardown-guard"), props, opts=self._opts(depends_on=everything)
         )
 
     def _final_snapshot(self, region: str) -> dict[str, Any]:

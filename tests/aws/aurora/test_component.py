@@ -418,9 +418,12 @@ def test_adding_a_region_keeps_every_urn_and_input(mode: str) -> None:
     missing = set(two) - set(three)
     assert not missing, f"URNs gone after adding a region: {sorted(missing)}"
     changed = {urn for urn in two if two[urn] != three[urn]}
-    # The only in-place change allowed: each handler's policy lists every member cluster's ARN.
-    assert all(urn.endswith("-failover-policy") for urn in changed), sorted(changed)
-    assert len(changed) == (2 if mode == "failover-lambda" else 0)
+    # The only in-place changes allowed: each handler's policy lists every member cluster's ARN, and
+    # the teardown guard depends on the new region's databases too (state only: no cloud call).
+    assert all(urn.endswith(("-failover-policy", "-teardown-guard")) for urn in changed), sorted(changed)
+    guard = [urn for urn in changed if urn.endswith("-teardown-guard")]
+    assert len(guard) == 1 and two[guard[0]][0] == three[guard[0]][0]  # same inputs
+    assert len(changed) == (2 if mode == "failover-lambda" else 0) + 1
     added = set(three) - set(two)
     assert added and all("ap-southeast-2" in urn.rsplit("::", 1)[1] for urn in added)
 

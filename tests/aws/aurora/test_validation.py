@@ -185,6 +185,7 @@ PLAIN_FIELDS: dict[str, Any] = {
     "skip_final_snapshot": False,
     "providers": {},
     "allow_engine_upgrade": False,
+    "teardown_check": True,
     "apply_immediately": False,
     "availability_zone_ids": {"eu-west-1": ["euw1-az1", "euw1-az2"]},
     "provider_settings": {"eu-west-1": {"profile": "dr"}},
