@@ -149,6 +149,7 @@ TABLE: dict[str, Duration] = {
         "by active_timeout_seconds",
     ),
     "pulumi-python:dynamic/crossnet-azure:KeptRemoteIds": Duration(0, "local", "no cloud call"),
+    "pulumi-python:dynamic/crossnet-aws:TeardownGuard": Duration(0, "local", "no cloud call on create"),
     # --- GCP
     "gcp:compute/address:Address": Duration(5, "estimate", "regional operation, seconds"),
     "gcp:compute/firewall:Firewall": Duration(10, "estimate", "global operation, ~10 s"),
