@@ -10,7 +10,9 @@ deleted when it raises.
 
 The check runs in the Pulumi CLI's Python process with boto3, with the credentials of the first
 region's provider settings that boto3 can use (``profile``, then ``assume_roles`` in order); a
-global cluster that no longer exists passes. ``teardown_check: false`` turns it off (run
+global cluster that no longer exists passes; a check that cannot run (credentials, network) refuses
+too. With your own ``providers`` entry for the first region, the stack's ``aws:profile`` and
+``aws:assumeRoles`` are used. ``teardown_check: false`` turns it off (run
 ``pulumi up`` first so the guard learns it), for a first region that is gone for good.
 """
 
@@ -76,10 +78,20 @@ class TeardownGuardProvider(ResourceProvider):
         return UpdateResult(outs=news)
 
     def delete(self, _id: str, props: dict[str, Any]) -> None:
+        from botocore.exceptions import BotoCoreError, ClientError
+
         try:
             refuse_unless_safe(props, session_client(props.get("profile"), props.get("roles") or []))
         except TeardownRefusedError as err:
             raise RuntimeError(f"crossnet refuses this teardown: {err}") from None
+        except (BotoCoreError, ClientError) as err:
+            # Not knowing where the writer is must not let a half-deleting destroy start either.
+            raise RuntimeError(
+                f"crossnet could not check where the writer of {props.get('global_cluster_id')} is "
+                f"({err}); nothing was deleted. Fix the credentials, or run the check by hand "
+                f"(drill --check-teardown {props.get('first_region')}) and set teardown_check: false, "
+                f"pulumi up, then destroy."
+            ) from None
 
 
 class TeardownGuard(Resource, module="crossnet-aws", name="TeardownGuard"):

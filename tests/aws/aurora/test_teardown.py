@@ -88,3 +88,11 @@ def test_destroy_after_switchover_is_refused_with_the_command(world: World) -> N
 
 def test_a_global_cluster_already_gone_passes(world: World) -> None:
     TeardownGuardProvider().delete("x", {**props(world), "global_cluster_id": "gone-global"})
+
+
+def test_a_check_that_cannot_run_refuses_too(world: World) -> None:
+    with pytest.raises(RuntimeError) as info:
+        TeardownGuardProvider().delete("x", {**props(world), "profile": "no-such-profile"})
+    message = str(info.value)
+    assert "could not check where the writer of kc-global is" in message
+    assert "nothing was deleted" in message and "teardown_check: false" in message
