@@ -156,6 +156,7 @@ TABLE: dict[str, Duration] = {
         "(Azure: usually minutes, up to 30); bounded by permission_timeout_seconds",
     ),
     "time:index/rotating:Rotating": Duration(0, "local", "computes a timestamp, no cloud call"),
+    "pulumi-python:dynamic/crossnet-aws:TeardownGuard": Duration(0, "local", "no cloud call on create"),
     # --- GCP
     "gcp:compute/address:Address": Duration(5, "estimate", "regional operation, seconds"),
     "gcp:compute/firewall:Firewall": Duration(10, "estimate", "global operation, ~10 s"),

@@ -7,6 +7,7 @@ and against what the components really return on the mock runtime.
 
 from __future__ import annotations
 
+import importlib.metadata
 import inspect
 import runpy
 import typing
@@ -48,6 +49,10 @@ def expected_property(tp: Any) -> tuple[dict[str, Any], bool]:
             tp = next(a for a in typing.get_args(tp) if a is not type(None))
     if tp in SCALARS:
         return {"type": SCALARS[tp]}, plain
+    if isinstance(tp, type) and issubclass(tp, pulumi.ProviderResource):  # a provider you pass in
+        package = tp.__module__.split(".")[0].removeprefix("pulumi_")
+        version = importlib.metadata.version(f"pulumi_{package}")
+        return {"$ref": f"/{package}/v{version}/schema.json#/resources/pulumi:providers:{package}"}, plain
     if generate.is_typeddict(tp):
         return {"$ref": f"#/types/crossnet:index:{tp.__name__}"}, plain
     origin = typing.get_origin(tp)
