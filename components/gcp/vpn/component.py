@@ -36,10 +36,14 @@ class OnPremGatewaySshArgs(TypedDict):
     """SSH private key (pass a secret)."""
     port: NotRequired[int]
     """SSH port [22]."""
+    host_key: NotRequired[str]
+    """The host's SSH public key (``ssh-ed25519 AAAA...``); required unless ``allow_unknown_host_key``."""
     jump_host: NotRequired[str]
     """Bastion to connect through (same user and key) [none]."""
-    host_key: NotRequired[str]
-    """Expected host public key; unset means the host key is not checked."""
+    jump_host_key: NotRequired[str]
+    """The bastion's SSH public key; required with ``jump_host`` unless ``allow_unknown_host_key``."""
+    allow_unknown_host_key: NotRequired[bool]
+    """Connect without verifying the host keys (open to a man in the middle) [false]."""
     client: str
     """Which entry of ``clients`` this host is; its profile is installed there."""
 

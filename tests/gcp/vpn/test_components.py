@@ -14,6 +14,7 @@ from components.gcp.standby import render as pg_render
 from components.gcp.vpn import render as vpn_render
 from plan.runtime import MockRuntime
 
+HOST_KEY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIJdD7y3aLq454yWBdwLWbieU1ebz9/cu7/QEXn9OIeZJ"
 CA = "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n"
 
 
@@ -124,6 +125,7 @@ def test_onprem_ssh_runs_rendered_install_with_triggers(runtime: MockRuntime) ->
                 "host": "192.168.50.1",
                 "user": "admin",
                 "private_key": "KEY",
+                "host_key": HOST_KEY,
                 "client": "site-a",
             }
         ),
@@ -146,7 +148,7 @@ def test_standby_graph_and_outputs(runtime: MockRuntime) -> None:
             runtime.value(gw.ca_certificate),
             gw.ca_private_key,  # type: ignore[arg-type]
             network_ip="10.20.0.10",
-            primary_ssh={"host": "192.168.50.10", "user": "root", "private_key": "KEY"},
+            primary_ssh={"host": "192.168.50.10", "user": "root", "private_key": "KEY", "host_key": HOST_KEY},
         ),
     )
     runtime.settle()
