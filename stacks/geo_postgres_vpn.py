@@ -25,41 +25,53 @@ class VpnScenario:
 
 
 def configure(section: Mapping[str, Any]) -> VpnScenario:
-    from components.gcp.standby.component import validate as validate_standby
-    from components.gcp.vpn.component import validate as validate_gateway
+    from components.gcp.vpn import validate as validate_gateway
 
+    problems = Problems("stack config")
+    for key in section:
+        if key not in ("gateway", "standby"):
+            problems.add(f"{SECTION}.{key}", section[key], "unknown key; allowed keys: gateway, standby")
+    gateway = _gateway_args(section)
+    validate_gateway(gateway, problems, prefix=f"{SECTION}.gateway.")
+    standby = _standby(section, gateway, problems)
+    problems.raise_if_any()
+    return VpnScenario(gateway, standby)
+
+
+def _gateway_args(section: Mapping[str, Any]) -> dict[str, Any]:
     gcp = pulumi.Config("gcp")
-    p = Problems("stack config")
     gateway = dict(section.get("gateway") or {})
     gateway.setdefault("project", gcp.get("project"))
     gateway.setdefault("region", gcp.get("region"))
-    for key in section:
-        if key not in ("gateway", "standby"):
-            p.add(f"{SECTION}.{key}", section[key], "unknown key; allowed keys: gateway, standby")
-    try:
-        validate_gateway(gateway)
-    except ValidationError as err:
-        p.merge(err, f"{SECTION}.gateway.")
+    return gateway
+
+
+def _standby(
+    section: Mapping[str, Any], gateway: Mapping[str, Any], problems: Problems
+) -> dict[str, Any] | None:
+    """The standby's args (the standby's own config handling)."""
+    from components.gcp.standby.component import validate as validate_standby
+
     standby = section.get("standby")
-    if standby is not None:
-        standby = {
-            "project": gateway.get("project"),
-            "subnetwork": gateway.get("subnetwork"),
-            "network": gateway.get("network"),
-            "zone": gateway.get("zone"),
-            **dict(standby),
-        }
-        probe = {
-            **standby,
-            "client_ca_certificate": "-----BEGIN CERTIFICATE-----\n-----END CERTIFICATE-----",
-            "client_ca_private_key": "from the gateway",
-        }
-        try:
-            validate_standby(probe)
-        except ValidationError as err:
-            p.merge(err, f"{SECTION}.standby.")
-    p.raise_if_any()
-    return VpnScenario(gateway, standby)
+    if standby is None:
+        return None
+    standby = {
+        "project": gateway.get("project"),
+        "subnetwork": gateway.get("subnetwork"),
+        "network": gateway.get("network"),
+        "zone": gateway.get("zone"),
+        **dict(standby),
+    }
+    probe = {
+        **standby,
+        "client_ca_certificate": "-----BEGIN CERTIFICATE-----\n-----END CERTIFICATE-----",
+        "client_ca_private_key": "from the gateway",
+    }
+    try:
+        validate_standby(probe)
+    except ValidationError as err:
+        problems.merge(err, f"{SECTION}.standby.")
+    return standby
 
 
 def deploy(config: VpnScenario) -> dict[str, Any]:

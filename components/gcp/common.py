@@ -91,7 +91,8 @@ def check_ssh(problems: Problems, value: Any, prefix: str, extra_keys: Sequence[
     ``extra_keys``: keys the caller's own TypedDict adds (and checks itself).
     """
     if not isinstance(value, dict):
-        problems.add(prefix, value, "a mapping with host, user, private_key and host_key")
+        if problems.plain(value, prefix):
+            problems.add(prefix, value, "a mapping with host, user, private_key and host_key")
         return
     unknown_keys(value, (*SSH_KEYS, *extra_keys), problems, prefix + ".")
     problems.string(
