@@ -16,6 +16,7 @@ import pulumi
 from components.validation import Problems, ValidationError
 
 SECTION = "crossnet:vpn"
+GATEWAY_NAME = "geo-vpn"
 
 
 @dataclass(frozen=True)
@@ -32,7 +33,7 @@ def configure(section: Mapping[str, Any]) -> VpnScenario:
         if key not in ("gateway", "standby"):
             problems.add(f"{SECTION}.{key}", section[key], "unknown key; allowed keys: gateway, standby")
     gateway = _gateway_args(section)
-    validate_gateway(gateway, problems, prefix=f"{SECTION}.gateway.")
+    validate_gateway(gateway, problems, prefix=f"{SECTION}.gateway.", name=GATEWAY_NAME)
     standby = _standby(section, gateway, problems)
     problems.raise_if_any()
     return VpnScenario(gateway, standby)
@@ -78,7 +79,7 @@ def deploy(config: VpnScenario) -> dict[str, Any]:
     from components.gcp.standby import PostgresStandby
     from components.gcp.vpn import OpenVpnGateway
 
-    gw = OpenVpnGateway("geo-vpn", config.gateway)  # type: ignore[arg-type]
+    gw = OpenVpnGateway(GATEWAY_NAME, config.gateway)  # type: ignore[arg-type]
     out: dict[str, Any] = {
         "public_ip": gw.public_ip,
         "server_config": gw.server_config,

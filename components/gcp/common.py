@@ -274,15 +274,58 @@ def sudo_shell(user: str) -> str:
     return "bash -s" if user == "root" else "sudo -n bash -s"
 
 
+def stack_suffix() -> str:
+    """The Pulumi stack's name as a name part: what keeps two stacks in one project apart."""
+    return re.sub(r"[^a-z0-9]+", "-", pulumi.get_stack().lower()).strip("-") or "stack"
+
+
+def scoped(component: str) -> str:
+    """``<component>-<stack>``: the prefix of every explicit cloud-side name (issue 17 item 9:
+    secret ids, service account ids and route names are unique per project, not per stack)."""
+    return f"{component}-{stack_suffix()}"
+
+
+COMPONENT_NAME = r"[a-z]([-a-z0-9]*[a-z0-9])?"
+SERVICE_ACCOUNT_ID = r"[a-z]([-a-z0-9]{4,28})[a-z0-9]"
+
+
+def check_component_name(problems: Problems, field: str, component: str, roles: Sequence[str]) -> None:
+    """The component's name (with the stack's) must make valid GCP names: an RFC 1035 label for
+    the auto-named resources, and a 6-30 character service account id for each ``role``.
+    The problem is named ``field`` and shows the component and stack names, which are what to shorten.
+    """
+    if not isinstance(component, str) or re.fullmatch(COMPONENT_NAME, component) is None:
+        problems.add(
+            field,
+            component,
+            "a component name GCP can use in resource names: lowercase letters, digits and inner hyphens, "
+            "starting with a letter",
+        )
+        return
+    for role in roles:
+        account = f"{scoped(component)}-{role}"
+        if re.fullmatch(SERVICE_ACCOUNT_ID, account) is None:
+            problems.add(
+                field,
+                f"{component!r} in stack {pulumi.get_stack()!r}",
+                f"a service account id '{account}' ({len(account)} chars) is too long: GCP allows 6-30; "
+                "shorten the component name or the stack name",
+            )
+
+
 def service_account_id(component: str, role: str) -> str:
-    """A service-account id (6-30 chars, ``[a-z][-a-z0-9]*[a-z0-9]``) stable for the component."""
+    """``<component>-<stack>-<role>``: a service-account id (6-30 chars) unique per stack.
+
+    ``check_component_name`` refuses names that do not fit; should one reach here anyway it
+    is shortened with a hash of the full id, so the id stays valid and deterministic.
+    """
+    candidate = f"{scoped(component)}-{role}"
+    if re.fullmatch(SERVICE_ACCOUNT_ID, candidate):
+        return candidate
     base = re.sub(r"[^a-z0-9-]+", "-", slug(component)).strip("-") or "crossnet"
     if not base[0].isalpha():
         base = "x" + base
-    candidate = f"{base}-{role}"
-    if len(candidate) <= 30 and len(candidate) >= 6:
-        return candidate
-    short = hashlib.sha256(component.encode()).hexdigest()[:6]
+    short = hashlib.sha256(candidate.encode()).hexdigest()[:6]
     return f"{base[: 30 - len(role) - 8].rstrip('-')}-{short}-{role}"
 
 
@@ -349,7 +392,7 @@ def secret_for(
     secret = secretmanager.Secret(
         child(component, key),
         project=project,
-        secret_id=child(component, key).replace(".", "-"),
+        secret_id=f"{scoped(component)}-{slug(key)}".replace(".", "-"),
         replication=secretmanager.SecretReplicationArgs(auto=secretmanager.SecretReplicationAutoArgs()),
         labels={"crossnet-component": slug(component).replace(".", "-")[:63]},
         opts=opts,

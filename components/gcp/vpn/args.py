@@ -22,6 +22,7 @@ CLIENT_NAME = r"[a-z0-9]([a-z0-9-]{0,30}[a-z0-9])?"
 PROJECT_ID = r"[a-z][-a-z0-9]{4,28}[a-z0-9]"
 REGION = r"[a-z]+-[a-z]+[0-9]+"
 HOST = r"[A-Za-z0-9.:-]+"
+ACCOUNT_ROLE = "vpn"  # the gateway VM's service account id is <name>-<stack>-vpn
 
 
 class OnPremGatewaySshArgs(TypedDict):
@@ -109,12 +110,18 @@ class Settings:
     onprem_ssh: OnPremGatewaySshArgs | None
 
 
-def validate(args: Mapping[str, Any], problems: Problems, prefix: str = "") -> Settings | None:
+def validate(
+    args: Mapping[str, Any], problems: Problems, prefix: str = "", name: str | None = None
+) -> Settings | None:
     """Check every input, adding one problem per bad field (named ``<prefix><field>``).
 
-    Returns the Settings, or None when a problem was added.
+    ``name``: the component's name; with it, the cloud-side names it makes in this stack are
+    checked too (reported as ``<prefix>name``). Returns the Settings, or None when a problem
+    was added.
     """
     before = len(problems.items)
+    if name is not None:
+        common.check_component_name(problems, prefix + "name", name, [ACCOUNT_ROLE])
     if not isinstance(args, Mapping):
         problems.add(prefix + "args", args, "an OpenVpnGatewayArgs mapping")
         return None

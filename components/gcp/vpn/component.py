@@ -11,7 +11,7 @@ from ...tokens import component_opts, type_token
 from ...validation import Problems
 from .. import common
 from . import render
-from .args import SUBJECT, OnPremGatewaySshArgs, OpenVpnGatewayArgs, Settings, validate
+from .args import ACCOUNT_ROLE, SUBJECT, OnPremGatewaySshArgs, OpenVpnGatewayArgs, Settings, validate
 
 __all__ = ["OnPremGatewaySshArgs", "OpenVpnGateway", "OpenVpnGatewayArgs"]
 
@@ -70,7 +70,7 @@ class OpenVpnGateway(pulumi.ComponentResource):
         self, name: str, args: OpenVpnGatewayArgs, opts: pulumi.ResourceOptions | None = None
     ) -> None:
         problems = Problems(f"{SUBJECT} {name!r}")
-        settings = validate(args, problems)
+        settings = validate(args, problems, name=name)
         problems.raise_if_any()
         super().__init__(
             type_token("OpenVpnGateway"), name, None, component_opts("gcp", "OpenVpnGateway", opts)
@@ -150,7 +150,7 @@ class OpenVpnGateway(pulumi.ComponentResource):
         account = serviceaccount.Account(
             child(name, "sa"),
             project=s.project,
-            account_id=common.service_account_id(name, "vpn"),
+            account_id=common.service_account_id(name, ACCOUNT_ROLE),
             display_name=f"crossnet OpenVPN gateway {name}",
             opts=self._opts(),
         )
@@ -266,7 +266,7 @@ class OpenVpnGateway(pulumi.ComponentResource):
         for key, dest in destinations:
             compute.Route(
                 child(name, "route", key),
-                name=common.gcp_name(name, "route", key),
+                name=common.gcp_name(common.scoped(name), "route", key),
                 project=s.project,
                 network=s.network,
                 dest_range=dest,

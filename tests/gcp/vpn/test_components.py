@@ -320,8 +320,9 @@ def test_route_names_fit_gcp_limit_and_are_stable(runtime_factory: Any) -> None:
     long_route = routes["192.168.100.0/24"]
     # the logical (URN) name is unchanged; the GCP name is short, deterministic, distinct
     assert long_route.name == f"geo-vpn-route-site-{long_client}-192-168-100-0-24"
-    assert long_route.inputs["name"] == gcp_name("geo-vpn", "route", f"site-{long_client}-192-168-100-0-24")
-    assert routes["192.168.50.0/24"].inputs["name"] == "geo-vpn-route-site-site-a-192-168-50-0-24"
+    long_key = f"site-{long_client}-192-168-100-0-24"
+    assert long_route.inputs["name"] == gcp_name("geo-vpn-test", "route", long_key)
+    assert routes["192.168.50.0/24"].inputs["name"] == "geo-vpn-test-route-site-site-a-192-168-50-0-24"
     assert len({r.inputs["name"] for r in routes.values()}) == len(routes)
     assert gcp_name("geo-vpn", "route", "x" * 80) != gcp_name("geo-vpn", "route", "x" * 79 + "y")
 
