@@ -116,7 +116,9 @@ class OpenVpnGateway(pulumi.ComponentResource):
         import pulumi_random as random
 
         name, s = self._name, self._settings
-        ca = common.issue_ca(self, name, "ca", common_name=f"{name} VPN CA")
+        ca = common.issue_ca(
+            self, name, "ca", common_name=f"{name} VPN CA", early_renewal_hours=render.CA_RENEW_DAYS * 24
+        )
 
         def issue(key: str, common_name: str, use: str) -> common.Issued:
             return common.issue_certificate(
@@ -127,6 +129,7 @@ class OpenVpnGateway(pulumi.ComponentResource):
                 ca_cert_pem=ca.cert_pem,
                 ca_private_key_pem=ca.key.private_key_pem,
                 uses=[use],
+                early_renewal_hours=render.RENEW_DAYS * 24,
             )
 
         server_name = f"{name}-server"
@@ -218,11 +221,13 @@ class OpenVpnGateway(pulumi.ComponentResource):
         from pulumi_gcp import compute
 
         name, s = self._name, self._settings
+        client_certs = pulumi.Output.all(**{c: issued.cert_pem for c, issued in pki.clients.items()})
         script = pulumi.Output.all(
             pki.ca.cert_pem,
             pki.server.cert_pem,
             identity.server_key.secret_id,
             identity.tls_crypt.secret_id,
+            client_certs,
         ).apply(
             lambda v: render.startup_script(
                 project=s.project,
@@ -232,6 +237,8 @@ class OpenVpnGateway(pulumi.ComponentResource):
                 server_cert_pem=v[1],
                 server_key_secret=v[2],
                 tls_crypt_secret=v[3],
+                client_certs=v[4],
+                client_to_client=s.client_to_client,
             )
         )
         return common.hardened_vm(
