@@ -366,6 +366,25 @@ WantedBy=multi-user.target
 """
 
 
+# The site scripts use apt and Debian's openvpn-client@ unit: a host of another family (RHEL,
+# Rocky, Alma, Fedora, SUSE, ...) is refused before anything changes, saying what was found.
+SUPPORTED_SITE_OS = [
+    "if [ -r /etc/os-release ]; then",
+    "  # shellcheck source=/dev/null",
+    "  . /etc/os-release",
+    "fi",
+    'case " ${ID:-} ${ID_LIKE:-} " in',
+    '  *" debian "* | *" ubuntu "*) ;;',
+    "  *)",
+    '    echo "crossnet: the site gateway runs ${PRETTY_NAME:-${ID:-an unknown system}};'
+    + " this script supports Debian and Ubuntu only (apt and the openvpn-client@ unit)."
+    + ' Install the client profile by hand (see the OpenVpnGateway docs) and leave onprem_ssh unset." >&2',
+    "    exit 3",
+    "    ;;",
+    "esac",
+]
+
+
 def site_install_script(
     *,
     client_name: str,
@@ -375,6 +394,7 @@ def site_install_script(
 ) -> str:
     """Installs a site client's profile on the on-premises gateway and (re)starts its tunnel.
 
+    Debian and Ubuntu only: another OS family is refused before any change, naming it.
     Idempotent: rewriting the same profile and restarting is harmless. By default the
     tunnel runs as the ``openvpn-client@<name>`` systemd unit and IP forwarding is
     persisted; ``start_command`` replaces that part (``$CONF`` holds the profile's
@@ -386,8 +406,11 @@ def site_install_script(
         f"# crossnet: install the VPN site client {client_name} (rendered)",
         "set -euo pipefail",
         "umask 077",
+        *SUPPORTED_SITE_OS,
         "if ! command -v openvpn >/dev/null; then",
-        "  DEBIAN_FRONTEND=noninteractive apt-get install -y -q openvpn",
+        "  export DEBIAN_FRONTEND=noninteractive",
+        "  apt-get update -q",
+        "  apt-get install -y -q openvpn",
         "fi",
         f"install -d -m 0755 {shlex.quote(config_dir)}",
         f"CONF={shlex.quote(conf)}",
