@@ -6,6 +6,7 @@ from typing import Any, NamedTuple, cast
 
 import pulumi
 
+from ... import cidr
 from ...naming import child
 from ...tokens import component_opts, type_token
 from ...validation import Problems
@@ -249,7 +250,7 @@ class OpenVpnGateway(pulumi.ComponentResource):
             disk_gb=10,
             can_ip_forward=True,
             network_interface=compute.InstanceNetworkInterfaceArgs(
-                subnetwork=s.subnetwork,
+                subnetwork=self._checked_subnetwork(),
                 subnetwork_project=s.project,
                 access_configs=[
                     compute.InstanceNetworkInterfaceAccessConfigArgs(
@@ -262,6 +263,43 @@ class OpenVpnGateway(pulumi.ComponentResource):
             role="vpn-gateway",
             opts=self._opts(depends_on=[*identity.server_key.waits, *identity.tls_crypt.waits]),
         )
+
+    def _checked_subnetwork(self) -> pulumi.Output[str]:
+        """The subnetwork, once its primary range is known to lie inside ``gcp_cidrs``.
+
+        Clients get routes for ``gcp_cidrs`` only, so a gateway (and a standby) in a subnetwork
+        outside them is unreachable through the tunnel. The range lives in GCP: it is read with
+        an invoke, which the engine runs at preview, and the VM waits for the check.
+        """
+        from pulumi_gcp import compute
+
+        s = self._settings
+        by_link = "/" in s.subnetwork
+        found = compute.get_subnetwork_output(
+            name=None if by_link else s.subnetwork,
+            self_link=s.subnetwork if by_link else None,
+            project=None if by_link else s.project,
+            region=None if by_link else s.region,
+            opts=pulumi.InvokeOutputOptions(parent=self),
+        )
+        return found.ip_cidr_range.apply(self._subnetwork_inside)
+
+    def _subnetwork_inside(self, range_: str) -> str:
+        s = self._settings
+        net = cidr.parse(range_)
+        inside = net is not None and any(
+            (outer := cidr.parse(c)) is not None and net.subnet_of(outer) for c in s.gcp_cidrs
+        )
+        if range_ and not inside:
+            problems = Problems(f"{SUBJECT} {self._name!r}")
+            problems.add(
+                "subnetwork",
+                s.subnetwork,
+                f"a subnetwork whose range is inside gcp_cidrs {s.gcp_cidrs}; its range is {range_}:"
+                " add it to gcp_cidrs (clients are given routes for those only) or choose another subnetwork",
+            )
+            problems.raise_if_any()
+        return s.subnetwork
 
     def _routes(self, instance: Any) -> None:
         """A route through the VM for each site LAN and for the tunnel pool."""
