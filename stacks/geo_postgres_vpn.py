@@ -50,8 +50,35 @@ def configure(section: Mapping[str, Any]) -> VpnScenario:
             **dict(standby),
         }
         validate_standby(standby, p, prefix=f"{SECTION}.standby.")
+        _primary_behind_gateway(p, standby.get("primary_address"), gateway.get("clients"))
     p.raise_if_any()
     return VpnScenario(gateway, standby)
+
+
+def _primary_behind_gateway(p: Problems, address: Any, clients: Any) -> None:
+    """The standby reaches the primary through the gateway: its address must be in a LAN it routes."""
+    import ipaddress
+
+    if not isinstance(address, str) or not isinstance(clients, Mapping):
+        return  # reported by the components' own validation
+    try:
+        ip = ipaddress.IPv4Address(address)
+    except ValueError:
+        return
+    lans = []
+    for cidrs in clients.values():
+        for value in cidrs if isinstance(cidrs, list) else []:
+            try:
+                lans.append(ipaddress.IPv4Network(value))
+            except (ValueError, TypeError):
+                continue
+    if not any(ip in lan for lan in lans):
+        p.add(
+            f"{SECTION}.standby.primary_address",
+            address,
+            "an address inside a LAN the gateway routes (crossnet:vpn.gateway.clients): "
+            + (", ".join(str(n) for n in lans) or "none configured"),
+        )
 
 
 def deploy(config: VpnScenario) -> dict[str, Any]:
@@ -66,14 +93,11 @@ def deploy(config: VpnScenario) -> dict[str, Any]:
         "ca_certificate": gw.ca_certificate,
     }
     if config.standby is not None:
-        # The gateway's CA issues the standby's replication client certificate.
+        # The standby issues its replication client certificate from its own CA: the primary trusts
+        # that CA for client certificates, so it must not be the VPN's.
         standby = PostgresStandby(
             "geo-standby",
-            {  # type: ignore[typeddict-item]
-                **config.standby,
-                "client_ca_certificate": gw.ca_certificate,
-                "client_ca_private_key": gw.ca_private_key,
-            },
+            config.standby,  # type: ignore[arg-type]
             # the standby's first boot clones the primary through the gateway and its routes
             opts=pulumi.ResourceOptions(depends_on=[gw]),
         )

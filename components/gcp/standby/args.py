@@ -31,7 +31,6 @@ BOTH_CA_FIELDS = "set with the other client_ca_* field (or neither: the standby'
 NOT_THE_INTERNET = "the VPN and on-prem CIDRs, not the whole Internet"
 SLOT_ALLOWED = "a slot name of 1-63 lowercase letters, digits and underscores"
 PEM_CERTIFICATE = r"(?s)\s*-----BEGIN CERTIFICATE-----.+-----END CERTIFICATE-----\s*"
-DEFAULT_NETWORK = "default"
 DEFAULT_PORT = 5432
 DEFAULT_USER = "replicator"
 DEFAULT_VERSION = 16
@@ -39,6 +38,11 @@ VERSION_RANGE = (13, 18)
 DEFAULT_MACHINE_TYPE = "e2-medium"
 DEFAULT_DISK_GB = 50
 DISK_GB_RANGE = (10, 65536)
+DEFAULT_DATA_DISK_GB = 50
+DEFAULT_SNAPSHOT_DAYS = 14
+EGRESS = ("existing", "cloud-nat")
+WAL_SIZE = r"-1|[0-9]+(kB|MB|GB|TB)?"
+PLACEHOLDER = "REPLACE-WITH"
 
 
 class PostgresStandbyArgs(TypedDict):
@@ -50,6 +54,9 @@ class PostgresStandbyArgs(TypedDict):
     """Zone of the standby VM."""
     subnetwork: str
     """Subnetwork name or self link (the GCP side of the VPN)."""
+    network: str
+    """VPC network of ``subnetwork`` (the firewall rule and the Cloud NAT router go there). Required:
+    a default of ``default`` would open the firewall in the wrong VPC."""
     primary_host: str
     """The name in the primary's server certificate (checked by sslmode=verify-full)."""
     primary_address: str
@@ -58,8 +65,6 @@ class PostgresStandbyArgs(TypedDict):
     """PEM of the CA that signed the primary's server certificate."""
     allowed_cidrs: list[str]
     """Sources allowed to reach port 5432 on the standby (the VPN and on-prem CIDRs)."""
-    network: NotRequired[str]
-    """VPC network of the subnetwork, for the firewall rule [default]."""
     primary_port: NotRequired[int]
     """The primary's port [5432]."""
     replication_user: NotRequired[str]
@@ -74,6 +79,19 @@ class PostgresStandbyArgs(TypedDict):
     """Boot disk size in GB [50]."""
     network_ip: NotRequired[str]
     """Fixed internal address for the standby [assigned by GCP]."""
+    max_slot_wal_keep_size: NotRequired[str]
+    """``max_slot_wal_keep_size`` set on the primary by ``primary_ssh`` (``10GB``, ``-1``) [unchanged]."""
+    data_disk_gb: NotRequired[int]
+    """Size of the data disk, a persistent disk of its own that outlives the VM [50]."""
+    snapshot_retention_days: NotRequired[int]
+    """Daily snapshots of the data disk, kept this many days [14; 1..365]."""
+    protect_data_disk: NotRequired[bool]
+    """Pulumi ``protect`` on the data disk, so no change or destroy deletes it [true]."""
+    egress: NotRequired[str]
+    """How the VM (no external IP) reaches the PostgreSQL apt repository and Secret Manager:
+    ``cloud-nat`` (the component creates a Cloud Router and NAT for ``subnetwork``) or ``existing``
+    (a prerequisite: the subnetwork already has Cloud NAT or a proxy, and Private Google Access)
+    [existing]."""
     client_ca_certificate: NotRequired[pulumi.Input[str]]
     """PEM of a CA to issue the replication client certificate [the standby's own CA]. The primary
     trusts this CA for client certificates (``ssl_ca_file``): give one that issues nothing else."""
@@ -114,6 +132,15 @@ class Settings:
     disk_gb: int
     network_ip: str | None
     primary_ssh: common.SshConnectionArgs | None
+    max_slot_wal_keep_size: str | None
+    data_disk_gb: int
+    snapshot_retention_days: int
+    protect_data_disk: bool
+    egress: str
+
+    @property
+    def region(self) -> str:
+        return self.zone.rsplit("-", 1)[0]
 
     def slot(self, name: str) -> str:
         return self.slot_name or default_slot(name)
@@ -140,13 +167,17 @@ def validate(args: Any, problems: Problems, prefix: str = "") -> Settings | None
     def req(key: str) -> Any:
         return problems.require(a, key, prefix)
 
-    project = problems.string(req("project"), prefix + "project", PROJECT_ID, "a GCP project id")
-    zone = problems.string(req("zone"), prefix + "zone", ZONE, "a GCP zone such as europe-west1-b")
-    subnetwork = problems.string(req("subnetwork"), prefix + "subnetwork")
-    network = problems.string(a.get("network", DEFAULT_NETWORK), prefix + "network")
-    primary_host = problems.string(
-        req("primary_host"), prefix + "primary_host", HOSTNAME, "the DNS name in the primary's certificate"
-    )
+    def required_string(
+        key: str, pattern: str | None = None, allowed: str = "a non-empty string"
+    ) -> str | None:
+        value = req(key)
+        return None if value is None else problems.string(value, prefix + key, pattern, allowed)
+
+    project = required_string("project", PROJECT_ID, "a GCP project id")
+    zone = required_string("zone", ZONE, "a GCP zone such as europe-west1-b")
+    subnetwork = required_string("subnetwork")
+    network = required_string("network")
+    primary_host = required_string("primary_host", HOSTNAME, "the DNS name in the primary's certificate")
     address = req("primary_address")
     primary_address = _ipv4(problems, address, prefix + "primary_address") if address is not None else None
     primary_ca = req("primary_ca_certificate")
@@ -187,6 +218,20 @@ def validate(args: Any, problems: Problems, prefix: str = "") -> Settings | None
     elif ssh is not None:
         common.check_ssh(problems, ssh, prefix + "primary_ssh")
 
+    keep = a.get("max_slot_wal_keep_size")
+    if keep is not None:
+        keep = problems.string(
+            keep, prefix + "max_slot_wal_keep_size", WAL_SIZE, "a size such as 10GB, or -1"
+        )
+    data_gb = problems.integer(
+        a.get("data_disk_gb", DEFAULT_DATA_DISK_GB), prefix + "data_disk_gb", *DISK_GB_RANGE
+    )
+    days = problems.integer(
+        a.get("snapshot_retention_days", DEFAULT_SNAPSHOT_DAYS), prefix + "snapshot_retention_days", 1, 365
+    )
+    protect = problems.boolean(a.get("protect_data_disk", True), prefix + "protect_data_disk")
+    egress = problems.one_of(a.get("egress", EGRESS[0]), prefix + "egress", EGRESS)
+
     if len(problems.items) > before:
         return None
     if (
@@ -202,6 +247,10 @@ def validate(args: Any, problems: Problems, prefix: str = "") -> Settings | None
         or version is None
         or machine_type is None
         or disk_gb is None
+        or data_gb is None
+        or days is None
+        or protect is None
+        or egress is None
     ):
         return None  # every None above added a problem; this keeps the types honest
     return Settings(
@@ -222,14 +271,30 @@ def validate(args: Any, problems: Problems, prefix: str = "") -> Settings | None
         disk_gb=disk_gb,
         network_ip=network_ip,
         primary_ssh=ssh,
+        max_slot_wal_keep_size=keep,
+        data_disk_gb=data_gb,
+        snapshot_retention_days=days,
+        protect_data_disk=protect,
+        egress=egress,
     )
 
 
 def _pem(problems: Problems, value: Any, field: str) -> None:
-    """A PEM certificate; an Output (composed from another resource) is checked when it resolves."""
+    """PEM certificates that parse; an Output (composed from another resource) flows through unchecked."""
     if value is None or isinstance(value, pulumi.Output):
         return
-    problems.string(value, field, PEM_CERTIFICATE, "a PEM certificate (-----BEGIN CERTIFICATE-----)")
+    text = problems.string(value, field, PEM_CERTIFICATE, "a PEM certificate (-----BEGIN CERTIFICATE-----)")
+    if text is None:
+        return
+    if PLACEHOLDER in text:
+        problems.add(field, value, "the real CA certificate, not the example's placeholder")
+        return
+    from cryptography import x509
+
+    try:
+        x509.load_pem_x509_certificates(text.strip().encode())
+    except ValueError as err:
+        problems.add(field, value, f"a PEM certificate that parses ({err})")
 
 
 def _client_ca(problems: Problems, a: Mapping[str, Any], prefix: str) -> ClientCa | None:

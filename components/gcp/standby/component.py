@@ -57,6 +57,12 @@ class PostgresStandby(pulumi.ComponentResource):
     """PEM of the replication client certificate (CN = replication user)."""
     replication_client_private_key: pulumi.Output[str]
     """Its private key (secret)."""
+    client_ca_certificate: pulumi.Output[str]
+    """PEM of the CA the primary trusts for the replication client certificate (its ``ssl_ca_file``)."""
+    data_disk: pulumi.Output[str]
+    """Self link of the data disk (kept when the VM is replaced; snapshotted daily)."""
+    egress: pulumi.Output[str]
+    """How the VM reaches the apt repository and Secret Manager (Cloud NAT created, or the prerequisite)."""
 
     def __init__(
         self, name: str, args: PostgresStandbyArgs, opts: pulumi.ResourceOptions | None = None
@@ -74,6 +80,8 @@ class PostgresStandby(pulumi.ComponentResource):
         pki = self._pki()
         identity = self._identity(pki)
         self._firewall(identity)
+        egress = self._egress()
+        disk = self._data_disk()
         conninfo = render.conninfo(
             host=settings.primary_host,
             hostaddr=settings.primary_address,
@@ -82,6 +90,7 @@ class PostgresStandby(pulumi.ComponentResource):
             application_name=settings.slot(name),
         )
         instance = self._vm(pki, identity, conninfo, _resources(opts))
+        self._attach(disk, instance)
         standby_ip = instance.network_interfaces.apply(lambda nics: nics[0].network_ip or "")
         self._primary(standby_ip, pki)
 
@@ -90,11 +99,18 @@ class PostgresStandby(pulumi.ComponentResource):
         self.primary_conninfo = pulumi.Output.secret(conninfo)
         self.primary_settings = standby_ip.apply(
             lambda ip: render.primary_settings(
-                user=settings.replication_user, standby_ip=ip, primary_host=settings.primary_host
+                user=settings.replication_user,
+                standby_ip=ip,
+                primary_host=settings.primary_host,
+                slot=settings.slot(name),
+                max_slot_wal_keep_size=settings.max_slot_wal_keep_size,
             )
         )
         self.replication_client_certificate = pki.certificate
         self.replication_client_private_key = pulumi.Output.secret(pki.private_key)
+        self.client_ca_certificate = pki.ca_certificate
+        self.data_disk = disk.self_link
+        self.egress = pulumi.Output.from_input(egress)
         self.register_outputs(
             {
                 "standby_ip": self.standby_ip,
@@ -103,6 +119,9 @@ class PostgresStandby(pulumi.ComponentResource):
                 "primary_settings": self.primary_settings,
                 "replication_client_certificate": self.replication_client_certificate,
                 "replication_client_private_key": self.replication_client_private_key,
+                "client_ca_certificate": self.client_ca_certificate,
+                "data_disk": self.data_disk,
+                "egress": self.egress,
             }
         )
 
@@ -202,6 +221,7 @@ class PostgresStandby(pulumi.ComponentResource):
                 client_key_secret=v[1],
                 conninfo=conninfo,
                 slot=s.slot(name),
+                allowed_cidrs=s.allowed_cidrs,
             )
         )
         return common.hardened_vm(
@@ -218,7 +238,102 @@ class PostgresStandby(pulumi.ComponentResource):
             role="postgres-standby",
             # the component's own depends_on (e.g. the VPN gateway and its routes) holds the VM,
             # whose startup script clones the primary through them
-            opts=self._opts(depends_on=[*identity.key_secret.waits, *waits]),
+            # the data disk is attached by its own AttachedDisk resource
+            opts=self._opts(
+                depends_on=[*identity.key_secret.waits, *waits], ignore_changes=["attachedDisks"]
+            ),
+        )
+
+    def _egress(self) -> str:
+        """The VM has no external IP: Cloud NAT for its subnetwork when asked, else the prerequisite."""
+        name, s = self._name, self._settings
+        if s.egress != "cloud-nat":
+            return (
+                "existing: the subnetwork must already reach the internet (Cloud NAT or a proxy) "
+                "and have Private Google Access for Secret Manager"
+            )
+        from pulumi_gcp import compute
+
+        router = compute.Router(
+            child(name, "router"),
+            project=s.project,
+            region=s.region,
+            network=s.network,
+            description=f"crossnet {name}: Cloud NAT for the standby's package and secret downloads",
+            opts=self._opts(),
+        )
+        compute.RouterNat(
+            child(name, "nat"),
+            project=s.project,
+            region=s.region,
+            router=router.name,
+            nat_ip_allocate_option="AUTO_ONLY",
+            source_subnetwork_ip_ranges_to_nat="LIST_OF_SUBNETWORKS",
+            subnetworks=[
+                compute.RouterNatSubnetworkArgs(name=s.subnetwork, source_ip_ranges_to_nats=["ALL_IP_RANGES"])
+            ],
+            log_config=compute.RouterNatLogConfigArgs(enable=True, filter="ERRORS_ONLY"),
+            opts=pulumi.ResourceOptions(parent=router),
+        )
+        return f"cloud-nat: {child(name, 'nat')} on router {child(name, 'router')} for {s.subnetwork}"
+
+    def _data_disk(self) -> Any:
+        """The data on its own persistent disk: protected, snapshotted daily, kept when the VM goes."""
+        from pulumi_gcp import compute
+
+        name, s = self._name, self._settings
+        disk = compute.Disk(
+            child(name, "data"),
+            project=s.project,
+            zone=s.zone,
+            size=s.data_disk_gb,
+            type="pd-balanced",
+            labels={"crossnet-role": "postgres-standby-data"},
+            opts=self._opts(protect=s.protect_data_disk),
+        )
+        policy = compute.ResourcePolicy(
+            child(name, "snapshots"),
+            project=s.project,
+            region=s.region,
+            description=f"crossnet {name}: daily snapshots of the standby's data disk",
+            snapshot_schedule_policy=compute.ResourcePolicySnapshotSchedulePolicyArgs(
+                schedule=compute.ResourcePolicySnapshotSchedulePolicyScheduleArgs(
+                    daily_schedule=compute.ResourcePolicySnapshotSchedulePolicyScheduleDailyScheduleArgs(
+                        days_in_cycle=1, start_time="03:00"
+                    )
+                ),
+                retention_policy=compute.ResourcePolicySnapshotSchedulePolicyRetentionPolicyArgs(
+                    max_retention_days=s.snapshot_retention_days,
+                    on_source_disk_delete="KEEP_AUTO_SNAPSHOTS",
+                ),
+            ),
+            opts=self._opts(),
+        )
+        compute.DiskResourcePolicyAttachment(
+            child(name, "data-snapshots"),
+            project=s.project,
+            zone=s.zone,
+            disk=disk.name,
+            name=policy.name,
+            opts=pulumi.ResourceOptions(parent=disk),
+        )
+        return disk
+
+    def _attach(self, disk: Any, instance: Any) -> None:
+        """Its own resource, so replacing the VM detaches the disk and attaches it to the new VM."""
+        from pulumi_gcp import compute
+
+        s = self._settings
+        compute.AttachedDisk(
+            child(self._name, "data-attachment"),
+            project=s.project,
+            zone=s.zone,
+            disk=disk.id,
+            instance=instance.id,
+            device_name=render.DATA_DEVICE,
+            mode="READ_WRITE",
+            # the disk can be attached read-write to one VM only: detach from the old VM first
+            opts=self._opts(delete_before_replace=True),
         )
 
     def _primary(self, standby_ip: pulumi.Output[str], pki: Pki) -> None:
@@ -230,7 +345,11 @@ class PostgresStandby(pulumi.ComponentResource):
 
         apply_script = pulumi.Output.all(standby_ip, pki.ca_certificate).apply(
             lambda v: render.primary_apply_script(
-                user=s.replication_user, standby_ip=v[0], client_ca_pem=v[1]
+                user=s.replication_user,
+                standby_ip=v[0],
+                client_ca_pem=v[1],
+                slot=s.slot(self._name),
+                max_slot_wal_keep_size=s.max_slot_wal_keep_size,
             )
         )
         remote.Command(
@@ -238,6 +357,11 @@ class PostgresStandby(pulumi.ComponentResource):
             connection=common.connection(s.primary_ssh),
             create=common.sudo_shell(s.primary_ssh["user"]),
             stdin=apply_script,
+            # removing the standby removes its pg_hba line on the primary (the slot is dropped by hand)
+            delete=common.sudo_shell(s.primary_ssh["user"])
+            + " <<'CROSSNET_REMOVE'\n"
+            + render.primary_remove_script(slot=s.slot(self._name))
+            + "CROSSNET_REMOVE\n",
             triggers=[apply_script.apply(lambda t: hashlib.sha256(t.encode()).hexdigest())],
             opts=self._opts(),
         )

@@ -179,3 +179,71 @@ def test_client_ca_fields_come_together() -> None:
     problems = Problems("x")
     assert validate(standby_args(client_ca_certificate=onprem_ca_pem()), problems) is None
     assert problems.items[0].field == "client_ca_private_key"
+
+
+@pytest.mark.parametrize(
+    "pem",
+    [
+        "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n",  # the BEGIN line alone
+        "-----BEGIN CERTIFICATE-----\nREPLACE-WITH-THE-ON-PREM-CA-PEM\n-----END CERTIFICATE-----\n",
+    ],
+)
+def test_primary_ca_that_does_not_parse_is_refused(pem: str) -> None:
+    problems = Problems("x")
+    assert validate(standby_args(primary_ca_certificate=pem), problems) is None
+    assert [p.field for p in problems.items] == ["primary_ca_certificate"]
+
+
+def test_network_is_required() -> None:
+    """Alone in a custom VPC, a default of "default" would put the firewall rule in the wrong network."""
+    args = standby_args()
+    del args["network"]
+    problems = Problems("x")
+    assert validate(args, problems) is None
+    assert [p.field for p in problems.items] == ["network"]
+
+
+def test_data_lives_on_a_protected_snapshotted_disk_of_its_own(runtime: MockRuntime) -> None:
+    pg = PostgresStandby("pg", standby_args(data_disk_gb=200, snapshot_retention_days=30))  # type: ignore[arg-type]
+    runtime.settle()
+    disk = runtime.one("gcp:compute/disk:Disk", "pg-data")
+    assert disk.inputs["size"] == 200 and disk.protect
+    policy = runtime.one("gcp:compute/resourcePolicy:ResourcePolicy", "pg-snapshots")
+    retention = policy.inputs["snapshotSchedulePolicy"]["retentionPolicy"]
+    assert retention == {"maxRetentionDays": 30, "onSourceDiskDelete": "KEEP_AUTO_SNAPSHOTS"}
+    link = runtime.one("gcp:compute/diskResourcePolicyAttachment:DiskResourcePolicyAttachment")
+    assert link.inputs["disk"] == disk.outputs["name"] and link.inputs["name"] == policy.outputs["name"]
+    attachment = runtime.one("gcp:compute/attachedDisk:AttachedDisk", "pg-data-attachment")
+    vm = runtime.one(T_INSTANCE, "pg-vm")
+    assert attachment.inputs["instance"] == vm.id and attachment.inputs["disk"] == disk.id
+    assert attachment.inputs["deviceName"] == "crossnet-data" and attachment.delete_before_replace
+    assert "attachedDisks" in vm.ignore_changes
+    assert runtime.value(pg.data_disk) == disk.outputs["selfLink"]
+    assert "/var/lib/crossnet-pg" in vm.inputs["metadata"]["startup-script"]
+
+
+def test_egress_is_said_and_cloud_nat_created_when_asked(runtime_factory: Any) -> None:
+    rt = runtime_factory()
+    pg = PostgresStandby("pg", standby_args(egress="cloud-nat"))  # type: ignore[arg-type]
+    other = PostgresStandby("pg2", standby_args(slot_name="other"))  # type: ignore[arg-type]
+    rt.settle()
+    router = rt.one("gcp:compute/router:Router", "pg-router")
+    assert router.inputs["network"] == "vpc" and router.inputs["region"] == "europe-west1"
+    nat = rt.one("gcp:compute/routerNat:RouterNat", "pg-nat")
+    assert nat.inputs["sourceSubnetworkIpRangesToNat"] == "LIST_OF_SUBNETWORKS"
+    assert nat.inputs["subnetworks"] == [{"name": "sub", "sourceIpRangesToNats": ["ALL_IP_RANGES"]}]
+    assert rt.value(pg.egress).startswith("cloud-nat")
+    assert rt.value(other.egress).startswith("existing") and "Private Google Access" in rt.value(other.egress)
+    assert len(rt.of_type("gcp:compute/router:Router")) == 1
+
+
+def test_removing_the_standby_removes_its_line_on_the_primary(runtime: MockRuntime) -> None:
+    PostgresStandby(
+        "pg",
+        standby_args(primary_ssh={"host": "192.168.50.10", "user": "admin", "private_key": "KEY"}),  # type: ignore[arg-type]
+    )
+    runtime.settle()
+    cmd = runtime.one("command:remote:Command", "pg-primary-settings")
+    assert cmd.inputs["delete"].startswith("sudo -n bash -s <<'CROSSNET_REMOVE'\n")
+    assert "# crossnet-standby crossnet_pg" in cmd.inputs["delete"]
+    assert "max_slot_wal_keep_size" not in cmd.inputs["stdin"]  # not asked: the primary's value stays

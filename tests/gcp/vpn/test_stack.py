@@ -37,11 +37,6 @@ def test_dev_stack_section_deploys(runtime_factory: Any) -> None:
     assert "route 192.168.50.0 255.255.255.0" in out["server_config"]
     assert set(out["client_profiles"]) == {"onprem-dc1", "ops-laptop"}
     assert "hostssl replication replicator" in out["primary_settings"]
-    cert = rt.one("tls:index/locallySignedCert:LocallySignedCert", "geo-standby-replication-cert")
-    assert (
-        cert.inputs["caCertPem"]
-        == rt.one("tls:index/selfSignedCert:SelfSignedCert", "geo-vpn-ca").outputs["certPem"]
-    )
     assert "geo_postgres_vpn" in rt.secret_stack_outputs()
 
 

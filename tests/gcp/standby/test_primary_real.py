@@ -1,0 +1,103 @@
+"""The rendered primary apply script on a real PostgreSQL 15 primary (Debian layout, unix socket only)."""
+
+from __future__ import annotations
+
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from components.gcp.standby import render
+from tests.gcp.standby.base import onprem_ca_pem, self_signed_server
+from tests.gcp.standby.pg import AVAILABLE, Cluster, chown_tree, run
+
+pytestmark = [
+    pytest.mark.integration,
+    pytest.mark.skipif(not AVAILABLE, reason="needs root and postgresql-15"),
+]
+
+STANDBY_IP = "10.20.0.10"
+LINE = f"hostssl replication replicator {STANDBY_IP}/32 cert"
+
+
+@pytest.fixture
+def primary() -> Iterator[Cluster]:
+    root = Path(tempfile.mkdtemp(prefix="crossnet-primary-"))
+    root.chmod(0o755)
+    chown_tree(root)
+    cluster = Cluster(root).init(cert=self_signed_server("primary.test"))
+    try:
+        yield cluster
+    finally:
+        cluster.ctl("stop", check=False)
+        run(["rm", "-rf", str(root)])
+
+
+def apply(cluster: Cluster, standby_ip: str = STANDBY_IP, **kwargs: str) -> str:
+    script = render.primary_apply_script(
+        user="replicator",
+        standby_ip=standby_ip,
+        client_ca_pem=onprem_ca_pem(),
+        slot="crossnet_standby",
+        **kwargs,
+    )
+    return run(["bash", "-s"], stdin=script, env=cluster.env()).stdout
+
+
+def test_apply_only_raises_settings_and_keeps_logical_slots(primary: Cluster) -> None:
+    """wal_level=logical, 20 logical slots, 30 senders/slots, unlimited WAL retention: nothing is lowered."""
+    (primary.etc / "conf.d" / "tuned.conf").write_text(
+        "wal_level = logical\nmax_replication_slots = 30\nmax_wal_senders = 30\n"
+    )
+    primary.ctl("start")
+    for i in range(20):
+        primary.sql(f"SELECT pg_create_logical_replication_slot('logical_{i}', 'test_decoding')")
+    out = ""
+    for _ in range(2):
+        out = apply(primary)
+    assert "restart PostgreSQL" not in out, out
+    primary.ctl("restart")  # a restart after the script must still come up with every slot
+    assert primary.sql("SHOW wal_level") == "logical"
+    assert primary.sql("SHOW max_replication_slots") == "30"
+    assert primary.sql("SHOW max_wal_senders") == "30"
+    assert primary.sql("SHOW max_slot_wal_keep_size") == "-1"  # not asked: unchanged
+    assert primary.sql("SELECT count(*) FROM pg_replication_slots WHERE slot_type = 'logical'") == "20"
+
+
+def test_apply_raises_low_settings_and_sets_wal_keep_only_when_asked(primary: Cluster) -> None:
+    (primary.etc / "conf.d" / "low.conf").write_text("wal_level = minimal\nmax_wal_senders = 0\n")
+    primary.ctl("start")
+    out = apply(primary, max_slot_wal_keep_size="20GB")
+    assert "restart PostgreSQL" in out
+    primary.ctl("restart")
+    assert primary.sql("SHOW wal_level") == "replica"
+    assert primary.sql("SHOW max_wal_senders") == "10"
+    assert primary.sql("SHOW max_slot_wal_keep_size") == "20GB"
+
+
+def test_hba_line_goes_before_an_earlier_replication_rule(primary: Cluster) -> None:
+    hba = primary.etc / "pg_hba.conf"
+    hba.write_text(
+        hba.read_text()
+        + "host replication all 10.20.0.0/24 reject\nhostssl replication all 0.0.0.0/0 scram-sha-256\n"
+    )
+    primary.ctl("start")
+    apply(primary)
+    rules = primary.sql(
+        "SELECT type || ' ' || address || ' ' || auth_method FROM pg_hba_file_rules "
+        "WHERE 'replication' = ANY(database) ORDER BY line_number"
+    ).splitlines()
+    assert rules[0] == f"hostssl {STANDBY_IP} cert", rules
+    assert primary.sql("SELECT count(*) FROM pg_hba_file_rules WHERE error IS NOT NULL") == "0"
+    apply(primary)  # idempotent
+    assert hba.read_text().count(LINE) == 1
+
+
+def test_a_changed_standby_ip_replaces_its_line(primary: Cluster) -> None:
+    primary.ctl("start")
+    apply(primary)
+    apply(primary, standby_ip="10.20.0.11")
+    text = (primary.etc / "pg_hba.conf").read_text()
+    assert LINE not in text
+    assert text.count("hostssl replication replicator 10.20.0.11/32 cert") == 1
