@@ -2,7 +2,6 @@
 
 # No `from __future__ import annotations`: the provider schema reads these annotations at run time.
 
-import hashlib
 from typing import Any, NamedTuple
 
 import pulumi
@@ -14,7 +13,8 @@ from .. import common
 from . import render
 from .args import SUBJECT, PostgresStandbyArgs, validate
 
-CERT_HOURS = 24 * 365 * 2
+
+ACCOUNT_ROLE = "pg"
 
 
 class Pki(NamedTuple):
@@ -69,6 +69,7 @@ class PostgresStandby(pulumi.ComponentResource):
     ) -> None:
         problems = Problems(f"{SUBJECT} {name!r}")
         settings = validate(args, problems)
+        common.check_component_name(problems, "name", name, [ACCOUNT_ROLE])
         problems.raise_if_any()
         if settings is None:  # validate returns None only after adding a problem
             raise RuntimeError(f"{SUBJECT} {name!r}: validation returned no settings")
@@ -129,48 +130,28 @@ class PostgresStandby(pulumi.ComponentResource):
         return pulumi.ResourceOptions(parent=self, **kwargs)
 
     def _pki(self) -> Pki:
-        """The replication client certificate (CN = the replication user), from the caller's CA or our own."""
-        import pulumi_tls as tls
+        """The replication client certificate (CN = the replication user), from the caller's CA or our own.
 
+        Our own by default: the primary trusts this CA for client certificates (``cert`` rules), so it
+        must issue nothing else (not the VPN's CA, whose clients' CNs are free-form).
+        """
         name, s = self._name, self._settings
         if s.client_ca is not None:
             ca_cert: pulumi.Input[str] = s.client_ca.certificate
-            ca_key: pulumi.Input[str] = pulumi.Output.secret(s.client_ca.private_key)
+            ca_key: pulumi.Input[str] = s.client_ca.private_key
         else:
-            own_key = tls.PrivateKey(
-                child(name, "client-ca-key"), algorithm="ECDSA", ecdsa_curve="P256", opts=self._opts()
-            )
-            own = tls.SelfSignedCert(
-                child(name, "client-ca"),
-                private_key_pem=own_key.private_key_pem,
-                is_ca_certificate=True,
-                subject=tls.SelfSignedCertSubjectArgs(
-                    common_name=f"{name} replication client CA", organization="crossnet"
-                ),
-                validity_period_hours=CERT_HOURS * 2,
-                allowed_uses=["cert_signing", "crl_signing"],
-                opts=self._opts(),
-            )
-            ca_cert, ca_key = own.cert_pem, own_key.private_key_pem
-        key = tls.PrivateKey(
-            child(name, "replication-key"), algorithm="ECDSA", ecdsa_curve="P256", opts=self._opts()
-        )
-        request = tls.CertRequest(
-            child(name, "replication-csr"),
-            private_key_pem=key.private_key_pem,
-            subject=tls.CertRequestSubjectArgs(common_name=s.replication_user, organization="crossnet"),
-            opts=self._opts(),
-        )
-        cert = tls.LocallySignedCert(
-            child(name, "replication-cert"),
-            cert_request_pem=request.cert_request_pem,
-            ca_private_key_pem=ca_key,
+            own = common.issue_ca(self, name, "client-ca", common_name=f"{name} replication client CA")
+            ca_cert, ca_key = own.cert.cert_pem, own.key.private_key_pem
+        issued = common.issue_certificate(
+            self,
+            name,
+            "replication",
+            common_name=s.replication_user,
             ca_cert_pem=ca_cert,
-            validity_period_hours=CERT_HOURS,
-            allowed_uses=["digital_signature", "key_agreement", "client_auth"],
-            opts=self._opts(),
+            ca_private_key_pem=ca_key,
+            uses=["client_auth"],
         )
-        return Pki(pulumi.Output.from_input(ca_cert), cert.cert_pem, key.private_key_pem)
+        return Pki(pulumi.Output.from_input(ca_cert), issued.cert.cert_pem, issued.key.private_key_pem)
 
     def _identity(self, pki: Pki) -> Identity:
         """The VM's own service account, the only reader of the secret holding the replication key."""
@@ -180,7 +161,7 @@ class PostgresStandby(pulumi.ComponentResource):
         account = serviceaccount.Account(
             child(name, "sa"),
             project=s.project,
-            account_id=common.service_account_id(name, "pg"),
+            account_id=common.service_account_id(name, ACCOUNT_ROLE),
             display_name=f"crossnet PostgreSQL standby {name}",
             opts=self._opts(),
         )
@@ -341,8 +322,6 @@ class PostgresStandby(pulumi.ComponentResource):
         s = self._settings
         if s.primary_ssh is None:
             return
-        from pulumi_command import remote
-
         apply_script = pulumi.Output.all(standby_ip, pki.ca_certificate).apply(
             lambda v: render.primary_apply_script(
                 user=s.replication_user,
@@ -352,16 +331,11 @@ class PostgresStandby(pulumi.ComponentResource):
                 max_slot_wal_keep_size=s.max_slot_wal_keep_size,
             )
         )
-        remote.Command(
+        # removing the standby removes its pg_hba line on the primary (the slot is dropped by hand)
+        common.ssh_script(
+            self,
             child(self._name, "primary-settings"),
-            connection=common.connection(s.primary_ssh),
-            create=common.sudo_shell(s.primary_ssh["user"]),
-            stdin=apply_script,
-            # removing the standby removes its pg_hba line on the primary (the slot is dropped by hand)
-            delete=common.sudo_shell(s.primary_ssh["user"])
-            + " <<'CROSSNET_REMOVE'\n"
-            + render.primary_remove_script(slot=s.slot(self._name))
-            + "CROSSNET_REMOVE\n",
-            triggers=[apply_script.apply(lambda t: hashlib.sha256(t.encode()).hexdigest())],
-            opts=self._opts(),
+            s.primary_ssh,
+            script=apply_script,
+            undo=render.primary_remove_script(slot=s.slot(self._name)),
         )

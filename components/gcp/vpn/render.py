@@ -319,10 +319,35 @@ def site_install_script(
     out += ['mv "$CONF.new" "$CONF"', "sysctl -w net.ipv4.ip_forward=1"]
     if start_command is None:
         out += [
-            "echo 'net.ipv4.ip_forward = 1' > /etc/sysctl.d/60-crossnet-forward.conf",
+            f"echo 'net.ipv4.ip_forward = 1' > {site_sysctl_path(client_name)}",
             f"systemctl enable openvpn-client@{client_name}",
             f"systemctl restart openvpn-client@{client_name}",
         ]
     else:
         out.append(start_command)
     return "\n".join(out) + "\n"
+
+
+def site_uninstall_script(*, client_name: str, config_dir: str = "/etc/openvpn/client") -> str:
+    """Undoes :func:`site_install_script`: stops the tunnel, removes its profile and sysctl file.
+
+    The running ``ip_forward`` value is left alone (other routing on the host may need it);
+    the next boot no longer turns it on for this tunnel.
+    """
+    unit = f"openvpn-client@{client_name}"
+    return (
+        "\n".join(
+            [
+                "set -eu",
+                f"systemctl disable --now {unit} 2>/dev/null || true",
+                f"rm -f {shlex.quote(f'{config_dir}/{client_name}.conf')}",
+                f"rm -f {shlex.quote(site_sysctl_path(client_name))}",
+            ]
+        )
+        + "\n"
+    )
+
+
+def site_sysctl_path(client_name: str) -> str:
+    """The site gateway's sysctl file for one tunnel (sorts after distribution defaults)."""
+    return f"/etc/sysctl.d/99-crossnet-vpn-{client_name}.conf"

@@ -32,6 +32,13 @@ def onprem_ca_pem() -> str:
     return cert.public_bytes(serialization.Encoding.PEM).decode()
 
 
+HOST_KEY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIJdD7y3aLq454yWBdwLWbieU1ebz9/cu7/QEXn9OIeZJ"
+
+
+def primary_ssh(**over: Any) -> dict[str, Any]:
+    return {"host": "192.168.50.10", "user": "root", "private_key": "KEY", "host_key": HOST_KEY, **over}
+
+
 def standby_args(**over: Any) -> dict[str, Any]:
     return {
         "project": "crossnet-test",

@@ -12,7 +12,7 @@ from components import OpenVpnGateway, PostgresStandby, ValidationError
 from components.gcp.standby.args import validate
 from components.validation import PLAIN, Problems
 from plan.runtime import MockRuntime
-from tests.gcp.standby.base import onprem_ca_pem, standby_args
+from tests.gcp.standby.base import onprem_ca_pem, primary_ssh, standby_args
 
 T_INSTANCE = "gcp:compute/instance:Instance"
 T_FIREWALL = "gcp:compute/firewall:Firewall"
@@ -41,7 +41,7 @@ def test_standby_graph_and_outputs(runtime: MockRuntime) -> None:
             client_ca_certificate=runtime.value(gw.ca_certificate),
             client_ca_private_key=gw.ca_private_key,
             network_ip="10.20.0.10",
-            primary_ssh={"host": "192.168.50.10", "user": "root", "private_key": "KEY"},
+            primary_ssh=primary_ssh(),
         ),
     )
     runtime.settle()
@@ -88,7 +88,7 @@ def test_ca_certificates_accept_outputs(runtime: MockRuntime) -> None:
             primary_ca_certificate=pulumi.Output.from_input(pem),
             client_ca_certificate=gw.ca_certificate,
             client_ca_private_key=gw.ca_private_key,
-            primary_ssh={"host": "192.168.50.10", "user": "root", "private_key": pulumi.Output.secret("KEY")},
+            primary_ssh=primary_ssh(private_key=pulumi.Output.secret("KEY")),
         ),
     )
     runtime.settle()
@@ -114,7 +114,7 @@ PLAIN_FIELDS = {
     "machine_type": "e2-medium",
     "disk_gb": 50,
     "network_ip": "10.20.0.10",
-    "primary_ssh": {"host": "192.168.50.10", "user": "root", "private_key": "KEY"},
+    "primary_ssh": primary_ssh(),
 }
 
 
@@ -126,6 +126,7 @@ PLAIN_FIELDS = {
         ("primary_ssh.host", None),
         ("primary_ssh.user", None),
         ("primary_ssh.port", None),
+        ("primary_ssh.host_key", None),
     ],
 )
 def test_plain_field_refuses_an_output(runtime: MockRuntime, field: str, value: Any) -> None:
@@ -240,10 +241,11 @@ def test_egress_is_said_and_cloud_nat_created_when_asked(runtime_factory: Any) -
 def test_removing_the_standby_removes_its_line_on_the_primary(runtime: MockRuntime) -> None:
     PostgresStandby(
         "pg",
-        standby_args(primary_ssh={"host": "192.168.50.10", "user": "admin", "private_key": "KEY"}),  # type: ignore[arg-type]
+        standby_args(primary_ssh=primary_ssh(user="admin")),  # type: ignore[arg-type]
     )
     runtime.settle()
     cmd = runtime.one("command:remote:Command", "pg-primary-settings")
-    assert cmd.inputs["delete"].startswith("sudo -n bash -s <<'CROSSNET_REMOVE'\n")
+    assert cmd.inputs["delete"].startswith("sudo -n bash -c ")
     assert "# crossnet-standby crossnet_pg" in cmd.inputs["delete"]
+    assert cmd.inputs["connection"]["hostKey"].startswith("ssh-ed25519 ")
     assert "max_slot_wal_keep_size" not in cmd.inputs["stdin"]  # not asked: the primary's value stays

@@ -13,6 +13,7 @@ from components import OpenVpnGateway, ValidationError
 from components.gcp.vpn import render as vpn_render
 from plan.runtime import MockRuntime
 
+HOST_KEY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIJdD7y3aLq454yWBdwLWbieU1ebz9/cu7/QEXn9OIeZJ"
 CA = "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n"
 
 
@@ -107,6 +108,7 @@ def test_onprem_ssh_runs_rendered_install_with_triggers(runtime: MockRuntime) ->
                 "host": "192.168.50.1",
                 "user": "admin",
                 "private_key": "KEY",
+                "host_key": HOST_KEY,
                 "client": "site-a",
             }
         ),
@@ -225,8 +227,9 @@ def test_route_names_fit_gcp_limit_and_are_stable(runtime_factory: Any) -> None:
     long_route = routes["192.168.100.0/24"]
     # the logical (URN) name is unchanged; the GCP name is short, deterministic, distinct
     assert long_route.name == f"geo-vpn-route-site-{long_client}-192-168-100-0-24"
-    assert long_route.inputs["name"] == gcp_name("geo-vpn", "route", f"site-{long_client}-192-168-100-0-24")
-    assert routes["192.168.50.0/24"].inputs["name"] == "geo-vpn-route-site-site-a-192-168-50-0-24"
+    long_key = f"site-{long_client}-192-168-100-0-24"
+    assert long_route.inputs["name"] == gcp_name("geo-vpn-test", "route", long_key)
+    assert routes["192.168.50.0/24"].inputs["name"] == "geo-vpn-test-route-site-site-a-192-168-50-0-24"
     assert len({r.inputs["name"] for r in routes.values()}) == len(routes)
     assert gcp_name("geo-vpn", "route", "x" * 80) != gcp_name("geo-vpn", "route", "x" * 79 + "y")
 
