@@ -13,7 +13,6 @@ from .. import common
 from . import render
 from .args import SUBJECT, PostgresStandbyArgs, validate
 
-
 ACCOUNT_ROLE = "pg"
 
 

@@ -554,3 +554,91 @@ def standby_startup_script(
     out += heredoc(SETUP, "\n".join(setup), "0700", "CROSSNET_SETUP")
     out += ["systemctl daemon-reload", f"systemctl restart --no-block {UNIT}", ""]
     return "\n".join(out)
+
+
+DRILL_WAIT_SECONDS = 60
+
+
+def promote_script(*, forced: bool, wait_seconds: int = DRILL_WAIT_SECONDS) -> str:
+    """The promotion drill, run as root on the standby (``PGHOST``/``PGPORT`` pick the cluster).
+
+    1. ``state``: must be a standby; the WAL receiver's status and slot, bytes received but
+       not replayed, and the age of the last replayed transaction.
+    2. ``caught-up`` (planned only): waits up to ``wait_seconds`` until everything the primary
+       reported is replayed (stop the application's writes first); refuses (exit 2) when the
+       standby is not streaming or does not catch up. ``forced`` skips this: the primary is gone
+       and what it had not sent is lost.
+    3. ``promote``: ``pg_promote`` (waits for the end of recovery).
+    4. ``write``: a transaction that needs a transaction id commits (a temporary table).
+
+    Each step prints ``crossnet-drill step=<name> seconds=<s> <detail>``. A second run on a
+    promoted standby reports it and changes nothing.
+    """
+    mode = "forced" if forced else "planned"
+    return "\n".join(
+        [
+            "#!/bin/bash",
+            f"# crossnet PostgresStandby: promotion drill ({mode}) (rendered)",
+            "set -euo pipefail",
+            'psql_pg() { runuser -u postgres -- psql -X -q -A -t -v ON_ERROR_STOP=1 -d postgres "$@"; }',
+            "now() { date +%s.%N; }",
+            'step() { awk -v a="$2" -v b="$(now)" -v n="$1" -v d="$3" '
+            "'BEGIN { printf \"crossnet-drill step=%s seconds=%.2f %s\\n\", n, b - a, d }'; }",
+            "t0=$(now)",
+            "if [ \"$(psql_pg -c 'SELECT pg_is_in_recovery()')\" != t ]; then",
+            '  step state "$t0" "already-primary: not in recovery; nothing to promote"',
+            "  exit 0",
+            "fi",
+            "state=$(psql_pg -F \" \" -c \"SELECT coalesce(r.status, 'stopped'), coalesce(r.slot_name, '-'), "
+            "coalesce(pg_wal_lsn_diff(r.latest_end_lsn, pg_last_wal_replay_lsn())::bigint, -1), "
+            "coalesce(round(extract(epoch FROM now() - pg_last_xact_replay_timestamp()))::bigint, -1) "
+            'FROM (SELECT 1) x LEFT JOIN pg_stat_wal_receiver r ON true")',
+            'read -r status slot behind age <<< "$state"',
+            'step state "$t0" "receiver=$status slot=$slot unreplayed_bytes=$behind '
+            'last_replayed_age_s=$age"',
+            *(
+                []
+                if forced
+                else [
+                    "t1=$(now)",
+                    'if [ "$status" != streaming ]; then',
+                    '  step caught-up "$t1" "refused: the standby is not streaming ($status); '
+                    'promote with --forced if the primary is gone"',
+                    "  exit 2",
+                    "fi",
+                    "caught_up=",
+                    f"for _ in $(seq 1 {int(wait_seconds) * 2}); do",
+                    '  behind=$(psql_pg -c "SELECT pg_wal_lsn_diff(latest_end_lsn, pg_last_wal_replay_lsn())'
+                    '::bigint FROM pg_stat_wal_receiver")',
+                    '  if [ -n "$behind" ] && [ "$behind" -le 0 ]; then caught_up=1; break; fi',
+                    "  sleep 0.5",
+                    "done",
+                    'if [ -z "$caught_up" ]; then',
+                    '  step caught-up "$t1" "refused: ${behind:-?} bytes not replayed after '
+                    f'{int(wait_seconds)}s; stop writes on the primary, or use --forced"',
+                    "  exit 2",
+                    "fi",
+                    'step caught-up "$t1" "replayed everything the primary reported"',
+                ]
+            ),
+            "t2=$(now)",
+            "if [ \"$(psql_pg -c 'SELECT pg_promote(true, 60)')\" != t ]; then",
+            '  step promote "$t2" "failed: pg_promote did not finish in 60s"',
+            "  exit 1",
+            "fi",
+            "timeline=$(psql_pg -c 'SELECT timeline_id FROM pg_control_checkpoint()')",
+            'step promote "$t2" "promoted: timeline $timeline"',
+            "t3=$(now)",
+            "xid=$(psql_pg <<'CROSSNET_SQL'",
+            "BEGIN;",
+            "CREATE TEMP TABLE crossnet_drill (at timestamptz) ON COMMIT DROP;",
+            "INSERT INTO crossnet_drill VALUES (now());",
+            "SELECT txid_current();",
+            "COMMIT;",
+            "CROSSNET_SQL",
+            ")",
+            'step write "$t3" "accepted a write (transaction $xid)"',
+            'step total "$t0" "mode=' + mode + '"',
+            "",
+        ]
+    )
