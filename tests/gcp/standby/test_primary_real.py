@@ -1,16 +1,20 @@
-"""The rendered primary apply script on a real PostgreSQL 15 primary (Debian layout, unix socket only)."""
+"""The rendered primary apply script and the promotion drill on real PostgreSQL 15 (unix sockets only)."""
 
 from __future__ import annotations
 
+import io
+import os
+import shutil
+import subprocess
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from components.gcp.standby import render
+from components.gcp.standby import drill, render
 from tests.gcp.standby.base import onprem_ca_pem, self_signed_server
-from tests.gcp.standby.pg import AVAILABLE, Cluster, chown_tree, run
+from tests.gcp.standby.pg import AVAILABLE, PG_BIN, Cluster, as_postgres, chown_tree, run
 
 pytestmark = [
     pytest.mark.integration,
@@ -101,3 +105,84 @@ def test_a_changed_standby_ip_replaces_its_line(primary: Cluster) -> None:
     text = (primary.etc / "pg_hba.conf").read_text()
     assert LINE not in text
     assert text.count("hostssl replication replicator 10.20.0.11/32 cert") == 1
+
+
+@pytest.fixture
+def pair() -> Iterator[tuple[Cluster, Cluster]]:
+    """A primary and a streaming standby on unix sockets (no TCP at all)."""
+    root = Path(tempfile.mkdtemp(prefix="crossnet-pair-"))
+    root.chmod(0o755)
+    chown_tree(root)
+    primary = Cluster(root / "primary", port=5432).init()
+    standby = Cluster(root / "standby", port=5433)
+    try:
+        primary.ctl("start")
+        for d in (standby.root, standby.etc, standby.etc / "conf.d", standby.sock):
+            d.mkdir(parents=True, exist_ok=True)
+            chown_tree(d)
+        run(
+            as_postgres(
+                f"{PG_BIN}/pg_basebackup",
+                "-h",
+                str(primary.sock),
+                "-p",
+                "5432",
+                "-D",
+                str(standby.data),
+                "-R",
+                "-X",
+                "stream",
+                "-C",
+                "-S",
+                "crossnet_standby",
+                "--checkpoint=fast",
+            )
+        )
+        shutil.copy(primary.etc / "pg_hba.conf", standby.etc / "pg_hba.conf")
+        shutil.copy(primary.etc / "pg_ident.conf", standby.etc / "pg_ident.conf")
+        for name in ("pg_hba.conf", "pg_ident.conf"):
+            chown_tree(standby.etc / name)
+        (standby.etc / "postgresql.conf").write_text("")
+        standby.write_conf(extra_conf="wal_receiver_timeout = '2s'\nwal_retrieve_retry_interval = '500ms'\n")
+        standby.ctl("start")
+        yield primary, standby
+    finally:
+        standby.ctl("stop", check=False)
+        primary.ctl("stop", check=False)
+        run(["rm", "-rf", str(root)])
+
+
+def _drill(standby: Cluster, *flags: str) -> tuple[int, str]:
+    def on_standby(script: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            ["bash", "-s"],
+            input=script,
+            capture_output=True,
+            text=True,
+            env={**os.environ, **standby.env()},
+            timeout=120,
+        )
+
+    out = io.StringIO()
+    code = drill.main(
+        ["--project", "p", "--zone", "z", "--instance", "s", "--wait", "5", *flags],
+        runner=on_standby,
+        out=out,
+    )
+    return code, out.getvalue()
+
+
+def test_drill_refuses_a_planned_promotion_without_the_primary_then_forces_it(
+    pair: tuple[Cluster, Cluster],
+) -> None:
+    primary, standby = pair
+    primary.sql("CREATE TABLE t (v text); INSERT INTO t VALUES ('replicated')")
+    primary.ctl("stop")  # the primary is gone
+    code, text = _drill(standby)
+    assert code == 2 and "refused" in text and "--forced" in text, text
+    assert standby.sql("SELECT pg_is_in_recovery()") == "t"  # nothing changed
+    code, text = _drill(standby, "--forced")
+    assert code == 0, text
+    assert "mode=forced" in text and "Next:" in text
+    assert standby.sql("SELECT pg_is_in_recovery()") == "f"
+    assert standby.sql("SELECT v FROM t") == "replicated"
