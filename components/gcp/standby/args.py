@@ -92,6 +92,11 @@ class PostgresStandbyArgs(TypedDict):
     ``cloud-nat`` (the component creates a Cloud Router and NAT for ``subnetwork``) or ``existing``
     (a prerequisite: the subnetwork already has Cloud NAT or a proxy, and Private Google Access)
     [existing]."""
+    alert_replay_lag_seconds: NotRequired[int]
+    """Alert when the standby's replay lag stays above this many seconds for 5 minutes [300]; it also
+    alerts when it stops streaming (the primary then retains WAL for its slot) or stops reporting."""
+    notification_channels: NotRequired[list[str]]
+    """Cloud Monitoring notification channel ids for the alert policy [none: visible in the console]."""
     client_ca_certificate: NotRequired[pulumi.Input[str]]
     """PEM of a CA to issue the replication client certificate [the standby's own CA]. The primary
     trusts this CA for client certificates (``ssl_ca_file``): give one that issues nothing else."""
@@ -137,6 +142,8 @@ class Settings:
     snapshot_retention_days: int
     protect_data_disk: bool
     egress: str
+    alert_replay_lag_seconds: int
+    notification_channels: tuple[str, ...]
 
     @property
     def region(self) -> str:
@@ -231,6 +238,10 @@ def validate(args: Any, problems: Problems, prefix: str = "") -> Settings | None
     )
     protect = problems.boolean(a.get("protect_data_disk", True), prefix + "protect_data_disk")
     egress = problems.one_of(a.get("egress", EGRESS[0]), prefix + "egress", EGRESS)
+    lag = problems.integer(
+        a.get("alert_replay_lag_seconds", 300), prefix + "alert_replay_lag_seconds", 30, 86400
+    )
+    channels = problems.string_list(a.get("notification_channels", []), prefix + "notification_channels")
 
     if len(problems.items) > before:
         return None
@@ -251,6 +262,8 @@ def validate(args: Any, problems: Problems, prefix: str = "") -> Settings | None
         or days is None
         or protect is None
         or egress is None
+        or lag is None
+        or channels is None
     ):
         return None  # every None above added a problem; this keeps the types honest
     return Settings(
@@ -276,6 +289,8 @@ def validate(args: Any, problems: Problems, prefix: str = "") -> Settings | None
         snapshot_retention_days=days,
         protect_data_disk=protect,
         egress=egress,
+        alert_replay_lag_seconds=lag,
+        notification_channels=tuple(channels),
     )
 
 

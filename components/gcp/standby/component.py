@@ -91,6 +91,7 @@ class PostgresStandby(pulumi.ComponentResource):
         )
         instance = self._vm(pki, identity, conninfo, _resources(opts))
         self._attach(disk, instance)
+        self._monitoring(identity)
         standby_ip = instance.network_interfaces.apply(lambda nics: nics[0].network_ip or "")
         self._primary(standby_ip, pki)
 
@@ -202,6 +203,7 @@ class PostgresStandby(pulumi.ComponentResource):
                 conninfo=conninfo,
                 slot=s.slot(name),
                 allowed_cidrs=s.allowed_cidrs,
+                standby=name,
             )
         )
         return common.hardened_vm(
@@ -314,6 +316,80 @@ class PostgresStandby(pulumi.ComponentResource):
             mode="READ_WRITE",
             # the disk can be attached read-write to one VM only: detach from the old VM first
             opts=self._opts(delete_before_replace=True),
+        )
+
+    def _monitoring(self, identity: Identity) -> None:
+        """The VM writes its replication gauges (render.METRICS); an alert policy watches them."""
+        from pulumi_gcp import monitoring, projects
+
+        name, s = self._name, self._settings
+        projects.IAMMember(
+            child(name, "metric-writer"),
+            project=s.project,
+            role="roles/monitoring.metricWriter",
+            member=pulumi.Output.concat("serviceAccount:", identity.email),
+            opts=self._opts(),
+        )
+        metric = f'metric.type = "{render.METRIC_PREFIX}{{}}" AND metric.label.standby = "{name}"'
+        metric += ' AND resource.type = "gce_instance"'
+        per_minute = [
+            monitoring.AlertPolicyConditionConditionThresholdAggregationArgs(
+                alignment_period="60s", per_series_aligner="ALIGN_MEAN"
+            )
+        ]
+
+        def threshold(title: str, gauge: str, comparison: str, value: float, duration: str) -> Any:
+            return monitoring.AlertPolicyConditionArgs(
+                display_name=title,
+                condition_threshold=monitoring.AlertPolicyConditionConditionThresholdArgs(
+                    filter=metric.format(gauge),
+                    comparison=comparison,
+                    threshold_value=value,
+                    duration=duration,
+                    aggregations=per_minute,
+                ),
+            )
+
+        monitoring.AlertPolicy(
+            child(name, "replication-alert"),
+            project=s.project,
+            display_name=f"crossnet {name}: PostgreSQL standby replication",
+            combiner="OR",
+            conditions=[
+                threshold(
+                    "not streaming (the primary retains WAL for its slot)",
+                    "streaming",
+                    "COMPARISON_LT",
+                    1,
+                    "600s",
+                ),
+                threshold(
+                    f"replay lag above {s.alert_replay_lag_seconds}s",
+                    "replay_lag_seconds",
+                    "COMPARISON_GT",
+                    s.alert_replay_lag_seconds,
+                    "300s",
+                ),
+                monitoring.AlertPolicyConditionArgs(
+                    display_name="no replication metrics (VM or timer down)",
+                    condition_absent=monitoring.AlertPolicyConditionConditionAbsentArgs(
+                        filter=metric.format("streaming"),
+                        duration="900s",
+                        aggregations=[
+                            monitoring.AlertPolicyConditionConditionAbsentAggregationArgs(
+                                alignment_period="300s", per_series_aligner="ALIGN_MEAN"
+                            )
+                        ],
+                    ),
+                ),
+            ],
+            notification_channels=list(s.notification_channels),
+            documentation=monitoring.AlertPolicyDocumentationArgs(
+                content="See docs/operations/geo_postgres_vpn.md (DR drill, promotion, failback). After a "
+                "promotion this alert stays open until a new standby streams.",
+                mime_type="text/markdown",
+            ),
+            opts=self._opts(),
         )
 
     def _primary(self, standby_ip: pulumi.Output[str], pki: Pki) -> None:

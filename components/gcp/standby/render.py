@@ -479,6 +479,7 @@ def standby_startup_script(
     conninfo: str,
     slot: str,
     allowed_cidrs: list[str] | tuple[str, ...],
+    standby: str = "standby",
     cert_dir: str = DEFAULT_CERT_DIR,
     clone_attempts: int = CLONE_ATTEMPTS,
     clone_retry_seconds: int = CLONE_RETRY_SECONDS,
@@ -552,7 +553,18 @@ def standby_startup_script(
     out += heredoc(CLONE, clone, "0700", "CROSSNET_CLONE")
     out += heredoc(BOOT, boot, "0700", "CROSSNET_BOOT")
     out += heredoc(SETUP, "\n".join(setup), "0700", "CROSSNET_SETUP")
-    out += ["systemctl daemon-reload", f"systemctl restart --no-block {UNIT}", ""]
+    service, timer = _metrics_units()
+    out += heredoc(
+        METRICS_SCRIPT, metrics_script(project=project, standby=standby), "0700", "CROSSNET_METRICS"
+    )
+    out += heredoc(f"/etc/systemd/system/{METRICS_UNIT}.service", service, "0644", "CROSSNET_METRICS_UNIT")
+    out += heredoc(f"/etc/systemd/system/{METRICS_UNIT}.timer", timer, "0644", "CROSSNET_METRICS_TIMER")
+    out += [
+        "systemctl daemon-reload",
+        f"systemctl enable --now {METRICS_UNIT}.timer",
+        f"systemctl restart --no-block {UNIT}",
+        "",
+    ]
     return "\n".join(out)
 
 
@@ -642,3 +654,89 @@ def promote_script(*, forced: bool, wait_seconds: int = DRILL_WAIT_SECONDS) -> s
             "",
         ]
     )
+
+
+METRIC_PREFIX = "custom.googleapis.com/crossnet/standby/"
+# (metric, SQL), each a gauge written every minute by crossnet-standby-metrics.timer
+METRICS = (
+    (
+        "streaming",
+        "SELECT CASE WHEN EXISTS (SELECT FROM pg_stat_wal_receiver WHERE status = 'streaming') "
+        "THEN 1 ELSE 0 END",
+    ),
+    (
+        "replay_lag_seconds",
+        "SELECT CASE WHEN NOT pg_is_in_recovery() OR pg_last_wal_receive_lsn() = pg_last_wal_replay_lsn() "
+        "THEN 0 ELSE coalesce(extract(epoch FROM now() - pg_last_xact_replay_timestamp()), 0) END",
+    ),
+    (
+        "unreplayed_bytes",
+        "SELECT coalesce((SELECT pg_wal_lsn_diff(latest_end_lsn, pg_last_wal_replay_lsn()) "
+        "FROM pg_stat_wal_receiver), 0)",
+    ),
+)
+METRICS_SCRIPT = "/usr/local/sbin/crossnet-standby-metrics"
+METRICS_UNIT = "crossnet-standby-metrics"
+
+
+def metrics_script(*, project: str, standby: str, api: str = "https://monitoring.googleapis.com") -> str:
+    """Writes the standby's replication gauges (``METRICS``) to Cloud Monitoring as custom metrics
+    of its ``gce_instance``, with the VM's own service account (token from the metadata server).
+
+    ``streaming`` (1/0) stands for the WAL the primary's slot retains: while the standby does
+    not stream, the primary keeps WAL for it (the primary_settings text has the query that
+    measures it there).
+    """
+    md = "http://metadata.google.internal/computeMetadata/v1"
+    lines = [
+        "#!/bin/bash",
+        "# crossnet PostgresStandby: replication metrics to Cloud Monitoring (rendered)",
+        "set -euo pipefail",
+        'psql_pg() { runuser -u postgres -- psql -X -q -A -t -v ON_ERROR_STOP=1 -d postgres "$@"; }',
+        f'md() {{ curl -sf -H "Metadata-Flavor: Google" "{md}/$1"; }}',
+        "token=$(md instance/service-accounts/default/token "
+        '| sed -E \'s/.*"access_token":"([^"]+)".*/\\1/\')',
+        "instance_id=$(md instance/id)",
+        "zone=$(md instance/zone); zone=${zone##*/}",
+        "now=$(date -u +%Y-%m-%dT%H:%M:%SZ)",
+        "series=",
+    ]
+    for metric, sql in METRICS:
+        lines += [
+            f'value=$(psql_pg -c "{sql}")',
+            'series="${series:+$series,}$(printf \'{"metric":{"type":"%s","labels":{"standby":"%s"}},'
+            '"resource":{"type":"gce_instance","labels":{"project_id":"%s","instance_id":"%s","zone":"%s"}},'
+            '"points":[{"interval":{"endTime":"%s"},"value":{"doubleValue":%s}}]}\' '
+            f'"{METRIC_PREFIX}{metric}" {shlex.quote(standby)} {shlex.quote(project)} '
+            '"$instance_id" "$zone" "$now" "$value")"',
+        ]
+    lines += [
+        'curl -sf -X POST -H "Authorization: Bearer $token" -H "Content-Type: application/json" '
+        f'--data "{{\\"timeSeries\\":[$series]}}" "{api}/v3/projects/{project}/timeSeries" >/dev/null',
+        "",
+    ]
+    return "\n".join(lines)
+
+
+def _metrics_units() -> tuple[str, str]:
+    service = "\n".join(
+        [
+            "[Unit]",
+            "Description=crossnet PostgresStandby: replication metrics to Cloud Monitoring",
+            "[Service]",
+            "Type=oneshot",
+            f"ExecStart={METRICS_SCRIPT}",
+        ]
+    )
+    timer = "\n".join(
+        [
+            "[Unit]",
+            "Description=crossnet PostgresStandby: replication metrics every minute",
+            "[Timer]",
+            "OnBootSec=2min",
+            "OnUnitActiveSec=60s",
+            "[Install]",
+            "WantedBy=timers.target",
+        ]
+    )
+    return service, timer

@@ -249,3 +249,27 @@ def test_removing_the_standby_removes_its_line_on_the_primary(runtime: MockRunti
     assert "# crossnet-standby crossnet_pg" in cmd.inputs["delete"]
     assert cmd.inputs["connection"]["hostKey"].startswith("ssh-ed25519 ")
     assert "max_slot_wal_keep_size" not in cmd.inputs["stdin"]  # not asked: the primary's value stays
+
+
+def test_replication_is_watched_by_an_alert_policy(runtime: MockRuntime) -> None:
+    PostgresStandby(
+        "pg",
+        standby_args(
+            alert_replay_lag_seconds=120, notification_channels=["projects/p/notificationChannels/1"]
+        ),  # type: ignore[arg-type]
+    )
+    runtime.settle()
+    email = runtime.one("gcp:serviceaccount/account:Account", "pg-sa").outputs["email"]
+    writer = runtime.one("gcp:projects/iAMMember:IAMMember", "pg-metric-writer")
+    assert writer.inputs["role"] == "roles/monitoring.metricWriter"
+    assert writer.inputs["member"] == f"serviceAccount:{email}"
+    policy = runtime.one("gcp:monitoring/alertPolicy:AlertPolicy", "pg-replication-alert")
+    assert policy.inputs["combiner"] == "OR"
+    assert policy.inputs["notificationChannels"] == ["projects/p/notificationChannels/1"]
+    conditions = policy.inputs["conditions"]
+    lag = next(c for c in conditions if "replay lag" in c["displayName"])["conditionThreshold"]
+    assert lag["thresholdValue"] == 120 and 'replay_lag_seconds"' in lag["filter"]
+    assert 'metric.label.standby = "pg"' in lag["filter"]
+    assert any("conditionAbsent" in c for c in conditions)
+    script = runtime.one(T_INSTANCE, "pg-vm").inputs["metadata"]["startup-script"]
+    assert "systemctl enable --now crossnet-standby-metrics.timer" in script

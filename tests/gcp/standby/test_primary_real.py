@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import json
 import os
 import shutil
 import subprocess
@@ -186,3 +187,40 @@ def test_drill_refuses_a_planned_promotion_without_the_primary_then_forces_it(
     assert "mode=forced" in text and "Next:" in text
     assert standby.sql("SELECT pg_is_in_recovery()") == "f"
     assert standby.sql("SELECT v FROM t") == "replicated"
+
+
+def test_metrics_script_reports_streaming_and_lag_of_a_real_standby(pair: tuple[Cluster, Cluster]) -> None:
+    """The rendered metrics script against a streaming standby; curl stands in for the metadata
+    server and the Monitoring API (it records what would be posted)."""
+    _, standby = pair
+    fake = standby.root / "fake-bin"
+    fake.mkdir()
+    posted = standby.root / "posted.json"
+    curl = fake / "curl"
+    curl.write_text(
+        "#!/bin/bash\nurl=${*: -1}\ncase $url in\n"
+        '  */token) echo \'{"access_token":"tok","expires_in":3599}\' ;;\n'
+        "  */instance/id) echo 1234567890 ;;\n"
+        "  */instance/zone) echo projects/42/zones/europe-west1-b ;;\n"
+        '  */timeSeries) while [ $# -gt 1 ]; do [ "$1" = --data ] && printf %s "$2" > '
+        f"{posted}; shift; done ;;\n"
+        "  *) exit 22 ;;\nesac\n"
+    )
+    curl.chmod(0o755)
+    env = standby.env()
+    env["PATH"] = f"{fake}:{env['PATH']}"
+    script = render.metrics_script(project="p-12345", standby="geo-standby")
+    result = subprocess.run(
+        ["bash", "-s"], input=script, capture_output=True, text=True, env={**os.environ, **env}
+    )
+    assert result.returncode == 0, result.stderr
+    series = {s["metric"]["type"].rsplit("/", 1)[1]: s for s in json.loads(posted.read_text())["timeSeries"]}
+    assert set(series) == {"streaming", "replay_lag_seconds", "unreplayed_bytes"}
+    assert series["streaming"]["points"][0]["value"]["doubleValue"] == 1
+    assert series["replay_lag_seconds"]["points"][0]["value"]["doubleValue"] >= 0
+    resource = series["streaming"]["resource"]
+    assert resource == {
+        "type": "gce_instance",
+        "labels": {"project_id": "p-12345", "instance_id": "1234567890", "zone": "europe-west1-b"},
+    }
+    assert series["streaming"]["metric"]["labels"] == {"standby": "geo-standby"}
