@@ -119,6 +119,8 @@ def deploy(config: VpnScenario) -> dict[str, Any]:
                 "standby_ip": standby.standby_ip,
                 "primary_settings": standby.primary_settings,
                 "primary_conninfo": standby.primary_conninfo,
+                "standby_instance": standby.instance_name,
+                "standby_egress": standby.egress,
             }
         )
     return out

@@ -48,6 +48,8 @@ class PostgresStandby(pulumi.ComponentResource):
     """The standby's internal address (the address the primary sees)."""
     instance_id: pulumi.Output[str]
     """The VM's instance id."""
+    instance_name: pulumi.Output[str]
+    """The VM's name (what the promotion drill's ``--instance`` takes)."""
     primary_conninfo: pulumi.Output[str]
     """The standby's primary_conninfo (secret)."""
     primary_settings: pulumi.Output[str]
@@ -97,6 +99,7 @@ class PostgresStandby(pulumi.ComponentResource):
 
         self.standby_ip = standby_ip
         self.instance_id = instance.instance_id
+        self.instance_name = instance.name
         self.primary_conninfo = pulumi.Output.secret(conninfo)
         self.primary_settings = standby_ip.apply(
             lambda ip: render.primary_settings(
@@ -116,6 +119,7 @@ class PostgresStandby(pulumi.ComponentResource):
             {
                 "standby_ip": self.standby_ip,
                 "instance_id": self.instance_id,
+                "instance_name": self.instance_name,
                 "primary_conninfo": self.primary_conninfo,
                 "primary_settings": self.primary_settings,
                 "replication_client_certificate": self.replication_client_certificate,

@@ -63,3 +63,12 @@ def test_the_examples_placeholder_ca_is_refused(runtime_factory: Any) -> None:
     )
     err = _refused(runtime_factory, section)
     assert "crossnet:vpn.standby.primary_ca_certificate" in err.fields
+
+
+def test_the_drill_finds_the_standby_from_the_stack_outputs(runtime_factory: Any) -> None:
+    rt = run_dev_section(runtime_factory)
+    out = rt.stack_outputs()["geo_postgres_vpn"]
+    assert (
+        out["standby_instance"] == rt.one("gcp:compute/instance:Instance", "geo-standby-vm").outputs["name"]
+    )
+    assert out["standby_egress"].startswith("existing")
