@@ -1,15 +1,15 @@
 """Pure renderers for the PostgreSQL standby and what the on-premises primary applies.
 
-The component renders with these; the integration test runs Debian's
-PostgreSQL on the same text (primary settings applied by the rendered script,
-the standby cloned by the rendered clone script).
+The component renders with these; the tests run Debian's PostgreSQL on the same
+text: the primary apply script on a tuned primary, the standby's boot and clone
+scripts, the promotion drill and the metrics script.
 """
 
 from __future__ import annotations
 
 import shlex
 
-from ..vpn.render import fetch_secret_function, heredoc
+from ..vpn.render import SYNC_SCRIPT, fetch_secret_function, heredoc
 
 DEFAULT_CERT_DIR = "/var/lib/postgresql/crossnet"
 PRIMARY_CA = "primary-ca.crt"
@@ -449,6 +449,28 @@ def boot_script(
     return "\n".join(out)
 
 
+SYNC = "/usr/local/sbin/crossnet-standby-sync"
+SYNC_UNIT = "crossnet-standby-sync.service"
+
+
+def _sync_unit() -> str:
+    return "\n".join(
+        [
+            "[Unit]",
+            "Description=crossnet PostgresStandby: apply configuration changes from instance metadata",
+            "After=network-online.target",
+            "",
+            "[Service]",
+            f"ExecStart={SYNC}",
+            "Restart=always",
+            "RestartSec=10",
+            "",
+            "[Install]",
+            "WantedBy=multi-user.target",
+        ]
+    )
+
+
 def _unit() -> str:
     return "\n".join(
         [
@@ -485,7 +507,8 @@ def standby_startup_script(
     clone_retry_seconds: int = CLONE_RETRY_SECONDS,
 ) -> str:
     """The standby VM's startup script: writes the boot work and a systemd unit that runs it
-    (again every 30 s until it succeeds), then starts the unit and returns.
+    (again every 30 s until it succeeds), then starts the unit and returns. A watcher installed
+    first re-runs this script when the instance's metadata changes.
 
     The work: PostgreSQL from the PGDG repository, the data disk mounted, keys from
     Secret Manager, the primary cloned onto the data disk on the first boot only, then
@@ -548,8 +571,12 @@ def standby_startup_script(
         "# crossnet PostgresStandby startup script (rendered): installs the boot work as a unit, starts it",
         "set -euo pipefail",
     ]
-    # the unit first: from here on, a failure is retried by systemd, not left until the next boot
+    # the units first: from here on, a failure is retried by systemd, not left until the next boot,
+    # and a metadata change (allowed_cidrs, certificates) re-runs this script without a reboot
     out += heredoc(f"/etc/systemd/system/{UNIT}", _unit(), "0644", "CROSSNET_UNIT")
+    out += heredoc(SYNC, SYNC_SCRIPT, "0755", "CROSSNET_SYNC")
+    out += heredoc(f"/etc/systemd/system/{SYNC_UNIT}", _sync_unit(), "0644", "CROSSNET_SYNC_UNIT")
+    out += ["systemctl daemon-reload", f"systemctl enable --now {SYNC_UNIT}"]
     out += heredoc(CLONE, clone, "0700", "CROSSNET_CLONE")
     out += heredoc(BOOT, boot, "0700", "CROSSNET_BOOT")
     out += heredoc(SETUP, "\n".join(setup), "0700", "CROSSNET_SETUP")

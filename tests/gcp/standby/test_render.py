@@ -157,6 +157,11 @@ def test_boot_work_runs_as_a_unit_that_restarts_on_failure() -> None:
     # the unit and its scripts are written before any work that can fail; the script ends by starting it
     before_unit = script[: unit.start()]
     assert "apt-get" not in before_unit and "gcloud" not in before_unit and "pg_basebackup" not in before_unit
+    # the metadata watcher comes next, also before any work
+    watcher = script.index(f"systemctl enable --now {render.SYNC_UNIT}")
+    assert (
+        watcher < script.index("<<'CROSSNET_CLONE'") and "google_metadata_script_runner" in script[:watcher]
+    )
     assert script.rstrip().splitlines()[-1] == f"systemctl restart --no-block {render.UNIT}"
 
 
