@@ -162,7 +162,25 @@ def get_subnetwork(ctx: Ctx) -> dict[str, Any]:
 
 CALLS = {"gcp:compute/getSubnetwork:getSubnetwork": get_subnetwork}
 
+
+def zonal(kind: str) -> Any:
+    """A named zonal (``zone``) or regional (``region``) resource: its name and self link, as GCP returns."""
+
+    def answer(ctx: Ctx) -> tuple[str, dict[str, Any]]:
+        project, name = _project(ctx), _name(ctx)
+        where = (
+            f"zones/{ctx.inputs['zone']}" if ctx.inputs.get("zone") else f"regions/{ctx.inputs.get('region')}"
+        )
+        rid = f"projects/{project}/{where}/{kind}/{name}"
+        return rid, {"name": name, "selfLink": f"https://www.googleapis.com/compute/v1/{rid}"}
+
+    return answer
+
+
 RESOURCES = {
+    "gcp:compute/disk:Disk": zonal("disks"),
+    "gcp:compute/resourcePolicy:ResourcePolicy": zonal("resourcePolicies"),
+    "gcp:compute/router:Router": zonal("routers"),
     "gcp:compute/address:Address": address,
     "gcp:compute/instance:Instance": instance,
     "gcp:compute/route:Route": route,

@@ -28,7 +28,7 @@ from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 from components.gcp.vpn import render
 from plan.runtime import MockRuntime
 
-from .test_integration import GW_WAN, OPENVPN, PRIMARY_IP, STANDBY_IP, Lab, _read, lab, wait_for, write
+from ..test_integration import GW_WAN, OPENVPN, PRIMARY_IP, STANDBY_IP, Lab, _read, lab, wait_for, write
 
 __all__ = ["lab"]  # the harness's namespace fixture, used by the tests below
 
