@@ -65,7 +65,8 @@ class OpenVpnGateway(pulumi.ComponentResource):
     ca_certificate: pulumi.Output[str]
     """PEM of the VPN CA."""
     ca_private_key: pulumi.Output[str]
-    """PEM of the VPN CA's key (secret), to issue more certificates (e.g. PostgresStandby)."""
+    """PEM of the VPN CA's key (secret), to issue more VPN client certificates. Never another
+    service's client CA: whoever trusts it accepts every VPN client's certificate."""
 
     def __init__(
         self, name: str, args: OpenVpnGatewayArgs, opts: pulumi.ResourceOptions | None = None
