@@ -19,7 +19,7 @@ DEFAULT_STATUS_PATH = "/run/openvpn-server/crossnet-status.log"
 DATA_CIPHERS = "AES-256-GCM:CHACHA20-POLY1305"
 STATIC_KEY_BYTES = 256
 
-# Files under config_dir: (relative path, mode, secret?)
+# Files under config_dir (relative paths)
 CA_CERT = "pki/ca.crt"
 SERVER_CERT = "pki/server.crt"
 SERVER_KEY = "pki/server.key"
