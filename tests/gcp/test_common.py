@@ -13,11 +13,7 @@ from components.gcp import common
 from components.validation import Problems
 from plan.runtime import MockRuntime
 
-HOST_KEY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIJdD7y3aLq454yWBdwLWbieU1ebz9/cu7/QEXn9OIeZJ"
-JUMP_KEY = (
-    "ecdsa-sha2-nistp256 AAAAE2VjZHNhLXNoYTItbmlzdHAyNTYAAAAIbmlzdHAyNTYAAABBBEmKSENjQEezOmxkZMy7opKgwFB9nkt5"
-    "YRrYMjNuG5N87uRgg6CLrbo5wAdT/y6v0mKV0U2w0WZ2YB/++Tpockg= root@bastion"
-)
+from .vpn.base import HOST_KEY, JUMP_KEY
 
 
 def ssh(**over: Any) -> dict[str, Any]:

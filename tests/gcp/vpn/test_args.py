@@ -14,15 +14,9 @@ from components.gcp.vpn import OpenVpnGatewayArgs, Settings, validate
 from components.validation import PLAIN, Problems
 from plan.runtime import MockRuntime
 
-from .test_components import HOST_KEY, gateway_args
+from .base import gateway_args, onprem_ssh
 
-ONPREM = {
-    "host": "192.168.50.1",
-    "user": "root",
-    "private_key": "KEY",
-    "host_key": HOST_KEY,
-    "client": "site-a",
-}
+ONPREM = onprem_ssh(user="root")
 # Fields that decide names, counts or rendered text: each must be a plain value.
 PLAIN_FIELDS = [k for k in OpenVpnGatewayArgs.__annotations__]
 SSH_PLAIN_FIELDS = ["host", "user", "port", "host_key", "allow_unknown_host_key", "client"]

@@ -13,23 +13,10 @@ from components import OpenVpnGateway, ValidationError
 from components.gcp.vpn import render as vpn_render
 from plan.runtime import MockRuntime
 
-HOST_KEY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIJdD7y3aLq454yWBdwLWbieU1ebz9/cu7/QEXn9OIeZJ"
+from .base import HOST_KEY, gateway_args
+
 CA = "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n"
 CERT = "-----BEGIN CERTIFICATE-----\nMIIBAA==\n-----END CERTIFICATE-----\n"  # decodes; fingerprint only
-
-
-def gateway_args(**over: Any) -> dict[str, Any]:
-    return {
-        "project": "crossnet-test",
-        "region": "europe-west1",
-        "zone": "europe-west1-b",
-        "network": "vpc",
-        "subnetwork": "sub",
-        "gcp_cidrs": ["10.20.0.0/24"],
-        "clients": {"site-a": ["192.168.50.0/24"], "laptop": []},
-        "allowed_source_ranges": ["203.0.113.0/24"],
-        **over,
-    }
 
 
 T_INSTANCE = "gcp:compute/instance:Instance"

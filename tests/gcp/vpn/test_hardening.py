@@ -14,7 +14,7 @@ from components import OpenVpnGateway
 from components.gcp.vpn import render
 from plan.runtime import MockRuntime
 
-from .test_components import gateway_args
+from .base import gateway_args
 
 T_LOCAL = "tls:index/locallySignedCert:LocallySignedCert"
 T_SELF = "tls:index/selfSignedCert:SelfSignedCert"

@@ -13,7 +13,7 @@ from components.gcp.vpn import validate
 from components.validation import Problems
 from plan.runtime import MockRuntime
 
-from .test_components import gateway_args
+from .base import gateway_args
 
 T_ROUTE = "gcp:compute/route:Route"
 T_SECRET = "gcp:secretmanager/secret:Secret"

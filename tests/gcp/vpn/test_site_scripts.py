@@ -103,15 +103,9 @@ def test_a_rhel_family_host_is_refused_clearly_before_any_change(tmp_path: Path)
 def test_the_onprem_command_pins_the_host_key_and_undoes_on_delete(runtime: MockRuntime) -> None:
     from components import OpenVpnGateway
 
-    from .test_components import HOST_KEY, gateway_args
+    from .base import HOST_KEY, gateway_args, onprem_ssh
 
-    ssh = {
-        "host": "192.168.50.1",
-        "user": "admin",
-        "private_key": "KEY",
-        "host_key": HOST_KEY,
-        "client": "site-a",
-    }
+    ssh = onprem_ssh()
     OpenVpnGateway("gw", gateway_args(onprem_ssh=ssh))  # type: ignore[arg-type]
     runtime.settle()
     cmd = runtime.one("command:remote:Command", "gw-onprem-site-a")
@@ -125,9 +119,10 @@ def test_the_onprem_command_pins_the_host_key_and_undoes_on_delete(runtime: Mock
 def test_onprem_ssh_without_a_host_key_is_refused(runtime: MockRuntime) -> None:
     from components import OpenVpnGateway, ValidationError
 
-    from .test_components import gateway_args
+    from .base import gateway_args, onprem_ssh
 
-    ssh = {"host": "192.168.50.1", "user": "admin", "private_key": "KEY", "client": "site-a"}
+    ssh = onprem_ssh()
+    del ssh["host_key"]
     with pytest.raises(ValidationError) as err:
         OpenVpnGateway("gw", gateway_args(onprem_ssh=ssh))  # type: ignore[arg-type]
     assert "onprem_ssh.host_key" in err.value.fields and runtime.resources == []

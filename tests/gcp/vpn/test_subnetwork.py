@@ -9,7 +9,7 @@ import pytest
 from components import OpenVpnGateway
 from plan.runtime import MockRuntime
 
-from .test_components import gateway_args
+from .base import gateway_args
 
 T_INSTANCE = "gcp:compute/instance:Instance"
 

@@ -29,6 +29,7 @@ from components.gcp.vpn import render
 from plan.runtime import MockRuntime
 
 from ..test_integration import GW_WAN, OPENVPN, PRIMARY_IP, STANDBY_IP, Lab, _read, lab, wait_for, write
+from .base import gateway_args
 
 __all__ = ["lab"]  # the harness's namespace fixture, used by the tests below
 
@@ -36,18 +37,12 @@ NFT = shutil.which("nft") or "/usr/sbin/nft"
 PING = shutil.which("ping") or "/usr/bin/ping"
 ROAD_GW, ROAD_IP = "172.31.254.1", "172.31.254.2"
 CLIENTS = {"site-a": ["192.168.50.0/24"], "laptop": [], "retired": []}
-ARGS: dict[str, Any] = {
-    "project": "crossnet-test",
-    "region": "europe-west1",
-    "zone": "europe-west1-b",
-    "network": "vpc",
-    "subnetwork": "gcp-subnet",
-    "gcp_cidrs": ["10.20.0.0/24"],
-    "clients": CLIENTS,
-    "allowed_source_ranges": ["172.31.254.0/23"],
-    "vpn_cidr": "10.99.0.0/24",
-    "public_endpoint": GW_WAN,
-}
+ARGS = gateway_args(
+    clients=CLIENTS,
+    allowed_source_ranges=["172.31.254.0/23"],
+    vpn_cidr="10.99.0.0/24",
+    public_endpoint=GW_WAN,
+)
 
 pytestmark = [
     pytest.mark.integration,
