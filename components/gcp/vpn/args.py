@@ -127,7 +127,21 @@ def validate(
         return None
     a: dict[str, Any] = dict(args)
     unknown_keys(a, OpenVpnGatewayArgs.__annotations__, problems, prefix)
-    p, f = problems, prefix
+    values = {
+        **_location(problems, a, prefix),
+        **_addressing(problems, a, prefix),
+        **_service(problems, a, prefix),
+    }
+    values["onprem_ssh"] = _onprem_ssh(
+        problems, a.get("onprem_ssh"), prefix + "onprem_ssh", values["clients"]
+    )
+    if len(problems.items) > before:
+        return None
+    return Settings(**values)
+
+
+def _location(p: Problems, a: Mapping[str, Any], f: str) -> dict[str, Any]:
+    """Where the gateway goes: project, region, zone, network, subnetwork."""
     project = p.string(
         p.require(a, "project", f),
         f + "project",
@@ -140,9 +154,17 @@ def validate(
     )
     if region and zone and not zone.startswith(region + "-"):
         p.add(f + "zone", zone, f"a zone in region {region}")
-    network = p.string(p.require(a, "network", f), f + "network")
-    subnetwork = p.string(p.require(a, "subnetwork", f), f + "subnetwork")
+    return {
+        "project": project,
+        "region": region,
+        "zone": zone,
+        "network": p.string(p.require(a, "network", f), f + "network"),
+        "subnetwork": p.string(p.require(a, "subnetwork", f), f + "subnetwork"),
+    }
 
+
+def _addressing(p: Problems, a: Mapping[str, Any], f: str) -> dict[str, Any]:
+    """The CIDRs: tunnel pool, GCP side, each client's LANs (no two overlap), allowed sources."""
     named: dict[str, cidr.Network] = {}
     vpn_cidr = a.get("vpn_cidr", "10.8.0.0/24")
     if p.plain(vpn_cidr, f + "vpn_cidr"):
@@ -152,45 +174,31 @@ def validate(
     gcp_cidrs = _cidr_list(p, p.require(a, "gcp_cidrs", f), f + "gcp_cidrs", named)
     clients = _clients(p, p.require(a, "clients", f), f + "clients", named)
     cidr.report_overlaps(p, named)
-    sources = _sources(p, a, f)
+    return {
+        "vpn_cidr": str(vpn_cidr),
+        "gcp_cidrs": gcp_cidrs,
+        "clients": clients,
+        "allowed_source_ranges": _sources(p, a, f),
+    }
 
-    port = p.integer(a.get("port", 1194), f + "port", 1, 65535)
-    protocol = p.one_of(a.get("protocol", "udp"), f + "protocol", ["udp", "tcp"])
-    machine_type = p.string(
-        a.get("machine_type", "e2-small"),
-        f + "machine_type",
-        r"[a-z0-9-]+",
-        "a machine type such as e2-small",
-    )
-    c2c = p.boolean(a.get("client_to_client", False), f + "client_to_client")
+
+def _service(p: Problems, a: Mapping[str, Any], f: str) -> dict[str, Any]:
+    """The VPN service and its VM: port, protocol, machine type, client isolation, endpoint."""
     endpoint = a.get("public_endpoint")
     if endpoint is not None:
         endpoint = p.string(endpoint, f + "public_endpoint", HOST, "a host name or IP address")
-    ssh = _onprem_ssh(p, a.get("onprem_ssh"), f + "onprem_ssh", clients)
-
-    if len(problems.items) > before:
-        return None
-    if not (project and region and zone and network and subnetwork and port and protocol and machine_type):
-        return None  # unreachable: each None above added a problem
-    if gcp_cidrs is None or clients is None or sources is None or c2c is None:
-        return None
-    return Settings(
-        project=project,
-        region=region,
-        zone=zone,
-        network=network,
-        subnetwork=subnetwork,
-        gcp_cidrs=gcp_cidrs,
-        clients=clients,
-        allowed_source_ranges=sources,
-        vpn_cidr=str(vpn_cidr),
-        port=port,
-        protocol=protocol,
-        machine_type=machine_type,
-        client_to_client=c2c,
-        public_endpoint=endpoint,
-        onprem_ssh=ssh,
-    )
+    return {
+        "port": p.integer(a.get("port", 1194), f + "port", 1, 65535),
+        "protocol": p.one_of(a.get("protocol", "udp"), f + "protocol", ["udp", "tcp"]),
+        "machine_type": p.string(
+            a.get("machine_type", "e2-small"),
+            f + "machine_type",
+            r"[a-z0-9-]+",
+            "a machine type such as e2-small",
+        ),
+        "client_to_client": p.boolean(a.get("client_to_client", False), f + "client_to_client"),
+        "public_endpoint": endpoint,
+    }
 
 
 def _cidr_list(p: Problems, value: Any, field: str, named: dict[str, cidr.Network]) -> list[str] | None:
