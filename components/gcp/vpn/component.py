@@ -48,7 +48,15 @@ class Rendered(NamedTuple):
 
 
 class OpenVpnGateway(pulumi.ComponentResource):
-    """A site-to-site OpenVPN gateway VM joining on-premises LANs to a GCP VPC."""
+    """A site-to-site OpenVPN gateway VM joining on-premises LANs to a GCP VPC.
+
+    The server admits only the current clients' certificates (by SHA-256 fingerprint, as
+    well as by CA and client-config-dir), isolates clients from each other unless
+    ``client_to_client``, persists IP forwarding past GCE's own sysctl file and clamps TCP to
+    the VPC's MTU. Private keys reach the VM through Secret Manager, readable by its own
+    service account only; configuration changes and renewed certificates reach it through
+    a metadata watcher, without a reboot. Cloud-side names carry the stack's name.
+    """
 
     public_ip: pulumi.Output[str]
     """The gateway's static external IP."""
