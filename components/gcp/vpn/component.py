@@ -6,6 +6,7 @@ from typing import Any, NamedTuple, cast
 
 import pulumi
 
+from ... import cidr
 from ...naming import child
 from ...tokens import component_opts, type_token
 from ...validation import Problems
@@ -64,7 +65,8 @@ class OpenVpnGateway(pulumi.ComponentResource):
     ca_certificate: pulumi.Output[str]
     """PEM of the VPN CA."""
     ca_private_key: pulumi.Output[str]
-    """PEM of the VPN CA's key (secret), to issue more certificates (e.g. PostgresStandby)."""
+    """PEM of the VPN CA's key (secret), to issue more VPN client certificates. Never another
+    service's client CA: whoever trusts it accepts every VPN client's certificate."""
 
     def __init__(
         self, name: str, args: OpenVpnGatewayArgs, opts: pulumi.ResourceOptions | None = None
@@ -116,7 +118,9 @@ class OpenVpnGateway(pulumi.ComponentResource):
         import pulumi_random as random
 
         name, s = self._name, self._settings
-        ca = common.issue_ca(self, name, "ca", common_name=f"{name} VPN CA")
+        ca = common.issue_ca(
+            self, name, "ca", common_name=f"{name} VPN CA", early_renewal_hours=render.CA_RENEW_DAYS * 24
+        )
 
         def issue(key: str, common_name: str, use: str) -> common.Issued:
             return common.issue_certificate(
@@ -127,6 +131,7 @@ class OpenVpnGateway(pulumi.ComponentResource):
                 ca_cert_pem=ca.cert_pem,
                 ca_private_key_pem=ca.key.private_key_pem,
                 uses=[use],
+                early_renewal_hours=render.RENEW_DAYS * 24,
             )
 
         server_name = f"{name}-server"
@@ -218,11 +223,13 @@ class OpenVpnGateway(pulumi.ComponentResource):
         from pulumi_gcp import compute
 
         name, s = self._name, self._settings
+        client_certs = pulumi.Output.all(**{c: issued.cert_pem for c, issued in pki.clients.items()})
         script = pulumi.Output.all(
             pki.ca.cert_pem,
             pki.server.cert_pem,
             identity.server_key.secret_id,
             identity.tls_crypt.secret_id,
+            client_certs,
         ).apply(
             lambda v: render.startup_script(
                 project=s.project,
@@ -232,6 +239,8 @@ class OpenVpnGateway(pulumi.ComponentResource):
                 server_cert_pem=v[1],
                 server_key_secret=v[2],
                 tls_crypt_secret=v[3],
+                client_certs=v[4],
+                client_to_client=s.client_to_client,
             )
         )
         return common.hardened_vm(
@@ -242,7 +251,7 @@ class OpenVpnGateway(pulumi.ComponentResource):
             disk_gb=10,
             can_ip_forward=True,
             network_interface=compute.InstanceNetworkInterfaceArgs(
-                subnetwork=s.subnetwork,
+                subnetwork=self._checked_subnetwork(),
                 subnetwork_project=s.project,
                 access_configs=[
                     compute.InstanceNetworkInterfaceAccessConfigArgs(
@@ -255,6 +264,43 @@ class OpenVpnGateway(pulumi.ComponentResource):
             role="vpn-gateway",
             opts=self._opts(depends_on=[*identity.server_key.waits, *identity.tls_crypt.waits]),
         )
+
+    def _checked_subnetwork(self) -> pulumi.Output[str]:
+        """The subnetwork, once its primary range is known to lie inside ``gcp_cidrs``.
+
+        Clients get routes for ``gcp_cidrs`` only, so a gateway (and a standby) in a subnetwork
+        outside them is unreachable through the tunnel. The range lives in GCP: it is read with
+        an invoke, which the engine runs at preview, and the VM waits for the check.
+        """
+        from pulumi_gcp import compute
+
+        s = self._settings
+        by_link = "/" in s.subnetwork
+        found = compute.get_subnetwork_output(
+            name=None if by_link else s.subnetwork,
+            self_link=s.subnetwork if by_link else None,
+            project=None if by_link else s.project,
+            region=None if by_link else s.region,
+            opts=pulumi.InvokeOutputOptions(parent=self),
+        )
+        return found.ip_cidr_range.apply(self._subnetwork_inside)
+
+    def _subnetwork_inside(self, range_: str) -> str:
+        s = self._settings
+        net = cidr.parse(range_)
+        inside = net is not None and any(
+            (outer := cidr.parse(c)) is not None and net.subnet_of(outer) for c in s.gcp_cidrs
+        )
+        if range_ and not inside:
+            problems = Problems(f"{SUBJECT} {self._name!r}")
+            problems.add(
+                "subnetwork",
+                s.subnetwork,
+                f"a subnetwork whose range is inside gcp_cidrs {s.gcp_cidrs}; its range is {range_}:"
+                " add it to gcp_cidrs (clients are given routes for those only) or choose another subnetwork",
+            )
+            problems.raise_if_any()
+        return s.subnetwork
 
     def _routes(self, instance: Any) -> None:
         """A route through the VM for each site LAN and for the tunnel pool."""

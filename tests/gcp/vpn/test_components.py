@@ -15,6 +15,7 @@ from plan.runtime import MockRuntime
 
 HOST_KEY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIJdD7y3aLq454yWBdwLWbieU1ebz9/cu7/QEXn9OIeZJ"
 CA = "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n"
+CERT = "-----BEGIN CERTIFICATE-----\nMIIBAA==\n-----END CERTIFICATE-----\n"  # decodes; fingerprint only
 
 
 def gateway_args(**over: Any) -> dict[str, Any]:
@@ -189,6 +190,8 @@ def gateway_script(**over: Any) -> str:
         "server_cert_pem": CA,
         "server_key_secret": "s1",
         "tls_crypt_secret": "s2",
+        "client_certs": {"a": CERT},
+        "client_to_client": False,
     }
     return vpn_render.startup_script(**{**values, **over})
 
