@@ -182,14 +182,14 @@ def _render(clients: dict[str, list[str]], primary_ca: str) -> dict[str, Any]:
             "server_cert": rt.one("tls:index/locallySignedCert:LocallySignedCert", "gw-server-cert").outputs[
                 "certPem"
             ],
-            "server_key": versions["gw-server-key-v"],
-            "tls_crypt": versions["gw-tls-crypt-v"],
             "client_certs": {
                 c: rt.one("tls:index/locallySignedCert:LocallySignedCert", f"gw-client-{c}-cert").outputs[
                     "certPem"
                 ]
                 for c in clients
             },
+            "server_key": versions["gw-server-key-v"],
+            "tls_crypt": versions["gw-tls-crypt-v"],
             "site_command": rt.one("command:remote:Command", "gw-onprem-site-a").inputs,
             "primary_command": rt.one("command:remote:Command", "standby-primary-settings").inputs,
             "conninfo": rt.value(pg.primary_conninfo),
@@ -393,9 +393,9 @@ def test_tunnel_and_tls_replication_from_rendered_configs(lab: Lab, rendered: di
     write(vpn_dir / vpn_render.SERVER_CERT, rendered["server_cert"])
     write(vpn_dir / vpn_render.SERVER_KEY, rendered["server_key"], 0o600)
     write(vpn_dir / vpn_render.TLS_CRYPT_KEY, rendered["tls_crypt"], 0o600)
+    write(vpn_dir / vpn_render.PEER_FINGERPRINTS, vpn_render.peer_fingerprints(rendered["client_certs"]))
     for client, text in rendered["client_configs"].items():
         write(vpn_dir / vpn_render.CCD_DIR / client, text)
-    write(vpn_dir / vpn_render.PEER_FINGERPRINTS, vpn_render.peer_fingerprints(rendered["client_certs"]))
     for d in (vpn_dir, vpn_dir / "pki", vpn_dir / "ccd"):
         d.chmod(0o755)
     server_log = root / "server.log"
@@ -625,10 +625,10 @@ def test_tunnel_and_tls_replication_from_rendered_configs(lab: Lab, rendered: di
     )
     lab.procs.append(("site", root / "retired.pid"))
     wait_for(
-        # refused by the certificate allow-list (peer-fingerprints.conf) before its name is looked up
         lambda: (
-            "certificate hash verification failed" in _read(server_log)
-            or "client-config-dir authentication failed for common name 'retired'" in _read(server_log)
+            "client-config-dir authentication failed for common name 'retired'" in _read(server_log)
+            or "certificate hash verification failed" in _read(server_log)
+            or "VERIFY ERROR: depth=0" in _read(server_log)
         ),
         "the server to refuse the removed client",
         logs=(server_log, root / "retired.log"),

@@ -10,6 +10,7 @@ from ...naming import child
 from ...tokens import component_opts, type_token
 from ...validation import Problems
 from .. import common
+from ..vpn.render import CA_RENEW_DAYS, RENEW_DAYS
 from . import render
 from .args import SUBJECT, PostgresStandbyArgs, validate
 
@@ -144,7 +145,13 @@ class PostgresStandby(pulumi.ComponentResource):
             ca_cert: pulumi.Input[str] = s.client_ca.certificate
             ca_key: pulumi.Input[str] = s.client_ca.private_key
         else:
-            own = common.issue_ca(self, name, "client-ca", common_name=f"{name} replication client CA")
+            own = common.issue_ca(
+                self,
+                name,
+                "client-ca",
+                common_name=f"{name} replication client CA",
+                early_renewal_hours=CA_RENEW_DAYS * 24,
+            )
             ca_cert, ca_key = own.cert.cert_pem, own.key.private_key_pem
         issued = common.issue_certificate(
             self,
@@ -154,6 +161,9 @@ class PostgresStandby(pulumi.ComponentResource):
             ca_cert_pem=ca_cert,
             ca_private_key_pem=ca_key,
             uses=["client_auth"],
+            # renewed on the first `pulumi up` in its last 90 days; the metadata watcher brings it to the
+            # VM, and the primary keeps trusting the CA (primary_ssh appends a renewed CA to ssl_ca_file)
+            early_renewal_hours=RENEW_DAYS * 24,
         )
         return Pki(pulumi.Output.from_input(ca_cert), issued.cert.cert_pem, issued.key.private_key_pem)
 

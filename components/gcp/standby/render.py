@@ -385,8 +385,14 @@ def boot_script(
     stop_command: str,
     start_command: str,
     allowed_cidrs: list[str] | tuple[str, ...],
+    legacy_data_dir: str | None = None,
 ) -> str:
     """Every boot: clone on the first boot only, then configure and (re)start the cluster.
+
+    ``legacy_data_dir`` is where crossnet 0.1.0 cloned (the boot disk): a clone there that was
+    promoted (``primary_conninfo`` from ``pg_basebackup -R`` but no ``standby.signal``) stops
+    the boot before any clone, so the promoted database is never silently replaced by a new
+    clone of the old primary.
 
     ``conf_dir`` is the Debian cluster's configuration directory (``postgresql.conf`` with
     ``include_dir = 'conf.d'``, ``pg_hba.conf``). Its ``data_directory`` points at the data
@@ -404,6 +410,19 @@ def boot_script(
         f"MARKER={shlex.quote(clone_marker(data_dir))}",
         f"CONF_DIR={shlex.quote(conf_dir)}",
         'if [ ! -f "$MARKER" ]; then',
+        *(
+            [
+                f"  legacy={shlex.quote(legacy_data_dir)}",
+                '  if grep -qs primary_conninfo "$legacy/postgresql.auto.conf" '
+                '&& [ ! -f "$legacy/standby.signal" ]; then',
+                '    echo "crossnet: $legacy holds a promoted standby (crossnet 0.1.0): not cloning over it;'
+                ' copy it to $DATA and date -u +%FT%TZ > $MARKER, or move it away to clone again" >&2',
+                "    exit 1",
+                "  fi",
+            ]
+            if legacy_data_dir
+            else []
+        ),
         f"  {stop_command} || true",
         f"  {clone_command}",
         "else",
@@ -565,6 +584,7 @@ def standby_startup_script(
         stop_command=f"systemctl stop postgresql@{v}-main",
         start_command=f"systemctl enable postgresql@{v}-main && systemctl restart postgresql@{v}-main",
         allowed_cidrs=allowed_cidrs,
+        legacy_data_dir=f"/var/lib/postgresql/{v}/main",
     )
     out = [
         "#!/bin/bash",

@@ -66,6 +66,7 @@ def test_standby_graph_and_outputs(runtime: MockRuntime) -> None:
     cert = runtime.one(T_CERT, "pg-replication-cert")
     assert cert.inputs["caCertPem"] == runtime.value(gw.ca_certificate)
     assert "client_auth" in cert.inputs["allowedUses"]
+    assert cert.inputs["earlyRenewalHours"] == 90 * 24  # renewed before expiry, no reboot needed
     cmd = runtime.one("command:remote:Command", "pg-primary-settings")
     assert "hostssl replication replicator 10.20.0.10/32 cert" in cmd.inputs["stdin"]
 

@@ -220,3 +220,30 @@ def test_clone_retries_and_replaces_data_only_after_success() -> None:
     )
     startup = standby_script(clone_attempts=3, clone_retry_seconds=2)
     assert "ATTEMPTS=3\n" in startup and "RETRY_SECONDS=2\n" in startup
+
+
+@ROOT_ONLY
+def test_a_standby_promoted_under_0_1_0_is_never_cloned_over(tmp_path: Path) -> None:
+    """0.1.0 cloned onto the boot disk; after an upgrade the data disk is blank. A promoted
+    0.1.0 standby there stops the boot instead of being replaced by a clone of the old primary."""
+    bin_dir, data = _sandbox(tmp_path)
+    legacy = tmp_path / "legacy" / "15" / "main"
+    legacy.mkdir(parents=True)
+    (legacy / "postgresql.auto.conf").write_text("primary_conninfo = 'host=old'\n")
+    log = tmp_path / "actions"
+    boot = render.boot_script(
+        data_dir=str(data),
+        bin_dir=str(bin_dir),
+        conf_dir=str(tmp_path / "etc"),
+        clone_command=f"echo clone >> {log}",
+        stop_command=f"echo stop >> {log}",
+        start_command=f"echo start >> {log}",
+        allowed_cidrs=["10.8.0.0/24"],
+        legacy_data_dir=str(legacy),
+    )
+    refused = _run(boot, tmp_path / "count")
+    assert refused.returncode != 0 and "promoted standby (crossnet 0.1.0)" in refused.stderr
+    assert not log.exists()
+    (legacy / "standby.signal").touch()  # a 0.1.0 standby that was never promoted: cloning again is fine
+    again = _run(boot, tmp_path / "count")
+    assert "clone" in log.read_text(), again.stderr
