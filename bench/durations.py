@@ -170,6 +170,19 @@ TABLE: dict[str, Duration] = {
     "gcp:secretmanager/secretIamMember:SecretIamMember": Duration(
         5, "estimate", "read-modify-write of the secret's IAM policy"
     ),
+    # PostgresStandby's data disk, its snapshot schedule, egress and monitoring
+    "gcp:compute/disk:Disk": Duration(10, "estimate", "zonal operation, blank disk"),
+    "gcp:compute/attachedDisk:AttachedDisk": Duration(10, "estimate", "zonal attachDisk operation"),
+    "gcp:compute/resourcePolicy:ResourcePolicy": Duration(5, "estimate", "regional operation"),
+    "gcp:compute/diskResourcePolicyAttachment:DiskResourcePolicyAttachment": Duration(
+        5, "estimate", "zonal addResourcePolicies operation"
+    ),
+    "gcp:compute/router:Router": Duration(10, "estimate", "regional operation"),
+    "gcp:compute/routerNat:RouterNat": Duration(20, "estimate", "router patch operation"),
+    "gcp:monitoring/alertPolicy:AlertPolicy": Duration(2, "estimate", "Monitoring API, synchronous"),
+    "gcp:projects/iAMMember:IAMMember": Duration(
+        10, "estimate", "read-modify-write of the project's IAM policy"
+    ),
     # --- run on the deploying machine
     "command:remote:Command": Duration(
         60,
