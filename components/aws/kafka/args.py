@@ -145,6 +145,20 @@ class ExistingBroker:
 
 
 @dataclass(frozen=True)
+class BrokerSsh:
+    """How to reach existing brokers to apply the listener settings (``broker_ssh``, defaulted)."""
+
+    user: str
+    private_key: pulumi.Input[str]
+    bastion_host: str | None = None
+    bastion_user: str | None = None
+    config_path: str = "/opt/kafka/config/server.properties"
+    kafka_home: str = "/opt/kafka"
+    restart_command: str = "sudo systemctl restart kafka"
+    wait_seconds: int = 600
+
+
+@dataclass(frozen=True)
 class Settings:
     """Validated, defaulted plain inputs."""
 
@@ -169,7 +183,7 @@ class Settings:
     ports: render.Ports
     existing: tuple[ExistingBroker, ...]
     tags: dict[str, str] = field(default_factory=dict)
-    broker_ssh: dict[str, Any] | None = None
+    broker_ssh: BrokerSsh | None = None
     nlb_deletion_protection: bool = True
 
     @property
@@ -208,12 +222,6 @@ def az_number(az_id: str) -> int:
 _KNOWN = set(KafkaPrivateLinkClusterArgs.__annotations__)
 _BROKER_KEYS = set(KafkaExistingBrokerArgs.__annotations__)
 _SSH_KEYS = set(KafkaBrokerSshArgs.__annotations__)
-SSH_DEFAULTS: dict[str, Any] = {
-    "config_path": "/opt/kafka/config/server.properties",
-    "kafka_home": "/opt/kafka",
-    "restart_command": "sudo systemctl restart kafka",
-    "wait_seconds": 600,
-}
 
 
 def _port(problems: Problems, args: Mapping[str, Any], key: str, default: int, prefix: str) -> int | None:
@@ -309,7 +317,11 @@ def validate(args: Mapping[str, Any], problems: Problems, prefix: str = "") -> S
     key_name = _opt_string(problems, args, "key_name", prefix)
 
     vpc_cidr_value = args.get("vpc_cidr", DEFAULT_VPC_CIDR)
-    vpc_net = cidr.check(problems, vpc_cidr_value, prefix + "vpc_cidr", 16, 21)
+    vpc_net = (
+        cidr.check(problems, vpc_cidr_value, prefix + "vpc_cidr", 16, 21)
+        if problems.plain(vpc_cidr_value, prefix + "vpc_cidr")
+        else None
+    )
     vpc_id = _opt_string(problems, args, "vpc_id", prefix, ids.VPC_ID, "a VPC id such as vpc-0123abcd")
     subnet_ids = _subnet_ids(problems, args, az_ids, prefix)
     if "vpc_cidr" in args and vpc_id is not None:
@@ -361,7 +373,9 @@ def validate(args: Mapping[str, Any], problems: Problems, prefix: str = "") -> S
     if ports is not None and node_ids is not None:
         _port_collisions(problems, ports, node_ids, prefix)
     tags = args.get("tags") or {}
-    if not isinstance(tags, dict) or not all(
+    if not problems.plain(tags, prefix + "tags"):
+        tags = {}
+    elif not isinstance(tags, dict) or not all(
         isinstance(k, str) and isinstance(v, str) for k, v in tags.items()
     ):
         problems.add(prefix + "tags", tags, "a mapping of string keys to string values")
@@ -378,9 +392,18 @@ def validate(args: Mapping[str, Any], problems: Problems, prefix: str = "") -> S
 
     broker_ssh = _broker_ssh(problems, args, bool(existing) or "existing_brokers" in args, prefix)
 
-    if len(problems.items) > before:
+    if (
+        len(problems.items) > before
+        or region is None
+        or az_ids is None
+        or unique is None
+        or suffix is None
+        or principals is None
+        or node_ids is None
+        or ports is None
+        or vpc_net is None
+    ):
         return None
-    assert region and az_ids and unique and suffix and principals and node_ids and ports and vpc_net
     return Settings(
         region=region,
         az_ids=tuple(az_ids),
@@ -450,6 +473,14 @@ def _subnet_ids(
     value = args.get("subnet_ids")
     if value is None:
         return None
+    if isinstance(value, Mapping):
+        unknown = [
+            az for az, subnet in value.items() if not problems.plain(subnet, f"{prefix}subnet_ids.{az}")
+        ]
+        if unknown:
+            return None
+    elif not problems.plain(value, prefix + "subnet_ids"):
+        return None
     if not isinstance(value, dict) or not all(isinstance(v, str) for v in value.values()):
         problems.add(prefix + "subnet_ids", value, "a mapping of AZ ID -> subnet id")
         return None
@@ -510,13 +541,13 @@ def _ports(problems: Problems, args: Mapping[str, Any], prefix: str) -> render.P
     seen: dict[int, str] = {}
     ok = True
     for key, port in broker_side.items():
-        assert port is not None
-        if port in seen:
+        if port is not None and port in seen:
             problems.add(
                 prefix + key, port, f"a port different from {prefix}{seen[port]} (both are on each broker)"
             )
             ok = False
-        seen[port] = key
+        if port is not None:
+            seen[port] = key
     if not ok:
         return None
     return render.Ports(
@@ -552,6 +583,9 @@ def _existing(
     if value is None:
         return None
     key = prefix + "existing_brokers"
+    if isinstance(value, pulumi.Output):
+        problems.plain(value, key)
+        return None
     if not isinstance(value, list | tuple) or not value or len(value) > MAX_BROKERS:
         problems.add(key, value, f"a list of 1..{MAX_BROKERS} brokers")
         return None
@@ -573,12 +607,16 @@ def _existing(
         ip = item.get("private_ip")
         if ip is None:
             problems.require(item, "private_ip", where)
-        elif isinstance(ip, pulumi.Output) or not _is_ipv4(ip):
+        elif not problems.plain(ip, where + "private_ip"):
+            ip = None
+        elif not _is_ipv4(ip):
             problems.add(where + "private_ip", ip, "a literal private IPv4 address such as 10.0.1.17")
             ip = None
         az_id = item.get("az_id")
         if az_id is None:
             problems.require(item, "az_id", where)
+        elif not problems.plain(az_id, where + "az_id"):
+            az_id = None
         elif az_ids is not None and az_id not in az_ids:
             problems.add(where + "az_id", az_id, "one of az_ids: " + ", ".join(az_ids))
             az_id = None
@@ -605,20 +643,24 @@ def _is_ipv4(value: Any) -> bool:
 
 def _broker_ssh(
     problems: Problems, args: Mapping[str, Any], has_existing: bool, prefix: str
-) -> dict[str, Any] | None:
+) -> BrokerSsh | None:
     value = args.get("broker_ssh")
     if value is None:
         return None
     key = prefix + "broker_ssh"
+    if isinstance(value, pulumi.Output):
+        problems.plain(value, key)
+        return None
     if not isinstance(value, Mapping):
         problems.add(key, value, "a mapping with user, private_key and optional bastion_host")
         return None
+    before = len(problems.items)
     if not has_existing:
         problems.add(key, "{...}", "only with existing_brokers (new brokers are configured by cloud-init)")
     unknown_keys(value, _SSH_KEYS, problems, key + ".")
-    result = {**SSH_DEFAULTS, **value}
+    user = None
     if problems.require(value, "user", key + ".") is not None:
-        problems.string(value["user"], key + ".user", r"[a-z_][a-z0-9_.-]{0,31}", "a Unix user name")
+        user = problems.string(value["user"], key + ".user", r"[a-z_][a-z0-9_.-]{0,31}", "a Unix user name")
     private_key = problems.require(value, "private_key", key + ".")
     if (
         private_key is not None
@@ -626,11 +668,24 @@ def _broker_ssh(
         and (not isinstance(private_key, str) or "PRIVATE KEY" not in private_key)
     ):
         problems.add(key + ".private_key", "<hidden>", "an SSH private key in PEM or OpenSSH format")
+    defaults = BrokerSsh(user="", private_key="")
+    texts: dict[str, str | None] = {}
     for name in ("bastion_host", "bastion_user", "config_path", "kafka_home", "restart_command"):
-        if name in value:
-            problems.string(value[name], f"{key}.{name}")
+        texts[name] = problems.string(value[name], f"{key}.{name}") if name in value else None
     for name in ("config_path", "kafka_home"):
-        if isinstance(result[name], str) and not result[name].startswith("/"):
-            problems.add(f"{key}.{name}", result[name], "an absolute path")
-    problems.integer(result["wait_seconds"], key + ".wait_seconds", 30, 3600)
-    return result
+        path = texts[name]
+        if path is not None and not path.startswith("/"):
+            problems.add(f"{key}.{name}", path, "an absolute path")
+    wait = problems.integer(value.get("wait_seconds", defaults.wait_seconds), key + ".wait_seconds", 30, 3600)
+    if len(problems.items) > before or user is None or private_key is None or wait is None:
+        return None
+    return BrokerSsh(
+        user=user,
+        private_key=private_key,
+        bastion_host=texts["bastion_host"],
+        bastion_user=texts["bastion_user"],
+        config_path=texts["config_path"] or defaults.config_path,
+        kafka_home=texts["kafka_home"] or defaults.kafka_home,
+        restart_command=texts["restart_command"] or defaults.restart_command,
+        wait_seconds=wait,
+    )
