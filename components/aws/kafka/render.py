@@ -75,9 +75,27 @@ def zone_id_prefix(region: str) -> str:
 
 def cluster_id(component_name: str) -> str:
     """A stable KRaft cluster id: a UUID derived from the component name, as Kafka prints it
-    (URL-safe base64 without padding, 22 characters)."""
-    raw = uuid.uuid5(uuid.NAMESPACE_URL, f"crossnet:kafka:{component_name}").bytes
-    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+    (URL-safe base64 without padding, 22 characters).
+
+    Like Kafka's own ``Uuid.randomUuid`` (clients, ``org.apache.kafka.common.Uuid``), an id whose
+    text starts with ``-`` is never used (a command line would read it as an option): the next
+    derivation is taken instead. Ids that never started with ``-`` keep their value, so a running
+    cluster's new brokers format with the id its first brokers have.
+    """
+    seed = f"crossnet:kafka:{component_name}"
+    attempt = 0
+    while True:
+        raw = uuid.uuid5(uuid.NAMESPACE_URL, seed if attempt == 0 else f"{seed}#{attempt}").bytes
+        text = base64.urlsafe_b64encode(raw).decode().rstrip("=")
+        if not text.startswith("-"):
+            return text
+        attempt += 1
+
+
+def storage_format_args(kafka_cluster_id: str, config_path: str) -> list[str]:
+    """The arguments of ``kafka-storage.sh`` that format a broker's log dirs: each value attached to
+    its option with ``=``, so no value is ever parsed as an option; already formatted is no error."""
+    return ["format", f"--cluster-id={kafka_cluster_id}", f"--config={config_path}", "--ignore-formatted"]
 
 
 def broker_az(node_id: int, az_ids: Sequence[str]) -> str:
@@ -277,7 +295,7 @@ CROSSNET_EOF
 chown -R kafka:kafka /var/lib/kafka "$(dirname "$CONFIG")"
 install -d -o kafka -g kafka -m 0750 "$LOG_DIR"
 runuser -u kafka -- env LOG_DIR="$LOG_DIR" "$KAFKA_HOME/bin/kafka-storage.sh" format \\
-  --cluster-id "$CLUSTER_ID" --config "$CONFIG" --ignore-formatted
+  --cluster-id="$CLUSTER_ID" --config="$CONFIG" --ignore-formatted
 
 cat > /etc/systemd/system/kafka.service <<'CROSSNET_EOF'
 {_SYSTEMD_UNIT.rstrip()}

@@ -109,6 +109,34 @@ def test_cluster_id_is_a_stable_22_char_base64_uuid_per_component_name():
     assert uuid.UUID(bytes=raw).version == 5
 
 
+def test_cluster_id_never_starts_with_a_dash_and_existing_ids_keep_their_value():
+    # Kafka's Uuid.randomUuid redraws ids whose text starts with "-": the storage tool's parser
+    # would take them for an option. uuid5("changefeed") is such an id.
+    assert render.cluster_id("changefeed") != "-2rZj5XVWvGxd6nYaDxzPg"
+    assert not render.cluster_id("changefeed").startswith("-")
+    assert not [n for n in (f"kafka-{i}" for i in range(3000)) if render.cluster_id(n).startswith("-")]
+    # A cluster already formatted keeps its id: growth formats new brokers with the same one.
+    assert render.cluster_id("tidb-kafka") == "uIHfestUVCy76CkWdgxEJw"
+    assert render.cluster_id("kafka") == "3arhhswcVWeq-t7Kjfuruw"
+
+
+def test_storage_format_passes_the_cluster_id_attached_to_its_option():
+    script = render.render_user_data(
+        node_id=1,
+        server_properties="node.id=1\n",
+        kafka_cluster_id=render.cluster_id("changefeed"),
+        download_url=DEFAULT_URL,
+    )
+    assert '--cluster-id="$CLUSTER_ID"' in script
+    assert '--cluster-id "$CLUSTER_ID"' not in script
+    assert render.storage_format_args("-abc", "/etc/kafka/server.properties") == [
+        "format",
+        "--cluster-id=-abc",
+        "--config=/etc/kafka/server.properties",
+        "--ignore-formatted",
+    ]
+
+
 def test_broker_ip_is_fixed_inside_the_subnet_and_refuses_to_overflow():
     assert render.broker_ip("10.0.64.0/18", 2) == "10.0.64.12"
     assert render.broker_ip("10.9.9.0/24", 49) == "10.9.9.59"
