@@ -306,6 +306,8 @@ systemctl enable --now kafka.service
 """
 
 
+# Kafka's listeners when the key is unset (SocketServerConfigs.LISTENERS_DEFAULT).
+DEFAULT_LISTENERS = "PLAINTEXT://:9092"
 # Kafka's listener.security.protocol.map when the key is unset (each protocol maps to itself).
 DEFAULT_PROTOCOL_MAP = "PLAINTEXT:PLAINTEXT,SSL:SSL,SASL_PLAINTEXT:SASL_PLAINTEXT,SASL_SSL:SASL_SSL"
 
@@ -326,7 +328,8 @@ def render_additions(node_id: int, additions: Mapping[str, str]) -> str:
         additions,
         (
             f"Broker {node_id} (crossnet): append each entry to the broker's existing value of the key\n"
-            "(comma-separated; replace an EXTERNAL entry already there). Unset advertised.listeners\n"
+            "(comma-separated; replace an EXTERNAL entry already there). Unset listeners starts from\n"
+            f"Kafka's default {DEFAULT_LISTENERS}; unset advertised.listeners\n"
             "starts from listeners without the controller listeners, 0.0.0.0 and empty hosts as the\n"
             "broker's private IP; unset listener.security.protocol.map from Kafka's default."
         ),
@@ -398,7 +401,7 @@ with_external() {{
 default_advertised() {{
   local item name address host result=""
   local -a items
-  IFS=, read -r -a items <<< "$(prop listeners)"
+  IFS=, read -r -a items <<< "$old_listeners"
   for item in "${{items[@]}}"; do
     name="${{item%%://*}}"
     address="${{item#*://}}"
@@ -410,7 +413,10 @@ default_advertised() {{
   printf '%s' "$result"
 }}
 
-listeners="$(with_external "$(prop listeners)" {q(additions["listeners"])})"
+# Unset listeners means Kafka's default one: keep it, or the broker loses its inter-broker listener.
+old_listeners="$(prop listeners)"
+old_listeners="${{old_listeners:-{DEFAULT_LISTENERS}}}"
+listeners="$(with_external "$old_listeners" {q(additions["listeners"])})"
 protocol_map="$(prop listener.security.protocol.map)"
 protocol_map="$(with_external "${{protocol_map:-{DEFAULT_PROTOCOL_MAP}}}" \\
   {q(additions["listener.security.protocol.map"])})"

@@ -323,6 +323,27 @@ def test_apply_script_starts_from_kafkas_defaults_when_keys_are_unset(tmp_path):
     assert after["controller.listener.names"] == "CONTROLLER"
 
 
+# A broker-only node that leaves listeners to Kafka's default (PLAINTEXT://:9092).
+NO_LISTENERS = """process.roles=broker
+node.id=4
+controller.quorum.voters=1@10.0.0.1:9093
+controller.listener.names=CONTROLLER
+listener.security.protocol.map=CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT
+log.dirs=/data
+"""
+
+
+def test_apply_script_keeps_kafkas_default_listener_when_listeners_is_unset(tmp_path):
+    text, _ = run_apply(tmp_path, NO_LISTENERS, node_id=4)
+    after = render.parse_properties(text)
+    # Without PLAINTEXT the broker refuses to start: its inter-broker listener would be undefined.
+    assert after["listeners"] == "PLAINTEXT://:9092,EXTERNAL://0.0.0.0:39092"
+    assert after["advertised.listeners"] == "PLAINTEXT://127.0.0.1:9092,EXTERNAL://b4.az.u.r.aws.s:9096"
+    assert after["listener.security.protocol.map"] == (
+        "CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT,EXTERNAL:PLAINTEXT"
+    )
+
+
 def test_apply_script_replaces_an_older_external_entry(tmp_path):
     first, _ = run_apply(tmp_path, STOCK_COMBINED, runs=1, external_port=39000)
     text, restarts = run_apply(tmp_path, first, runs=1)
