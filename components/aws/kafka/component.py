@@ -11,13 +11,17 @@ import pulumi_aws as aws
 from ...naming import child
 from ...tokens import component_opts, type_token
 from ...validation import Problems, ValidationError
-from . import render
+from . import names, render
 from .args import BrokerSsh, KafkaPrivateLinkClusterArgs, Settings, validate
 
 AL2023_AMI_NAME = "al2023-ami-2023.*-{arch}"
 # The bastion shares the brokers' AMI, so it has their CPU architecture.
 BASTION_INSTANCE_TYPES = {"x86_64": "t3.micro", "arm64": "t4g.micro"}
 EVERYWHERE = "0.0.0.0/0"
+# The NLB and target groups have explicit names (names.py). Stacks deployed before that carry
+# Pulumi's auto-names; a change of name forces a replacement, and replacing the NLB would replace
+# the endpoint service TiDB Cloud connects to, so a deployed name is kept.
+KEEP_DEPLOYED_NAME = ["name"]
 
 
 class _Network(NamedTuple):
@@ -86,6 +90,7 @@ class KafkaPrivateLinkCluster(pulumi.ComponentResource):
     ):
         problems = Problems(f"KafkaPrivateLinkCluster {name!r}")
         settings = validate(args, problems)
+        names.check_component_name(name, problems)
         passed_provider = _passed_aws_provider(opts)
         problems.raise_if_any()
         if settings is None:  # validate returns None only with problems, raised above
@@ -97,6 +102,7 @@ class KafkaPrivateLinkCluster(pulumi.ComponentResource):
             component_opts("aws", "KafkaPrivateLinkCluster", opts),
         )
         self._name, self._settings = name, settings
+        self._elb_names = names.elb_names(name, pulumi.get_project(), pulumi.get_stack(), settings.node_ids)
         self._tags_base = {"crossnet:component": name, **settings.tags}
 
         self._provider, provider_region = self._aws_provider(passed_provider)
@@ -195,13 +201,14 @@ class KafkaPrivateLinkCluster(pulumi.ComponentResource):
         s = self._settings
         nlb = aws.lb.LoadBalancer(
             child(self._name, "nlb"),
+            name=self._elb_names.nlb,
             internal=True,
             load_balancer_type="network",
             subnets=[brokers.subnet_ids[a] for a in s.az_ids],
             enable_cross_zone_load_balancing=True,
             enable_deletion_protection=s.nlb_deletion_protection,
             tags=self._tags("nlb"),
-            opts=self._opts(),
+            opts=self._opts(ignore_changes=KEEP_DEPLOYED_NAME),
         )
         self._listeners(nlb, brokers.vpc_id, brokers.instance_ids)
         return nlb
@@ -615,6 +622,7 @@ class KafkaPrivateLinkCluster(pulumi.ComponentResource):
             key = "bootstrap" if mapping.key == "bootstrap" else f"broker-{mapping.key}"
             group = aws.lb.TargetGroup(
                 child(name, "tg", key),
+                name=self._elb_names.target_groups[mapping.key],
                 port=mapping.target_port,
                 protocol="TCP",
                 target_type="instance",
@@ -629,7 +637,7 @@ class KafkaPrivateLinkCluster(pulumi.ComponentResource):
                     "unhealthy_threshold": 3,
                 },
                 tags={**self._tags(f"tg-{key}"), "crossnet:nlb-port": str(mapping.nlb_port)},
-                opts=under_nlb,
+                opts=pulumi.ResourceOptions(parent=nlb, ignore_changes=KEEP_DEPLOYED_NAME),
             )
             for node_id in mapping.node_ids:
                 aws.lb.TargetGroupAttachment(

@@ -461,3 +461,36 @@ def test_ami_lookup_and_bastion_match_the_brokers_architecture(
     assert rt.one(INSTANCE, "kafka-broker-1").inputs["instanceType"] == instance_type
     assert rt.one(INSTANCE, "kafka-bastion").inputs["instanceType"] == bastion_type
     assert rt.one(INSTANCE, "kafka-bastion").inputs["ami"] == rt.one(INSTANCE, "kafka-broker-1").inputs["ami"]
+
+
+ELB_NAME = r"(?!internal-)[A-Za-z0-9]([A-Za-z0-9-]{0,30}[A-Za-z0-9])?"
+
+
+def test_load_balancer_and_target_group_names_are_explicit_and_within_aws_limits(runtime_factory):
+    import re
+
+    rt = runtime_factory(config=WEST2)
+    KafkaPrivateLinkCluster("tidb-kafka-production", {**BASE_ARGS, "broker_count": 12})  # type: ignore[typeddict-item]
+    rt.settle()
+    names = [rt.one(LB).inputs.get("name")] + [g.inputs.get("name") for g in rt.of_type(TG)]
+    assert len(names) == 14 and len(set(names)) == 14, names
+    for name in names:
+        # AWS: at most 32 characters, letters, digits and hyphens, no hyphen at either end.
+        assert isinstance(name, str) and re.fullmatch(ELB_NAME, name), name
+    # Deterministic: the same component in the same stack gets the same names.
+    from components.aws.kafka import names as kafka_names
+
+    again = kafka_names.elb_names(
+        "tidb-kafka-production", pulumi.get_project(), pulumi.get_stack(), range(1, 13)
+    )
+    assert set(names) == {again.nlb, *again.target_groups.values()}
+
+
+def test_a_component_name_aws_cannot_use_in_load_balancer_names_is_refused(runtime):
+    for bad in ("tidb_kafka", "internal-kafka"):
+        with pytest.raises(ValidationError) as info:
+            KafkaPrivateLinkCluster(bad, dict(BASE_ARGS))  # type: ignore[arg-type]
+        assert info.value.fields == ["name"], str(info.value)
+        assert repr(bad) in str(info.value)
+    runtime.settle()
+    assert runtime.resources == []
