@@ -78,7 +78,17 @@ class KafkaPrivateLinkClusterArgs(TypedDict):
     allowed_principals: list[str]
     """IAM principal ARNs allowed to connect, e.g. arn:aws:iam::<account>:root. At least one."""
     broker_count: NotRequired[int]
-    """Number of brokers [3; 1..49]. Ignored (taken from the list) with ``existing_brokers``."""
+    """Number of brokers [3; 1..49; at least ``controller_count``]. Growth adds brokers and replaces
+    none; shrinking is refused at ``pulumi up`` (it needs partition reassignment first). With
+    ``existing_brokers`` leave it unset (their number is used) or equal to it."""
+    controller_count: NotRequired[int]
+    """Size of the KRaft controller quorum [3; 1, 3 or 5]: brokers 1..n are combined
+    broker+controller nodes, whatever ``broker_count`` becomes. Fixed for the cluster's life:
+    changing it is a KRaft quorum reconfiguration this component does not do (refused at up)."""
+    broker_az_ids: NotRequired[list[str]]
+    """The AZ ID of each broker, broker n at position n-1, each one of ``az_ids`` [round-robin over
+    ``az_ids`` in the given order]. Pin the current placement (the ``broker_az_ids`` output) before
+    adding, removing or reordering AZ IDs of a running cluster; grow by appending."""
     kafka_version: NotRequired[str]
     """Apache Kafka version [3.9.1]; KRaft needs 3.5 or later."""
     kafka_download_url: NotRequired[str]
@@ -185,6 +195,13 @@ class Settings:
     tags: dict[str, str] = field(default_factory=dict)
     broker_ssh: BrokerSsh | None = None
     nlb_deletion_protection: bool = True
+    controller_count: int = 3
+    pinned_az_ids: tuple[str, ...] = ()
+
+    @property
+    def controller_ids(self) -> tuple[int, ...]:
+        """The fixed KRaft quorum: node ids 1..controller_count."""
+        return tuple(range(1, self.controller_count + 1))
 
     @property
     def own_vpc(self) -> bool:
@@ -194,6 +211,8 @@ class Settings:
         for broker in self.existing:
             if broker.node_id == node_id:
                 return broker.az_id
+        if self.pinned_az_ids:
+            return self.pinned_az_ids[node_id - 1]
         return render.broker_az(node_id, self.az_ids)
 
     def external_host(self, node_id: int) -> str:
@@ -370,6 +389,16 @@ def validate(args: Mapping[str, Any], problems: Problems, prefix: str = "") -> S
     else:
         count = problems.integer(args.get("broker_count", 3), prefix + "broker_count", 1, MAX_BROKERS)
         node_ids = tuple(range(1, count + 1)) if count is not None else None
+    controllers = _controller_count(problems, args, node_ids, bool(existing), prefix)
+    pinned = _pinned_az_ids(problems, args, az_ids, bool(existing), prefix)
+    if pinned and not existing:
+        if "broker_count" in args and node_ids is not None and len(node_ids) != len(pinned):
+            problems.add(
+                prefix + "broker_count",
+                args["broker_count"],
+                f"leave unset with broker_az_ids, or {len(pinned)} (their number)",
+            )
+        node_ids = tuple(range(1, len(pinned) + 1))
     if ports is not None and node_ids is not None:
         _port_collisions(problems, ports, node_ids, prefix)
     tags = args.get("tags") or {}
@@ -428,7 +457,64 @@ def validate(args: Mapping[str, Any], problems: Problems, prefix: str = "") -> S
         tags=dict(tags),
         broker_ssh=broker_ssh,
         nlb_deletion_protection=nlb_protection,
+        controller_count=controllers or 1,
+        pinned_az_ids=tuple(pinned or ()),
     )
+
+
+def _controller_count(
+    problems: Problems,
+    args: Mapping[str, Any],
+    node_ids: tuple[int, ...] | None,
+    has_existing: bool,
+    prefix: str,
+) -> int | None:
+    key = prefix + "controller_count"
+    if has_existing:
+        if "controller_count" in args:
+            problems.add(
+                key, args["controller_count"], "leave unset with existing_brokers (their quorum stays)"
+            )
+        return None
+    count = args.get("controller_count", 3)
+    if not problems.plain(count, key):
+        return None
+    if count not in (1, 3, 5):
+        problems.add(key, count, "1, 3 or 5 (a KRaft quorum needs an odd number of voters)")
+        return None
+    brokers = len(node_ids) if node_ids is not None else None
+    if brokers is not None and brokers < count and "broker_az_ids" not in args:
+        problems.add(
+            prefix + "broker_count",
+            brokers,
+            f"at least controller_count ({count}); for a cluster of 1 or 2 brokers set controller_count: 1 "
+            "(the quorum is fixed for the cluster's life, so growing later keeps it)",
+        )
+    return count
+
+
+def _pinned_az_ids(
+    problems: Problems, args: Mapping[str, Any], az_ids: list[str] | None, has_existing: bool, prefix: str
+) -> list[str] | None:
+    key = prefix + "broker_az_ids"
+    if "broker_az_ids" not in args:
+        return None
+    if has_existing:
+        problems.add(key, args["broker_az_ids"], "leave unset with existing_brokers (each has its az_id)")
+        return None
+    values = problems.string_list(args["broker_az_ids"], key, 1, MAX_BROKERS, unique=False)
+    if values is None:
+        return None
+    ok = True
+    for i, az_id in enumerate(values):
+        if az_ids is not None and az_id not in az_ids:
+            problems.add(f"{key}[{i}]", az_id, "one of az_ids: " + ", ".join(az_ids))
+            ok = False
+    count = args.get("controller_count", 3)
+    if ok and isinstance(count, int) and len(values) < count:
+        problems.add(key, values, f"at least controller_count ({count}) brokers")
+        ok = False
+    return values if ok else None
 
 
 def _az_ids(problems: Problems, args: Mapping[str, Any], region: str | None, prefix: str) -> list[str] | None:

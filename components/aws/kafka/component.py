@@ -45,6 +45,7 @@ class _Brokers(NamedTuple):
     server_properties: dict[str, pulumi.Input[str]]
     restart_order: list[str]
     bastion_ip: pulumi.Output[str | None]
+    guard: pulumi.Resource
 
 
 class KafkaPrivateLinkCluster(pulumi.ComponentResource):
@@ -141,6 +142,7 @@ class KafkaPrivateLinkCluster(pulumi.ComponentResource):
         s = self._settings
         if s.broker_ssh is not None:
             self._rolling_apply(s.broker_ssh)
+        guard = self._layout_guard({b.node_id: (b.az_id, b.private_ip) for b in s.existing})
         return _Brokers(
             vpc_id=s.vpc_id or "",
             subnet_ids=dict(s.subnet_ids),
@@ -151,6 +153,7 @@ class KafkaPrivateLinkCluster(pulumi.ComponentResource):
             },
             restart_order=[str(n) for n in s.node_ids],
             bastion_ip=pulumi.Output.from_input(None),
+            guard=guard,
         )
 
     def _new_brokers(self, invoke: pulumi.InvokeOutputOptions) -> _Brokers:
@@ -170,16 +173,21 @@ class KafkaPrivateLinkCluster(pulumi.ComponentResource):
         server_properties: dict[str, pulumi.Input[str]] = {
             str(n): all_ips.apply(
                 lambda m, n=n: render.render_server_properties(
-                    node_id=n, broker_ips=m, external_host=s.external_host(n), ports=s.ports
+                    node_id=n,
+                    broker_ips=m,
+                    external_host=s.external_host(n),
+                    ports=s.ports,
+                    controllers=s.controller_ids,
                 )
             )
             for n in node_ids
         }
+        guard = self._layout_guard(all_ips.apply(lambda m: {n: (s.broker_az(n), ip) for n, ip in m.items()}))
         broker_sg = self._broker_security_group(net.vpc_id, net.vpc_cidr, net.bastion_sg)
         ami = self._ami(invoke)
         instances = {
             n: self._broker(
-                n, net.subnet_ids[s.broker_az(n)], ips[n], broker_sg, ami, server_properties[str(n)]
+                n, net.subnet_ids[s.broker_az(n)], ips[n], broker_sg, ami, server_properties[str(n)], guard
             )
             for n in node_ids
         }
@@ -194,6 +202,29 @@ class KafkaPrivateLinkCluster(pulumi.ComponentResource):
             server_properties=server_properties,
             restart_order=[],
             bastion_ip=bastion_ip,
+            guard=guard,
+        )
+
+    def _layout_guard(
+        self, placement: dict[int, tuple[str, str]] | pulumi.Output[dict[int, tuple[str, str]]]
+    ) -> pulumi.Resource:
+        """A local command that records the layout and fails ``pulumi up`` when a change would move a
+        broker, change the quorum or drop an NLB AZ ID (render.render_layout_guard_update). Brokers
+        and the NLB depend on it, so it runs, and refuses, before any of them is replaced."""
+        import pulumi_command as command
+
+        s = self._settings
+
+        def layout(m: dict[int, tuple[str, str]]) -> str:
+            return render.render_layout(controllers=s.controller_ids, placement=m, nlb_az_ids=s.az_ids)
+
+        text = placement.apply(layout) if isinstance(placement, pulumi.Output) else layout(placement)
+        return command.local.Command(
+            child(self._name, "layout-guard"),
+            create=render.LAYOUT_GUARD_CREATE,
+            update=render.render_layout_guard_update(self._name),
+            environment={"CROSSNET_LAYOUT": text},
+            opts=pulumi.ResourceOptions(parent=self),
         )
 
     def _nlb(self, brokers: _Brokers) -> aws.lb.LoadBalancer:
@@ -208,7 +239,7 @@ class KafkaPrivateLinkCluster(pulumi.ComponentResource):
             enable_cross_zone_load_balancing=True,
             enable_deletion_protection=s.nlb_deletion_protection,
             tags=self._tags("nlb"),
-            opts=self._opts(ignore_changes=KEEP_DEPLOYED_NAME),
+            opts=self._opts(ignore_changes=KEEP_DEPLOYED_NAME, depends_on=[brokers.guard]),
         )
         self._listeners(nlb, brokers.vpc_id, brokers.instance_ids)
         return nlb
@@ -291,7 +322,7 @@ class KafkaPrivateLinkCluster(pulumi.ComponentResource):
             private_ip=private_ip,
             external_host=self._settings.external_host(node_id),
             ports=self._settings.ports,
-            controller=node_id in render.controller_ids(list(self._settings.node_ids)),
+            controller=node_id in self._settings.controller_ids,
         )
         return render.render_properties(values, f"Listener settings for broker {node_id} (crossnet)")
 
@@ -345,7 +376,7 @@ class KafkaPrivateLinkCluster(pulumi.ComponentResource):
             child(name, "public-subnet"),
             vpc_id=vpc.id,
             cidr_block=s.public_subnet_cidr(),
-            availability_zone=az_names.apply(lambda m: m[s.az_ids[0]]),
+            availability_zone=az_names.apply(lambda m: m[s.broker_az(1)]),
             map_public_ip_on_launch=False,
             tags=self._tags("public-subnet"),
             opts=in_vpc,
@@ -498,13 +529,15 @@ class KafkaPrivateLinkCluster(pulumi.ComponentResource):
             opts=invoke,
         ).id
 
-    def _instance_options(self, user_data: bool = False) -> pulumi.ResourceOptions:
+    def _instance_options(
+        self, user_data: bool = False, depends_on: list[pulumi.Resource] | None = None
+    ) -> pulumi.ResourceOptions:
         # A newer AMI from the lookup must not replace running brokers. A changed user data would
         # stop and start the instance (every broker at once) and still not apply: cloud-init runs
         # user scripts on the first boot only. Config changes on a running cluster go through the
         # rolling ``existing_brokers`` + ``broker_ssh`` path instead.
         ignored = ([] if self._settings.ami_id else ["ami"]) + (["user_data"] if user_data else [])
-        return self._opts(ignore_changes=ignored)
+        return self._opts(ignore_changes=ignored, depends_on=depends_on or [])
 
     def _broker(
         self,
@@ -514,6 +547,7 @@ class KafkaPrivateLinkCluster(pulumi.ComponentResource):
         sg: aws.ec2.SecurityGroup,
         ami: pulumi.Input[str],
         properties: pulumi.Input[str],
+        guard: pulumi.Resource,
     ) -> aws.ec2.Instance:
         s = self._settings
         cluster = render.cluster_id(self._name)
@@ -548,7 +582,7 @@ class KafkaPrivateLinkCluster(pulumi.ComponentResource):
                 "crossnet:kafka-node-id": str(node_id),
                 "crossnet:az-id": s.broker_az(node_id),
             },
-            opts=self._instance_options(user_data=True),
+            opts=self._instance_options(user_data=True, depends_on=[guard]),
         )
 
     def _bastion(

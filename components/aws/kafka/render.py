@@ -174,10 +174,18 @@ def render_properties(settings: Mapping[str, str | int], header: str = "") -> st
 
 
 def render_server_properties(
-    *, node_id: int, broker_ips: Mapping[int, str], external_host: str, ports: Ports
+    *,
+    node_id: int,
+    broker_ips: Mapping[int, str],
+    external_host: str,
+    ports: Ports,
+    controllers: Sequence[int] | None = None,
 ) -> str:
-    """The full ``server.properties`` of broker ``node_id`` in a KRaft cluster of ``broker_ips``."""
-    controllers = controller_ids(list(broker_ips))
+    """The full ``server.properties`` of broker ``node_id`` in a KRaft cluster of ``broker_ips``.
+
+    ``controllers`` is the fixed quorum (the component passes ``controller_count``'s node ids);
+    unset, :func:`controller_ids` of the brokers."""
+    controllers = list(controllers) if controllers is not None else controller_ids(list(broker_ips))
     is_controller = node_id in controllers
     replicas = replication_factor(len(broker_ips))
     settings: dict[str, str | int] = {
@@ -461,4 +469,48 @@ if [ -x "$KAFKA_HOME/bin/kafka-topics.sh" ]; then
   done
 fi
 echo "broker {node_id}: EXTERNAL listener applied, broker back in sync"
+"""
+
+
+def render_layout(
+    *, controllers: Sequence[int], placement: Mapping[int, tuple[str, str]], nlb_az_ids: Sequence[str]
+) -> str:
+    """What a running cluster cannot change in place, one fact a line: the controller quorum, each
+    broker's AZ ID and private IP (node id -> (az_id, ip)), and the AZ IDs the NLB spans."""
+    lines = ["controllers " + ",".join(str(n) for n in sorted(controllers))]
+    lines += [f"broker {n} az={az} ip={ip}" for n, (az, ip) in sorted(placement.items())]
+    lines += [f"nlb-az {az}" for az in sorted(nlb_az_ids)]
+    return "\n".join(lines)
+
+
+LAYOUT_GUARD_CREATE = 'printf "%s\\n" "$CROSSNET_LAYOUT"'
+
+
+def render_layout_guard_update(component_name: str) -> str:
+    """The guard's update command (POSIX sh, run by ``pulumi up`` before any broker or the NLB is
+    touched): every line of the deployed layout (``$PULUMI_COMMAND_STDOUT``) must still be in the new
+    one (``$CROSSNET_LAYOUT``). Growth only adds lines and passes; a moved, renumbered or removed
+    broker, a changed quorum or a removed NLB AZ ID fails the update, naming each line."""
+    name = shlex.quote(component_name)
+    return f"""set -eu
+missing=""
+while IFS= read -r line; do
+  [ -n "$line" ] || continue
+  if ! printf '%s\\n' "$CROSSNET_LAYOUT" | grep -Fxq -e "$line"; then
+    missing="$missing
+  $line"
+  fi
+done <<CROSSNET_EOF
+${{PULUMI_COMMAND_STDOUT:-}}
+CROSSNET_EOF
+if [ -n "$missing" ]; then
+  echo "KafkaPrivateLinkCluster "{name}": refused: this change cannot be done in place." >&2
+  echo "Deployed, and changed or gone in the new program:$missing" >&2
+  echo "Brokers keep their AZ ID, IP and node id (pin them with broker_az_ids), the controller" >&2
+  echo "quorum stays (controller_count), and AZ IDs can be added, not removed (removing one replaces" >&2
+  echo "the NLB and the endpoint service). Restore the inputs, or see" >&2
+  echo "docs/operations/tidb_kafka_privatelink.md for the manual procedure." >&2
+  exit 1
+fi
+printf '%s\\n' "$CROSSNET_LAYOUT"
 """

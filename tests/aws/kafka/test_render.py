@@ -414,3 +414,50 @@ def test_the_directory_preparation_runs_and_leaves_kafka_owned_dirs(tmp_path):
     for path in ("var/log/kafka", "var/lib/kafka/data", "etc/kafka"):
         assert (root / path).stat().st_uid == uid, path
     assert (root / "opt/kafka").stat().st_uid == 0
+
+
+LAYOUT = render.render_layout(
+    controllers=[1, 2, 3],
+    placement={1: ("usw2-az1", "10.0.32.11"), 2: ("usw2-az2", "10.0.64.12"), 3: ("usw2-az3", "10.0.96.13")},
+    nlb_az_ids=["usw2-az1", "usw2-az2", "usw2-az3"],
+)
+
+
+def guard(deployed: str, new: str) -> subprocess.CompletedProcess[str]:
+    """Run the layout guard's update as pulumi-command does: ``sh -c`` with the previous stdout."""
+    return subprocess.run(
+        ["/bin/sh", "-c", render.render_layout_guard_update("tidb-kafka")],
+        env={"PATH": "/usr/bin:/bin", "PULUMI_COMMAND_STDOUT": deployed, "CROSSNET_LAYOUT": new},
+        capture_output=True,
+        text=True,
+        timeout=10,
+        check=False,
+    )
+
+
+def test_layout_guard_lets_growth_through_and_records_the_new_layout():
+    grown = LAYOUT + "\nbroker 4 az=usw2-az1 ip=10.0.32.14\nnlb-az usw2-az4"
+    result = guard(LAYOUT, grown)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == grown + "\n"
+    assert guard(LAYOUT, LAYOUT).returncode == 0
+
+
+@pytest.mark.parametrize(
+    ("change", "line"),
+    [
+        (
+            lambda t: t.replace("broker 3 az=usw2-az3 ip=10.0.96.13", "broker 3 az=usw2-az1 ip=10.0.32.13"),
+            "broker 3",
+        ),
+        (lambda t: t.replace("controllers 1,2,3", "controllers 1"), "controllers 1,2,3"),
+        (lambda t: t.replace("\nnlb-az usw2-az3", ""), "nlb-az usw2-az3"),
+        (lambda t: t.replace("\nbroker 3 az=usw2-az3 ip=10.0.96.13", ""), "broker 3"),
+    ],
+    ids=["moved", "quorum", "az-removed", "shrunk"],
+)
+def test_layout_guard_refuses_what_cannot_be_done_in_place(change, line):
+    result = guard(LAYOUT, change(LAYOUT))
+    assert result.returncode == 1
+    assert "tidb-kafka" in result.stderr and "cannot be done in place" in result.stderr
+    assert f"  {line}" in result.stderr
