@@ -13,7 +13,9 @@ from ...validation import Problems, unknown_keys
 from .. import ids
 from . import render
 
-DEFAULT_KAFKA_VERSION = "3.9.1"
+# A release Apache supports (4.x: KRaft only, Java 17+ on brokers). The Kafka integration test
+# resolves this exact version from Maven Central.
+DEFAULT_KAFKA_VERSION = "4.1.1"
 DEFAULT_INSTANCE_TYPE = "m6i.large"
 DEFAULT_VPC_CIDR = "10.0.0.0/16"
 MAX_BROKERS = 49  # an NLB has at most 50 listeners: one bootstrap plus one per broker
@@ -90,7 +92,7 @@ class KafkaPrivateLinkClusterArgs(TypedDict):
     ``az_ids`` in the given order]. Pin the current placement (the ``broker_az_ids`` output) before
     adding, removing or reordering AZ IDs of a running cluster; grow by appending."""
     kafka_version: NotRequired[str]
-    """Apache Kafka version [3.9.1]; KRaft needs 3.5 or later."""
+    """Apache Kafka version [4.1.1]; 3.5 or later (KRaft). Brokers get Java 21 (Amazon Corretto)."""
     kafka_download_url: NotRequired[str]
     """https URL of the Kafka binary .tgz [the Apache archive for ``kafka_version``]."""
     instance_type: NotRequired[str]
@@ -309,7 +311,7 @@ def validate(args: Mapping[str, Any], problems: Problems, prefix: str = "") -> S
             "kafka_version",
             prefix,
             VERSION_RE,
-            "a Kafka release such as 3.9.1 (3.5 or later, for KRaft)",
+            "a Kafka release such as 4.1.1 (3.5 or later, for KRaft)",
         )
         or DEFAULT_KAFKA_VERSION
     )

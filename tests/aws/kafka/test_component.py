@@ -117,7 +117,7 @@ def test_user_data_carries_each_brokers_rendered_config(runtime_factory):
         assert f"readonly CLUSTER_ID={cluster_id}" in user_data
         assert 'kafka-storage.sh" format' in user_data
         assert "systemctl enable --now kafka.service" in user_data
-        assert "https://archive.apache.org/dist/kafka/3.9.1/kafka_2.13-3.9.1.tgz" in user_data
+        assert "https://archive.apache.org/dist/kafka/4.1.1/kafka_2.13-4.1.1.tgz" in user_data
 
 
 def test_security_groups_open_kafka_ports_only_inside_the_vpc(runtime_factory):
@@ -593,3 +593,11 @@ def test_brokers_and_the_nlb_wait_for_the_layout_guard(runtime_factory):
     for n in range(1, 5):
         assert guard.urn in rt.one(INSTANCE, f"kafka-broker-{n}").dependencies
     assert guard.urn in rt.one(LB).dependencies
+
+
+def test_the_default_kafka_is_a_supported_4x_release():
+    from components.aws.kafka.args import DEFAULT_KAFKA_VERSION
+
+    # 3.9 was the last 3.x line; Apache supports the newest releases (4.x, KRaft only). 4.1.1 is
+    # served by Maven Central (checked with mvn dependency:get), which the integration test uses.
+    assert DEFAULT_KAFKA_VERSION == "4.1.1"

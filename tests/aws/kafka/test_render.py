@@ -144,7 +144,7 @@ def test_broker_ip_is_fixed_inside_the_subnet_and_refuses_to_overflow():
         render.broker_ip("10.9.9.0/28", 6)
 
 
-DEFAULT_URL = "https://archive.apache.org/dist/kafka/3.9.1/kafka_2.13-3.9.1.tgz"
+DEFAULT_URL = "https://archive.apache.org/dist/kafka/4.1.1/kafka_2.13-4.1.1.tgz"
 
 
 def user_data(node_id: int = 2, url: str = DEFAULT_URL) -> str:
@@ -165,7 +165,7 @@ def user_data(node_id: int = 2, url: str = DEFAULT_URL) -> str:
 @pytest.mark.parametrize(
     "url",
     [
-        "https://archive.apache.org/dist/kafka/3.9.1/kafka_2.13-3.9.1.tgz",
+        "https://archive.apache.org/dist/kafka/4.1.1/kafka_2.13-4.1.1.tgz",
         "https://mirror.example.com/kafka/kafka 4.0.tgz?sig=a'b&c=$HOME",  # quoting must hold
     ],
 )
