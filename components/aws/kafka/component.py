@@ -12,6 +12,7 @@ import pulumi_aws as aws
 from ...naming import child
 from ...tokens import component_opts, type_token
 from ...validation import Problems, ValidationError
+from ..providers import regional_provider
 from . import names, render
 from .args import BrokerSsh, KafkaPrivateLinkClusterArgs, Settings, validate
 
@@ -137,9 +138,9 @@ class KafkaPrivateLinkCluster(pulumi.ComponentResource):
         name is used (a mismatch fails the run with a message naming both regions).
         """
         region = self._settings.region
-        provider = passed or aws.Provider(
-            child(self._name, "aws", region), region=region, opts=pulumi.ResourceOptions(parent=self)
-        )
+        # Not a bare aws.Provider: it would ignore the stack's aws:profile, assumed roles, default
+        # tags and allowed accounts (providers.py).
+        provider = passed or regional_provider(child(self._name, "aws", region), region, self)
         provider_region = getattr(passed, "region", None) if passed is not None else None
         if not isinstance(provider_region, pulumi.Output):
             provider_region = pulumi.Output.from_input(region)

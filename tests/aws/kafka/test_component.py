@@ -680,3 +680,20 @@ def test_up_waits_for_each_broker_to_be_healthy_and_brokers_follow_one_another(r
 def test_the_health_wait_is_turned_off_only_by_name(runtime_factory):
     rt, _ = build(runtime_factory, broker_health_timeout_seconds=0)
     assert [c.name for c in rt.of_type(COMMAND)] == ["kafka-layout-guard"]
+
+
+def test_the_explicit_provider_carries_the_stacks_aws_settings(runtime_factory):
+    config = {
+        **WEST2,
+        "aws:profile": "kafka-deployer",
+        "aws:allowedAccountIds": '["123456789012"]',
+        "aws:assumeRoles": '[{"roleArn": "arn:aws:iam::123456789012:role/deployer"}]',
+    }
+    rt = runtime_factory(config=config)
+    KafkaPrivateLinkCluster("kafka", dict(BASE_ARGS))  # type: ignore[arg-type]
+    rt.settle()
+    provider = rt.one("pulumi:providers:aws")
+    assert provider.inputs["region"] == "us-west-2"
+    assert provider.inputs["profile"] == "kafka-deployer"
+    assert "123456789012" in str(provider.inputs["allowedAccountIds"])
+    assert "arn:aws:iam::123456789012:role/deployer" in str(provider.inputs["assumeRoles"])
