@@ -123,15 +123,22 @@ def controller_ids(node_ids: Sequence[int]) -> list[int]:
     return ordered[:3] if len(ordered) >= 3 else ordered[:1]
 
 
+# An NLB forgets a TCP flow idle for 350 s without telling either end (AWS: Network Load Balancers,
+# "Connection idle timeout"); Kafka's default of 10 minutes would leave clients writing into a dead
+# connection. The broker closes idle connections first.
+CONNECTIONS_MAX_IDLE_MS = 300_000
+
+
 def replication_factor(broker_count: int) -> int:
     return min(3, broker_count)
 
 
-def broker_ip(subnet_cidr: str, node_id: int) -> str:
-    """The fixed private IP of broker ``node_id`` in its subnet (known before the instance exists,
-    which lets every broker's config name the controller voters without a dependency cycle)."""
+def broker_ip(subnet_cidr: str, node_id: int, offset: int = BROKER_IP_OFFSET) -> str:
+    """The fixed private IP of broker ``node_id`` in its subnet, network + ``offset`` + node id (known
+    before the instance exists, which lets every broker's config name the controller voters without
+    a dependency cycle)."""
     net = ipaddress.IPv4Network(subnet_cidr)
-    address = net.network_address + BROKER_IP_OFFSET + node_id
+    address = net.network_address + offset + node_id
     if address not in net or address == net.broadcast_address:
         raise ValueError(f"broker {node_id} does not fit in subnet {subnet_cidr}")
     return str(address)
@@ -185,8 +192,10 @@ def render_server_properties(
     external_host: str,
     ports: Ports,
     controllers: Sequence[int] | None = None,
+    rack: str | None = None,
 ) -> str:
-    """The full ``server.properties`` of broker ``node_id`` in a KRaft cluster of ``broker_ips``.
+    """The full ``server.properties`` of broker ``node_id`` in a KRaft cluster of ``broker_ips``;
+    ``rack`` (the broker's AZ ID) makes replica placement rack-aware.
 
     ``controllers`` is the fixed quorum (the component passes ``controller_count``'s node ids);
     unset, :func:`controller_ids` of the brokers."""
@@ -204,7 +213,9 @@ def render_server_properties(
             ports=ports,
             controller=is_controller,
         ),
+        **({"broker.rack": rack} if rack else {}),
         "log.dirs": DATA_DIR,
+        "connections.max.idle.ms": CONNECTIONS_MAX_IDLE_MS,
         "num.partitions": 3,
         "default.replication.factor": replicas,
         "min.insync.replicas": max(1, replicas - 1),
@@ -499,6 +510,20 @@ readonly BOOTSTRAP={q(f"{private_ip}:{ports.internal}")}
 readonly PRIVATE_IP={q(private_ip)}
 readonly DEADLINE=$((SECONDS + {int(wait_seconds)}))
 
+# The step must be able to check replication before it restarts anything: a wrong kafka_home or no
+# java for this user would otherwise let the next broker restart while partitions are short of replicas.
+if [ ! -x "$KAFKA_HOME/bin/kafka-topics.sh" ]; then
+  echo "broker {node_id}: $KAFKA_HOME/bin/kafka-topics.sh not found (set broker_ssh.kafka_home);" \\
+    "nothing changed" >&2
+  exit 1
+fi
+if ! {{ [ -n "${{JAVA_HOME:-}}" ] && [ -x "$JAVA_HOME/bin/java" ]; }} \\
+    && ! command -v java >/dev/null 2>&1; then
+  echo "broker {node_id}: no java on this user's PATH or JAVA_HOME (kafka-topics.sh needs it);" \\
+    "nothing changed" >&2
+  exit 1
+fi
+
 current="$(sudo cat "$CONFIG")"
 
 # The last value of key $1 in the current file, spaces removed; empty when unset.
@@ -572,20 +597,19 @@ until (exec 3<>"/dev/tcp/$PRIVATE_IP/{ports.external}") 2>/dev/null; do
   sleep 5
 done
 
-if [ -x "$KAFKA_HOME/bin/kafka-topics.sh" ]; then
-  while true; do
-    under="$("$KAFKA_HOME/bin/kafka-topics.sh" --bootstrap-server "$BOOTSTRAP" --describe \\
-      --under-replicated-partitions 2>/dev/null || echo unavailable)"
-    if [ -z "$under" ]; then
-      break
-    fi
-    if [ "$SECONDS" -ge "$DEADLINE" ]; then
-      echo "broker {node_id}: partitions still under-replicated after {int(wait_seconds)}s" >&2
-      exit 1
-    fi
-    sleep 5
-  done
-fi
+while true; do
+  under="$("$KAFKA_HOME/bin/kafka-topics.sh" --bootstrap-server "$BOOTSTRAP" --describe \\
+    --under-replicated-partitions 2>&1)" || under="kafka-topics.sh failed: $under"
+  if [ -z "$under" ]; then
+    break
+  fi
+  if [ "$SECONDS" -ge "$DEADLINE" ]; then
+    echo "broker {node_id}: not back in sync after {int(wait_seconds)}s (the next broker is not touched):" >&2
+    printf '%s\\n' "$under" | head -n 20 >&2
+    exit 1
+  fi
+  sleep 5
+done
 echo "broker {node_id}: EXTERNAL listener applied, broker back in sync"
 """
 
