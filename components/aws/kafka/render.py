@@ -650,8 +650,8 @@ if [ -n "$missing" ]; then
   echo "Deployed, and changed or gone in the new program:$missing" >&2
   echo "Brokers keep their AZ ID, IP and node id (pin them with broker_az_ids), the controller" >&2
   echo "quorum stays (controller_count), and AZ IDs can be added, not removed (removing one replaces" >&2
-  echo "the NLB and the endpoint service). Restore the inputs, or see" >&2
-  echo "docs/operations/tidb_kafka_privatelink.md for the manual procedure." >&2
+  echo "the NLB and the endpoint service). Restore the inputs, or follow the manual procedure in" >&2
+  echo "docs/operations/tidb_kafka_privatelink.md and then pulumi up --replace this guard." >&2
   exit 1
 fi
 printf '%s\\n' "$CROSSNET_LAYOUT"
