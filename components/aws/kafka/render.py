@@ -114,11 +114,9 @@ def advertised_host(node_id: int, az_id: str, unique_name: str, region: str, suf
 
 
 def controller_ids(node_ids: Sequence[int]) -> list[int]:
-    """The KRaft controller quorum: the three lowest node ids (one when there are fewer than three).
-
-    The quorum stays the same as brokers are added beyond three, so growing a cluster
-    does not rewrite the existing brokers' ``controller.quorum.voters``.
-    """
+    """A quorum for a set of brokers when none is given: the three lowest node ids (one below
+    three). It depends on the broker count below three, so the component never uses it: its
+    quorum is ``controller_count``'s node ids, fixed for the cluster's life."""
     ordered = sorted(node_ids)
     return ordered[:3] if len(ordered) >= 3 else ordered[:1]
 
