@@ -227,6 +227,12 @@ class Settings:
     broker_ip_offset: int = render.BROKER_IP_OFFSET
 
     @property
+    def advertises_controller(self) -> bool:
+        """Kafka 3.9+ controllers advertise their CONTROLLER listener (KIP-853)."""
+        match = re.fullmatch(VERSION_RE, self.kafka_version)
+        return match is None or (int(match[1]), int(match[2])) >= (3, 9)
+
+    @property
     def controller_ids(self) -> tuple[int, ...]:
         """The fixed KRaft quorum: node ids 1..controller_count."""
         return tuple(range(1, self.controller_count + 1))

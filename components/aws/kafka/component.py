@@ -207,6 +207,7 @@ class KafkaPrivateLinkCluster(pulumi.ComponentResource):
                     ports=s.ports,
                     controllers=s.controller_ids,
                     rack=s.broker_az(n),
+                    advertise_controller=s.advertises_controller,
                 )
             )
             for n in node_ids
@@ -371,6 +372,7 @@ class KafkaPrivateLinkCluster(pulumi.ComponentResource):
             external_host=self._settings.external_host(node_id),
             ports=self._settings.ports,
             controller=node_id in self._settings.controller_ids,
+            advertise_controller=self._settings.advertises_controller,
         )
         return render.render_properties(values, f"Listener settings for broker {node_id} (crossnet)")
 

@@ -151,9 +151,20 @@ def port_map(node_ids: Sequence[int], ports: Ports) -> list[PortMapping]:
 
 
 def listener_settings(
-    *, node_id: int, private_ip: str, external_host: str, ports: Ports, controller: bool
+    *,
+    node_id: int,
+    private_ip: str,
+    external_host: str,
+    ports: Ports,
+    controller: bool,
+    advertise_controller: bool = True,
 ) -> dict[str, str]:
-    """The listener keys of one broker: three named listeners, EXTERNAL advertised as the NLB port."""
+    """The listener keys of one broker: three named listeners, EXTERNAL advertised as the NLB port.
+
+    A controller advertises its CONTROLLER listener at its private IP when ``advertise_controller``
+    (Kafka 3.9+, KIP-853: voters announce that endpoint to the quorum; unadvertised, a wildcard
+    listener is announced as the host's canonical name, which other brokers may not resolve).
+    Kafka before 3.9 refuses a controller listener in a broker's advertised.listeners."""
     listeners = []
     if controller:
         listeners.append(f"{LISTENER_CONTROLLER}://0.0.0.0:{ports.controller}")
@@ -168,6 +179,8 @@ def listener_settings(
         f"{LISTENER_INTERNAL}://{private_ip}:{ports.internal},"
         f"{LISTENER_EXTERNAL}://{external_host}:{ports.nlb_port(node_id)}"
     )
+    if controller and advertise_controller:
+        advertised += f",{LISTENER_CONTROLLER}://{private_ip}:{ports.controller}"
     return {
         "listeners": ",".join(listeners),
         "advertised.listeners": advertised,
@@ -191,6 +204,7 @@ def render_server_properties(
     ports: Ports,
     controllers: Sequence[int] | None = None,
     rack: str | None = None,
+    advertise_controller: bool = True,
 ) -> str:
     """The full ``server.properties`` of broker ``node_id`` in a KRaft cluster of ``broker_ips``;
     ``rack`` (the broker's AZ ID) makes replica placement rack-aware.
@@ -210,6 +224,7 @@ def render_server_properties(
             external_host=external_host,
             ports=ports,
             controller=is_controller,
+            advertise_controller=advertise_controller,
         ),
         **({"broker.rack": rack} if rack else {}),
         "log.dirs": DATA_DIR,

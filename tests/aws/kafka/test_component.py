@@ -780,3 +780,16 @@ def test_a_subnet_in_another_az_than_its_key_is_refused():
     subnet = SimpleNamespace(id="subnet-1", availability_zone_id="usw2-az3", cidr_block="10.9.0.0/24")
     with pytest.raises(ValueError, match=r"subnet_ids\.usw2-az1: subnet subnet-1 is in usw2-az3"):
         _subnet_cidr_in(subnet, "usw2-az1")
+
+
+@pytest.mark.parametrize(("version", "advertised"), [("4.1.1", True), ("3.9.1", True), ("3.8.1", False)])
+def test_controllers_announce_their_private_ip_on_kafka_3_9_and_later(runtime_factory, version, advertised):
+    # KIP-853 (3.9+): a voter announces its CONTROLLER endpoint; with only CONTROLLER://0.0.0.0 in
+    # listeners it announces the host's canonical name, which other brokers may not resolve.
+    # Before 3.9 a broker refuses a controller listener in advertised.listeners.
+    rt, cluster = build(runtime_factory, broker_count=4, kafka_version=version)
+    ips = rt.value(cluster.broker_private_ips)
+    for n, text in rt.value(cluster.server_properties).items():
+        props = render.parse_properties(text)
+        entry = f"CONTROLLER://{ips[n]}:29092"
+        assert (entry in props["advertised.listeners"]) is (advertised and n in {"1", "2", "3"}), n

@@ -50,8 +50,11 @@ def test_listener_names_protocol_map_controller_and_advertised_listeners_agree(c
         assert set(listeners) <= set(protocol_map) and set(advertised) <= set(listeners)
         assert props["inter.broker.listener.name"] in advertised
         assert props["controller.listener.names"] in protocol_map
-        assert props["controller.listener.names"] not in advertised, "controllers are not advertised"
         is_controller = n in voters
+        # Kafka 4 voters announce the advertised CONTROLLER endpoint: the private IP, never 0.0.0.0
+        assert (props["controller.listener.names"] in advertised) is is_controller
+        if is_controller:
+            assert advertised["CONTROLLER"] == (advertised["INTERNAL"][0], PORTS.controller)
         assert ("controller" in props["process.roles"].split(",")) is is_controller
         assert (props["controller.listener.names"] in listeners) is is_controller
         if is_controller:
