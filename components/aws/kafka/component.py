@@ -35,7 +35,8 @@ class _Network(NamedTuple):
     subnet_cidrs: dict[str, pulumi.Input[str]]
     bastion_sg: aws.ec2.SecurityGroup | None
     public_subnet: aws.ec2.Subnet | None
-    egress: list[pulumi.Resource]  # what a broker's first boot needs: the NAT route and associations
+    # AZ ID -> what a broker's first boot there needs: the NAT route table and the subnet's association
+    egress: dict[str, list[pulumi.Resource]]
 
 
 class _Placement(NamedTuple):
@@ -221,8 +222,9 @@ class KafkaPrivateLinkCluster(pulumi.ComponentResource):
         # cloud-init installs Java and downloads Kafka on the first boot only: the route through the
         # NAT must exist before an instance starts. Each broker also waits until the previous one is
         # healthy behind the NLB, so a change that restarts or replaces brokers rolls one at a time.
-        after: list[pulumi.Resource] = [guard, *net.egress]
+        previous: list[pulumi.Resource] = []
         for n in node_ids:
+            after = [guard, *net.egress.get(s.broker_az(n), []), *previous]
             volume = self._data_volume(n)
             placed = _Placement(net.subnet_ids[s.broker_az(n)], ips[n], broker_sg, ami, profile)
             instances[n] = self._broker(n, placed, server_properties[str(n)], after)
@@ -237,11 +239,7 @@ class KafkaPrivateLinkCluster(pulumi.ComponentResource):
             )
             targets = self._attach(groups, n, instances[n].id)
             if s.health_timeout_seconds:
-                after = [
-                    guard,
-                    *net.egress,
-                    self._health_wait(n, instances[n], groups[str(n)], [*targets, attached]),
-                ]
+                previous = [self._health_wait(n, instances[n], groups[str(n)], [*targets, attached])]
         bastion_ip: pulumi.Output[str | None] = pulumi.Output.from_input(None)
         if net.bastion_sg is not None and net.public_subnet is not None:
             bastion_ip = self._bastion(net.bastion_sg, net.public_subnet, ami).public_ip
@@ -402,7 +400,7 @@ class KafkaPrivateLinkCluster(pulumi.ComponentResource):
             for az in s.az_ids
         }
         public = bastion_sg = None
-        egress: list[pulumi.Resource] = []
+        egress: dict[str, list[pulumi.Resource]] = {}
         if s.bastion or s.nat_gateway:
             public, igw = self._public_subnet(vpc, az_names)
             if s.nat_gateway:
@@ -455,9 +453,10 @@ class KafkaPrivateLinkCluster(pulumi.ComponentResource):
         public: aws.ec2.Subnet,
         igw: aws.ec2.InternetGateway,
         subnets: Mapping[str, aws.ec2.Subnet],
-    ) -> list[pulumi.Resource]:
-        """Egress for the broker subnets (cloud-init installs Java and downloads Kafka); returns what
-        a broker's first boot needs to exist: the route table with the NAT route and its associations."""
+    ) -> dict[str, list[pulumi.Resource]]:
+        """Egress for the broker subnets (cloud-init installs Java and downloads Kafka); returns, per AZ
+        ID, what a broker's first boot there needs: the route table with the NAT route and the
+        subnet's association (only its own AZ's, so a new AZ ID adds no dependency to other brokers)."""
         name = self._name
         eip = aws.ec2.Eip(
             child(name, "nat-eip"),
@@ -479,16 +478,18 @@ class KafkaPrivateLinkCluster(pulumi.ComponentResource):
             tags=self._tags("private-rt"),
             opts=pulumi.ResourceOptions(parent=vpc),
         )
-        associations = [
-            aws.ec2.RouteTableAssociation(
-                child(name, "private-rta", az),
-                subnet_id=subnet.id,
-                route_table_id=private_rt.id,
-                opts=pulumi.ResourceOptions(parent=subnet),
-            )
+        return {
+            az: [
+                private_rt,
+                aws.ec2.RouteTableAssociation(
+                    child(name, "private-rta", az),
+                    subnet_id=subnet.id,
+                    route_table_id=private_rt.id,
+                    opts=pulumi.ResourceOptions(parent=subnet),
+                ),
+            ]
             for az, subnet in subnets.items()
-        ]
-        return [private_rt, *associations]
+        }
 
     def _bastion_security_group(self, vpc: aws.ec2.Vpc) -> aws.ec2.SecurityGroup:
         return aws.ec2.SecurityGroup(
@@ -543,7 +544,7 @@ class KafkaPrivateLinkCluster(pulumi.ComponentResource):
             subnet_cidrs=cidrs,
             bastion_sg=None,
             public_subnet=None,
-            egress=[],
+            egress={},
         )
 
     def _broker_security_group(
