@@ -653,3 +653,11 @@ def test_the_rolling_step_fails_loudly_when_it_cannot_check_replication(tmp_path
     expected = "kafka-topics.sh" if missing == "kafka-topics" else "java"
     assert expected in result.stderr and "broker 2" in result.stderr
     assert config.read_text() == STOCK_BROKER and not (tmp_path / "restarts").exists()
+
+
+def test_the_mock_az_lookup_uses_the_components_zone_id_prefix_even_for_govcloud():
+    from plan.answers.common import aws_zones
+
+    # it re-implemented the prefix and crashed on us-gov-west-1, a region ids.py accepts
+    zone_ids = [zone_id for _, zone_id in aws_zones("us-gov-west-1")]
+    assert zone_ids and all(z.startswith("usgw1-az") for z in zone_ids)
