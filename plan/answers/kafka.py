@@ -12,14 +12,19 @@ from plan.mocks import Ctx
 
 
 def _elb_arn(ctx: Ctx, kind: str) -> tuple[str, str]:
-    short = ctx.name[:24].rstrip("-")
+    short = _elb_name(ctx)
     suffix = f"{kind}/{short}/{digest(ctx.type, ctx.name, length=16)}"
     return aws_arn("elasticloadbalancing", ctx.region, suffix), suffix
 
 
+def _elb_name(ctx: Ctx) -> str:
+    """The name AWS keeps: the explicit ``name`` input, else a shortened resource name."""
+    return str(ctx.inputs.get("name") or ctx.name[:24].rstrip("-"))
+
+
 def load_balancer(ctx: Ctx) -> tuple[str, dict[str, Any]]:
     arn, suffix = _elb_arn(ctx, "loadbalancer/net")
-    short = ctx.name[:24].rstrip("-")
+    short = _elb_name(ctx)
     dns = f"{short}-{digest(ctx.name, length=16)}.elb.{ctx.region}.amazonaws.com"
     return arn, {
         "arn": arn,
@@ -32,7 +37,7 @@ def load_balancer(ctx: Ctx) -> tuple[str, dict[str, Any]]:
 
 def target_group(ctx: Ctx) -> tuple[str, dict[str, Any]]:
     arn, suffix = _elb_arn(ctx, "targetgroup")
-    return arn, {"arn": arn, "arnSuffix": suffix, "name": ctx.name[:24].rstrip("-")}
+    return arn, {"arn": arn, "arnSuffix": suffix, "name": _elb_name(ctx)}
 
 
 def listener(ctx: Ctx) -> tuple[str, dict[str, Any]]:
@@ -91,6 +96,24 @@ def eip(ctx: Ctx) -> tuple[str, dict[str, Any]]:
     }
 
 
+def instance_profile(ctx: Ctx) -> tuple[str, dict[str, Any]]:
+    name = str(ctx.inputs.get("name") or f"{ctx.name}-{digest(ctx.type, ctx.name, length=7)}")
+    return name, {
+        "name": name,
+        "arn": f"arn:aws:iam::{ACCOUNT_ID}:instance-profile/{name}",
+        "uniqueId": "AIPA" + digest(ctx.name, length=17).upper(),
+    }
+
+
+def ebs_volume(ctx: Ctx) -> tuple[str, dict[str, Any]]:
+    volume_id = "vol-" + digest(ctx.type, ctx.name)
+    return volume_id, {
+        "arn": aws_arn("ec2", ctx.region, f"volume/{volume_id}"),
+        "iops": 3000,
+        "throughput": 125,
+    }
+
+
 def get_ami(ctx: Ctx) -> dict[str, Any]:
     filters = ctx.inputs.get("filters") or []
     ami = "ami-" + digest("ami", ctx.region, filters)
@@ -106,12 +129,36 @@ def get_ami(ctx: Ctx) -> dict[str, Any]:
     }
 
 
+def get_instance(ctx: Ctx) -> dict[str, Any]:
+    instance_id = str(ctx.inputs.get("instanceId") or "i-0default")
+    return {
+        "id": instance_id,
+        "instanceId": instance_id,
+        "arn": aws_arn("ec2", ctx.region, f"instance/{instance_id}"),
+        "vpcSecurityGroupIds": ["sg-" + digest("sg-of", instance_id)],
+        "instanceState": "running",
+    }
+
+
 def get_vpc(ctx: Ctx) -> dict[str, Any]:
     vpc_id = str(ctx.inputs.get("id") or "vpc-0default")
     second = int(digest(vpc_id, length=2), 16) % 200 + 16
     return {
         "id": vpc_id,
         "cidrBlock": f"10.{second}.0.0/16",
+        # a VPC grown with a secondary CIDR, as many are
+        "cidrBlockAssociations": [
+            {
+                "associationId": "vpc-cidr-assoc-" + digest(vpc_id, 1),
+                "cidrBlock": f"10.{second}.0.0/16",
+                "state": "associated",
+            },
+            {
+                "associationId": "vpc-cidr-assoc-" + digest(vpc_id, 2),
+                "cidrBlock": "100.64.0.0/20",
+                "state": "associated",
+            },
+        ],
         "state": "available",
         "arn": aws_arn("ec2", ctx.region, f"vpc/{vpc_id}"),
         "ownerId": ACCOUNT_ID,
@@ -140,10 +187,13 @@ RESOURCES = {
     "aws:ec2/vpcEndpointService:VpcEndpointService": endpoint_service,
     "aws:ec2/instance:Instance": instance,
     "aws:ec2/eip:Eip": eip,
+    "aws:iam/instanceProfile:InstanceProfile": instance_profile,
+    "aws:ebs/volume:Volume": ebs_volume,
 }
 
 CALLS = {
     "aws:ec2/getAmi:getAmi": get_ami,
     "aws:ec2/getVpc:getVpc": get_vpc,
+    "aws:ec2/getInstance:getInstance": get_instance,
     "aws:ec2/getSubnet:getSubnet": get_subnet,
 }

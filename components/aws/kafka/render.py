@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import base64
 import ipaddress
+import re
 import shlex
 import uuid
 from collections.abc import Mapping, Sequence
@@ -18,7 +19,11 @@ LISTENER_INTERNAL = "INTERNAL"
 LISTENER_EXTERNAL = "EXTERNAL"
 KAFKA_HOME = "/opt/kafka"
 CONFIG_PATH = "/etc/kafka/server.properties"
+# The broker's own EBS volume is mounted here (it survives instance replacement); the log dirs are in it.
+DATA_MOUNT = "/var/lib/kafka"
 DATA_DIR = "/var/lib/kafka/data"
+DATA_DEVICE = "/dev/sdf"
+CLOUD_INIT_LOG = "/var/log/cloud-init-output.log"
 # kafka-server-start.sh writes its logs and GC logs to $LOG_DIR (default $KAFKA_HOME/logs, which
 # is root's): the unit points it at a directory the kafka user owns, or the JVM exits at start.
 LOG_DIR = "/var/log/kafka"
@@ -75,9 +80,27 @@ def zone_id_prefix(region: str) -> str:
 
 def cluster_id(component_name: str) -> str:
     """A stable KRaft cluster id: a UUID derived from the component name, as Kafka prints it
-    (URL-safe base64 without padding, 22 characters)."""
-    raw = uuid.uuid5(uuid.NAMESPACE_URL, f"crossnet:kafka:{component_name}").bytes
-    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+    (URL-safe base64 without padding, 22 characters).
+
+    Like Kafka's own ``Uuid.randomUuid`` (clients, ``org.apache.kafka.common.Uuid``), an id whose
+    text starts with ``-`` is never used (a command line would read it as an option): the next
+    derivation is taken instead. Ids that never started with ``-`` keep their value, so a running
+    cluster's new brokers format with the id its first brokers have.
+    """
+    seed = f"crossnet:kafka:{component_name}"
+    attempt = 0
+    while True:
+        raw = uuid.uuid5(uuid.NAMESPACE_URL, seed if attempt == 0 else f"{seed}#{attempt}").bytes
+        text = base64.urlsafe_b64encode(raw).decode().rstrip("=")
+        if not text.startswith("-"):
+            return text
+        attempt += 1
+
+
+def storage_format_args(kafka_cluster_id: str, config_path: str) -> list[str]:
+    """The arguments of ``kafka-storage.sh`` that format a broker's log dirs: each value attached to
+    its option with ``=``, so no value is ever parsed as an option; already formatted is no error."""
+    return ["format", f"--cluster-id={kafka_cluster_id}", f"--config={config_path}", "--ignore-formatted"]
 
 
 def broker_az(node_id: int, az_ids: Sequence[str]) -> str:
@@ -91,24 +114,29 @@ def advertised_host(node_id: int, az_id: str, unique_name: str, region: str, suf
 
 
 def controller_ids(node_ids: Sequence[int]) -> list[int]:
-    """The KRaft controller quorum: the three lowest node ids (one when there are fewer than three).
-
-    The quorum stays the same as brokers are added beyond three, so growing a cluster
-    does not rewrite the existing brokers' ``controller.quorum.voters``.
-    """
+    """A quorum for a set of brokers when none is given: the three lowest node ids (one below
+    three). It depends on the broker count below three, so the component never uses it: its
+    quorum is ``controller_count``'s node ids, fixed for the cluster's life."""
     ordered = sorted(node_ids)
     return ordered[:3] if len(ordered) >= 3 else ordered[:1]
+
+
+# An NLB forgets a TCP flow idle for 350 s without telling either end (AWS: Network Load Balancers,
+# "Connection idle timeout"); Kafka's default of 10 minutes would leave clients writing into a dead
+# connection. The broker closes idle connections first.
+CONNECTIONS_MAX_IDLE_MS = 300_000
 
 
 def replication_factor(broker_count: int) -> int:
     return min(3, broker_count)
 
 
-def broker_ip(subnet_cidr: str, node_id: int) -> str:
-    """The fixed private IP of broker ``node_id`` in its subnet (known before the instance exists,
-    which lets every broker's config name the controller voters without a dependency cycle)."""
+def broker_ip(subnet_cidr: str, node_id: int, offset: int = BROKER_IP_OFFSET) -> str:
+    """The fixed private IP of broker ``node_id`` in its subnet, network + ``offset`` + node id (known
+    before the instance exists, which lets every broker's config name the controller voters without
+    a dependency cycle)."""
     net = ipaddress.IPv4Network(subnet_cidr)
-    address = net.network_address + BROKER_IP_OFFSET + node_id
+    address = net.network_address + offset + node_id
     if address not in net or address == net.broadcast_address:
         raise ValueError(f"broker {node_id} does not fit in subnet {subnet_cidr}")
     return str(address)
@@ -123,9 +151,20 @@ def port_map(node_ids: Sequence[int], ports: Ports) -> list[PortMapping]:
 
 
 def listener_settings(
-    *, node_id: int, private_ip: str, external_host: str, ports: Ports, controller: bool
+    *,
+    node_id: int,
+    private_ip: str,
+    external_host: str,
+    ports: Ports,
+    controller: bool,
+    advertise_controller: bool = True,
 ) -> dict[str, str]:
-    """The listener keys of one broker: three named listeners, EXTERNAL advertised as the NLB port."""
+    """The listener keys of one broker: three named listeners, EXTERNAL advertised as the NLB port.
+
+    A controller advertises its CONTROLLER listener at its private IP when ``advertise_controller``
+    (Kafka 3.9+, KIP-853: voters announce that endpoint to the quorum; unadvertised, a wildcard
+    listener is announced as the host's canonical name, which other brokers may not resolve).
+    Kafka before 3.9 refuses a controller listener in a broker's advertised.listeners."""
     listeners = []
     if controller:
         listeners.append(f"{LISTENER_CONTROLLER}://0.0.0.0:{ports.controller}")
@@ -140,6 +179,8 @@ def listener_settings(
         f"{LISTENER_INTERNAL}://{private_ip}:{ports.internal},"
         f"{LISTENER_EXTERNAL}://{external_host}:{ports.nlb_port(node_id)}"
     )
+    if controller and advertise_controller:
+        advertised += f",{LISTENER_CONTROLLER}://{private_ip}:{ports.controller}"
     return {
         "listeners": ",".join(listeners),
         "advertised.listeners": advertised,
@@ -156,10 +197,21 @@ def render_properties(settings: Mapping[str, str | int], header: str = "") -> st
 
 
 def render_server_properties(
-    *, node_id: int, broker_ips: Mapping[int, str], external_host: str, ports: Ports
+    *,
+    node_id: int,
+    broker_ips: Mapping[int, str],
+    external_host: str,
+    ports: Ports,
+    controllers: Sequence[int] | None = None,
+    rack: str | None = None,
+    advertise_controller: bool = True,
 ) -> str:
-    """The full ``server.properties`` of broker ``node_id`` in a KRaft cluster of ``broker_ips``."""
-    controllers = controller_ids(list(broker_ips))
+    """The full ``server.properties`` of broker ``node_id`` in a KRaft cluster of ``broker_ips``;
+    ``rack`` (the broker's AZ ID) makes replica placement rack-aware.
+
+    ``controllers`` is the fixed quorum (the component passes ``controller_count``'s node ids);
+    unset, :func:`controller_ids` of the brokers."""
+    controllers = list(controllers) if controllers is not None else controller_ids(list(broker_ips))
     is_controller = node_id in controllers
     replicas = replication_factor(len(broker_ips))
     settings: dict[str, str | int] = {
@@ -172,8 +224,11 @@ def render_server_properties(
             external_host=external_host,
             ports=ports,
             controller=is_controller,
+            advertise_controller=advertise_controller,
         ),
+        **({"broker.rack": rack} if rack else {}),
         "log.dirs": DATA_DIR,
+        "connections.max.idle.ms": CONNECTIONS_MAX_IDLE_MS,
         "num.partitions": 3,
         "default.replication.factor": replicas,
         "min.insync.replicas": max(1, replicas - 1),
@@ -230,54 +285,137 @@ WantedBy=multi-user.target
 """
 
 
+# Run "$@" until it succeeds, at most INSTALL_ATTEMPTS times, waiting 10 s, 20 s, ... (at most 60 s)
+# in between: a NAT route or package mirror that is late by a few minutes does not fail the setup.
+INSTALL_ATTEMPTS = 10
+RETRY_FUNCTION = f"""retry() {{
+  local attempt=1
+  until "$@"; do
+    if [ "$attempt" -ge {INSTALL_ATTEMPTS} ]; then
+      echo "crossnet: giving up after $attempt attempts: $*" >&2
+      return 1
+    fi
+    sleep $((attempt < 6 ? attempt * 10 : 60))
+    attempt=$((attempt + 1))
+  done
+}}"""
+
+# Download Kafka to $KAFKA_HOME unless it is there, verified against $KAFKA_SHA512, or when that is
+# empty against the checksum Apache publishes next to the archive ($KAFKA_URL.sha512, printed by
+# gpg --print-md as "<file>: HEX HEX ..." over several lines, or sha512sum's "<hex>  <file>").
+FETCH_KAFKA = """if [ ! -x "$KAFKA_HOME/bin/kafka-server-start.sh" ]; then
+  archive="$(mktemp)"
+  retry curl --fail --silent --show-error --location --output "$archive" "$KAFKA_URL"
+  expected="$KAFKA_SHA512"
+  if [ -z "$expected" ]; then
+    sums="$(retry curl --fail --silent --show-error --location "$KAFKA_URL.sha512")"
+    case "$sums" in
+      *:*) expected="${sums#*:}" ;;
+      *) expected="${sums%%[[:space:]]*}" ;;
+    esac
+  fi
+  expected="$(printf '%s' "$expected" | tr -d '[:space:]' | tr 'A-F' 'a-f')"
+  actual="$(sha512sum "$archive" | cut -d ' ' -f 1)"
+  if [ "${#expected}" -ne 128 ] || [ "$actual" != "$expected" ]; then
+    echo "crossnet: $KAFKA_URL has SHA-512 $actual, expected ${expected:-nothing}: not installed" >&2
+    rm -f "$archive"
+    exit 1
+  fi
+  mkdir -p "$KAFKA_HOME"
+  tar -xzf "$archive" -C "$KAFKA_HOME" --strip-components=1
+  rm -f "$archive"
+fi"""
+
+# Mount the broker's own EBS volume, attached as $DATA_DEVICE, at $DATA_MOUNT, with a new filesystem
+# only when the volume has none: a replaced instance finds the previous instance's log dirs there.
+# On Nitro instances the volume is an NVMe device; Amazon Linux's udev rules (amazon-ec2-utils) link
+# it to the device name it was attached as. The volume may be attached after the instance booted.
+MOUNT_DATA = """device=""
+for _ in $(seq 1 60); do
+  for candidate in "$DATA_DEVICE" "/dev/xvd${DATA_DEVICE#/dev/sd}"; do
+    if [ -b "$candidate" ]; then
+      device="$(readlink -f "$candidate")"
+      break 2
+    fi
+  done
+  sleep 5
+done
+if [ -z "$device" ]; then
+  echo "crossnet: no data volume at $DATA_DEVICE after 300 s" >&2
+  exit 1
+fi
+if ! blkid "$device" >/dev/null 2>&1; then
+  mkfs.xfs -q -L kafka-data "$device"
+fi
+uuid="$(blkid -s UUID -o value "$device")"
+mkdir -p "$DATA_MOUNT"
+if ! grep -q "^UUID=$uuid " /etc/fstab; then
+  echo "UUID=$uuid $DATA_MOUNT xfs defaults,nofail 0 2" >> /etc/fstab
+fi
+if ! mountpoint -q "$DATA_MOUNT"; then
+  mount "$DATA_MOUNT"
+fi"""
+
+
 def render_user_data(
-    *, node_id: int, server_properties: str, kafka_cluster_id: str, download_url: str
+    *,
+    node_id: int,
+    server_properties: str,
+    kafka_cluster_id: str,
+    download_url: str,
+    sha512: str | None = None,
+    data_volume: bool = False,
 ) -> str:
-    """The cloud-init user data (a shell script) that installs Java and Kafka, writes the config,
-    formats KRaft storage with the cluster id, and starts a systemd unit. Safe to run twice."""
+    """The cloud-init user data (a shell script) that mounts the broker's data volume, installs Java
+    and Kafka (downloads retried with a bound, the archive checked against its SHA-512), writes the
+    config, formats KRaft storage with the cluster id, and starts a systemd unit. Safe to run twice.
+    Any failure names the step and the log to read (/var/log/cloud-init-output.log)."""
     for text in (server_properties, _SYSTEMD_UNIT):
         if "CROSSNET_EOF" in text:
             raise ValueError("rendered file contains the heredoc delimiter")
+    if sha512 is not None and not re.fullmatch(r"[0-9a-f]{128}", sha512):
+        raise ValueError("sha512 must be 128 lowercase hex digits")
     # A "$" or backquote in the URL is literal on purpose (single-quoted); say so to shellcheck.
     literal = "# shellcheck disable=SC2016\n" if any(c in download_url for c in "$`") else ""
+    mount = f"\nreadonly DATA_DEVICE={DATA_DEVICE}\n{MOUNT_DATA}\n" if data_volume else ""
     return f"""#!/bin/bash
-# crossnet KafkaPrivateLinkCluster broker {node_id}: Java, Kafka, KRaft storage, systemd unit.
+# crossnet KafkaPrivateLinkCluster broker {node_id}: data volume, Java, Kafka, KRaft storage, systemd unit.
 set -euo pipefail
+trap 'echo "crossnet: broker {node_id} setup failed at line $LINENO; see {CLOUD_INIT_LOG}" >&2' ERR
 
 {literal}readonly KAFKA_URL={shlex.quote(download_url)}
+readonly KAFKA_SHA512={shlex.quote(sha512 or "")}
 readonly KAFKA_HOME={KAFKA_HOME}
 readonly CLUSTER_ID={shlex.quote(kafka_cluster_id)}
 readonly CONFIG={CONFIG_PATH}
+readonly DATA_MOUNT={DATA_MOUNT}
 readonly DATA_DIR={DATA_DIR}
 readonly LOG_DIR={LOG_DIR}
 
+{RETRY_FUNCTION}
+{mount}
 if command -v dnf >/dev/null 2>&1; then
-  dnf install -y java-21-amazon-corretto-headless tar gzip
+  retry dnf install -y java-21-amazon-corretto-headless tar gzip xfsprogs
 else
-  apt-get update -q
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -q openjdk-17-jre-headless curl
+  retry apt-get update -q
+  DEBIAN_FRONTEND=noninteractive retry apt-get install -y -q openjdk-17-jre-headless curl xfsprogs
 fi
 
 if ! id kafka >/dev/null 2>&1; then
-  useradd --system --home-dir /var/lib/kafka --shell /sbin/nologin kafka
+  useradd --system --home-dir "$DATA_MOUNT" --shell /sbin/nologin kafka
 fi
 mkdir -p "$KAFKA_HOME" "$DATA_DIR" "$(dirname "$CONFIG")"
 
-if [ ! -x "$KAFKA_HOME/bin/kafka-server-start.sh" ]; then
-  archive="$(mktemp)"
-  curl --fail --silent --show-error --location --retry 5 --output "$archive" "$KAFKA_URL"
-  tar -xzf "$archive" -C "$KAFKA_HOME" --strip-components=1
-  rm -f "$archive"
-fi
+{FETCH_KAFKA}
 
 cat > "$CONFIG" <<'CROSSNET_EOF'
 {server_properties.rstrip()}
 CROSSNET_EOF
 
-chown -R kafka:kafka /var/lib/kafka "$(dirname "$CONFIG")"
+chown -R kafka:kafka "$DATA_MOUNT" "$(dirname "$CONFIG")"
 install -d -o kafka -g kafka -m 0750 "$LOG_DIR"
-runuser -u kafka -- env LOG_DIR="$LOG_DIR" "$KAFKA_HOME/bin/kafka-storage.sh" format \\
-  --cluster-id "$CLUSTER_ID" --config "$CONFIG" --ignore-formatted
+runuser -u kafka -- env LOG_DIR="$LOG_DIR" "$KAFKA_HOME/bin/kafka-storage.sh" \\
+  {" ".join(storage_format_args('"$CLUSTER_ID"', '"$CONFIG"'))}
 
 cat > /etc/systemd/system/kafka.service <<'CROSSNET_EOF'
 {_SYSTEMD_UNIT.rstrip()}
@@ -288,6 +426,38 @@ systemctl enable --now kafka.service
 """
 
 
+def render_health_wait(*, timeout_seconds: int) -> str:
+    """The wait ``pulumi up`` runs (a local command, bash) after each broker: poll the broker's
+    target in its own target group (``aws elbv2 describe-target-health``) until it is healthy, or
+    fail after ``timeout_seconds`` naming the broker, its state and the cloud-init log to read.
+    Reads BROKER, INSTANCE_ID, TARGET_GROUP_ARN, TARGET_PORT and AWS_REGION from the environment."""
+    return f"""set -euo pipefail
+readonly TIMEOUT={int(timeout_seconds)}
+deadline=$((SECONDS + TIMEOUT))
+while true; do
+  state="$(aws elbv2 describe-target-health --region "$AWS_REGION" --target-group-arn "$TARGET_GROUP_ARN" \\
+    --targets "Id=$INSTANCE_ID,Port=$TARGET_PORT" \\
+    --query 'TargetHealthDescriptions[0].TargetHealth.[State,Reason,Description]' --output text 2>&1)" \\
+    || state="unknown (aws elbv2 describe-target-health failed: $state)"
+  case "$state" in
+    healthy*)
+      echo "broker $BROKER ($INSTANCE_ID) is healthy behind the NLB"
+      exit 0
+      ;;
+  esac
+  if [ "$SECONDS" -ge "$deadline" ]; then
+    echo "broker $BROKER ($INSTANCE_ID) is not healthy behind the NLB after $TIMEOUT s: $state" >&2
+    echo "Its setup log is {CLOUD_INIT_LOG} on the instance (and journalctl -u kafka):" >&2
+    echo "  aws ssm start-session --region $AWS_REGION --target $INSTANCE_ID" >&2
+    exit 1
+  fi
+  sleep "${{CROSSNET_POLL_SECONDS:-15}}"
+done
+"""
+
+
+# Kafka's listeners when the key is unset (SocketServerConfigs.LISTENERS_DEFAULT).
+DEFAULT_LISTENERS = "PLAINTEXT://:9092"
 # Kafka's listener.security.protocol.map when the key is unset (each protocol maps to itself).
 DEFAULT_PROTOCOL_MAP = "PLAINTEXT:PLAINTEXT,SSL:SSL,SASL_PLAINTEXT:SASL_PLAINTEXT,SASL_SSL:SASL_SSL"
 
@@ -308,7 +478,8 @@ def render_additions(node_id: int, additions: Mapping[str, str]) -> str:
         additions,
         (
             f"Broker {node_id} (crossnet): append each entry to the broker's existing value of the key\n"
-            "(comma-separated; replace an EXTERNAL entry already there). Unset advertised.listeners\n"
+            "(comma-separated; replace an EXTERNAL entry already there). Unset listeners starts from\n"
+            f"Kafka's default {DEFAULT_LISTENERS}; unset advertised.listeners\n"
             "starts from listeners without the controller listeners, 0.0.0.0 and empty hosts as the\n"
             "broker's private IP; unset listener.security.protocol.map from Kafka's default."
         ),
@@ -352,6 +523,20 @@ readonly BOOTSTRAP={q(f"{private_ip}:{ports.internal}")}
 readonly PRIVATE_IP={q(private_ip)}
 readonly DEADLINE=$((SECONDS + {int(wait_seconds)}))
 
+# The step must be able to check replication before it restarts anything: a wrong kafka_home or no
+# java for this user would otherwise let the next broker restart while partitions are short of replicas.
+if [ ! -x "$KAFKA_HOME/bin/kafka-topics.sh" ]; then
+  echo "broker {node_id}: $KAFKA_HOME/bin/kafka-topics.sh not found (set broker_ssh.kafka_home);" \\
+    "nothing changed" >&2
+  exit 1
+fi
+if ! {{ [ -n "${{JAVA_HOME:-}}" ] && [ -x "$JAVA_HOME/bin/java" ]; }} \\
+    && ! command -v java >/dev/null 2>&1; then
+  echo "broker {node_id}: no java on this user's PATH or JAVA_HOME (kafka-topics.sh needs it);" \\
+    "nothing changed" >&2
+  exit 1
+fi
+
 current="$(sudo cat "$CONFIG")"
 
 # The last value of key $1 in the current file, spaces removed; empty when unset.
@@ -380,7 +565,7 @@ with_external() {{
 default_advertised() {{
   local item name address host result=""
   local -a items
-  IFS=, read -r -a items <<< "$(prop listeners)"
+  IFS=, read -r -a items <<< "$old_listeners"
   for item in "${{items[@]}}"; do
     name="${{item%%://*}}"
     address="${{item#*://}}"
@@ -392,7 +577,10 @@ default_advertised() {{
   printf '%s' "$result"
 }}
 
-listeners="$(with_external "$(prop listeners)" {q(additions["listeners"])})"
+# Unset listeners means Kafka's default one: keep it, or the broker loses its inter-broker listener.
+old_listeners="$(prop listeners)"
+old_listeners="${{old_listeners:-{DEFAULT_LISTENERS}}}"
+listeners="$(with_external "$old_listeners" {q(additions["listeners"])})"
 protocol_map="$(prop listener.security.protocol.map)"
 protocol_map="$(with_external "${{protocol_map:-{DEFAULT_PROTOCOL_MAP}}}" \\
   {q(additions["listener.security.protocol.map"])})"
@@ -422,19 +610,62 @@ until (exec 3<>"/dev/tcp/$PRIVATE_IP/{ports.external}") 2>/dev/null; do
   sleep 5
 done
 
-if [ -x "$KAFKA_HOME/bin/kafka-topics.sh" ]; then
-  while true; do
-    under="$("$KAFKA_HOME/bin/kafka-topics.sh" --bootstrap-server "$BOOTSTRAP" --describe \\
-      --under-replicated-partitions 2>/dev/null || echo unavailable)"
-    if [ -z "$under" ]; then
-      break
-    fi
-    if [ "$SECONDS" -ge "$DEADLINE" ]; then
-      echo "broker {node_id}: partitions still under-replicated after {int(wait_seconds)}s" >&2
-      exit 1
-    fi
-    sleep 5
-  done
-fi
+while true; do
+  under="$("$KAFKA_HOME/bin/kafka-topics.sh" --bootstrap-server "$BOOTSTRAP" --describe \\
+    --under-replicated-partitions 2>&1)" || under="kafka-topics.sh failed: $under"
+  if [ -z "$under" ]; then
+    break
+  fi
+  if [ "$SECONDS" -ge "$DEADLINE" ]; then
+    echo "broker {node_id}: not back in sync after {int(wait_seconds)}s (the next broker is not touched):" >&2
+    printf '%s\\n' "$under" | head -n 20 >&2
+    exit 1
+  fi
+  sleep 5
+done
 echo "broker {node_id}: EXTERNAL listener applied, broker back in sync"
+"""
+
+
+def render_layout(
+    *, controllers: Sequence[int], placement: Mapping[int, tuple[str, str]], nlb_az_ids: Sequence[str]
+) -> str:
+    """What a running cluster cannot change in place, one fact a line: the controller quorum, each
+    broker's AZ ID and private IP (node id -> (az_id, ip)), and the AZ IDs the NLB spans."""
+    lines = ["controllers " + ",".join(str(n) for n in sorted(controllers))]
+    lines += [f"broker {n} az={az} ip={ip}" for n, (az, ip) in sorted(placement.items())]
+    lines += [f"nlb-az {az}" for az in sorted(nlb_az_ids)]
+    return "\n".join(lines)
+
+
+LAYOUT_GUARD_CREATE = 'printf "%s\\n" "$CROSSNET_LAYOUT"'
+
+
+def render_layout_guard_update(component_name: str) -> str:
+    """The guard's update command (POSIX sh, run by ``pulumi up`` before any broker or the NLB is
+    touched): every line of the deployed layout (``$PULUMI_COMMAND_STDOUT``) must still be in the new
+    one (``$CROSSNET_LAYOUT``). Growth only adds lines and passes; a moved, renumbered or removed
+    broker, a changed quorum or a removed NLB AZ ID fails the update, naming each line."""
+    name = shlex.quote(component_name)
+    return f"""set -eu
+missing=""
+while IFS= read -r line; do
+  [ -n "$line" ] || continue
+  if ! printf '%s\\n' "$CROSSNET_LAYOUT" | grep -Fxq -e "$line"; then
+    missing="$missing
+  $line"
+  fi
+done <<CROSSNET_EOF
+${{PULUMI_COMMAND_STDOUT:-}}
+CROSSNET_EOF
+if [ -n "$missing" ]; then
+  echo "KafkaPrivateLinkCluster "{name}": refused: this change cannot be done in place." >&2
+  echo "Deployed, and changed or gone in the new program:$missing" >&2
+  echo "Brokers keep their AZ ID, IP and node id (pin them with broker_az_ids), the controller" >&2
+  echo "quorum stays (controller_count), and AZ IDs can be added, not removed (removing one replaces" >&2
+  echo "the NLB and the endpoint service). Restore the inputs, or follow the manual procedure in" >&2
+  echo "docs/operations/tidb_kafka_privatelink.md and then pulumi up --replace this guard." >&2
+  exit 1
+fi
+printf '%s\\n' "$CROSSNET_LAYOUT"
 """

@@ -68,7 +68,7 @@ def test_everything_goes_through_an_explicit_provider_for_the_region(runtime_fac
     assert provider.inputs["region"] == "us-west-2"
     assert provider.parent == rt.one(COMPONENT).urn
     for resource in rt.resources:
-        if resource.custom and not resource.is_provider:
+        if resource.custom and not resource.is_provider and resource.type.startswith("aws:"):
             # direct children name the provider; grandchildren inherit it
             assert resource.provider_urn == provider.urn, resource.name
 
@@ -115,9 +115,9 @@ def test_user_data_carries_each_brokers_rendered_config(runtime_factory):
         assert properties[str(n)].rstrip() in user_data
         assert f"node.id={n}\n" in user_data
         assert f"readonly CLUSTER_ID={cluster_id}" in user_data
-        assert 'kafka-storage.sh" format' in user_data
+        assert 'kafka-storage.sh" \\\n  format --cluster-id="$CLUSTER_ID"' in user_data
         assert "systemctl enable --now kafka.service" in user_data
-        assert "https://archive.apache.org/dist/kafka/3.9.1/kafka_2.13-3.9.1.tgz" in user_data
+        assert "https://archive.apache.org/dist/kafka/4.1.1/kafka_2.13-4.1.1.tgz" in user_data
 
 
 def test_security_groups_open_kafka_ports_only_inside_the_vpc(runtime_factory):
@@ -216,6 +216,7 @@ def test_port_overrides_flow_to_listeners_configs_and_security_group(runtime_fac
         internal_port=19092,
         controller_port=29093,
         broker_count=2,
+        controller_count=1,
     )
     assert {r.nlb_port: r.targets[0][2] for r in routes(rt)} == {19092: 49092, 19101: 49092, 19102: 49092}
     props = render.parse_properties(rt.value(cluster.server_properties)["2"])
@@ -231,6 +232,7 @@ def test_existing_vpc_and_subnets_are_used_without_creating_a_network(runtime_fa
         vpc_id="vpc-0123456789abcdef0",
         subnet_ids=subnets,
         broker_count=2,
+        controller_count=1,
     )
     assert not rt.of_type("aws:ec2/vpc:Vpc") and not rt.of_type(SUBNET)
     assert not rt.of_type("aws:ec2/natGateway:NatGateway")
@@ -259,7 +261,15 @@ def test_reconfigure_path_builds_only_the_nlb_and_service_and_emits_listener_set
         existing_brokers=existing,
     )
     types = {r.type for r in rt.resources if r.custom and not r.is_provider}
-    assert types == {LB, TG, LISTENER, "aws:lb/targetGroupAttachment:TargetGroupAttachment", SERVICE}
+    assert types == {
+        LB,
+        TG,
+        LISTENER,
+        "aws:lb/targetGroupAttachment:TargetGroupAttachment",
+        SERVICE,
+        "command:local:Command",  # the layout guard: no AZ ID of the NLB may be dropped
+        "aws:ec2/securityGroupRule:SecurityGroupRule",  # EXTERNAL open to the NLB
+    }
     table = {route.nlb_port: route.targets for route in routes(rt)}
     assert table == {
         9092: (("i-0aaaaaaaaaaaaaaa1", "", 39092), ("i-0aaaaaaaaaaaaaaa2", "", 39092)),
@@ -410,7 +420,7 @@ def test_user_data_changes_never_stop_running_brokers(runtime_factory):
     """A user-data change would stop/start every broker at once and cloud-init would not rerun it:
     brokers ignore it (the engine name is recorded), with or without a pinned AMI; the
     ``server_properties`` output still shows the desired config."""
-    rt, cluster = build(runtime_factory, ami_id="ami-0123456789abcdef0", broker_count=2)
+    rt, cluster = build(runtime_factory, ami_id="ami-0123456789abcdef0", broker_count=2, controller_count=1)
     for n in (1, 2):
         broker = rt.one(INSTANCE, f"kafka-broker-{n}")
         assert broker.ignore_changes == ["userData"]
@@ -461,3 +471,325 @@ def test_ami_lookup_and_bastion_match_the_brokers_architecture(
     assert rt.one(INSTANCE, "kafka-broker-1").inputs["instanceType"] == instance_type
     assert rt.one(INSTANCE, "kafka-bastion").inputs["instanceType"] == bastion_type
     assert rt.one(INSTANCE, "kafka-bastion").inputs["ami"] == rt.one(INSTANCE, "kafka-broker-1").inputs["ami"]
+
+
+ELB_NAME = r"(?!internal-)[A-Za-z0-9]([A-Za-z0-9-]{0,30}[A-Za-z0-9])?"
+
+
+def test_load_balancer_and_target_group_names_are_explicit_and_within_aws_limits(runtime_factory):
+    import re
+
+    rt = runtime_factory(config=WEST2)
+    KafkaPrivateLinkCluster("tidb-kafka-production", {**BASE_ARGS, "broker_count": 12})  # type: ignore[typeddict-item]
+    rt.settle()
+    names = [rt.one(LB).inputs.get("name")] + [g.inputs.get("name") for g in rt.of_type(TG)]
+    assert len(names) == 14 and len(set(names)) == 14, names
+    for name in names:
+        # AWS: at most 32 characters, letters, digits and hyphens, no hyphen at either end.
+        assert isinstance(name, str) and re.fullmatch(ELB_NAME, name), name
+    # Deterministic: the same component in the same stack gets the same names.
+    from components.aws.kafka import names as kafka_names
+
+    again = kafka_names.elb_names(
+        "tidb-kafka-production", pulumi.get_project(), pulumi.get_stack(), range(1, 13)
+    )
+    assert set(names) == {again.nlb, *again.target_groups.values()}
+
+
+def test_a_component_name_aws_cannot_use_in_load_balancer_names_is_refused(runtime):
+    for bad in ("tidb_kafka", "internal-kafka"):
+        with pytest.raises(ValidationError) as info:
+            KafkaPrivateLinkCluster(bad, dict(BASE_ARGS))  # type: ignore[arg-type]
+        assert info.value.fields == ["name"], str(info.value)
+        assert repr(bad) in str(info.value)
+    runtime.settle()
+    assert runtime.resources == []
+
+
+def _placement(rt: Any) -> dict[str, tuple[str, str, str]]:
+    """Broker name -> (subnet name, private IP, node id) as recorded."""
+    subnets = {r.id: r.name for r in rt.of_type(SUBNET)}
+    return {
+        b.name: (
+            subnets[b.inputs["subnetId"]],
+            b.inputs["privateIp"],
+            b.inputs["tags"]["crossnet:kafka-node-id"],
+        )
+        for b in rt.of_type(INSTANCE)
+        if "broker" in b.name
+    }
+
+
+def _voters(rt: Any, cluster: KafkaPrivateLinkCluster) -> dict[str, str]:
+    props = rt.value(cluster.server_properties)
+    return {n: render.parse_properties(text)["controller.quorum.voters"] for n, text in props.items()}
+
+
+@pytest.mark.parametrize("count", [1, 3, 4])
+def test_growing_a_small_cluster_keeps_its_controller_quorum(runtime_factory, count):
+    # The same quorum before and after growth: one voter, broker 1 (old code gave broker 3 the
+    # voters 1,2,3 while broker 1 kept its own).
+    rt, cluster = build(runtime_factory, broker_count=count, controller_count=1)
+    assert set(_voters(rt, cluster).values()) == {"1@10.0.32.11:29092"}
+    roles = {
+        n: render.parse_properties(t)["process.roles"] for n, t in rt.value(cluster.server_properties).items()
+    }
+    assert roles == {"1": "broker,controller", **{str(n): "broker" for n in range(2, count + 1)}}
+
+
+def test_two_brokers_without_a_controller_count_are_refused(runtime):
+    with pytest.raises(ValidationError) as info:
+        KafkaPrivateLinkCluster("kafka", {**BASE_ARGS, "broker_count": 2})  # type: ignore[typeddict-item]
+    assert "broker_count" in info.value.fields and "controller_count" in str(info.value)
+
+
+PINNED = ["usw2-az1", "usw2-az2", "usw2-az1"]
+PINNED_PLACEMENT = {
+    "kafka-broker-1": ("kafka-subnet-usw2-az1", "10.0.32.11", "1"),
+    "kafka-broker-2": ("kafka-subnet-usw2-az2", "10.0.64.12", "2"),
+    "kafka-broker-3": ("kafka-subnet-usw2-az1", "10.0.32.13", "3"),
+}
+PINNED_VOTERS = "1@10.0.32.11:29092,2@10.0.64.12:29092,3@10.0.32.13:29092"
+
+
+@pytest.mark.parametrize(
+    ("az_ids", "broker_az_ids"),
+    [
+        (["usw2-az1", "usw2-az2"], PINNED),
+        (["usw2-az1", "usw2-az2", "usw2-az3"], PINNED),  # an AZ ID added
+        (["usw2-az3", "usw2-az2", "usw2-az1"], PINNED),  # and reordered
+        (["usw2-az1", "usw2-az2", "usw2-az3"], [*PINNED, "usw2-az3"]),  # and a broker appended
+    ],
+    ids=["two", "added", "reordered", "grown"],
+)
+def test_adding_or_reordering_az_ids_moves_no_pinned_broker(runtime_factory, az_ids, broker_az_ids):
+    rt, cluster = build(runtime_factory, az_ids=az_ids, broker_az_ids=broker_az_ids)
+    placement = _placement(rt)
+    assert {k: v for k, v in placement.items() if k in PINNED_PLACEMENT} == PINNED_PLACEMENT
+    assert set(_voters(rt, cluster).values()) == {PINNED_VOTERS}
+    if len(broker_az_ids) == 4:
+        assert placement["kafka-broker-4"] == ("kafka-subnet-usw2-az3", "10.0.96.14", "4")
+
+
+def test_a_pinned_broker_outside_az_ids_is_refused(runtime):
+    with pytest.raises(ValidationError) as info:
+        KafkaPrivateLinkCluster(
+            "kafka",
+            {
+                **BASE_ARGS,
+                "az_ids": ["usw2-az1", "usw2-az2"],
+                "broker_az_ids": ["usw2-az1", "usw2-az2", "usw2-az3"],
+            },  # type: ignore[typeddict-item]
+        )
+    assert info.value.fields == ["broker_az_ids[2]"], str(info.value)
+
+
+def test_brokers_and_the_nlb_wait_for_the_layout_guard(runtime_factory):
+    rt, _ = build(runtime_factory, broker_count=4)
+    guard = rt.one("command:local:Command", "kafka-layout-guard")
+    layout = guard.inputs["environment"]["CROSSNET_LAYOUT"].splitlines()
+    assert layout[0] == "controllers 1,2,3"
+    assert "broker 4 az=usw2-az1 ip=10.0.32.14" in layout
+    assert guard.inputs["update"] == render.render_layout_guard_update("kafka")
+    for n in range(1, 5):
+        assert guard.urn in rt.one(INSTANCE, f"kafka-broker-{n}").dependencies
+    assert guard.urn in rt.one(LB).dependencies
+
+
+def test_the_default_kafka_is_a_supported_4x_release():
+    from components.aws.kafka.args import DEFAULT_KAFKA_VERSION
+
+    # 3.9 was the last 3.x line; Apache supports the newest releases (4.x, KRaft only). 4.1.1 is
+    # served by Maven Central (checked with mvn dependency:get), which the integration test uses.
+    assert DEFAULT_KAFKA_VERSION == "4.1.1"
+
+
+def test_brokers_boot_only_after_their_subnet_routes_through_the_nat(runtime_factory):
+    rt, _ = build(runtime_factory)
+    route_table = rt.one("aws:ec2/routeTable:RouteTable", "kafka-private-rt")
+    assert route_table.inputs["routes"][0]["cidrBlock"] == "0.0.0.0/0"
+    for n, az in ((1, "usw2-az1"), (2, "usw2-az2"), (3, "usw2-az3")):
+        association = rt.one("aws:ec2/routeTableAssociation:RouteTableAssociation", f"kafka-private-rta-{az}")
+        deps = rt.one(INSTANCE, f"kafka-broker-{n}").dependencies
+        assert association.urn in deps and route_table.urn in deps, n
+
+
+VOLUME = "aws:ebs/volume:Volume"
+VOLUME_ATTACHMENT = "aws:ec2/volumeAttachment:VolumeAttachment"
+COMMAND = "command:local:Command"
+
+
+def test_each_broker_keeps_its_log_dirs_on_a_volume_of_its_own(runtime_factory):
+    rt, cluster = build(runtime_factory, data_volume_gb=500)
+    account = dict((zone_id, zone_name) for zone_name, zone_id in aws_zones("us-west-2"))
+    for n, az in ((1, "usw2-az1"), (2, "usw2-az2"), (3, "usw2-az3")):
+        broker = rt.one(INSTANCE, f"kafka-broker-{n}")
+        volume = rt.one(VOLUME, f"kafka-broker-{n}-data")
+        # a sibling of the instance, not its root volume: replacing the instance keeps it
+        assert volume.parent == rt.one(COMPONENT).urn
+        assert volume.inputs["encrypted"] is True and volume.inputs["size"] == 500
+        assert volume.inputs["type"] == "gp3" and volume.inputs["availabilityZone"] == account[az]
+        attached = rt.one(VOLUME_ATTACHMENT, f"kafka-broker-{n}-data-attachment")
+        assert attached.inputs["volumeId"] == volume.id and attached.inputs["instanceId"] == broker.id
+        assert attached.inputs["deviceName"] == render.DATA_DEVICE
+        assert attached.inputs["stopInstanceBeforeDetaching"] is True
+        # a fixed IP cannot be held by two instances: the old one goes first
+        assert broker.delete_before_replace and attached.delete_before_replace
+        user_data = broker.inputs["userData"]
+        assert f"readonly DATA_DEVICE={render.DATA_DEVICE}" in user_data
+        assert user_data.index('mount "$DATA_MOUNT"') < user_data.index("kafka-storage.sh")
+        props = render.parse_properties(rt.value(cluster.server_properties)[str(n)])
+        assert props["log.dirs"].startswith(render.DATA_MOUNT + "/")
+
+
+def test_brokers_have_an_instance_profile_for_ssm_only(runtime_factory):
+    rt, _ = build(runtime_factory)
+    role = rt.one("aws:iam/role:Role", "kafka-broker-role")
+    assert '"ec2.amazonaws.com"' in role.inputs["assumeRolePolicy"]
+    policies = [
+        a.inputs["policyArn"] for a in rt.of_type("aws:iam/rolePolicyAttachment:RolePolicyAttachment")
+    ]
+    assert policies == ["arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore"]
+    profile = rt.one("aws:iam/instanceProfile:InstanceProfile", "kafka-broker-profile")
+    for n in (1, 2, 3):
+        assert rt.one(INSTANCE, f"kafka-broker-{n}").inputs["iamInstanceProfile"] == profile.outputs["name"]
+
+
+def test_up_waits_for_each_broker_to_be_healthy_and_brokers_follow_one_another(runtime_factory):
+    rt, _ = build(runtime_factory, broker_count=4)
+    groups = {g.name: g for g in rt.of_type(TG)}
+    for n in range(1, 5):
+        broker = rt.one(INSTANCE, f"kafka-broker-{n}")
+        wait = rt.one(COMMAND, f"kafka-broker-{n}-healthy")
+        env = wait.inputs["environment"]
+        assert env["INSTANCE_ID"] == broker.id and env["BROKER"] == str(n)
+        assert env["TARGET_GROUP_ARN"] == groups[f"kafka-tg-broker-{n}"].outputs["arn"]
+        assert (
+            wait.inputs["create"] == wait.inputs["update"] == render.render_health_wait(timeout_seconds=900)
+        )
+        attachments = [
+            a.urn
+            for a in rt.of_type("aws:lb/targetGroupAttachment:TargetGroupAttachment")
+            if a.name.endswith(f"-broker-{n}")
+        ]
+        assert len(attachments) == 2 and set(attachments) <= set(wait.dependencies)
+        if n > 1:
+            # broker n starts (or restarts, or is replaced) only once broker n-1 is healthy again
+            assert rt.one(COMMAND, f"kafka-broker-{n - 1}-healthy").urn in broker.dependencies
+
+
+def test_the_health_wait_is_turned_off_only_by_name(runtime_factory):
+    rt, _ = build(runtime_factory, broker_health_timeout_seconds=0)
+    assert [c.name for c in rt.of_type(COMMAND)] == ["kafka-layout-guard"]
+
+
+def test_the_explicit_provider_carries_the_stacks_aws_settings(runtime_factory):
+    config = {
+        **WEST2,
+        "aws:profile": "kafka-deployer",
+        "aws:allowedAccountIds": '["123456789012"]',
+        "aws:assumeRoles": '[{"roleArn": "arn:aws:iam::123456789012:role/deployer"}]',
+    }
+    rt = runtime_factory(config=config)
+    KafkaPrivateLinkCluster("kafka", dict(BASE_ARGS))  # type: ignore[arg-type]
+    rt.settle()
+    provider = rt.one("pulumi:providers:aws")
+    assert provider.inputs["region"] == "us-west-2"
+    assert provider.inputs["profile"] == "kafka-deployer"
+    assert "123456789012" in str(provider.inputs["allowedAccountIds"])
+    assert "arn:aws:iam::123456789012:role/deployer" in str(provider.inputs["assumeRoles"])
+
+
+def test_brokers_are_rack_aware_and_close_idle_connections_before_the_nlb_does(runtime_factory):
+    rt, cluster = build(runtime_factory, broker_count=4)
+    for n, text in rt.value(cluster.server_properties).items():
+        props = render.parse_properties(text)
+        assert props["broker.rack"] == BASE_ARGS["az_ids"][(int(n) - 1) % 3]
+        # an NLB drops a TCP flow idle for 350 s without telling either side
+        assert int(props["connections.max.idle.ms"]) < 350_000
+
+
+def test_broker_ips_take_an_offset_when_the_default_ones_are_taken(runtime_factory):
+    rt, cluster = build(runtime_factory, broker_ip_offset=100)
+    assert rt.value(cluster.broker_private_ips) == {
+        "1": "10.0.32.101",
+        "2": "10.0.64.102",
+        "3": "10.0.96.103",
+    }
+
+
+EXISTING_VPC_ARGS: dict[str, Any] = {
+    "az_ids": ["usw2-az1", "usw2-az2"],
+    "vpc_id": "vpc-0123456789abcdef0",
+    "subnet_ids": {"usw2-az1": "subnet-0aaaaaaaaaaaaaaa1", "usw2-az2": "subnet-0aaaaaaaaaaaaaaa2"},
+}
+
+
+def test_brokers_in_an_existing_vpc_are_reachable_from_its_secondary_cidrs(runtime_factory):
+    rt, _ = build(runtime_factory, **EXISTING_VPC_ARGS, broker_count=3)
+    vpc = next(a for t, a in rt.mocks.calls if t == "aws:ec2/getVpc:getVpc")
+    assert vpc["id"] == "vpc-0123456789abcdef0"
+    sg = rt.one("aws:ec2/securityGroup:SecurityGroup", "kafka-broker-sg")
+    for rule in sg.inputs["ingress"]:
+        assert len(rule["cidrBlocks"]) == 2 and "100.64.0.0/20" in rule["cidrBlocks"], rule
+
+
+def test_the_existing_broker_path_opens_the_external_port_in_the_brokers_security_group(runtime_factory):
+    existing = [
+        {"instance_id": "i-0aaaaaaaaaaaaaaa1", "private_ip": "10.1.1.10", "az_id": "usw2-az1", "node_id": 1},
+    ]
+    rt, _ = build(
+        runtime_factory,
+        **EXISTING_VPC_ARGS,
+        existing_brokers=existing,
+        broker_security_group_id="sg-0123456789abcdef0",
+    )
+    rules = rt.of_type("aws:ec2/securityGroupRule:SecurityGroupRule")
+    assert len(rules) == 1
+    rule = rules[0].inputs
+    assert rule["securityGroupId"] == "sg-0123456789abcdef0" and rule["type"] == "ingress"
+    assert rule["fromPort"] == rule["toPort"] == 39092 and rule["protocol"] == "tcp"
+    assert "100.64.0.0/20" in rule["cidrBlocks"] and len(rule["cidrBlocks"]) == 2
+    # the subnets are looked up, so one in another AZ than its key fails the run
+    looked_up = {a["id"] for t, a in rt.mocks.calls if t == "aws:ec2/getSubnet:getSubnet"}
+    assert looked_up == set(EXISTING_VPC_ARGS["subnet_ids"].values())
+
+
+def test_without_a_group_id_the_rule_goes_to_the_first_brokers_own_group(runtime_factory):
+    existing = [
+        {
+            "instance_id": f"i-0aaaaaaaaaaaaaaa{n}",
+            "private_ip": f"10.1.1.1{n}",
+            "az_id": "usw2-az1",
+            "node_id": n,
+        }
+        for n in (2, 1)
+    ]
+    rt, _ = build(runtime_factory, **EXISTING_VPC_ARGS, existing_brokers=existing)
+    lookups = [a for t, a in rt.mocks.calls if t == "aws:ec2/getInstance:getInstance"]
+    assert [a["instanceId"] for a in lookups] == ["i-0aaaaaaaaaaaaaaa1"]
+    rule = rt.one("aws:ec2/securityGroupRule:SecurityGroupRule").inputs
+    assert rule["securityGroupId"].startswith("sg-") and rule["fromPort"] == 39092
+
+
+def test_a_subnet_in_another_az_than_its_key_is_refused():
+    from types import SimpleNamespace
+
+    from components.aws.kafka.component import _subnet_cidr_in
+
+    subnet = SimpleNamespace(id="subnet-1", availability_zone_id="usw2-az3", cidr_block="10.9.0.0/24")
+    with pytest.raises(ValueError, match=r"subnet_ids\.usw2-az1: subnet subnet-1 is in usw2-az3"):
+        _subnet_cidr_in(subnet, "usw2-az1")
+
+
+@pytest.mark.parametrize(("version", "advertised"), [("4.1.1", True), ("3.9.1", True), ("3.8.1", False)])
+def test_controllers_announce_their_private_ip_on_kafka_3_9_and_later(runtime_factory, version, advertised):
+    # KIP-853 (3.9+): a voter announces its CONTROLLER endpoint; with only CONTROLLER://0.0.0.0 in
+    # listeners it announces the host's canonical name, which other brokers may not resolve.
+    # Before 3.9 a broker refuses a controller listener in advertised.listeners.
+    rt, cluster = build(runtime_factory, broker_count=4, kafka_version=version)
+    ips = rt.value(cluster.broker_private_ips)
+    for n, text in rt.value(cluster.server_properties).items():
+        props = render.parse_properties(text)
+        entry = f"CONTROLLER://{ips[n]}:29092"
+        assert (entry in props["advertised.listeners"]) is (advertised and n in {"1", "2", "3"}), n

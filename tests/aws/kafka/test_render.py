@@ -50,8 +50,11 @@ def test_listener_names_protocol_map_controller_and_advertised_listeners_agree(c
         assert set(listeners) <= set(protocol_map) and set(advertised) <= set(listeners)
         assert props["inter.broker.listener.name"] in advertised
         assert props["controller.listener.names"] in protocol_map
-        assert props["controller.listener.names"] not in advertised, "controllers are not advertised"
         is_controller = n in voters
+        # Kafka 4 voters announce the advertised CONTROLLER endpoint: the private IP, never 0.0.0.0
+        assert (props["controller.listener.names"] in advertised) is is_controller
+        if is_controller:
+            assert advertised["CONTROLLER"] == (advertised["INTERNAL"][0], PORTS.controller)
         assert ("controller" in props["process.roles"].split(",")) is is_controller
         assert (props["controller.listener.names"] in listeners) is is_controller
         if is_controller:
@@ -109,6 +112,34 @@ def test_cluster_id_is_a_stable_22_char_base64_uuid_per_component_name():
     assert uuid.UUID(bytes=raw).version == 5
 
 
+def test_cluster_id_never_starts_with_a_dash_and_existing_ids_keep_their_value():
+    # Kafka's Uuid.randomUuid redraws ids whose text starts with "-": the storage tool's parser
+    # would take them for an option. uuid5("changefeed") is such an id.
+    assert render.cluster_id("changefeed") != "-2rZj5XVWvGxd6nYaDxzPg"
+    assert not render.cluster_id("changefeed").startswith("-")
+    assert not [n for n in (f"kafka-{i}" for i in range(3000)) if render.cluster_id(n).startswith("-")]
+    # A cluster already formatted keeps its id: growth formats new brokers with the same one.
+    assert render.cluster_id("tidb-kafka") == "uIHfestUVCy76CkWdgxEJw"
+    assert render.cluster_id("kafka") == "3arhhswcVWeq-t7Kjfuruw"
+
+
+def test_storage_format_passes_the_cluster_id_attached_to_its_option():
+    script = render.render_user_data(
+        node_id=1,
+        server_properties="node.id=1\n",
+        kafka_cluster_id=render.cluster_id("changefeed"),
+        download_url=DEFAULT_URL,
+    )
+    assert '--cluster-id="$CLUSTER_ID"' in script
+    assert '--cluster-id "$CLUSTER_ID"' not in script
+    assert render.storage_format_args("-abc", "/etc/kafka/server.properties") == [
+        "format",
+        "--cluster-id=-abc",
+        "--config=/etc/kafka/server.properties",
+        "--ignore-formatted",
+    ]
+
+
 def test_broker_ip_is_fixed_inside_the_subnet_and_refuses_to_overflow():
     assert render.broker_ip("10.0.64.0/18", 2) == "10.0.64.12"
     assert render.broker_ip("10.9.9.0/24", 49) == "10.9.9.59"
@@ -116,7 +147,7 @@ def test_broker_ip_is_fixed_inside_the_subnet_and_refuses_to_overflow():
         render.broker_ip("10.9.9.0/28", 6)
 
 
-DEFAULT_URL = "https://archive.apache.org/dist/kafka/3.9.1/kafka_2.13-3.9.1.tgz"
+DEFAULT_URL = "https://archive.apache.org/dist/kafka/4.1.1/kafka_2.13-4.1.1.tgz"
 
 
 def user_data(node_id: int = 2, url: str = DEFAULT_URL) -> str:
@@ -137,7 +168,7 @@ def user_data(node_id: int = 2, url: str = DEFAULT_URL) -> str:
 @pytest.mark.parametrize(
     "url",
     [
-        "https://archive.apache.org/dist/kafka/3.9.1/kafka_2.13-3.9.1.tgz",
+        "https://archive.apache.org/dist/kafka/4.1.1/kafka_2.13-4.1.1.tgz",
         "https://mirror.example.com/kafka/kafka 4.0.tgz?sig=a'b&c=$HOME",  # quoting must hold
     ],
 )
@@ -227,6 +258,13 @@ def run_apply(
     bin_dir.mkdir(exist_ok=True)
     (bin_dir / "sudo").write_text('#!/bin/sh\nexec "$@"\n')
     (bin_dir / "sudo").chmod(0o755)
+    (bin_dir / "java").write_text("#!/bin/sh\nexit 0\n")  # kafka-topics.sh needs one
+    (bin_dir / "java").chmod(0o755)
+    kafka_home = tmp_path / "kafka"
+    (kafka_home / "bin").mkdir(parents=True, exist_ok=True)
+    # no under-replicated partitions: kafka-topics.sh prints nothing
+    (kafka_home / "bin" / "kafka-topics.sh").write_text("#!/bin/sh\nexit 0\n")
+    (kafka_home / "bin" / "kafka-topics.sh").chmod(0o755)
     config = tmp_path / "server.properties"
     config.write_text(config_text)
     restarts = tmp_path / "restarts"
@@ -246,7 +284,7 @@ def run_apply(
                 additions=additions,
                 config_path=str(config),
                 restart_command=f"echo restarted >> {restarts}",
-                kafka_home=str(tmp_path / "no-kafka"),
+                kafka_home=str(kafka_home),
                 ports=ports,
                 private_ip="127.0.0.1",
                 wait_seconds=30,
@@ -295,6 +333,27 @@ def test_apply_script_starts_from_kafkas_defaults_when_keys_are_unset(tmp_path):
     assert after["controller.listener.names"] == "CONTROLLER"
 
 
+# A broker-only node that leaves listeners to Kafka's default (PLAINTEXT://:9092).
+NO_LISTENERS = """process.roles=broker
+node.id=4
+controller.quorum.voters=1@10.0.0.1:9093
+controller.listener.names=CONTROLLER
+listener.security.protocol.map=CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT
+log.dirs=/data
+"""
+
+
+def test_apply_script_keeps_kafkas_default_listener_when_listeners_is_unset(tmp_path):
+    text, _ = run_apply(tmp_path, NO_LISTENERS, node_id=4)
+    after = render.parse_properties(text)
+    # Without PLAINTEXT the broker refuses to start: its inter-broker listener would be undefined.
+    assert after["listeners"] == "PLAINTEXT://:9092,EXTERNAL://0.0.0.0:39092"
+    assert after["advertised.listeners"] == "PLAINTEXT://127.0.0.1:9092,EXTERNAL://b4.az.u.r.aws.s:9096"
+    assert after["listener.security.protocol.map"] == (
+        "CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT,EXTERNAL:PLAINTEXT"
+    )
+
+
 def test_apply_script_replaces_an_older_external_entry(tmp_path):
     first, _ = run_apply(tmp_path, STOCK_COMBINED, runs=1, external_port=39000)
     text, restarts = run_apply(tmp_path, first, runs=1)
@@ -322,7 +381,7 @@ def test_broker_logs_go_to_a_directory_the_kafka_user_owns():
     assert not render.LOG_DIR.startswith(render.KAFKA_HOME)
     create = text.index('install -d -o kafka -g kafka -m 0750 "$LOG_DIR"')
     assert f"readonly LOG_DIR={render.LOG_DIR}\n" in text
-    fmt = text.index('kafka-storage.sh" format')
+    fmt = text.index('kafka-storage.sh" \\\n  format')
     assert create < fmt < text.index("systemctl enable --now kafka.service")
     assert 'runuser -u kafka -- env LOG_DIR="$LOG_DIR"' in text
 
@@ -342,6 +401,7 @@ def test_the_directory_preparation_runs_and_leaves_kafka_owned_dirs(tmp_path):
             (
                 "readonly KAFKA_HOME",
                 "readonly CONFIG",
+                "readonly DATA_MOUNT",
                 "readonly DATA_DIR",
                 "readonly LOG_DIR",
                 "mkdir -p",
@@ -365,3 +425,239 @@ def test_the_directory_preparation_runs_and_leaves_kafka_owned_dirs(tmp_path):
     for path in ("var/log/kafka", "var/lib/kafka/data", "etc/kafka"):
         assert (root / path).stat().st_uid == uid, path
     assert (root / "opt/kafka").stat().st_uid == 0
+
+
+LAYOUT = render.render_layout(
+    controllers=[1, 2, 3],
+    placement={1: ("usw2-az1", "10.0.32.11"), 2: ("usw2-az2", "10.0.64.12"), 3: ("usw2-az3", "10.0.96.13")},
+    nlb_az_ids=["usw2-az1", "usw2-az2", "usw2-az3"],
+)
+
+
+def guard(deployed: str, new: str) -> subprocess.CompletedProcess[str]:
+    """Run the layout guard's update as pulumi-command does: ``sh -c`` with the previous stdout."""
+    return subprocess.run(
+        ["/bin/sh", "-c", render.render_layout_guard_update("tidb-kafka")],
+        env={"PATH": "/usr/bin:/bin", "PULUMI_COMMAND_STDOUT": deployed, "CROSSNET_LAYOUT": new},
+        capture_output=True,
+        text=True,
+        timeout=10,
+        check=False,
+    )
+
+
+def test_layout_guard_lets_growth_through_and_records_the_new_layout():
+    grown = LAYOUT + "\nbroker 4 az=usw2-az1 ip=10.0.32.14\nnlb-az usw2-az4"
+    result = guard(LAYOUT, grown)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == grown + "\n"
+    assert guard(LAYOUT, LAYOUT).returncode == 0
+
+
+@pytest.mark.parametrize(
+    ("change", "line"),
+    [
+        (
+            lambda t: t.replace("broker 3 az=usw2-az3 ip=10.0.96.13", "broker 3 az=usw2-az1 ip=10.0.32.13"),
+            "broker 3",
+        ),
+        (lambda t: t.replace("controllers 1,2,3", "controllers 1"), "controllers 1,2,3"),
+        (lambda t: t.replace("\nnlb-az usw2-az3", ""), "nlb-az usw2-az3"),
+        (lambda t: t.replace("\nbroker 3 az=usw2-az3 ip=10.0.96.13", ""), "broker 3"),
+    ],
+    ids=["moved", "quorum", "az-removed", "shrunk"],
+)
+def test_layout_guard_refuses_what_cannot_be_done_in_place(change, line):
+    result = guard(LAYOUT, change(LAYOUT))
+    assert result.returncode == 1
+    assert "tidb-kafka" in result.stderr and "cannot be done in place" in result.stderr
+    assert f"  {line}" in result.stderr
+
+
+def run_bash(script: str, tmp_path, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    path = tmp_path / "step.sh"
+    path.write_text(script)
+    return subprocess.run(
+        ["bash", str(path)],
+        env={"PATH": f"{tmp_path}/bin:/usr/bin:/bin", **(env or {})},
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+
+
+def fake(tmp_path, name: str, body: str) -> None:
+    """A command on the test's PATH (tmp_path/bin) standing in for a network tool."""
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir(exist_ok=True)
+    (bin_dir / name).write_text("#!/bin/bash\n" + body)
+    (bin_dir / name).chmod(0o755)
+
+
+def test_install_steps_retry_with_a_bound(tmp_path):
+    fake(tmp_path, "sleep", "exit 0\n")  # the real waits are 10..60 s
+    counter = tmp_path / "tries"
+    # a package install that fails twice (the NAT route is late), then works
+    fake(tmp_path, "flaky", f'echo x >> {counter}; [ "$(wc -l < {counter})" -ge 3 ]\n')
+    result = run_bash(f"set -euo pipefail\n{render.RETRY_FUNCTION}\nretry flaky\necho done\n", tmp_path)
+    assert result.returncode == 0 and result.stdout == "done\n", result.stderr
+    assert counter.read_text().count("x") == 3
+    counter.unlink()
+    fake(tmp_path, "broken", f"echo x >> {counter}; exit 1\n")
+    result = run_bash(
+        f"set -euo pipefail\n{render.RETRY_FUNCTION}\nretry broken\necho not reached\n", tmp_path
+    )
+    assert result.returncode == 1 and "not reached" not in result.stdout
+    assert counter.read_text().count("x") == render.INSTALL_ATTEMPTS
+    assert f"giving up after {render.INSTALL_ATTEMPTS} attempts: broken" in result.stderr
+    text = user_data()
+    assert "retry dnf install -y java-21-amazon-corretto-headless" in text
+    assert "retry curl --fail" in text
+
+
+def _tarball(tmp_path) -> tuple[str, str]:
+    """A Kafka-shaped .tgz (kafka_2.13-x/bin/kafka-server-start.sh) and its SHA-512."""
+    import hashlib
+    import tarfile
+
+    top = tmp_path / "src" / "kafka_2.13-4.1.1" / "bin"
+    top.mkdir(parents=True)
+    (top / "kafka-server-start.sh").write_text("#!/bin/sh\n")
+    (top / "kafka-server-start.sh").chmod(0o755)
+    archive = tmp_path / "kafka_2.13-4.1.1.tgz"
+    with tarfile.open(archive, "w:gz") as tar:
+        tar.add(tmp_path / "src" / "kafka_2.13-4.1.1", arcname="kafka_2.13-4.1.1")
+    return str(archive), hashlib.sha512(archive.read_bytes()).hexdigest()
+
+
+def _apache_format(name: str, digest: str) -> str:
+    """How Apache's .sha512 files print a digest (gpg --print-md SHA512): upper case, in groups."""
+    groups = [digest[i : i + 8].upper() for i in range(0, 128, 8)]
+    return f"{name}: {' '.join(groups[:6])}\n{' ' * (len(name) + 2)}{' '.join(groups[6:])}\n"
+
+
+@pytest.mark.parametrize("source", ["input", "apache-file", "sha512sum-file"])
+def test_the_kafka_archive_is_installed_only_when_its_sha512_matches(tmp_path, source):
+    archive, digest = _tarball(tmp_path)
+    if source == "apache-file":
+        (tmp_path / "kafka_2.13-4.1.1.tgz.sha512").write_text(_apache_format("kafka_2.13-4.1.1.tgz", digest))
+    elif source == "sha512sum-file":
+        (tmp_path / "kafka_2.13-4.1.1.tgz.sha512").write_text(f"{digest}  kafka_2.13-4.1.1.tgz\n")
+    home = tmp_path / "kafka"
+    env = {
+        "KAFKA_URL": f"file://{archive}",
+        "KAFKA_HOME": str(home),
+        "KAFKA_SHA512": digest if source == "input" else "",
+    }
+    script = f"set -euo pipefail\n{render.RETRY_FUNCTION}\n{render.FETCH_KAFKA}\n"
+    result = run_bash(script, tmp_path, env)
+    assert result.returncode == 0, result.stderr
+    assert (home / "bin" / "kafka-server-start.sh").exists()
+
+    # the same archive against another digest: refused, nothing installed
+    other = tmp_path / "other"
+    result = run_bash(script, tmp_path, {**env, "KAFKA_HOME": str(other), "KAFKA_SHA512": "0" * 128})
+    assert result.returncode == 1 and "SHA-512" in result.stderr
+    assert not (other / "bin").exists()
+
+
+def test_a_missing_published_checksum_stops_the_install(tmp_path):
+    fake(tmp_path, "sleep", "exit 0\n")
+    archive, _ = _tarball(tmp_path)
+    env = {"KAFKA_URL": f"file://{archive}", "KAFKA_HOME": str(tmp_path / "kafka"), "KAFKA_SHA512": ""}
+    result = run_bash(f"set -euo pipefail\n{render.RETRY_FUNCTION}\n{render.FETCH_KAFKA}\n", tmp_path, env)
+    assert result.returncode != 0
+    assert not (tmp_path / "kafka" / "bin").exists()
+
+
+def health_wait(tmp_path, states: list[str], timeout: int = 3) -> subprocess.CompletedProcess[str]:
+    """Run the wait with an ``aws`` stand-in answering ``states`` in turn (the last one repeats)."""
+    answers = tmp_path / "answers"
+    answers.write_text("\n".join(states) + "\n")
+    calls = tmp_path / "calls"
+    fake(
+        tmp_path,
+        "aws",
+        f'echo "$*" >> {calls}\nline="$(head -n 1 {answers})"\n'
+        f'if [ "$(wc -l < {answers})" -gt 1 ]; then sed -i 1d {answers}; fi\nprintf "%s\\n" "$line"\n',
+    )
+    env = {
+        "BROKER": "2",
+        "INSTANCE_ID": "i-0abc",
+        "TARGET_GROUP_ARN": "arn:aws:elasticloadbalancing:us-west-2:1:targetgroup/x/1",
+        "TARGET_PORT": "39092",
+        "AWS_REGION": "us-west-2",
+        "CROSSNET_POLL_SECONDS": "0.1",
+    }
+    return run_bash(render.render_health_wait(timeout_seconds=timeout), tmp_path, env)
+
+
+def test_the_health_wait_ends_when_the_broker_is_healthy(tmp_path):
+    result = health_wait(
+        tmp_path,
+        ["initial\tElb.RegistrationInProgress\tRegistering", "unhealthy\tx\ty", "healthy\tNone\tNone"],
+    )
+    assert result.returncode == 0, result.stderr
+    assert "broker 2 (i-0abc) is healthy" in result.stdout
+    calls = (tmp_path / "calls").read_text().splitlines()
+    assert len(calls) == 3
+    assert "--targets Id=i-0abc,Port=39092" in calls[0] and "--region us-west-2" in calls[0]
+
+
+def test_the_health_wait_fails_naming_the_broker_and_its_cloud_init_log(tmp_path):
+    result = health_wait(tmp_path, ["unhealthy\tTarget.FailedHealthChecks\tHealth checks failed"], timeout=1)
+    assert result.returncode == 1
+    assert "broker 2 (i-0abc) is not healthy behind the NLB after 1 s: unhealthy" in result.stderr
+    assert render.CLOUD_INIT_LOG in result.stderr
+    assert "aws ssm start-session --region us-west-2 --target i-0abc" in result.stderr
+
+
+@pytest.mark.parametrize("missing", ["kafka-topics", "java"])
+def test_the_rolling_step_fails_loudly_when_it_cannot_check_replication(tmp_path, missing):
+    """A wrong kafka_home or no java on the SSH user's PATH used to skip the under-replicated
+    check; now the step stops before touching the broker and says why."""
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    (bin_dir / "sudo").write_text('#!/bin/sh\nexec "$@"\n')
+    (bin_dir / "sudo").chmod(0o755)
+    home = tmp_path / "kafka"
+    (home / "bin").mkdir(parents=True)
+    if missing != "kafka-topics":
+        (home / "bin" / "kafka-topics.sh").write_text("#!/bin/sh\nexit 0\n")
+        (home / "bin" / "kafka-topics.sh").chmod(0o755)
+    config = tmp_path / "server.properties"
+    config.write_text(STOCK_BROKER)
+    script = render.render_apply_script(
+        node_id=2,
+        additions=render.external_additions(node_id=2, external_host="b2.az.u.r.aws.s", ports=render.Ports()),
+        config_path=str(config),
+        restart_command=f"echo restarted >> {tmp_path / 'restarts'}",
+        kafka_home=str(home),
+        ports=render.Ports(),
+        private_ip="127.0.0.1",
+        wait_seconds=30,
+    )
+    # only the tools the step uses: no java anywhere on the PATH (this machine has one in /usr/bin)
+    import shutil
+
+    for tool in ("cat", "cp", "head", "sed", "tail", "tee", "test", "tr"):
+        found = shutil.which(tool)
+        assert found is not None, tool
+        (bin_dir / tool).symlink_to(found)
+    env = {"PATH": str(bin_dir)}
+    result = subprocess.run(
+        ["/bin/bash", "-c", script], env=env, capture_output=True, text=True, timeout=30, check=False
+    )
+    assert result.returncode == 1
+    expected = "kafka-topics.sh" if missing == "kafka-topics" else "java"
+    assert expected in result.stderr and "broker 2" in result.stderr
+    assert config.read_text() == STOCK_BROKER and not (tmp_path / "restarts").exists()
+
+
+def test_the_mock_az_lookup_uses_the_components_zone_id_prefix_even_for_govcloud():
+    from plan.answers.common import aws_zones
+
+    # it re-implemented the prefix and crashed on us-gov-west-1, a region ids.py accepts
+    zone_ids = [zone_id for _, zone_id in aws_zones("us-gov-west-1")]
+    assert zone_ids and all(z.startswith("usgw1-az") for z in zone_ids)
