@@ -69,8 +69,8 @@ class stack_config_runtime_value:  # noqa: N801 - used as a context manager in o
 
 def test_secure_config_values_become_placeholders_and_secret_keys():
     cfg = stack_config.load("base", PROJECT)
-    assert cfg.values["crossnet:apiToken"] == "plan-placeholder-for-crossnet-apiToken"
-    assert cfg.secret_keys == ["crossnet:apiToken"]
+    assert cfg.values["fake:apiToken"] == "plan-placeholder-for-fake-apiToken"
+    assert cfg.secret_keys == ["fake:apiToken"]
     assert cfg.values["crossnet:scenarios"] == ["fake"]
 
 
