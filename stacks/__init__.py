@@ -95,14 +95,12 @@ def enabled(config: pulumi.Config, scenarios: Mapping[str, Scenario]) -> list[st
         problems.add(
             "crossnet:scenarios", names, f"a list of scenario names (in YAML: [name, ...]); {allowed}"
         )
-    else:
-        problems.string_list(names, "crossnet:scenarios")
-    if not problems:
-        for name in names:
-            if name not in scenarios:
-                problems.add("crossnet:scenarios", name, "unknown scenario; " + allowed)
+    listed = problems.string_list(names, "crossnet:scenarios") if isinstance(names, list) else None
+    for name in listed or []:
+        if name not in scenarios:
+            problems.add("crossnet:scenarios", name, "unknown scenario; " + allowed)
     problems.raise_if_any()
-    return list(names)
+    return list(listed or [])
 
 
 def config_keys(namespace: str) -> dict[str, Any]:
