@@ -25,7 +25,7 @@ class VpnScenario:
 
 
 def configure(section: Mapping[str, Any]) -> VpnScenario:
-    from components.gcp.standby.args import validate as validate_standby
+    from components.gcp.standby.component import validate as validate_standby
     from components.gcp.vpn.component import validate as validate_gateway
 
     gcp = pulumi.Config("gcp")
@@ -49,7 +49,15 @@ def configure(section: Mapping[str, Any]) -> VpnScenario:
             "zone": gateway.get("zone"),
             **dict(standby),
         }
-        validate_standby(standby, p, prefix=f"{SECTION}.standby.")
+        probe = {
+            **standby,
+            "client_ca_certificate": "-----BEGIN CERTIFICATE-----\n-----END CERTIFICATE-----",
+            "client_ca_private_key": "from the gateway",
+        }
+        try:
+            validate_standby(probe)
+        except ValidationError as err:
+            p.merge(err, f"{SECTION}.standby.")
     p.raise_if_any()
     return VpnScenario(gateway, standby)
 

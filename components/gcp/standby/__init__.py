@@ -1,6 +1,5 @@
 """PostgresStandby (``crossnet:index:PostgresStandby``) and the pure renderers it uses."""
 
-from .args import PostgresStandbyArgs
-from .component import PostgresStandby
+from .component import PostgresStandby, PostgresStandbyArgs
 
 __all__ = ["PostgresStandby", "PostgresStandbyArgs"]

@@ -137,6 +137,44 @@ def test_onprem_ssh_runs_rendered_install_with_triggers(runtime: MockRuntime) ->
     assert len(cmd.inputs["triggers"]) == 1 and len(cmd.inputs["triggers"][0]) == 64
 
 
+def test_standby_graph_and_outputs(runtime: MockRuntime) -> None:
+    gw = OpenVpnGateway("gw", gateway_args())  # type: ignore[arg-type]
+    runtime.settle()
+    pg = PostgresStandby(
+        "pg",
+        standby_args(
+            runtime.value(gw.ca_certificate),
+            gw.ca_private_key,  # type: ignore[arg-type]
+            network_ip="10.20.0.10",
+            primary_ssh={"host": "192.168.50.10", "user": "root", "private_key": "KEY"},
+        ),
+    )
+    runtime.settle()
+    fw = runtime.one(T_FIREWALL, "pg-pg-in")
+    assert fw.inputs["allows"] == [{"protocol": "tcp", "ports": ["5432"]}]
+    assert fw.inputs["sourceRanges"] == ["10.8.0.0/24", "192.168.50.0/24"]
+    vm = runtime.one(T_INSTANCE, "pg-vm")
+    assert "PRIVATE KEY" not in json.dumps(vm.inputs)
+    assert vm.inputs["metadata"]["block-project-ssh-keys"] == "TRUE"
+    assert "accessConfigs" not in vm.inputs["networkInterfaces"][0]
+    assert runtime.value(pg.standby_ip) == "10.20.0.10"
+    settings = runtime.value(pg.primary_settings)
+    assert "hostssl replication replicator 10.20.0.10/32 cert" in settings
+    for key in ("wal_level", "max_wal_senders", "max_slot_wal_keep_size"):
+        assert key in settings
+    assert runtime.is_secret(pg.primary_conninfo) and runtime.is_secret(pg.replication_client_private_key)
+    conninfo = runtime.value(pg.primary_conninfo)
+    assert "sslmode=verify-full" in conninfo and "hostaddr=192.168.50.10" in conninfo
+    pg_sa = runtime.one("gcp:serviceaccount/account:Account", "pg-sa").outputs["email"]
+    member = runtime.one(T_IAM, "pg-replication-key-reader")
+    assert member.inputs["member"] == f"serviceAccount:{pg_sa}"
+    cert = runtime.one("tls:index/locallySignedCert:LocallySignedCert", "pg-replication-cert")
+    assert cert.inputs["caCertPem"] == runtime.value(gw.ca_certificate)
+    assert "client_auth" in cert.inputs["allowedUses"]
+    cmd = runtime.one("command:remote:Command", "pg-primary-settings")
+    assert "hostssl replication replicator 10.20.0.10/32 cert" in cmd.inputs["stdin"]
+
+
 def test_validation_lists_every_bad_field() -> None:
     with MockRuntime() as rt, pytest.raises(ValidationError) as err:
         OpenVpnGateway(
@@ -171,6 +209,28 @@ def test_world_ingress_needs_explicit_opt_in(runtime: MockRuntime) -> None:
     fw = runtime.one(T_FIREWALL, "gw-vpn-in")
     assert fw.inputs["sourceRanges"] == ["0.0.0.0/0"]
     assert fw.inputs["allows"] == [{"protocol": "tcp", "ports": ["443"]}]
+
+
+def test_standby_validation() -> None:
+    with pytest.raises(ValidationError) as err:
+        PostgresStandby(
+            "pg",
+            standby_args(
+                "not a pem",
+                "k",
+                primary_address="db",
+                allowed_cidrs=["0.0.0.0/0"],  # type: ignore[arg-type]
+                slot_name="Bad-Slot",
+                postgres_version=9,
+            ),
+        )
+    assert {
+        "client_ca_certificate",
+        "primary_address",
+        "allowed_cidrs[0]",
+        "slot_name",
+        "postgres_version",
+    } <= set(err.value.fields)
 
 
 def test_static_key_format() -> None:
