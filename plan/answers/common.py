@@ -7,6 +7,7 @@ import string
 import uuid
 from typing import Any
 
+from components.aws.regions import zone_id_prefix
 from plan.answers._util import ACCOUNT_ID, aws_arn, digest
 from plan.mocks import Ctx
 
@@ -50,24 +51,6 @@ def time_sleep(ctx: Ctx) -> tuple[str, dict[str, Any]]:
 
 # -- AWS
 
-_DIRECTIONS = {
-    "east": "e",
-    "west": "w",
-    "north": "n",
-    "south": "s",
-    "central": "c",
-    "northeast": "ne",
-    "southeast": "se",
-    "northwest": "nw",
-    "southwest": "sw",
-}
-
-
-def aws_zone_prefix(region: str) -> str:
-    """The AZ-ID prefix AWS uses for a region: us-west-2 -> usw2, ap-southeast-1 -> apse1."""
-    area, direction, number = region.split("-")
-    return f"{area}{_DIRECTIONS.get(direction, direction[:2])}{number}"
-
 
 def aws_zones(region: str) -> list[tuple[str, str]]:
     """(zone name, zone id) pairs for a region, deliberately not in matching order.
@@ -75,7 +58,7 @@ def aws_zones(region: str) -> list[tuple[str, str]]:
     Accounts map AZ names to AZ ids differently; the rotation stands in for that,
     so code that assumes ``<region>a`` is ``az1`` fails in tests.
     """
-    prefix = aws_zone_prefix(region)
+    prefix = zone_id_prefix(region)
     letters = "abcd"
     ids = [f"{prefix}-az{i}" for i in range(1, 5)]
     shift = int(digest(region, length=2), 16) % 3 + 1
