@@ -98,6 +98,9 @@ def check_az_id(problems: Problems, value: object, field: str, region: str | Non
         problems.add(field, value, "an AZ id such as usw2-az1")
         return None
     if region is None:
+        if value.split("-az")[0] not in {zone_id_prefix(r) for r in regions()}:
+            problems.add(field, value, "an AZ id of a region AWS has (usw2-az1 is in us-west-2)")
+            return None
         return value
     if partition_of(region) in _AZ_ID_PARTITIONS:
         expected = zone_id_prefix(region)
