@@ -201,10 +201,18 @@ def _norm(value: Any) -> Any:
 
 
 def diff(old: dict[str, Any], new: dict[str, Any]) -> dict[str, Any]:
-    """Added, removed and changed resources between two plans, keyed by URN."""
+    """Added, removed and changed resources between two plans, keyed by URN (without the stack).
+
+    Each changed resource gets an action, ``replace`` when a changed input forces a new resource
+    (:mod:`plan.replace_rules`), else ``update``; ``replacing`` names the inputs that force it.
+    """
+    from plan.replace_rules import replaces
+
     before = {stackless(r["urn"]): r for r in old["resources"]}
     after = {stackless(r["urn"]): r for r in new["resources"]}
     changed = {}
+    actions: dict[str, str] = {}
+    replacing: dict[str, list[str]] = {}
     for urn in sorted(before.keys() & after.keys()):
         a, b = dict(flatten(before[urn]["inputs"])), dict(flatten(after[urn]["inputs"]))
         fields = {
@@ -216,26 +224,47 @@ def diff(old: dict[str, Any], new: dict[str, Any]) -> dict[str, Any]:
                 fields[f"({option})"] = {"old": was, "new": now}
         if fields:
             changed[urn] = fields
+            ignored = set(after[urn].get("ignore_changes") or [])
+            forcing = [
+                k
+                for k in fields
+                if replaces(after[urn]["type"], k) and k.split(".")[0].split("[")[0] not in ignored
+            ]
+            actions[urn] = "replace" if forcing else "update"
+            if forcing:
+                replacing[urn] = forcing
     return {
         "added": sorted(after.keys() - before.keys()),
         "removed": sorted(before.keys() - after.keys()),
         "changed": changed,
+        "actions": actions,
+        "replacing": replacing,
     }
 
 
 def diff_text(result: dict[str, Any]) -> str:
+    """Like ``pulumi preview``: a summary, then ``+`` add, ``-/+`` replace, ``~`` update, ``-`` delete."""
+
     def short(urn: str) -> str:
         parts = urn.split("::")
         return f"{parts[-2].split('$')[-1]}  {parts[-1]}" if len(parts) >= 2 else urn
 
+    actions = result.get("actions", {})
+    replaced = [u for u in result["changed"] if actions.get(u) == "replace"]
+    updated = [u for u in result["changed"] if actions.get(u) != "replace"]
     lines = [
-        f"plan diff: {len(result['added'])} to add, {len(result['removed'])} to remove, "
-        f"{len(result['changed'])} changed"
+        f"plan diff: {len(result['added'])} to add, {len(replaced)} to replace, "
+        f"{len(updated)} to update, {len(result['removed'])} to delete"
     ]
     lines += [f"+ {short(u)}" for u in result["added"]]
     lines += [f"- {short(u)}" for u in result["removed"]]
+    forcing = result.get("replacing", {})
     for urn, fields in result["changed"].items():
-        lines.append(f"~ {short(urn)}")
+        if urn in forcing:
+            lines.append(f"-/+ {short(urn)}  REPLACE (forced by {', '.join(forcing[urn])})")
+        else:
+            lines.append(f"~ {short(urn)}  update")
         for key, change in fields.items():
-            lines.append(f"    {key}: {show_value(change['old'])} -> {show_value(change['new'])}")
+            mark = "  [forces replacement]" if key in forcing.get(urn, []) else ""
+            lines.append(f"    {key}: {show_value(change['old'])} -> {show_value(change['new'])}{mark}")
     return "\n".join(lines)
