@@ -5,22 +5,31 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 STACK  ?= dev
 
-.PHONY: venv system-deps plan test unit lint bench ci clean
+.PHONY: venv plan-venv system-deps plan test unit lint bench ci clean
 
-$(STAMP): requirements.txt pyproject.toml
-	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements.txt
-	$(BIN)/pip install --quiet --disable-pip-version-check --no-deps -e .
+PLAN_STAMP := $(VENV)/.installed-plan
+PIP := $(BIN)/pip install --quiet --disable-pip-version-check
+
+# What the plan needs: the package and every cloud's SDK (pyproject.toml), nothing else.
+$(PLAN_STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(PIP) -e '.[all]'
+	touch $(PLAN_STAMP)
+
+# Everything: the above plus the test, lint and bench tools (requirements-dev.txt).
+$(STAMP): $(PLAN_STAMP) requirements.txt requirements-dev.txt
+	$(PIP) -r requirements.txt
 	touch $(STAMP)
 
 venv: $(STAMP)
+plan-venv: $(PLAN_STAMP)
 
 ## Debian packages the integration tests run for real (OpenVPN, PostgreSQL, iproute2, haproxy, shellcheck).
 system-deps:
 	bash scripts/install-system-deps.sh
 
 ## The main job: the offline plan of a stack (default dev) on the mock runtime, no cloud account needed.
-plan: venv
+plan: plan-venv
 	$(BIN)/python -m plan $(STACK)
 
 ## Every test: unit tests on the mock runtime and integration tests on real local servers.

@@ -135,8 +135,8 @@ def program(job: dict) -> dict:
             ),
             "inputs": r.inputs if r.type in INPUT_DEPENDENT else {},
         }
-        for r in resources
-    ]  # type: ignore[attr-defined]
+        for r in resources  # type: ignore[attr-defined]
+    ]
     return {
         "seconds": elapsed,
         "cpu_s": cpu,

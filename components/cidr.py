@@ -1,4 +1,4 @@
-"""IPv4 CIDR helpers: parsing, overlap checks and deterministic carving."""
+"""IPv4 CIDR helpers: parsing, overlap checks, and the n-th subnet of a given size in a network."""
 
 from __future__ import annotations
 

@@ -85,6 +85,7 @@ class Resource:
     deleted_with: str = ""
     replace_on_changes: list[str] = field(default_factory=list)
     aliases: int = 0
+    alias_types: list[str] = field(default_factory=list)
     custom_timeouts: dict[str, str] = field(default_factory=dict)
     component_outputs: dict[str, Any] = field(default_factory=dict)
     secret_component_outputs: set[str] = field(default_factory=set)
@@ -167,6 +168,7 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
             deleted_with=request.deletedWith,
             replace_on_changes=list(request.replaceOnChanges),
             aliases=len(request.aliases) + len(request.aliasURNs),
+            alias_types=[a.spec.type for a in request.aliases if a.HasField("spec") and a.spec.type],
             custom_timeouts={
                 k: v
                 for k, v in (

@@ -165,3 +165,27 @@ def test_postponed_annotations_would_break_the_schema() -> None:
     exec(compile(source, "<demo>", "exec"), namespace)  # noqa: S102 - a fixed snippet
     with pytest.raises(AttributeError):
         Analyzer("crossnet").analyze([namespace["Demo"]])
+
+
+def test_schema_tokens_are_the_tokens_the_classes_register(schema):
+    """component_provider_host serves `crossnet:index:<Class>`; each class registers exactly that."""
+    from components.tokens import type_token
+
+    served = set(schema["resources"])
+    assert served == {type_token(name) for name in NAMES}
+    assert all(token.startswith("crossnet:index:") for token in served)
+
+
+@pytest.mark.parametrize("example", examples.EXAMPLES, ids=lambda e: e.main.component)
+def test_each_component_registers_the_served_token_with_the_0_1_0_token_as_alias(example) -> None:
+    """Stacks deployed with 0.1.0 registered `crossnet:<module>:<Class>`; the alias keeps them."""
+    from components.tokens import type_token
+
+    name = example.main.component
+    module = {"AuroraGlobalDb": "aws", "KafkaPrivateLinkCluster": "aws", "AzureVnetPeering": "azure"}.get(
+        name, "gcp"
+    )
+    with generate.run_example(example) as (runtime, built):
+        root = runtime.one(type_token(name), example.main.name)
+        assert root.urn == runtime.value(built[example.main.var].urn)
+        assert root.alias_types == [f"crossnet:{module}:{name}"]

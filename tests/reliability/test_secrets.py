@@ -24,7 +24,7 @@ SECRET_BLOCK = re.compile(r"-----BEGIN [A-Za-z0-9 ]*(?:PRIVATE KEY|Static key V1
 # Values that are marked secret somewhere but are not secrets, each with the reason.
 NOT_SECRET = {
     # azure-native marks the provider's clientId secret; it is the peering app's public application
-    # id, exported on purpose as app_client_id (DESIGN 3.3).
+    # id, exported on purpose as app_client_id (the application id Aiven is given).
     "pulumi:providers:azure-native::timescale-peering-provider input clientId",
     "pulumi:providers:azure-native::timescale-peering-provider output clientId",
     # PostgresStandby exports primary_conninfo as a secret, but it carries no credential (certificate

@@ -360,17 +360,6 @@ def test_scenario_config_errors_are_prefixed(runtime_factory):
     assert runtime.resources == []
 
 
-def test_readme_example_runs(runtime):
-    readme = (Path(__file__).resolve().parents[3] / "README.md").read_text()
-    section = readme[readme.index("## AzureVnetPeering") :]
-    code = section[section.index("```python\n") + len("```python\n") :]
-    code = code[: code.index("```")]
-    exec(compile(code, "README.md", "exec"), {})  # noqa: S102 - the README's own example
-    runtime.settle()
-    assert runtime.stack_outputs()["state"] == "ACTIVE"
-    assert runtime.one(REQUEST).inputs["vpcId"] == "my-project/4f0d6c1e-2b3a-4c5d-8e9f-0a1b2c3d4e5f"
-
-
 def test_custom_role_name_fits_azure_s_limit_with_the_longest_names(runtime):
     """Role names are unique per tenant, so the name carries the VNet's full path; with the longest
     resource group (90) and VNet (64) names validation accepts it is 211 characters, within the
