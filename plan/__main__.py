@@ -21,27 +21,30 @@ import json
 import sys
 from pathlib import Path
 
-from plan import config as stack_config
-from plan import render
+from . import config as stack_config
+from . import render
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 
 
 def default_project_dir() -> Path:
-    """The current directory when it holds a Pulumi project, else this repository."""
+    """The current directory when it holds a Pulumi project, else this repository (when the tool
+    runs from a checkout), else the current directory."""
     here = Path.cwd()
     if (here / "Pulumi.yaml").is_file() or (here / "Pulumi.yml").is_file():
         return here
-    return PROJECT_DIR
+    return PROJECT_DIR if (PROJECT_DIR / "Pulumi.yaml").is_file() else here
 
 
 def _find_validation_error(exc: BaseException) -> BaseException | None:
-    from components.validation import ValidationError
+    from ._lib import module
+
+    validation_error = module("validation").ValidationError
 
     seen: set[int] = set()
     current: BaseException | None = exc
     while current is not None and id(current) not in seen:
-        if isinstance(current, ValidationError):
+        if isinstance(current, validation_error):
             return current
         seen.add(id(current))
         current = current.__cause__ or current.__context__
@@ -100,7 +103,7 @@ def main(argv: list[str] | None = None) -> int:
     project_dir = Path(args.project_dir) if args.project_dir else default_project_dir()
     levels = None
     if args.policy_config:
-        from plan.check import PolicyConfigError, load_policy_levels
+        from .check import PolicyConfigError, load_policy_levels
 
         try:
             levels = load_policy_levels(Path(args.policy_config))
@@ -113,7 +116,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"plan: {exc}", file=sys.stderr)
         return 2
 
-    from plan.model import run_program
+    from .model import run_program
 
     try:
         doc = run_program(project_dir, cfg)
@@ -139,7 +142,7 @@ def main(argv: list[str] | None = None) -> int:
             return 2
         return 0
     if args.check:
-        from plan.check import report, run_checks
+        from .check import report, run_checks
 
         findings = run_checks(doc, cfg.values, levels)
         print(report(findings))

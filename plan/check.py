@@ -22,7 +22,8 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from plan.provider_rules import Finding, check_names, components_of
+from ._lib import module, policy_rules
+from .provider_rules import Finding, check_names, components_of
 
 
 class PolicyConfigError(Exception):
@@ -35,8 +36,9 @@ def load_policy_levels(path: Path) -> dict[str, str]:
     Both shapes Pulumi accepts for ``--policy-pack-config`` work: ``{"rule": "mandatory"}`` and
     ``{"rule": {"enforcementLevel": "mandatory"}}``; ``all`` sets every rule.
     """
-    from policy import rules
-
+    rules = policy_rules()
+    if rules is None:
+        raise PolicyConfigError("the crossnet policy pack is not installed: --policy-config needs it")
     try:
         raw = json.loads(path.read_text())
     except (OSError, json.JSONDecodeError) as exc:
@@ -60,8 +62,9 @@ def load_policy_levels(path: Path) -> dict[str, str]:
 
 
 def check_policy(doc: Mapping[str, Any], levels: Mapping[str, str] | None = None) -> list[Finding]:
-    from policy import rules
-
+    rules = policy_rules()
+    if rules is None:
+        return []
     by_urn = {r["urn"]: r for r in doc.get("resources") or []}
     components = components_of(by_urn.values())
     findings = []
@@ -87,9 +90,8 @@ def check_policy(doc: Mapping[str, Any], levels: Mapping[str, str] | None = None
 
 def check_locations(doc: Mapping[str, Any], config: Mapping[str, Any] | None = None) -> list[Finding]:
     """AWS regions and AZ ids, GCP regions and zones, wherever the plan records one."""
-    from components.aws import regions as aws_regions
-    from components.gcp import regions as gcp_regions
-    from components.validation import Problems
+    aws_regions, gcp_regions = module("aws.regions"), module("gcp.regions")
+    problems_class = module("validation").Problems
 
     config = config or {}
     findings: list[Finding] = []
@@ -112,7 +114,7 @@ def check_locations(doc: Mapping[str, Any], config: Mapping[str, Any] | None = N
         )
 
     def run(record: Mapping[str, Any], prop: str, check: Any, *extra: Any) -> None:
-        problems = Problems("plan")
+        problems = problems_class("plan")
         value = (record.get("inputs") or {}).get(prop)
         if isinstance(value, str):
             check(problems, value, prop, *extra)
@@ -121,7 +123,7 @@ def check_locations(doc: Mapping[str, Any], config: Mapping[str, Any] | None = N
 
     for key, checker in (("aws:region", aws_regions.check_region), ("gcp:region", gcp_regions.check_region)):
         if isinstance(config.get(key), str):
-            problems = Problems("plan")
+            problems = problems_class("plan")
             checker(problems, config[key], key)
             for problem in problems.items:
                 add(
@@ -132,7 +134,7 @@ def check_locations(doc: Mapping[str, Any], config: Mapping[str, Any] | None = N
                     checker.__module__,
                 )
     if isinstance(config.get("gcp:zone"), str):
-        problems = Problems("plan")
+        problems = problems_class("plan")
         gcp_regions.check_zone(problems, config["gcp:zone"], "gcp:zone")
         for problem in problems.items:
             add(
@@ -174,7 +176,7 @@ def run_checks(
 ) -> list[Finding]:
     findings = check_names(doc, config) + check_locations(doc, config)
     if sdk:
-        from plan import sdk_schema
+        from . import sdk_schema
 
         findings += sdk_schema.check_plan(doc)
     findings += check_policy(doc, policy_levels)

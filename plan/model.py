@@ -21,8 +21,8 @@ from typing import Any
 import pulumi
 from pulumi.runtime.sync_await import _sync_await
 
-from plan.config import StackConfig
-from plan.runtime import MockRuntime, Resource
+from .config import StackConfig
+from .runtime import MockRuntime, Resource
 
 MASK = "[secret]"
 FORMAT = 1

@@ -7,7 +7,7 @@ import json
 from collections import defaultdict
 from typing import Any
 
-from plan.model import MASK
+from .model import MASK
 
 NOISY_INPUTS = {"tags", "tagsAll", "labels", "__defaults"}
 
@@ -206,7 +206,7 @@ def diff(old: dict[str, Any], new: dict[str, Any]) -> dict[str, Any]:
     Each changed resource gets an action, ``replace`` when a changed input forces a new resource
     (:mod:`plan.replace_rules`), else ``update``; ``replacing`` names the inputs that force it.
     """
-    from plan.replace_rules import replaces
+    from .replace_rules import replaces
 
     before = {stackless(r["urn"]): r for r in old["resources"]}
     after = {stackless(r["urn"]): r for r in new["resources"]}

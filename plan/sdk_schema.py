@@ -31,7 +31,7 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-from plan.provider_rules import Finding, components_of
+from .provider_rules import Finding, components_of
 
 SCHEMA_FILE = Path(__file__).with_name("sdk_schema.json")
 MASK = "[secret]"

@@ -7,9 +7,9 @@ import string
 import uuid
 from typing import Any
 
-from components.aws.regions import zone_id_prefix
-from plan.answers._util import ACCOUNT_ID, aws_arn, digest
-from plan.mocks import Ctx
+from .._lib import module
+from ..mocks import Ctx
+from ._util import ACCOUNT_ID, aws_arn, digest
 
 # -- providers: give them an id, or dependents see an unknown provider reference
 
@@ -58,7 +58,7 @@ def aws_zones(region: str) -> list[tuple[str, str]]:
     Accounts map AZ names to AZ ids differently; the rotation stands in for that,
     so code that assumes ``<region>a`` is ``az1`` fails in tests.
     """
-    prefix = zone_id_prefix(region)
+    prefix = module("aws.regions").zone_id_prefix(region)
     letters = "abcd"
     ids = [f"{prefix}-az{i}" for i in range(1, 5)]
     shift = int(digest(region, length=2), 16) % 3 + 1
