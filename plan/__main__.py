@@ -151,5 +151,14 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
+def console(argv: list[str] | None = None) -> int:
+    """The ``crossnet`` console script: ``crossnet plan [STACK] [options]`` (``crossnet plan --help``)."""
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if not argv or argv[0] != "plan":
+        print("usage: crossnet plan [STACK] [options]   (crossnet plan --help)", file=sys.stderr)
+        return 2
+    return main(argv[1:])
+
+
 if __name__ == "__main__":
     sys.exit(main())
