@@ -211,6 +211,7 @@ def test_wheel_installed_in_a_fresh_venv_plans_and_unit_tests_myapp(tmp_path):
     )
 
     project = write_project(tmp_path / "elsewhere" / "myapp", "crossnet")
+    shutil.copy(ROOT / "policy" / "production.json", project / "production.json")
     (project / "components").mkdir()
     (project / "components" / "__init__.py").write_text("MINE = True\n")
     env = {"PATH": f"{bin_dir}:/usr/bin:/bin", "HOME": str(tmp_path), "PYTHONDONTWRITEBYTECODE": "1"}
@@ -229,11 +230,23 @@ def test_wheel_installed_in_a_fresh_venv_plans_and_unit_tests_myapp(tmp_path):
     doc = json.loads((project / "plan.json").read_text())
     assert doc["project"] == "myapp"
     assert any(r["name"] == "orders-global" for r in doc["resources"])
+    checked = subprocess.run(
+        [str(bin_dir / "crossnet"), "plan", "dev", "--check", "--policy-config", "production.json"],
+        cwd=project,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    # the policy pack ships in the wheel (crossnet.policy), or --policy-config would be exit 2;
+    # exit 1 while AuroraGlobalDb's explicit providers still skip region validation
+    assert checked.returncode in (0, 1), checked.stdout + checked.stderr
+    assert "plan check:" in checked.stdout.splitlines()[-1]
     located = subprocess.run(
         [
             str(python),
             "-c",
-            "import crossnet, crossnet.plan, crossnet.testing, components; "
+            "import crossnet, crossnet.plan, crossnet.testing, crossnet.policy.rules, components; "
             "print(crossnet.__file__, components.MINE)",
         ],
         cwd=project,
