@@ -225,12 +225,17 @@ def diff(old: dict[str, Any], new: dict[str, Any]) -> dict[str, Any]:
         if fields:
             changed[urn] = fields
             ignored = set(after[urn].get("ignore_changes") or [])
-            forcing = [
-                k
-                for k in fields
-                if replaces(after[urn]["type"], k) and k.split(".")[0].split("[")[0] not in ignored
-            ]
-            actions[urn] = "replace" if forcing else "update"
+            effective = [k for k in fields if k.split(".")[0].split("[")[0] not in ignored]
+            forcing = [k for k in effective if replaces(after[urn]["type"], k)]
+            # options other than the provider change only the engine's state, not the cloud
+            cloud = [k for k in effective if not k.startswith("(") or k == "(provider)"]
+            # ignore_changes: the engine keeps the old value, so such a change does nothing
+            if forcing:
+                actions[urn] = "replace"
+            elif cloud or len(effective) == len(fields):
+                actions[urn] = "update"
+            else:
+                actions[urn] = "ignored"
             if forcing:
                 replacing[urn] = forcing
     return {
@@ -251,10 +256,12 @@ def diff_text(result: dict[str, Any]) -> str:
 
     actions = result.get("actions", {})
     replaced = [u for u in result["changed"] if actions.get(u) == "replace"]
-    updated = [u for u in result["changed"] if actions.get(u) != "replace"]
+    updated = [u for u in result["changed"] if actions.get(u, "update") == "update"]
+    ignored = [u for u in result["changed"] if actions.get(u) == "ignored"]
     lines = [
         f"plan diff: {len(result['added'])} to add, {len(replaced)} to replace, "
         f"{len(updated)} to update, {len(result['removed'])} to delete"
+        + (f" ({len(ignored)} with changes only in ignore_changes)" if ignored else "")
     ]
     lines += [f"+ {short(u)}" for u in result["added"]]
     lines += [f"- {short(u)}" for u in result["removed"]]
@@ -262,6 +269,9 @@ def diff_text(result: dict[str, Any]) -> str:
     for urn, fields in result["changed"].items():
         if urn in forcing:
             lines.append(f"-/+ {short(urn)}  REPLACE (forced by {', '.join(forcing[urn])})")
+        elif actions.get(urn) == "ignored":
+            kept = ", ".join(k for k in fields if not k.startswith("("))
+            lines.append(f"= {short(urn)}  no change (ignore_changes: {kept})")
         else:
             lines.append(f"~ {short(urn)}  update")
         for key, change in fields.items():

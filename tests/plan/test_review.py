@@ -92,9 +92,12 @@ def test_diff_marks_replace_and_update_and_summarises():
     )
     result = render.diff(old, new)
     actions = {u.rsplit("::", 1)[-1]: a for u, a in result["actions"].items()}
-    assert actions == {"broker-1": "replace", "broker-2": "update", "bastion": "update"}
+    assert actions == {"broker-1": "replace", "broker-2": "update", "bastion": "ignored"}
     text = render.diff_text(result)
-    assert text.splitlines()[0] == "plan diff: 1 to add, 1 to replace, 2 to update, 1 to delete"
+    assert text.splitlines()[0] == (
+        "plan diff: 1 to add, 1 to replace, 1 to update, 1 to delete (1 with changes only in ignore_changes)"
+    )
+    assert "= aws:ec2/instance:Instance  bastion  no change (ignore_changes: subnetId)" in text
     assert "-/+ aws:ec2/instance:Instance  broker-1  REPLACE (forced by subnetId)" in text
     assert "subnetId: subnet-a -> subnet-b  [forces replacement]" in text
     assert "~ aws:ec2/instance:Instance  broker-2  update" in text
