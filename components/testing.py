@@ -127,14 +127,38 @@ except ImportError:  # pragma: no cover - the fixture needs pytest; run() does n
 if pytest is not None:
 
     @pytest.fixture
-    def crossnet_runtime() -> Iterator[Any]:
+    def crossnet_runtime_factory() -> Iterator[Callable[..., Any]]:
+        """Make the test's one mock runtime with its own config: ``crossnet_runtime_factory(
+        config={"aws:region": "eu-west-1", "dbName": "orders"}, project="myapp")``. It is entered
+        for you, and checked (``.expect`` callbacks ran) and closed when the test ends."""
+        opened: list[Any] = []
+
+        def make(
+            config: Mapping[str, Any] | None = None,
+            *,
+            project: str = "test",
+            stack: str = "test",
+            **kwargs: Any,
+        ) -> Any:
+            if opened:
+                raise RuntimeError("one runtime per test: Pulumi's settings are process-global")
+            runtime = _plan("runtime").MockRuntime(
+                project=project, stack=stack, config=_full_keys(config or {}, project), **kwargs
+            )
+            runtime.__enter__()
+            opened.append(runtime)
+            return runtime
+
+        yield make
+        for runtime in opened:
+            try:
+                runtime.verify()
+            finally:
+                runtime.__exit__(None, None, None)
+
+    @pytest.fixture
+    def crossnet_runtime(crossnet_runtime_factory: Callable[..., Any]) -> Any:
         """A fresh, entered mock runtime per test (``plan.runtime.MockRuntime``): register
         resources, ``settle()``, then assert on ``.resources``/``.one(...)``/``.value(output)``.
         Callbacks registered with ``.expect`` must have run when the test ends."""
-        runtime = _plan("runtime").MockRuntime(project="test", stack="test")
-        runtime.__enter__()
-        try:
-            yield runtime
-            runtime.verify()
-        finally:
-            runtime.__exit__(None, None, None)
+        return crossnet_runtime_factory()

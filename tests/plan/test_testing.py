@@ -104,6 +104,14 @@ def test_the_fixture_from_a_users_conftest(tmp_path):
                 aws.ec2.Vpc("net", cidr_block="10.2.0.0/16")
                 crossnet_runtime.settle()
                 assert crossnet_runtime.one("aws:ec2/vpc:Vpc").inputs["cidrBlock"] == "10.2.0.0/16"
+
+            def test_config(crossnet_runtime_factory):
+                import pulumi
+                rt = crossnet_runtime_factory({"cidr": "10.3.0.0/16"}, project="myapp")
+                vpc = aws.ec2.Vpc("net", cidr_block=pulumi.Config().require("cidr"))
+                rt.expect(vpc.cidr_block, lambda value: value == "10.3.0.0/16")
+                rt.settle()
+                assert "::myapp::" in rt.one("aws:ec2/vpc:Vpc").urn
             """
         )
     )
@@ -126,7 +134,7 @@ def test_the_fixture_from_a_users_conftest(tmp_path):
         timeout=300,
     )
     assert result.returncode == 0, result.stdout + result.stderr
-    assert "1 passed" in result.stdout
+    assert "2 passed" in result.stdout
 
 
 # What pyproject.toml needs so the wheel carries the plan tool (given to the lead); the test
