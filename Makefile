@@ -24,7 +24,7 @@ $(STAMP): $(PLAN_STAMP) requirements.txt requirements-dev.txt
 venv: $(STAMP)
 plan-venv: $(PLAN_STAMP)
 
-## Debian packages the integration tests run for real (OpenVPN, PostgreSQL, iproute2, haproxy, shellcheck).
+## Debian packages the integration tests run for real (OpenVPN, PostgreSQL, iproute2, haproxy, shellcheck, nftables, maven).
 system-deps:
 	bash scripts/install-system-deps.sh
 

@@ -149,6 +149,14 @@ TABLE: dict[str, Duration] = {
         "by active_timeout_seconds",
     ),
     "pulumi-python:dynamic/crossnet-azure:KeptRemoteIds": Duration(0, "local", "no cloud call"),
+    "pulumi-python:dynamic/crossnet-azure:PermissionsEffective": Duration(
+        60,
+        "estimate",
+        "crossnet's wait until the peering app's role assignments are effective on both VNets "
+        "(Azure: usually minutes, up to 30); bounded by permission_timeout_seconds",
+    ),
+    "time:index/rotating:Rotating": Duration(0, "local", "computes a timestamp, no cloud call"),
+    "pulumi-python:dynamic/crossnet-aws:TeardownGuard": Duration(0, "local", "no cloud call on create"),
     # --- GCP
     "gcp:compute/address:Address": Duration(5, "estimate", "regional operation, seconds"),
     "gcp:compute/firewall:Firewall": Duration(10, "estimate", "global operation, ~10 s"),
@@ -161,6 +169,19 @@ TABLE: dict[str, Duration] = {
     "gcp:secretmanager/secretVersion:SecretVersion": Duration(2, "estimate", "synchronous"),
     "gcp:secretmanager/secretIamMember:SecretIamMember": Duration(
         5, "estimate", "read-modify-write of the secret's IAM policy"
+    ),
+    # PostgresStandby's data disk, its snapshot schedule, egress and monitoring
+    "gcp:compute/disk:Disk": Duration(10, "estimate", "zonal operation, blank disk"),
+    "gcp:compute/attachedDisk:AttachedDisk": Duration(10, "estimate", "zonal attachDisk operation"),
+    "gcp:compute/resourcePolicy:ResourcePolicy": Duration(5, "estimate", "regional operation"),
+    "gcp:compute/diskResourcePolicyAttachment:DiskResourcePolicyAttachment": Duration(
+        5, "estimate", "zonal addResourcePolicies operation"
+    ),
+    "gcp:compute/router:Router": Duration(10, "estimate", "regional operation"),
+    "gcp:compute/routerNat:RouterNat": Duration(20, "estimate", "router patch operation"),
+    "gcp:monitoring/alertPolicy:AlertPolicy": Duration(2, "estimate", "Monitoring API, synchronous"),
+    "gcp:projects/iAMMember:IAMMember": Duration(
+        10, "estimate", "read-modify-write of the project's IAM policy"
     ),
     # --- run on the deploying machine
     "command:remote:Command": Duration(

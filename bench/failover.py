@@ -13,6 +13,11 @@ Two ways are timed:
 - ``handler.sync`` with clients created once: what a warm invocation costs (the deployed
   handler keeps its clients between invocations of one execution environment).
 
+A third: the event is lost (RDS sends events on a best-effort basis). The writer moves and no
+event comes; the scheduled reconcile run (``handler.handler`` with an EventBridge schedule tick,
+fresh clients) finds the stale CNAME and moves it. The CNAME is then stale for up to one
+reconcile period plus that run: the bench measures the run and reports the bound.
+
 What moto cannot show: EventBridge delivery (typically well under a second), a Lambda
 cold start, and Route 53 propagation (up to 60 s, the record's TTL on top for clients).
 """
@@ -26,6 +31,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
+from components.aws.aurora.args import DEFAULT_RECONCILE_MINUTES
+
 GLOBAL_ID = "bench-global"
 RECORD = "bench-global.aurora-global.example.com"
 REGIONS = ("us-east-1", "eu-west-1")
@@ -36,6 +43,23 @@ class FailoverResult:
     events: int
     entry_point_ms: list[float]
     reused_clients_ms: list[float]
+    reconcile_ms: list[float]
+    reconcile_period_s: float
+
+
+def _tick(region: str) -> dict[str, Any]:
+    """An EventBridge schedule tick, as the reconcile rule sends it."""
+    return {
+        "version": "0",
+        "id": "bench-tick",
+        "detail-type": "Scheduled Event",
+        "source": "aws.events",
+        "account": "123456789012",
+        "time": "2026-01-01T00:05:00Z",
+        "region": region,
+        "resources": [f"arn:aws:events:{region}:123456789012:rule/bench-reconcile"],
+        "detail": {},
+    }
 
 
 @contextlib.contextmanager
@@ -164,5 +188,21 @@ def measure(events: int) -> FailoverResult:
                     f"event {i}: handler answered {result}, CNAME is {cname()!r}, "
                     f"expected {endpoints[writer]!r}"
                 )
+        lost: list[float] = []
+        for i in range(events):  # the event is lost: only the schedule notices
+            writer = REGIONS[1] if writer == REGIONS[0] else REGIONS[0]
+            for region, cluster in backend.items():
+                cluster.is_writer = region == writer
+            home = REGIONS[i % 2]  # every region's function reconciles; either one repairs it
+            os.environ["AWS_REGION"] = home
+            handler.reset_clients()
+            start = time.perf_counter()
+            result = handler.handler(_tick(home), None)
+            lost.append((time.perf_counter() - start) * 1000)
+            if result.get("action") != "updated" or cname() != endpoints[writer]:
+                raise AssertionError(
+                    f"lost event {i}: the reconcile answered {result}, CNAME is {cname()!r}, "
+                    f"expected {endpoints[writer]!r}"
+                )
         handler.reset_clients()  # they belong to this moto world
-    return FailoverResult(events, entry, reused)
+    return FailoverResult(events, entry, reused, lost, DEFAULT_RECONCILE_MINUTES * 60.0)

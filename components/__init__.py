@@ -14,7 +14,7 @@ from .validation import ValidationError
 if TYPE_CHECKING:
     from .aws.aurora import AuroraGlobalDb, AuroraGlobalDbArgs
     from .aws.kafka import KafkaPrivateLinkCluster, KafkaPrivateLinkClusterArgs
-    from .azure.peering import AzureVnetPeering, AzureVnetPeeringArgs
+    from .azure.peering import AzureVnetPeering, AzureVnetPeeringAccess, AzureVnetPeeringArgs
     from .gcp.standby import PostgresStandby, PostgresStandbyArgs
     from .gcp.vpn import OpenVpnGateway, OpenVpnGatewayArgs
 
@@ -25,6 +25,7 @@ _LAZY = {
     "KafkaPrivateLinkClusterArgs": ".aws.kafka",
     "AzureVnetPeering": ".azure.peering",
     "AzureVnetPeeringArgs": ".azure.peering",
+    "AzureVnetPeeringAccess": ".azure.peering",
     "OpenVpnGateway": ".gcp.vpn",
     "OpenVpnGatewayArgs": ".gcp.vpn",
     "PostgresStandby": ".gcp.standby",
@@ -35,6 +36,7 @@ __all__ = [
     "AuroraGlobalDb",
     "AuroraGlobalDbArgs",
     "AzureVnetPeering",
+    "AzureVnetPeeringAccess",
     "AzureVnetPeeringArgs",
     "KafkaPrivateLinkCluster",
     "KafkaPrivateLinkClusterArgs",

@@ -84,6 +84,7 @@ class Resource:
     retain_on_delete: bool = False
     deleted_with: str = ""
     replace_on_changes: list[str] = field(default_factory=list)
+    replace_with: list[str] = field(default_factory=list)
     aliases: int = 0
     alias_types: list[str] = field(default_factory=list)
     custom_timeouts: dict[str, str] = field(default_factory=dict)
@@ -167,6 +168,7 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
             retain_on_delete=bool(request.retainOnDelete),
             deleted_with=request.deletedWith,
             replace_on_changes=list(request.replaceOnChanges),
+            replace_with=list(request.replace_with),
             aliases=len(request.aliases) + len(request.aliasURNs),
             alias_types=[a.spec.type for a in request.aliases if a.HasField("spec") and a.spec.type],
             custom_timeouts={

@@ -27,6 +27,7 @@ SECRET_OUTPUTS: dict[str, frozenset[str]] = {
     "AuroraGlobalDb": frozenset({"master_password"}),
     "KafkaPrivateLinkCluster": frozenset(),
     "AzureVnetPeering": frozenset({"app_secret"}),
+    "AzureVnetPeeringAccess": frozenset(),
     "OpenVpnGateway": frozenset({"client_profiles", "ca_private_key"}),
     "PostgresStandby": frozenset({"primary_conninfo", "replication_client_private_key"}),
 }
@@ -39,12 +40,20 @@ def components() -> list[type[pulumi.ComponentResource]]:
     from components import (
         AuroraGlobalDb,
         AzureVnetPeering,
+        AzureVnetPeeringAccess,
         KafkaPrivateLinkCluster,
         OpenVpnGateway,
         PostgresStandby,
     )
 
-    return [AuroraGlobalDb, KafkaPrivateLinkCluster, AzureVnetPeering, OpenVpnGateway, PostgresStandby]
+    return [
+        AuroraGlobalDb,
+        KafkaPrivateLinkCluster,
+        AzureVnetPeering,
+        AzureVnetPeeringAccess,
+        OpenVpnGateway,
+        PostgresStandby,
+    ]
 
 
 def schema() -> dict[str, Any]:

@@ -12,6 +12,13 @@ command -v haproxy >/dev/null 2>&1 || need+=(haproxy)
 command -v socat >/dev/null 2>&1 || need+=(socat)
 command -v shellcheck >/dev/null 2>&1 || need+=(shellcheck)
 command -v ps >/dev/null 2>&1 || need+=(procps)
+# the VPN gateway's client isolation (nftables) and reachability checks in the VPN integration test
+command -v nft >/dev/null 2>&1 || need+=(nftables)
+command -v ping >/dev/null 2>&1 || need+=(iputils-ping)
+# the standby's systemd units are checked with systemd-analyze verify
+command -v systemd-analyze >/dev/null 2>&1 || need+=(systemd)
+# Apache Kafka for the Kafka integration test is resolved from Maven Central (scripts/fetch-kafka.sh)
+command -v mvn >/dev/null 2>&1 || need+=(maven)
 
 if [ "${#need[@]}" -eq 0 ]; then
   exit 0

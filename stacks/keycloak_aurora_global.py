@@ -17,6 +17,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, cast
 
+from components.aws.aurora.args import Settings, validate
 from components.validation import Problems, ValidationError
 from stacks import pop_name
 
@@ -29,20 +30,17 @@ DEFAULT_SSLROOTCERT = "/opt/keycloak/conf/rds-global-bundle.pem"
 class Config:
     name: str
     args: dict[str, Any]
+    settings: Settings
     sslmode: str
     sslrootcert: str
-    database_name: str
-    master_username: str
 
 
 def configure(section: Mapping[str, Any]) -> Config:
-    from components.aws.aurora.args import validate
-
     problems = Problems("stack config")
-    settings = dict(section)
-    name = pop_name(settings, SECTION, "keycloak", problems)
-    sslmode = settings.pop("sslmode", "verify-ca")
-    sslrootcert = settings.pop("sslrootcert", DEFAULT_SSLROOTCERT)
+    args = dict(section)
+    name = pop_name(args, SECTION, "keycloak", problems)
+    sslmode = args.pop("sslmode", "verify-ca")
+    sslrootcert = args.pop("sslrootcert", DEFAULT_SSLROOTCERT)
     if sslmode not in SSL_MODES:
         problems.add(
             f"{SECTION}.sslmode",
@@ -52,21 +50,11 @@ def configure(section: Mapping[str, Any]) -> Config:
     problems.string(
         sslrootcert, f"{SECTION}.sslrootcert", r"/[^\s?&]+", "an absolute path without spaces, '?' or '&'"
     )
-    parsed = None
-    try:
-        parsed = validate(settings)
-    except ValidationError as err:
-        problems.merge(err, f"{SECTION}.")
+    settings = validate(args, problems, prefix=f"{SECTION}.")
     problems.raise_if_any()
-    assert parsed is not None
-    return Config(
-        name=name,
-        args=settings,
-        sslmode=sslmode,
-        sslrootcert=sslrootcert,
-        database_name=parsed.database_name,
-        master_username=parsed.master_username,
-    )
+    if settings is None:  # validate returns None only after recording a problem: never taken
+        raise ValidationError(problems.subject, problems.items)
+    return Config(name=name, args=args, settings=settings, sslmode=sslmode, sslrootcert=sslrootcert)
 
 
 def deploy(config: Config) -> dict[str, Any]:
@@ -80,8 +68,8 @@ def deploy(config: Config) -> dict[str, Any]:
         "regional": db.regional,
         "peering_connection_ids": db.peering_connection_ids,
         "kc_db_url": db.dns_name.apply(
-            lambda host: jdbc_url(host, config.database_name, config.sslrootcert, config.sslmode)
+            lambda host: jdbc_url(host, config.settings.database_name, config.sslrootcert, config.sslmode)
         ),
-        "kc_db_username": config.master_username,
+        "kc_db_username": config.settings.master_username,
         "kc_db_password": db.master_password,
     }

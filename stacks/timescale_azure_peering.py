@@ -26,12 +26,12 @@ class Config:
 
 
 def configure(section: Mapping[str, Any]) -> Config:
-    from components.azure.peering.component import validate
+    from components.azure.peering.args import validate
 
     problems = Problems("stack config")
     settings = dict(section)
     name = pop_name(settings, SECTION, "timescale", problems)
-    validate(settings, prefix=f"{SECTION}.", problems=problems)
+    validate(settings, problems, prefix=f"{SECTION}.")
     problems.raise_if_any()
     return Config(name=name, args=settings)
 
@@ -41,8 +41,9 @@ def deploy(config: Config) -> dict[str, Any]:
 
     peering = AzureVnetPeering(config.name, cast(AzureVnetPeeringArgs, config.args))
     return {
+        # Not app_secret: a stack output is one `pulumi stack output --show-secrets` away from
+        # anyone who can read the stack; the component keeps it for callers that need it.
         "app_client_id": peering.app_client_id,
-        "app_secret": peering.app_secret,
         "service_principal_id": peering.service_principal_id,
         "provider_service_principal_id": peering.provider_service_principal_id,
         "custom_role_id": peering.custom_role_id,

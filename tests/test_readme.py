@@ -47,9 +47,6 @@ def test_azure_snippet_runs(runtime: MockRuntime) -> None:
     assert runtime.one("crossnet:index:AzureVnetPeering").name == "timescale"
 
 
-@pytest.mark.xfail(
-    strict=True, reason="the standby issues its own client CA (issue 17 item 7) on wt/gcp-standby"
-)
 def test_gcp_snippet_runs(runtime: MockRuntime, tmp_path: Any, monkeypatch: pytest.MonkeyPatch) -> None:
     (tmp_path / "onprem-ca.pem").write_text(self_signed_ca())
     monkeypatch.chdir(tmp_path)

@@ -108,7 +108,13 @@ def sqs_queue(ctx: Ctx) -> tuple[str, dict[str, Any]]:
     return url, {"name": name, "url": url, "arn": aws_arn("sqs", ctx.region, name)}
 
 
+def teardown_guard(ctx: Ctx) -> tuple[str, dict[str, Any]]:
+    # The dynamic provider's create returns its inputs; the mock echoes them too.
+    return f"{ctx.inputs.get('global_cluster_id')}-teardown-guard", {}
+
+
 RESOURCES = {
+    "pulumi-python:dynamic/crossnet-aws:TeardownGuard": teardown_guard,
     "aws:rds/globalCluster:GlobalCluster": global_cluster,
     "aws:rds/cluster:Cluster": cluster,
     "aws:rds/clusterInstance:ClusterInstance": cluster_instance,

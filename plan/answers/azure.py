@@ -16,6 +16,9 @@ from ._util import digest
 # The provider's side, as Aiven reports it in state_info at PENDING_PEER.
 AIVEN_TENANT_ID = "2f1c9e57-3b8a-4d6e-a0c4-7e5b9d3f1a26"
 AIVEN_SUBSCRIPTION_ID = "8c4d2a1e-6f3b-4e59-9a7d-0b1c2d3e4f50"
+# The principal that runs `pulumi up` (azuread's getClientConfig).
+DEPLOYER_OBJECT_ID = "3c9e1f0a-7b2d-4e8f-9a61-5d4c3b2a1f09"
+AIVEN_APP_ID = "55f300d4-fc50-4c5e-9222-e90a6e2187fb"  # components.azure.peering.args.AIVEN_APP_ID
 
 
 def _uuid(*parts: object) -> str:
@@ -32,11 +35,13 @@ def application(ctx: Ctx) -> tuple[str, dict[str, Any]]:
 
 
 def service_principal(ctx: Ctx) -> tuple[str, dict[str, Any]]:
-    object_id = _uuid("service-principal", ctx.inputs.get("clientId"), ctx.name)
+    client_id = ctx.inputs.get("clientId")
+    object_id = _uuid("service-principal", client_id, ctx.name)
+    home = AIVEN_TENANT_ID if client_id == AIVEN_APP_ID else ctx.config.get("azuread:tenantId")
     return object_id, {
         "objectId": object_id,
         "type": "Application",
-        "applicationTenantId": _uuid("tenant", ctx.inputs.get("clientId")),
+        "applicationTenantId": home or _uuid("tenant", client_id),
     }
 
 
@@ -119,6 +124,21 @@ def peering_active(ctx: Ctx) -> tuple[str, dict[str, Any]]:
     return ident, {"state": "ACTIVE", "message": ""}
 
 
+def permissions_effective(ctx: Ctx) -> tuple[str, dict[str, Any]]:
+    return f"{ctx.inputs.get('client_id')}:{ctx.inputs.get('request_id')}", {
+        "report": "this VNet: effective after 0s; the provider's VNet: effective after 0s",
+        "waited_seconds": 0,
+    }
+
+
+def rotating(ctx: Ctx) -> tuple[str, dict[str, Any]]:
+    # The time provider's id is the base timestamp; a fixed one keeps two plans identical.
+    return "2026-01-01T00:00:00Z", {
+        "rfc3339": "2026-01-01T00:00:00Z",
+        "rotationRfc3339": "2026-06-30T00:00:00Z",
+    }
+
+
 RESOURCES = {
     "azuread:index/application:Application": application,
     "azuread:index/servicePrincipal:ServicePrincipal": service_principal,
@@ -130,4 +150,19 @@ RESOURCES = {
     "aiven:index/azureVpcPeeringConnection:AzureVpcPeeringConnection": azure_vpc_peering_connection,
     "pulumi-python:dynamic/crossnet-azure:KeptRemoteIds": kept_remote_ids,
     "pulumi-python:dynamic/crossnet-azure:PeeringActive": peering_active,
+    "pulumi-python:dynamic/crossnet-azure:PermissionsEffective": permissions_effective,
+    "time:index/rotating:Rotating": rotating,
 }
+
+
+def get_client_config(ctx: Ctx) -> dict[str, Any]:
+    tenant = ctx.config.get("azuread:tenantId") or "00000000-0000-4000-8000-000000000000"
+    return {
+        "id": f"{tenant}-crossnet-plan-{DEPLOYER_OBJECT_ID}",
+        "clientId": "04b07795-8ddb-461a-bbee-02f9e1bf7b46",
+        "objectId": DEPLOYER_OBJECT_ID,
+        "tenantId": tenant,
+    }
+
+
+CALLS = {"azuread:index/getClientConfig:getClientConfig": get_client_config}

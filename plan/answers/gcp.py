@@ -135,7 +135,52 @@ def firewall(ctx: Ctx) -> tuple[str, dict[str, Any]]:
     return rid, {"name": name, "selfLink": f"https://www.googleapis.com/compute/v1/{rid}"}
 
 
+# The primary range every mock subnetwork has, unless the config names one per subnetwork
+# (``crossnet-mock:subnetwork_ranges: {name: cidr}``); the examples' gcp_cidrs contain it.
+DEFAULT_SUBNETWORK_RANGE = "10.20.0.0/24"
+
+
+def get_subnetwork(ctx: Ctx) -> dict[str, Any]:
+    link = str(ctx.inputs.get("selfLink") or "")
+    name = str(ctx.inputs.get("name") or link.rsplit("/", 1)[-1] or "default")
+    project = _project(ctx)
+    region = ctx.inputs.get("region") or ctx.config.get("gcp:region") or "us-central1"
+    ranges = ctx.config.get("crossnet-mock:subnetwork_ranges") or {}
+    rid = f"projects/{project}/regions/{region}/subnetworks/{name}"
+    return {
+        "id": rid,
+        "name": name,
+        "project": project,
+        "region": region,
+        "ipCidrRange": ranges.get(name, DEFAULT_SUBNETWORK_RANGE),
+        "network": f"https://www.googleapis.com/compute/v1/projects/{project}/global/networks/{name}-net",
+        "privateIpGoogleAccess": True,
+        "selfLink": f"https://www.googleapis.com/compute/v1/{rid}",
+        "secondaryIpRanges": [],
+    }
+
+
+CALLS = {"gcp:compute/getSubnetwork:getSubnetwork": get_subnetwork}
+
+
+def zonal(kind: str) -> Any:
+    """A named zonal (``zone``) or regional (``region``) resource: its name and self link, as GCP returns."""
+
+    def answer(ctx: Ctx) -> tuple[str, dict[str, Any]]:
+        project, name = _project(ctx), _name(ctx)
+        where = (
+            f"zones/{ctx.inputs['zone']}" if ctx.inputs.get("zone") else f"regions/{ctx.inputs.get('region')}"
+        )
+        rid = f"projects/{project}/{where}/{kind}/{name}"
+        return rid, {"name": name, "selfLink": f"https://www.googleapis.com/compute/v1/{rid}"}
+
+    return answer
+
+
 RESOURCES = {
+    "gcp:compute/disk:Disk": zonal("disks"),
+    "gcp:compute/resourcePolicy:ResourcePolicy": zonal("resourcePolicies"),
+    "gcp:compute/router:Router": zonal("routers"),
     "gcp:compute/address:Address": address,
     "gcp:compute/instance:Instance": instance,
     "gcp:compute/route:Route": route,

@@ -3,7 +3,7 @@
 Keys are derived from the resource name (EC keys deterministically, RSA keys
 cached per name), and certificates are signed deterministically, so rendered
 configs hold material that OpenVPN and PostgreSQL accept, and two plans of the
-same program are identical.
+same program made on the same day are identical.
 """
 
 from __future__ import annotations
@@ -21,7 +21,17 @@ from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
 from ..mocks import Ctx
 
-NOT_BEFORE = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
+
+def _start_of_yesterday() -> dt.datetime:
+    today = dt.datetime.now(dt.UTC).replace(hour=0, minute=0, second=0, microsecond=0)
+    return today - dt.timedelta(days=1)
+
+
+# Certificates start at midnight UTC the day before the run: valid now (with a day of clock
+# skew) for their whole period, so a test using a 2-year certificate keeps passing in 2028;
+# fixed for the whole process, so two plans in one run are identical (plans made on different
+# days differ in their certificates' dates and signatures).
+NOT_BEFORE = _start_of_yesterday()
 _CURVES = {"P224": ec.SECP224R1, "P256": ec.SECP256R1, "P384": ec.SECP384R1, "P521": ec.SECP521R1}
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from tests.reliability import plans
@@ -22,7 +23,10 @@ def test_prod_databases_have_deletion_protection_backups_and_a_final_snapshot() 
     primary = [r for r in clusters if "masterUsername" in r["inputs"]]
     assert len(primary) == 1
     assert primary[0]["inputs"]["skipFinalSnapshot"] is False
-    assert primary[0]["inputs"]["finalSnapshotIdentifier"] == "keycloak-prod-us-west-2-final"
+    # Unique per stack: a RandomId suffix (issue 14 item 1).
+    assert re.fullmatch(
+        r"keycloak-prod-us-west-2-final-[0-9a-f]{8}", primary[0]["inputs"]["finalSnapshotIdentifier"]
+    )
 
 
 def test_prod_storage_and_keys_survive_a_mistaken_delete() -> None:

@@ -90,7 +90,8 @@ def test_the_harvest_holds_every_kind_of_secret(harvested: tuple[dict[str, Any],
     assert where("input masterPassword") == password
     assert where("export keycloak_aurora_global.kc_db_password") == password
     assert where("ApplicationPassword::timescale-app-password output value")
-    assert where("export timescale_azure_peering.app_secret")
+    # The peering app's secret is not exported (issue 16); it reaches the app-signed-in provider only.
+    assert where("timescale-peering-provider input clientSecret")
     assert any("PRIVATE KEY-----" in v for v in where("tls:index/privateKey:PrivateKey"))
     profiles = where("export geo_postgres_vpn.client_profiles")
     assert len(profiles) >= 2 and all("PRIVATE KEY-----" in p for p in profiles)
@@ -114,7 +115,7 @@ def test_secret_exports_and_inputs_are_masked(harvested: tuple[dict[str, Any], p
     doc, _ = harvested
     outputs = doc["outputs"]
     assert outputs["keycloak_aurora_global"]["kc_db_password"] == "[secret]"
-    assert outputs["timescale_azure_peering"]["app_secret"] == "[secret]"
+    assert "app_secret" not in outputs["timescale_azure_peering"]
     assert outputs["geo_postgres_vpn"]["client_profiles"] == "[secret]"
     primary = next(
         r

@@ -1,7 +1,7 @@
 """AuroraGlobalDb inputs: the Args types, their validation, and deterministic VPC CIDRs.
 
-Everything here is pure (no Pulumi resources), so ``validate`` runs before the
-component registers anything and is tested directly.
+Nothing here registers a resource, so ``validate`` runs before the component registers
+anything and is tested directly.
 """
 
 # No `from __future__ import annotations`: the provider schema reads these annotations at run time.
@@ -10,11 +10,15 @@ import ipaddress
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, NotRequired, TypedDict
+from typing import Any, NamedTuple, NotRequired, TypedDict
+
+import pulumi_aws as aws
 
 from ... import cidr
-from ...validation import Problems, unknown_keys
+from ...validation import Problems, ValidationError, unknown_keys
 from .. import ids
+from .. import providers as providers_module
+from ..providers import AwsProviderSettingsArgs
 
 SUBJECT = "AuroraGlobalDb"
 
@@ -27,8 +31,16 @@ TTL_RANGE = (5, 3600)
 # Lambda's per-function reserved concurrency: at least 1; 1000 is the default account quota.
 RESERVED_CONCURRENCY_RANGE = (1, 1000)
 AZ_COUNT = 3
+RECONCILE_RANGE = (1, 5)  # minutes; issue 14: a lost event may cost minutes, never an outage
+DEFAULT_RECONCILE_MINUTES = 5
 
-RDS_IDENTIFIER = r"[a-zA-Z](?!.*--)[a-zA-Z0-9-]{0,62}(?<!-)"
+# RDS stores identifiers in lowercase and the provider refuses uppercase ones at preview.
+RDS_IDENTIFIER = r"[a-z](?!.*--)[a-z0-9-]{0,62}(?<!-)"
+RDS_IDENTIFIER_MAX = 63
+AZ_OVERRIDE_RANGE = (2, 6)
+AZ_ID = r"[a-z]{2,}[0-9]+-az[0-9]{1,2}"
+# AZ ids: <area><direction letters><number>-az<n>, e.g. use1-az4, apse2-az1, usgw1-az2.
+_AZ_DIRECTIONS = {"southeast": "se", "northeast": "ne", "southwest": "sw", "northwest": "nw"}
 SQL_NAME = r"[a-zA-Z][a-zA-Z0-9_]{0,62}"
 ZONE_ID = r"Z[A-Z0-9]{1,31}"
 DNS_NAME = r"(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*"
@@ -75,6 +87,12 @@ REGION_TABLE: tuple[str, ...] = (
     "us-gov-east-1",
     "ap-southeast-6",
 )
+
+
+def zone_id_prefix(region: str) -> str:
+    """The AZ-id prefix of ``region``: us-east-1 -> use1, ap-southeast-2 -> apse2, us-gov-west-1 -> usgw1."""
+    area, *words, number = region.split("-")
+    return area + "".join(_AZ_DIRECTIONS.get(w, w[0]) for w in words) + number
 
 
 def default_vpc_cidr(region: str) -> str | None:
@@ -137,6 +155,10 @@ class AuroraGlobalDbArgs(TypedDict):
     """Reserved concurrency of each failover Lambda [unset: none reserved; 1..1000]. Reservations
     must leave the account's minimum unreserved (100 per AWS docs), so an account with a small
     concurrency quota (new accounts get 10) must leave it unset. Used with ``failover-lambda``."""
+    reconcile_minutes: NotRequired[int]
+    """Minutes between the failover handler's scheduled runs in every region [5; 1..5]. RDS sends
+    events on a best-effort basis: a lost event leaves the CNAME stale for at most this long.
+    Used with ``failover-lambda``."""
     peer_vpcs: NotRequired[list[AuroraPeerVpcArgs]]
     """Application VPCs peered with every Aurora VPC [none]."""
     deletion_protection: NotRequired[bool]
@@ -152,7 +174,25 @@ class AuroraGlobalDbArgs(TypedDict):
     log_exports: NotRequired[bool]
     """Export the ``postgresql`` log to CloudWatch Logs [true]."""
     skip_final_snapshot: NotRequired[bool]
-    """Skip the primary's final snapshot on delete [false]."""
+    """Skip the primary's final snapshot on delete [false]. When the snapshot is kept, so are the KMS
+    keys and the automated backups it needs to be restored (see the teardown runbook)."""
+    teardown_check: NotRequired[bool]
+    """Refuse `pulumi destroy` before any deletion while the writer is not in the first region, with
+    the switch-back command [true]. Turn off (then `pulumi up`) only when the first region is gone."""
+    allow_engine_upgrade: NotRequired[bool]
+    """Apply ``engine_version`` to the running global database (an in-place upgrade of every member)
+    [false: ``engine_version`` is used at creation only, so a minor upgrade AWS applies shows no diff]."""
+    apply_immediately: NotRequired[bool]
+    """Apply cluster and instance changes now instead of in the next maintenance window [false]."""
+    availability_zone_ids: NotRequired[dict[str, list[str]]]
+    """Region -> 2..6 AZ ids for the Aurora subnets [the region's first 3 AZ ids not needing opt-in;
+    exported as ``zone_ids``]."""
+    providers: NotRequired[dict[str, aws.Provider]]
+    """Region -> an ``aws.Provider`` you made, used as given for that region [none: crossnet makes one
+    per region with the stack's ``aws:*`` settings]."""
+    provider_settings: NotRequired[dict[str, AwsProviderSettingsArgs]]
+    """Region -> settings of the provider crossnet makes there (another account's role or profile);
+    each key given replaces the stack's ``aws:*`` value [none]."""
 
 
 @dataclass(frozen=True)
@@ -181,6 +221,7 @@ class Settings:
     vpc_cidrs: dict[str, str]
     endpoint_mode: str
     failover_reserved_concurrency: int | None
+    reconcile_minutes: int
     peers: tuple[PeerVpc, ...]
     deletion_protection: bool
     backup_retention_days: int
@@ -189,6 +230,12 @@ class Settings:
     performance_insights: bool
     log_exports: bool
     skip_final_snapshot: bool
+    providers: dict[str, aws.Provider]
+    provider_settings: dict[str, dict[str, Any]]
+    allow_engine_upgrade: bool
+    apply_immediately: bool
+    teardown_check: bool
+    availability_zone_ids: dict[str, tuple[str, ...]]
 
     @property
     def primary(self) -> str:
@@ -203,24 +250,34 @@ class Settings:
 
 
 def _bool(problems: Problems, args: Mapping[str, Any], key: str, default: bool) -> bool:
-    value = args.get(key, default)
-    return bool(problems.boolean(value, key))
+    return bool(problems.boolean(args.get(key, default), key))
 
 
-def validate(args: Mapping[str, Any]) -> Settings:
-    """Check every input; raise one ValidationError listing all problems, else return Settings."""
-    problems = Problems(SUBJECT)
+def validate(args: Any, problems: Problems, prefix: str = "") -> Settings | None:
+    """Check every input; record problems in ``problems`` (fields ``<prefix><field>``).
+
+    Returns the Settings, or None when any problem was recorded.
+    """
+    inner = Problems(problems.subject)
+    settings = _validate(args, inner)
+    if inner:
+        problems.merge(ValidationError(inner.subject, inner.items), prefix)
+        return None
+    return settings
+
+
+def _validate(args: Any, problems: Problems) -> Settings | None:
     if not isinstance(args, Mapping):
-        problems.add("args", args, "an AuroraGlobalDbArgs mapping")
-        problems.raise_if_any()
+        if problems.plain(args, "args"):
+            problems.add("args", args, "an AuroraGlobalDbArgs mapping")
+        return None
     unknown_keys(args, AuroraGlobalDbArgs.__annotations__, problems)
 
     regions = _regions(problems, args.get("regions"))
-    global_id = _global_id(problems, args.get("global_cluster_identifier"), regions)
-
     instances = problems.integer(
         args.get("instances_per_region", 1), "instances_per_region", 1, MAX_INSTANCES
     )
+    global_id = _global_id(problems, args.get("global_cluster_identifier"), regions, instances)
     engine_version = problems.string(
         args.get("engine_version", DEFAULT_ENGINE_VERSION),
         "engine_version",
@@ -253,12 +310,21 @@ def validate(args: Mapping[str, Any]) -> Settings:
     reserved = args.get("failover_reserved_concurrency")
     if reserved is not None:
         reserved = problems.integer(reserved, "failover_reserved_concurrency", *RESERVED_CONCURRENCY_RANGE)
+    reconcile = problems.integer(
+        args.get("reconcile_minutes", DEFAULT_RECONCILE_MINUTES), "reconcile_minutes", *RECONCILE_RANGE
+    )
     backup_days = problems.integer(args.get("backup_retention_days", 7), "backup_retention_days", 1, 35)
-    zone_id, zone_name, record_name, ttl = _dns(problems, args.get("dns"), global_id)
+    dns = _dns(problems, args.get("dns"), global_id)
     peers = _peers(problems, args.get("peer_vpcs", []))
     vpc_cidrs = _vpc_cidrs(problems, args.get("vpc_cidrs", {}), regions, peers)
+    provider_regions = list(dict.fromkeys([*regions, *(p.region for p in peers)]))
+    providers = providers_module.validate_providers(
+        args.get("providers", {}), problems, "providers", provider_regions
+    )
+    provider_settings = _provider_settings(problems, args.get("provider_settings", {}), provider_regions)
+    zones = _zones(problems, args.get("availability_zone_ids", {}), regions)
 
-    settings_flags = {
+    flags = {
         key: _bool(problems, args, key, default)
         for key, default in (
             ("deletion_protection", True),
@@ -267,20 +333,34 @@ def validate(args: Mapping[str, Any]) -> Settings:
             ("performance_insights", True),
             ("log_exports", True),
             ("skip_final_snapshot", False),
+            ("allow_engine_upgrade", False),
+            ("apply_immediately", False),
+            ("teardown_check", True),
         )
     }
 
-    problems.raise_if_any()
-    assert global_id and zone_id and zone_name and record_name and ttl and instances
-    assert engine_version and instance_class and database_name and master_username
-    assert endpoint_mode and backup_days
+    if (
+        problems
+        or dns is None
+        or global_id is None
+        or instances is None
+        or engine_version is None
+        or instance_class is None
+        or database_name is None
+        or master_username is None
+        or endpoint_mode is None
+        or backup_days is None
+        or reconcile is None
+        or providers is None
+    ):
+        return None
     return Settings(
         regions=tuple(regions),
         global_id=global_id,
-        zone_id=zone_id,
-        zone_name=zone_name,
-        record_name=record_name,
-        ttl=ttl,
+        zone_id=dns.zone_id,
+        zone_name=dns.zone_name,
+        record_name=dns.record_name,
+        ttl=dns.ttl,
         instances_per_region=instances,
         engine_version=engine_version,
         instance_class=instance_class,
@@ -289,10 +369,68 @@ def validate(args: Mapping[str, Any]) -> Settings:
         vpc_cidrs=vpc_cidrs,
         endpoint_mode=endpoint_mode,
         failover_reserved_concurrency=reserved,
+        reconcile_minutes=reconcile,
         peers=tuple(peers),
         backup_retention_days=backup_days,
-        **settings_flags,
+        deletion_protection=flags["deletion_protection"],
+        storage_encrypted=flags["storage_encrypted"],
+        iam_database_authentication=flags["iam_database_authentication"],
+        performance_insights=flags["performance_insights"],
+        log_exports=flags["log_exports"],
+        skip_final_snapshot=flags["skip_final_snapshot"],
+        providers=providers,
+        provider_settings=provider_settings,
+        allow_engine_upgrade=flags["allow_engine_upgrade"],
+        apply_immediately=flags["apply_immediately"],
+        teardown_check=flags["teardown_check"],
+        availability_zone_ids=zones,
     )
+
+
+def _zones(problems: Problems, value: Any, regions: list[str]) -> dict[str, tuple[str, ...]]:
+    field = "availability_zone_ids"
+    if not isinstance(value, Mapping):
+        if problems.plain(value, field):
+            problems.add(field, value, "a mapping of region -> AZ ids")
+        return {}
+    chosen: dict[str, tuple[str, ...]] = {}
+    for region, zone_ids in value.items():
+        at = f"{field}.{region}"
+        if region not in regions:
+            problems.add(at, zone_ids, "a key that is one of regions")
+            continue
+        listed = problems.string_list(zone_ids, at, *AZ_OVERRIDE_RANGE)
+        if listed is None:
+            continue
+        prefix = zone_id_prefix(region)
+        bad = [z for z in listed if not (re.fullmatch(AZ_ID, z) and z.startswith(prefix + "-az"))]
+        if bad:
+            problems.add(at, bad, f"zone ids of {region} such as {prefix}-az1")
+            continue
+        chosen[region] = tuple(sorted(listed, key=zone_number))
+    return chosen
+
+
+def zone_number(zone_id: str) -> int:
+    """``use1-az10`` -> 10: AZ ids sort by number, so a new zone never reorders the chosen ones."""
+    return int(zone_id.rsplit("az", 1)[1])
+
+
+def _provider_settings(problems: Problems, value: Any, regions: list[str]) -> dict[str, dict[str, Any]]:
+    field = "provider_settings"
+    if not isinstance(value, Mapping):
+        if problems.plain(value, field):
+            problems.add(field, value, "a mapping of region -> AWS provider settings")
+        return {}
+    chosen: dict[str, dict[str, Any]] = {}
+    for region, item in value.items():
+        if region not in regions:
+            problems.add(f"{field}.{region}", item, "a key that is one of " + ", ".join(regions))
+            continue
+        kwargs = providers_module.validate_settings(item, problems, f"{field}.{region}")
+        if kwargs is not None:
+            chosen[region] = kwargs
+    return chosen
 
 
 def _regions(problems: Problems, value: Any) -> list[str]:
@@ -310,32 +448,41 @@ def _regions(problems: Problems, value: Any) -> list[str]:
     return regions
 
 
-def _global_id(problems: Problems, value: Any, regions: list[str]) -> str | None:
+def _global_id(problems: Problems, value: Any, regions: list[str], instances: int | None) -> str | None:
     field = "global_cluster_identifier"
     global_id = problems.string(
         value,
         field,
         RDS_IDENTIFIER,
-        "1-63 letters, digits or hyphens, starting with a letter, without '--' or a trailing '-'",
+        "1-63 lowercase letters, digits or hyphens, starting with a letter, without '--' or a trailing '-'",
     )
     if global_id is not None and regions:
-        room = 63 - 1 - max(len(r) for r in regions)
+        # The longest derived identifier is an instance's, <id>-<region>-<n>; clusters are <id>-<region>.
+        longest = max(len(r) for r in regions)
+        suffix = 1 + longest + 1 + len(str(instances or 1))
+        room = RDS_IDENTIFIER_MAX - suffix
         if len(global_id) > room:
             problems.add(
                 field,
                 global_id,
-                f"at most {room} characters here: regional clusters are named "
-                f"<id>-<region> and RDS allows 63",
+                f"at most {room} characters here: instances are named <id>-<region>-<n> "
+                f"and RDS allows {RDS_IDENTIFIER_MAX}",
             )
     return global_id
 
 
-def _dns(
-    problems: Problems, value: Any, global_id: str | None
-) -> tuple[str | None, str | None, str | None, int | None]:
+class Dns(NamedTuple):
+    zone_id: str
+    zone_name: str
+    record_name: str
+    ttl: int
+
+
+def _dns(problems: Problems, value: Any, global_id: str | None) -> Dns | None:
     if not isinstance(value, Mapping):
-        problems.add("dns", value, "a mapping with zone_id, zone_name and optional record_name, ttl")
-        return None, None, None, None
+        if problems.plain(value, "dns"):
+            problems.add("dns", value, "a mapping with zone_id, zone_name and optional record_name, ttl")
+        return None
     unknown_keys(value, AuroraDnsArgs.__annotations__, problems, "dns.")
     zone_id = problems.string(
         value.get("zone_id"), "dns.zone_id", ZONE_ID, "a Route53 hosted zone id such as Z0123456789ABCDEFGHIJ"
@@ -367,12 +514,21 @@ def _dns(
                 f"a name below the zone {zone_name!r} (a CNAME cannot sit at the zone apex)",
             )
             record_name = None
-    return zone_id, zone_name, record_name, ttl
+    if zone_id is None or zone_name is None or record_name is None or ttl is None:
+        return None
+    return Dns(zone_id, zone_name, record_name, ttl)
+
+
+def _cidr(problems: Problems, value: Any, field: str, lo: int, hi: int) -> ipaddress.IPv4Network | None:
+    if not problems.plain(value, field):
+        return None
+    return cidr.check(problems, value, field, lo, hi)
 
 
 def _peers(problems: Problems, value: Any) -> list[PeerVpc]:
     if not isinstance(value, list | tuple):
-        problems.add("peer_vpcs", value, "a list of peer VPC mappings")
+        if problems.plain(value, "peer_vpcs"):
+            problems.add("peer_vpcs", value, "a list of peer VPC mappings")
         return []
     peers: list[PeerVpc] = []
     seen: set[str] = set()
@@ -391,7 +547,7 @@ def _peers(problems: Problems, value: Any) -> list[PeerVpc]:
         region = problems.string(
             item.get("region"), prefix + "region", ids.REGION, "an AWS region name such as us-east-1"
         )
-        net = cidr.check(problems, item.get("cidr"), prefix + "cidr", 8, 28)
+        net = _cidr(problems, item.get("cidr"), prefix + "cidr", 8, 28)
         tables = problems.string_list(item.get("route_table_ids"), prefix + "route_table_ids", 1)
         if tables is not None:
             bad = [t for t in tables if not re.fullmatch(ids.ROUTE_TABLE_ID, t)]
@@ -406,7 +562,8 @@ def _peers(problems: Problems, value: Any) -> list[PeerVpc]:
 
 def _vpc_cidrs(problems: Problems, value: Any, regions: list[str], peers: list[PeerVpc]) -> dict[str, str]:
     if not isinstance(value, Mapping):
-        problems.add("vpc_cidrs", value, "a mapping of region -> CIDR")
+        if problems.plain(value, "vpc_cidrs"):
+            problems.add("vpc_cidrs", value, "a mapping of region -> CIDR")
         return {}
     chosen: dict[str, str] = {}
     fields: dict[str, ipaddress.IPv4Network] = {}
@@ -415,7 +572,7 @@ def _vpc_cidrs(problems: Problems, value: Any, regions: list[str], peers: list[P
             problems.add(f"vpc_cidrs.{region}", value[region], "a key that is one of regions")
     for region in regions:
         if region in value:
-            net = cidr.check(problems, value[region], f"vpc_cidrs.{region}", 16, 24)
+            net = _cidr(problems, value[region], f"vpc_cidrs.{region}", 16, 24)
             if net is not None:
                 chosen[region] = str(net)
                 fields[f"vpc_cidrs.{region}"] = net

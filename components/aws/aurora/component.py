@@ -2,19 +2,24 @@
 
 # No `from __future__ import annotations`: the provider schema reads these annotations at run time.
 
+import ipaddress
 import json
 from pathlib import Path
-from typing import Any, cast
+from typing import Any, NamedTuple, cast
 
 import pulumi
 import pulumi_aws as aws
 import pulumi_random as random
+from pulumi.runtime.config import is_config_secret
 
 from ... import cidr
 from ...naming import child
 from ...tokens import component_opts, type_token
+from ...validation import Problems, ValidationError
+from ..providers import regional_provider
 from . import handler as failover_handler
-from .args import AZ_COUNT, AuroraGlobalDbArgs, Settings, validate
+from .args import AZ_COUNT, SUBJECT, AuroraGlobalDbArgs, Settings, validate, zone_number
+from .guard import TeardownGuard
 
 ENGINE = "aurora-postgresql"
 PORT = 5432
@@ -24,15 +29,9 @@ LAMBDA_RUNTIME = "python3.12"
 FAILOVER_DRIFT = ["global_cluster_identifier", "replication_source_identifier"]
 # The GlobalCluster owns the engine version: raising its engine_version upgrades every member
 # cluster in place, so a member that also diffed on it would fail the plan ("Provider produced
-# inconsistent final plan", pulumi_aws rds.GlobalCluster "Upgrading Engine Versions"). Minor
-# upgrades RDS applies by itself (auto_minor_version_upgrade) must not show as drift either.
+# inconsistent final plan", pulumi_aws rds.GlobalCluster "Upgrading Engine Versions"). An upgrade
+# AWS forces at end of support must not show as drift either.
 MEMBER_IGNORE_CHANGES = [*FAILOVER_DRIFT, "engine_version"]
-# Reserved concurrency (failover_reserved_concurrency) is opt-in: it comes out of the account's
-# unreserved pool, which AWS never lets drop below its minimum (100 per the AWS docs), so an account
-# with a small concurrency quota (new accounts get 10) cannot reserve any: the function would fail
-# to create. Failover events are rare and the handler is idempotent (it UPSERTs only when the CNAME
-# differs from the writer), so 2 is plenty where it can be reserved (examples/prod): a busy function
-# elsewhere can then never starve the handler.
 DLQ_RETENTION_SECONDS = 14 * 24 * 3600  # the SQS maximum: time to notice and replay a lost failover
 
 
@@ -115,8 +114,8 @@ def handler_policy(
     }
 
 
-def dead_letter_queue_policy(queue_arn: str, rule_arn: str) -> dict[str, Any]:
-    """The DLQ's resource policy: EventBridge may send to it, for this one rule only."""
+def dead_letter_queue_policy(queue_arn: str, *rule_arns: str) -> dict[str, Any]:
+    """The DLQ's resource policy: EventBridge may send to it, for these rules only."""
     return {
         "Version": "2012-10-17",
         "Statement": [
@@ -126,7 +125,9 @@ def dead_letter_queue_policy(queue_arn: str, rule_arn: str) -> dict[str, Any]:
                 "Principal": {"Service": "events.amazonaws.com"},
                 "Action": "sqs:SendMessage",
                 "Resource": queue_arn,
-                "Condition": {"ArnEquals": {"aws:SourceArn": rule_arn}},
+                "Condition": {
+                    "ArnEquals": {"aws:SourceArn": rule_arns[0] if len(rule_arns) == 1 else list(rule_arns)}
+                },
             }
         ],
     }
@@ -150,6 +151,52 @@ def jdbc_url(host: str, database: str, sslrootcert: str, sslmode: str = "verify-
     return f"jdbc:postgresql://{host}:{port}/{database}?sslmode={sslmode}&sslrootcert={sslrootcert}"
 
 
+def teardown_credentials(overrides: dict[str, Any]) -> tuple[str | None, Any]:
+    """The first region's profile and roles, as boto3 can use them (the stack's, ``overrides`` on top)."""
+    config = pulumi.Config("aws")
+    profile = overrides.get("profile") or config.get("profile")
+    if "assume_roles" in overrides:
+        keys = ("role_arn", "session_name", "external_id")
+        roles: Any = [
+            {k: pulumi.get(r, k) for k in keys if pulumi.get(r, k)} for r in overrides["assume_roles"]
+        ]
+    else:
+        raw = config.get_object("assumeRoles") or []
+        roles = [
+            {
+                k: r[c]
+                for k, c in (
+                    ("role_arn", "roleArn"),
+                    ("session_name", "sessionName"),
+                    ("external_id", "externalId"),
+                )
+                if r.get(c)
+            }
+            for r in raw
+        ]
+        if roles and is_config_secret(config.full_key("assumeRoles")):
+            roles = pulumi.Output.secret(roles)
+    return profile, roles
+
+
+class Network(NamedTuple):
+    """One region's Aurora network."""
+
+    vpc: aws.ec2.Vpc
+    subnets: list[aws.ec2.Subnet]
+    route_table: aws.ec2.RouteTable
+    subnet_group: aws.rds.SubnetGroup
+    sg: aws.ec2.SecurityGroup
+    zone_ids: list[str]
+
+
+class Members(NamedTuple):
+    """The regional clusters and their instances, by region."""
+
+    clusters: dict[str, aws.rds.Cluster]
+    instances: dict[str, list[aws.rds.ClusterInstance]]
+
+
 class AuroraGlobalDb(pulumi.ComponentResource):
     """Aurora PostgreSQL global database over several regions, with a stable DNS name and peering."""
 
@@ -165,48 +212,91 @@ class AuroraGlobalDb(pulumi.ComponentResource):
     """The generated master password (secret)."""
     peering_connection_ids: pulumi.Output[dict[str, str]]
     """``<peer vpc id>/<aurora region>`` -> VPC peering connection id."""
+    zone_ids: pulumi.Output[dict[str, list[str]]]
+    """Region -> the AZ ids of the Aurora subnets (pin them with ``availability_zone_ids``)."""
 
     def __init__(self, name: str, args: AuroraGlobalDbArgs, opts: pulumi.ResourceOptions | None = None):
-        settings = validate(args)
+        problems = Problems(SUBJECT)
+        settings = validate(args, problems)
+        problems.raise_if_any()
+        if settings is None:  # validate returns None only after recording a problem: never taken
+            raise ValidationError(SUBJECT, problems.items)
         super().__init__(
             type_token("AuroraGlobalDb"), name, None, component_opts("aws", "AuroraGlobalDb", opts)
         )
-        self._name, self._s = name, settings
+        self._name, self._settings = name, settings
+        self._providers = self._regional_providers()
+        self.master_password = self._password()
+        networks = {r: self._network(r) for r in settings.regions}
+        keys = {r: self._kms_key(r) for r in settings.regions} if settings.storage_encrypted else {}
+        global_cluster = self._global_cluster()
+        members = self._members(global_cluster, networks, keys)
+        record = self._dns(global_cluster, members)
+        if settings.endpoint_mode == "failover-lambda":
+            for region in settings.regions:
+                self._failover_handler(region, global_cluster, members.clusters)
+        peering_ids = self._peering(networks, members.clusters, members.instances)
+        self._teardown_guard(members)
+        self._outputs(global_cluster, record, networks, members, peering_ids)
 
-        # One explicit provider per region, Aurora and application regions alike, named by region only,
-        # so a region that is first a peer's and later an Aurora region keeps the same provider.
-        all_regions = list(dict.fromkeys([*settings.regions, *(p.region for p in settings.peers)]))
-        self._providers = {
-            r: aws.Provider(child(name, r, "aws"), region=r, opts=self._opts()) for r in all_regions
+    # -- steps
+
+    def _opts(self, **kwargs: Any) -> pulumi.ResourceOptions:
+        return pulumi.ResourceOptions(parent=self, **kwargs)
+
+    def _regional_providers(self) -> dict[str, aws.Provider]:
+        """One explicit provider per region, Aurora and application regions alike: the caller's
+        (``providers``), or one with the stack's ``aws:*`` settings and the region's
+        ``provider_settings`` on top. Named by region only, so a region that is first a peer's and
+        later an Aurora region keeps the same provider."""
+        s = self._settings
+        all_regions = list(dict.fromkeys([*s.regions, *(p.region for p in s.peers)]))
+        return {
+            r: s.providers.get(r)
+            or regional_provider(child(self._name, r, "aws"), r, self, s.provider_settings.get(r))
+            for r in all_regions
         }
 
+    def _password(self) -> pulumi.Output[str]:
         password = random.RandomPassword(
-            child(name, "master-password"),
+            child(self._name, "master-password"),
             length=40,
             special=False,
             opts=self._opts(additional_secret_outputs=["result", "bcrypt_hash"]),
         )
-        self.master_password = pulumi.Output.secret(password.result)
+        return pulumi.Output.secret(password.result)
 
-        networks = {r: self._network(r) for r in settings.regions}
-        keys = {r: self._kms_key(r) for r in settings.regions} if settings.storage_encrypted else {}
-
-        primary = settings.primary
-        global_cluster = aws.rds.GlobalCluster(
-            child(name, "global"),
-            global_cluster_identifier=settings.global_id,
+    def _global_cluster(self) -> aws.rds.GlobalCluster:
+        s = self._settings
+        return aws.rds.GlobalCluster(
+            child(self._name, "global"),
+            global_cluster_identifier=s.global_id,
             engine=ENGINE,
-            engine_version=settings.engine_version,
-            storage_encrypted=settings.storage_encrypted,
-            deletion_protection=settings.deletion_protection,
-            opts=self._opts(provider=self._providers[primary]),
+            engine_version=s.engine_version,
+            storage_encrypted=s.storage_encrypted,
+            deletion_protection=s.deletion_protection,
+            # AWS can force a minor upgrade at end of support; pulumi would then try to move the global
+            # cluster back to the pinned version and fail. engine_version applies at creation only,
+            # unless the caller asks for the upgrade (allow_engine_upgrade).
+            opts=self._opts(
+                provider=self._providers[s.primary],
+                ignore_changes=[] if s.allow_engine_upgrade else ["engine_version"],
+            ),
         )
 
+    def _members(
+        self,
+        global_cluster: aws.rds.GlobalCluster,
+        networks: dict[str, Network],
+        keys: dict[str, aws.kms.Key],
+    ) -> Members:
+        s = self._settings
+        primary = s.primary
         clusters: dict[str, aws.rds.Cluster] = {}
         instances: dict[str, list[aws.rds.ClusterInstance]] = {}
         clusters[primary] = self._cluster(primary, global_cluster, networks[primary], keys.get(primary), [])
         instances[primary] = self._instances(primary, clusters[primary], keys.get(primary))
-        for region in settings.secondaries:
+        for region in s.secondaries:
             # Each secondary waits for the primary (cluster and writer instance), never for another
             # secondary: they join the global cluster in parallel.
             clusters[region] = self._cluster(
@@ -217,29 +307,36 @@ class AuroraGlobalDb(pulumi.ComponentResource):
                 [clusters[primary], *instances[primary]],
             )
             instances[region] = self._instances(region, clusters[region], keys.get(region))
+        return Members(clusters, instances)
 
-        record = self._dns(global_cluster, clusters)
-        if settings.endpoint_mode == "failover-lambda":
-            for region in settings.regions:
-                self._failover_handler(region, global_cluster, clusters)
-
-        peering_ids = self._peering(networks, clusters, instances)
-
+    def _outputs(
+        self,
+        global_cluster: aws.rds.GlobalCluster,
+        record: aws.route53.Record,
+        networks: dict[str, Network],
+        members: Members,
+        peering_ids: dict[str, pulumi.Output[str]],
+    ) -> None:
+        clusters = members.clusters
         self.global_cluster_id = global_cluster.id
         self.global_writer_endpoint = global_cluster.endpoint
         self.dns_name = record.name
-        self.regional = pulumi.Output.from_input(
-            {
-                r: {
-                    "cluster_id": clusters[r].id,
-                    "writer_endpoint": clusters[r].endpoint,
-                    "reader_endpoint": clusters[r].reader_endpoint,
-                    "vpc_id": networks[r]["vpc"].id,
-                    "security_group_id": networks[r]["sg"].id,
+        self.regional = cast(
+            pulumi.Output[dict[str, dict[str, str]]],
+            pulumi.Output.from_input(
+                {
+                    r: {
+                        "cluster_id": clusters[r].id,
+                        "writer_endpoint": clusters[r].endpoint,
+                        "reader_endpoint": clusters[r].reader_endpoint,
+                        "vpc_id": networks[r].vpc.id,
+                        "security_group_id": networks[r].sg.id,
+                    }
+                    for r in self._settings.regions
                 }
-                for r in settings.regions
-            }
+            ),
         )
+        self.zone_ids = pulumi.Output.from_input({r: networks[r].zone_ids for r in self._settings.regions})
         self.peering_connection_ids = cast(
             pulumi.Output[dict[str, str]], pulumi.Output.from_input(peering_ids)
         )
@@ -251,19 +348,14 @@ class AuroraGlobalDb(pulumi.ComponentResource):
                 "regional": self.regional,
                 "master_password": self.master_password,
                 "peering_connection_ids": self.peering_connection_ids,
+                "zone_ids": self.zone_ids,
             }
         )
 
-    # -- helpers
-
-    def _opts(self, **kwargs: Any) -> pulumi.ResourceOptions:
-        return pulumi.ResourceOptions(parent=self, **kwargs)
-
-    def _network(self, region: str) -> dict[str, Any]:
+    def _network(self, region: str) -> Network:
         """VPC, one private subnet per AZ (3 AZs by AZ id), a route table, subnet group, security group."""
-        s, name, provider = self._s, self._name, self._providers[region]
-        vpc_net = cidr.parse(s.vpc_cidrs[region])
-        assert vpc_net is not None
+        s, name, provider = self._settings, self._name, self._providers[region]
+        vpc_net = ipaddress.IPv4Network(s.vpc_cidrs[region])
         vpc = aws.ec2.Vpc(
             child(name, region, "vpc"),
             cidr_block=str(vpc_net),
@@ -272,15 +364,7 @@ class AuroraGlobalDb(pulumi.ComponentResource):
             tags={"Name": child(name, region)},
             opts=self._opts(provider=provider),
         )
-        zones = aws.get_availability_zones(
-            state="available",
-            filters=[{"name": "opt-in-status", "values": ["opt-in-not-required"]}],
-            opts=pulumi.InvokeOptions(provider=provider),
-        )
-        by_id = dict(zip(zones.zone_ids, zones.names, strict=True))
-        chosen = sorted(by_id)[:AZ_COUNT]
-        if len(chosen) < 2:
-            raise RuntimeError(f"{region} offers {len(chosen)} availability zones; Aurora needs at least 2")
+        by_id = self._zones(region)
         route_table = aws.ec2.RouteTable(
             child(name, region, "private"),
             vpc_id=vpc.id,
@@ -288,7 +372,7 @@ class AuroraGlobalDb(pulumi.ComponentResource):
             opts=self._opts(provider=provider),
         )
         subnets = []
-        for zone_id in chosen:
+        for zone_id in by_id:
             # The CIDR follows the AZ id's number (use1-az4 -> 4th slot), so it never depends on which
             # other zones were picked.
             slot = (int(zone_id.rsplit("az", 1)[1]) - 1) % 16
@@ -320,41 +404,66 @@ class AuroraGlobalDb(pulumi.ComponentResource):
             tags={"Name": child(name, region, "db")},
             opts=self._opts(provider=provider),
         )
-        return {
-            "vpc": vpc,
-            "subnets": subnets,
-            "route_table": route_table,
-            "subnet_group": subnet_group,
-            "sg": sg,
-        }
+        return Network(vpc, subnets, route_table, subnet_group, sg, list(by_id))
+
+    def _zones(self, region: str) -> dict[str, str]:
+        """The region's Aurora AZs, id -> name: the override, or the first AZ_COUNT ids by number.
+
+        Only the opt-in status filters the zones, never their live state: an impaired zone must not
+        make a later `pulumi up` (likely during DR work) replace the subnets the database uses.
+        """
+        zones = aws.get_availability_zones(
+            filters=[{"name": "opt-in-status", "values": ["opt-in-not-required"]}],
+            opts=pulumi.InvokeOptions(provider=self._providers[region]),
+        )
+        by_id = dict(zip(zones.zone_ids, zones.names, strict=True))
+        wanted = self._settings.availability_zone_ids.get(region)
+        if wanted is not None:
+            missing = [z for z in wanted if z not in by_id]
+            if missing:
+                raise RuntimeError(
+                    f"availability_zone_ids.{region}: {', '.join(missing)} not offered to this account "
+                    f"(offered: {', '.join(sorted(by_id, key=zone_number))})"
+                )
+            return {z: by_id[z] for z in wanted}
+        chosen = sorted(by_id, key=zone_number)[:AZ_COUNT]
+        if len(chosen) < 2:
+            raise RuntimeError(f"{region} offers {len(chosen)} availability zones; Aurora needs at least 2")
+        return {z: by_id[z] for z in chosen}
 
     def _kms_key(self, region: str) -> aws.kms.Key:
         # Encrypted global databases need a key in every region: a KMS key never leaves its region.
         return aws.kms.Key(
             child(self._name, region, "kms"),
-            description=f"Aurora {self._s.global_id} storage in {region}",
+            description=f"Aurora {self._settings.global_id} storage in {region}",
             enable_key_rotation=True,
             deletion_window_in_days=30,
-            opts=self._opts(provider=self._providers[region]),
+            # A kept final snapshot (and the retained automated backups) is encrypted with this key:
+            # deleting the key with the stack would make it unrestorable after the 30-day window.
+            opts=self._opts(
+                provider=self._providers[region], retain_on_delete=not self._settings.skip_final_snapshot
+            ),
         )
 
     def _cluster(
         self,
         region: str,
         global_cluster: aws.rds.GlobalCluster,
-        net: dict[str, Any],
+        net: Network,
         key: aws.kms.Key | None,
         depends_on: list[pulumi.Resource],
     ) -> aws.rds.Cluster:
-        s = self._s
+        s = self._settings
         is_primary = region == s.primary
         common: dict[str, Any] = {
             "cluster_identifier": s.cluster_identifier(region),
             "engine": ENGINE,
-            "engine_version": s.engine_version,
+            # The running version, not the pinned one: a region added after AWS upgraded the global
+            # database joins at the version its members run (RDS refuses an older one).
+            "engine_version": global_cluster.engine_version_actual,
             "global_cluster_identifier": global_cluster.id,
-            "db_subnet_group_name": net["subnet_group"].name,
-            "vpc_security_group_ids": [net["sg"].id],
+            "db_subnet_group_name": net.subnet_group.name,
+            "vpc_security_group_ids": [net.sg.id],
             "port": PORT,
             "storage_encrypted": s.storage_encrypted,
             "kms_key_id": key.arn if key is not None else None,
@@ -363,20 +472,20 @@ class AuroraGlobalDb(pulumi.ComponentResource):
             "iam_database_authentication_enabled": s.iam_database_authentication,
             "enabled_cloudwatch_logs_exports": ["postgresql"] if s.log_exports else [],
             "copy_tags_to_snapshot": True,
+            "apply_immediately": s.apply_immediately,
         }
         if is_primary:
             extra: dict[str, Any] = {
                 "database_name": s.database_name,
                 "master_username": s.master_username,
                 "master_password": self.master_password,
-                "skip_final_snapshot": s.skip_final_snapshot,
-                "final_snapshot_identifier": None
-                if s.skip_final_snapshot
-                else f"{s.cluster_identifier(region)}-final",
+                **self._final_snapshot(region),
             }
         else:
-            # A secondary replicates the primary: no credentials or database name of its own, and
-            # no final snapshot (RDS cannot snapshot a replica of a global database on delete).
+            # A secondary replicates the primary: no credentials or database name of its own. The
+            # provider detaches a secondary from the global cluster before deleting it, so it could
+            # take a final snapshot, but its data is the primary's: one final snapshot, the
+            # primary's, is what a restore needs.
             extra = {"skip_final_snapshot": True}
         # Every member, the primary included, ignores the drift a failover causes (after one, the old
         # primary is a secondary and reports a replication source the program never set) and the
@@ -390,21 +499,64 @@ class AuroraGlobalDb(pulumi.ComponentResource):
             ),
         )
 
+    def _teardown_guard(self, members: Members) -> TeardownGuard:
+        """Deleted first by `pulumi destroy` (it depends on every cluster and instance): refuses the
+        destroy, with the switch-back command, while the writer is not in the first region."""
+        s = self._settings
+        command = (
+            f"python -m components.aws.aurora.drill --global-cluster-id {s.global_id} "
+            f"--to-region {s.primary} --zone-id {s.zone_id} --record-name {s.record_name}"
+        )
+        profile, roles = teardown_credentials(s.provider_settings.get(s.primary, {}))
+        props: dict[str, Any] = {
+            "global_cluster_id": s.global_id,
+            "first_region": s.primary,
+            "command": command,
+            "enforce": s.teardown_check,
+            "profile": profile,
+            "roles": roles,
+        }
+        everything = [*members.clusters.values(), *(i for group in members.instances.values() for i in group)]
+        return TeardownGuard(
+            child(self._name, "teardown-guard"), props, opts=self._opts(depends_on=everything)
+        )
+
+    def _final_snapshot(self, region: str) -> dict[str, Any]:
+        """The primary's final snapshot arguments: a name unique per stack, backups kept with it."""
+        s = self._settings
+        if s.skip_final_snapshot:
+            return {"skip_final_snapshot": True}
+        # A fixed name fails the second destroy of a stack with this component name (or another stack's)
+        # with DBClusterSnapshotAlreadyExistsFault; a suffix drawn once per stack never repeats.
+        suffix = random.RandomId(child(self._name, "final-snapshot-suffix"), byte_length=4, opts=self._opts())
+        return {
+            "skip_final_snapshot": False,
+            "final_snapshot_identifier": suffix.hex.apply(
+                lambda x: f"{s.cluster_identifier(region)}-final-{x}"
+            ),
+            # Keep the automated backups too (until their retention ends): point-in-time restore
+            # after a destroy. The teardown runbook lists them and their cost.
+            "delete_automated_backups": False,
+        }
+
     def _instances(
         self, region: str, cluster: aws.rds.Cluster, key: aws.kms.Key | None
     ) -> list[aws.rds.ClusterInstance]:
-        s = self._s
+        s = self._settings
         return [
             aws.rds.ClusterInstance(
                 child(self._name, region, "instance", n),
                 identifier=f"{s.cluster_identifier(region)}-{n}",
                 # No engine_version: an instance runs its cluster's version (an upgrade goes through the
-                # GlobalCluster), and a pinned one would diff after every automatic minor upgrade.
+                # GlobalCluster).
                 cluster_identifier=cluster.id,
                 engine=aws.rds.EngineType.AURORA_POSTGRESQL,
                 instance_class=s.instance_class,
                 publicly_accessible=False,
-                auto_minor_version_upgrade=True,
+                # Automatic minor upgrades do not apply to global database members (AWS applies a
+                # minor upgrade itself only at end of support; allow_engine_upgrade does it on purpose).
+                auto_minor_version_upgrade=False,
+                apply_immediately=s.apply_immediately,
                 performance_insights_enabled=s.performance_insights,
                 performance_insights_kms_key_id=key.arn
                 if (key is not None and s.performance_insights)
@@ -415,16 +567,14 @@ class AuroraGlobalDb(pulumi.ComponentResource):
             for n in range(1, s.instances_per_region + 1)
         ]
 
-    def _dns(
-        self, global_cluster: aws.rds.GlobalCluster, clusters: dict[str, aws.rds.Cluster]
-    ) -> aws.route53.Record:
-        s = self._s
+    def _dns(self, global_cluster: aws.rds.GlobalCluster, members: Members) -> aws.route53.Record:
+        s = self._settings
         if s.endpoint_mode == "global-writer-endpoint":
             target: pulumi.Output[str] = global_cluster.endpoint
             ignore: list[str] = []
         else:
             # The handler owns the value after creation: a `pulumi up` must not revert a failover.
-            target = clusters[s.primary].endpoint
+            target = members.clusters[s.primary].endpoint
             ignore = ["records"]
         return aws.route53.Record(
             child(self._name, "cname"),
@@ -434,13 +584,18 @@ class AuroraGlobalDb(pulumi.ComponentResource):
             ttl=s.ttl,
             records=[target],
             allow_overwrite=False,
-            opts=self._opts(provider=self._providers[s.primary], ignore_changes=ignore),
+            # The global writer endpoint may be empty until the first member instance exists.
+            opts=self._opts(
+                provider=self._providers[s.primary],
+                ignore_changes=ignore,
+                depends_on=list(members.instances[s.primary]),
+            ),
         )
 
     def _failover_handler(
         self, region: str, global_cluster: aws.rds.GlobalCluster, clusters: dict[str, aws.rds.Cluster]
     ) -> aws.lambda_.Function:
-        s, name = self._s, self._name
+        s, name = self._settings, self._name
         opts = self._opts(provider=self._providers[region])
         log_group = aws.cloudwatch.LogGroup(
             child(name, region, "failover-logs"),
@@ -494,45 +649,62 @@ class AuroraGlobalDb(pulumi.ComponentResource):
             description=f"Points {s.record_name} at the writer of {s.global_id}",
             opts=self._opts(provider=self._providers[region], depends_on=[role_policy]),
         )
-        rule = aws.cloudwatch.EventRule(
-            child(name, region, "failover-events"),
-            description=f"Global switchover/failover of {s.global_id}",
-            event_pattern=json.dumps(event_pattern()),
-            opts=opts,
-        )
-        aws.lambda_.Permission(
-            child(name, region, "failover-invoke"),
-            action="lambda:InvokeFunction",
-            function=function.name,
-            principal="events.amazonaws.com",
-            source_arn=rule.arn,
-            opts=opts,
-        )
+        self._failover_triggers(region, function, dlq)
+        return function
+
+    def _failover_triggers(self, region: str, function: aws.lambda_.Function, dlq: aws.sqs.Queue) -> None:
+        """What invokes the handler: RDS's switchover/failover events and, because RDS sends events
+        "on a best effort basis", a schedule that reconciles every ``reconcile_minutes``."""
+        s, name = self._settings, self._name
+        opts = self._opts(provider=self._providers[region])
+        minutes = s.reconcile_minutes
+        rules = [
+            aws.cloudwatch.EventRule(
+                child(name, region, "failover-events"),
+                description=f"Global switchover/failover of {s.global_id}",
+                event_pattern=json.dumps(event_pattern()),
+                opts=opts,
+            ),
+            aws.cloudwatch.EventRule(
+                child(name, region, "failover-reconcile"),
+                description=f"Reconcile the CNAME of {s.global_id} with its writer (a lost event)",
+                schedule_expression=f"rate({minutes} minute{'' if minutes == 1 else 's'})",
+                opts=opts,
+            ),
+        ]
         queue_policy = aws.sqs.QueuePolicy(
             child(name, region, "failover-dlq-policy"),
             queue_url=dlq.url,
-            policy=pulumi.Output.all(dlq.arn, rule.arn).apply(
-                lambda a: json.dumps(dead_letter_queue_policy(a[0], a[1]))
+            policy=pulumi.Output.all(dlq.arn, *[r.arn for r in rules]).apply(
+                lambda a: json.dumps(dead_letter_queue_policy(a[0], *a[1:]))
             ),
             opts=opts,
         )
-        aws.cloudwatch.EventTarget(
-            child(name, region, "failover-target"),
-            rule=rule.name,
-            arn=function.arn,
-            dead_letter_config={"arn": dlq.arn},
-            opts=self._opts(provider=self._providers[region], depends_on=[queue_policy]),
-        )
-        return function
+        for rule, suffix in zip(rules, ("", "-reconcile"), strict=True):
+            aws.lambda_.Permission(
+                child(name, region, f"failover{suffix}-invoke"),
+                action="lambda:InvokeFunction",
+                function=function.name,
+                principal="events.amazonaws.com",
+                source_arn=rule.arn,
+                opts=opts,
+            )
+            aws.cloudwatch.EventTarget(
+                child(name, region, f"failover{suffix}-target"),
+                rule=rule.name,
+                arn=function.arn,
+                dead_letter_config={"arn": dlq.arn},
+                opts=self._opts(provider=self._providers[region], depends_on=[queue_policy]),
+            )
 
     def _peering(
         self,
-        networks: dict[str, dict[str, Any]],
+        networks: dict[str, Network],
         clusters: dict[str, aws.rds.Cluster],
         instances: dict[str, list[aws.rds.ClusterInstance]],
     ) -> dict[str, pulumi.Output[str]]:
         """Peer every application VPC with every Aurora VPC; routes on both sides; SG ingress."""
-        s, name = self._s, self._name
+        s, name = self._settings, self._name
         ids: dict[str, pulumi.Output[str]] = {}
         for peer in s.peers:
             for region in s.regions:
@@ -548,7 +720,7 @@ class AuroraGlobalDb(pulumi.ComponentResource):
                 request = aws.ec2.VpcPeeringConnection(
                     key,
                     vpc_id=peer.vpc_id,
-                    peer_vpc_id=net["vpc"].id,
+                    peer_vpc_id=net.vpc.id,
                     peer_region=region,
                     auto_accept=False,
                     tags={"Name": f"{peer.vpc_id} to Aurora {s.global_id} {region}"},
@@ -571,14 +743,14 @@ class AuroraGlobalDb(pulumi.ComponentResource):
                     )
                 aws.ec2.Route(
                     child(key, "route"),
-                    route_table_id=net["route_table"].id,
+                    route_table_id=net.route_table.id,
                     destination_cidr_block=peer.cidr,
                     vpc_peering_connection_id=accept.vpc_peering_connection_id,
                     opts=self._opts(provider=self._providers[region]),
                 )
                 aws.vpc.SecurityGroupIngressRule(
                     child(key, "postgres"),
-                    security_group_id=net["sg"].id,
+                    security_group_id=net.sg.id,
                     cidr_ipv4=peer.cidr,
                     ip_protocol="tcp",
                     from_port=PORT,

@@ -3,7 +3,10 @@
 Deployed as an AWS Lambda in every region of an ``AuroraGlobalDb`` with
 ``endpoint_mode="failover-lambda"``, triggered by EventBridge on
 ``RDS-EVENT-0185`` (global switchover finished) and ``RDS-EVENT-0238`` (global
-failover completed). Plain Python and boto3 only, configured by environment:
+failover completed), and by a schedule (every few minutes, each region): RDS sends
+events "on a best effort basis", so a lost event costs at most one schedule period.
+A scheduled run never waits for a writer in transition (the event, or the next run,
+acts). Plain Python and boto3 only, configured by environment:
 
 - ``ZONE_ID``            Route53 hosted zone id
 - ``RECORD_NAME``        the CNAME to keep pointed at the writer
@@ -23,12 +26,14 @@ import logging
 import os
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 EVENT_IDS = ("RDS-EVENT-0185", "RDS-EVENT-0238")
 SOURCE = "aws.rds"
 DETAIL_TYPE = "RDS DB Cluster Event"
+SCHEDULE_SOURCE = "aws.events"
+SCHEDULE_DETAIL_TYPE = "Scheduled Event"
 
 log = logging.getLogger("crossnet.aurora.failover")
 log.setLevel(logging.INFO)
@@ -216,10 +221,25 @@ def sync(
     }
 
 
+def is_scheduled(event: Mapping[str, Any]) -> bool:
+    """True for an EventBridge schedule tick (the reconcile), which concerns no particular cluster."""
+    return event.get("source") == SCHEDULE_SOURCE and event.get("detail-type") == SCHEDULE_DETAIL_TYPE
+
+
 def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
-    """Lambda entry point."""
+    """Lambda entry point: an RDS event, or a scheduled reconcile."""
     config = Config.from_env(os.environ)
     home = os.environ.get("AWS_REGION", "us-east-1")
-    result = sync(config, lambda region: client("rds", region), client("route53"), event, home_region=home)
+    rds_for: RdsFor = lambda region: client("rds", region)  # noqa: E731
+    if is_scheduled(event):
+        try:
+            result = sync(
+                replace(config, wait_seconds=0.0), rds_for, client("route53"), None, home_region=home
+            )
+        except WriterNotReadyError as err:
+            result = {"action": "not-ready", "reason": str(err)}
+        result = {"trigger": "schedule", **result}
+    else:
+        result = {"trigger": "event", **sync(config, rds_for, client("route53"), event, home_region=home)}
     log.info(json.dumps({"event_id": (event.get("detail") or {}).get("EventID"), **result}))
     return result

@@ -28,8 +28,10 @@ from typing import Any
 
 DEFAULT_API_URL = "https://api.aiven.io"
 ACTIVE = "ACTIVE"
-# States Aiven never leaves on its own: waiting longer cannot help.
-FAILED_STATES = frozenset({"INVALID_SPECIFICATION", "REJECTED_BY_PEER", "DELETED", "DELETED_BY_PEER"})
+# States Aiven never leaves on its own (or only towards deletion): waiting longer cannot help.
+FAILED_STATES = frozenset(
+    {"INVALID_SPECIFICATION", "REJECTED_BY_PEER", "DELETING", "DELETED", "DELETED_BY_PEER"}
+)
 NOT_FOUND = "NOT_FOUND"
 TOKEN_ENV = "AIVEN_TOKEN"  # noqa: S105 - the variable's name, not a token
 

@@ -1,5 +1,6 @@
 """PostgresStandby (``crossnet:index:PostgresStandby``) and the pure renderers it uses."""
 
-from .component import PostgresStandby, PostgresStandbyArgs
+from .args import PostgresStandbyArgs
+from .component import PostgresStandby
 
 __all__ = ["PostgresStandby", "PostgresStandbyArgs"]

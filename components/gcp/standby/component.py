@@ -1,196 +1,35 @@
-"""PostgresStandby: a streaming standby in GCP of an on-premises primary, over TLS (DESIGN 3.4)."""
+"""PostgresStandby: a streaming standby in GCP of an on-premises primary, over TLS."""
 
 # No `from __future__ import annotations`: the provider schema reads these annotations at run time.
 
-import hashlib
-import ipaddress
-import re
-from dataclasses import dataclass
-from typing import Any, NotRequired, TypedDict
+from typing import Any, NamedTuple
 
 import pulumi
 
-from ... import cidr
 from ...naming import child
 from ...tokens import component_opts, type_token
-from ...validation import Problems, unknown_keys
+from ...validation import Problems
 from .. import common
+from ..vpn.render import CA_RENEW_DAYS, RENEW_DAYS
 from . import render
+from .args import SUBJECT, PostgresStandbyArgs, validate
 
-PROJECT_ID = r"[a-z][-a-z0-9]{4,28}[a-z0-9]"
-ZONE = r"[a-z]+-[a-z]+[0-9]+-[a-z]"
-LABEL = r"[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
-HOSTNAME = rf"(?=.{{1,253}}$){LABEL}(\.{LABEL})*"
-PG_NAME = r"[a-z_][a-z0-9_]{0,62}"
-CERT_HOURS = 24 * 365 * 2
+ACCOUNT_ROLE = "pg"
 
 
-class PostgresStandbyArgs(TypedDict):
-    """Inputs of :class:`PostgresStandby`."""
+class Pki(NamedTuple):
+    """The replication client certificate, its key, and the CA the primary trusts for it."""
 
-    project: str
-    """GCP project id."""
-    zone: str
-    """Zone of the standby VM."""
-    subnetwork: str
-    """Subnetwork name or self link (the GCP side of the VPN)."""
-    primary_host: str
-    """The name in the primary's server certificate (checked by sslmode=verify-full)."""
-    primary_address: str
-    """The primary's IP address through the tunnel."""
-    primary_ca_certificate: str
-    """PEM of the CA that signed the primary's server certificate."""
-    client_ca_certificate: pulumi.Input[str]
-    """PEM of the CA issuing the replication client certificate (e.g. the gateway's ``ca_certificate``)."""
-    client_ca_private_key: pulumi.Input[str]
-    """That CA's private key (secret)."""
-    allowed_cidrs: list[str]
-    """Sources allowed to reach port 5432 on the standby (the VPN and on-prem CIDRs)."""
-    network: NotRequired[str]
-    """VPC network of the subnetwork, for the firewall rule [default]."""
-    primary_port: NotRequired[int]
-    """The primary's port [5432]."""
-    replication_user: NotRequired[str]
-    """Replication role, also the client certificate's CN [replicator]."""
-    slot_name: NotRequired[str]
-    """Physical replication slot on the primary [crossnet_<name>]."""
-    postgres_version: NotRequired[int]
-    """PostgreSQL major version on the standby; must match the primary [16]."""
-    machine_type: NotRequired[str]
-    """VM machine type [e2-medium]."""
-    disk_gb: NotRequired[int]
-    """Boot disk size in GB [50]."""
-    network_ip: NotRequired[str]
-    """Fixed internal address for the standby [assigned by GCP]."""
-    primary_ssh: NotRequired[common.SshConnectionArgs]
-    """Apply the primary's settings (role, pg_hba line, parameters) over SSH [not done]."""
+    ca_certificate: pulumi.Output[str]
+    certificate: pulumi.Output[str]
+    private_key: pulumi.Output[str]
 
 
-ARG_KEYS = tuple(PostgresStandbyArgs.__annotations__)
+class Identity(NamedTuple):
+    """The VM's service account and the secret holding the replication key."""
 
-
-@dataclass(frozen=True)
-class StandbySettings:
-    project: str
-    zone: str
-    subnetwork: str
-    network: str
-    primary_host: str
-    primary_address: str
-    primary_ca_certificate: str
-    client_ca_certificate: pulumi.Input[str]
-    allowed_cidrs: list[str]
-    primary_port: int
-    replication_user: str
-    slot_name: str
-    postgres_version: int
-    machine_type: str
-    disk_gb: int
-    network_ip: str | None
-    primary_ssh: common.SshConnectionArgs | None
-
-
-def default_slot(name: str) -> str:
-    slot = "crossnet_" + re.sub(r"[^a-z0-9_]+", "_", name.lower()).strip("_")
-    return slot if len(slot) <= 63 else slot[:54] + "_" + hashlib.sha256(name.encode()).hexdigest()[:8]
-
-
-def _pem(p: Problems, value: Any, field: str) -> str | None:
-    if isinstance(value, pulumi.Output):
-        return None
-    return p.string(
-        value,
-        field,
-        r"(?s)\s*-----BEGIN CERTIFICATE-----.+-----END CERTIFICATE-----\s*",
-        "a PEM certificate (-----BEGIN CERTIFICATE-----)",
-    )
-
-
-def _ip(p: Problems, value: Any, field: str) -> str | None:
-    try:
-        ipaddress.IPv4Address(value)
-    except (ValueError, TypeError):
-        p.add(field, value, "an IPv4 address such as 192.168.50.10")
-        return None
-    return value
-
-
-def validate(
-    args: PostgresStandbyArgs | dict[str, Any], subject: str = "PostgresStandby", name: str = "standby"
-) -> StandbySettings:
-    """Check every input; raise one ValidationError naming each bad field."""
-    p = Problems(subject)
-    if not isinstance(args, dict):
-        p.add("args", args, "a PostgresStandbyArgs mapping")
-        p.raise_if_any()
-    a: dict[str, Any] = dict(args)
-    unknown_keys(a, ARG_KEYS, p)
-    project = p.string(p.require(a, "project"), "project", PROJECT_ID, "a GCP project id")
-    zone = p.string(p.require(a, "zone"), "zone", ZONE, "a GCP zone such as europe-west1-b")
-    subnetwork = p.string(p.require(a, "subnetwork"), "subnetwork")
-    network = p.string(a.get("network", "default"), "network")
-    primary_host = p.string(
-        p.require(a, "primary_host"), "primary_host", HOSTNAME, "the DNS name in the primary's certificate"
-    )
-    address = p.require(a, "primary_address")
-    primary_address = _ip(p, address, "primary_address") if address is not None else None
-    primary_ca = _pem(p, p.require(a, "primary_ca_certificate"), "primary_ca_certificate")
-    client_ca = p.require(a, "client_ca_certificate")
-    if client_ca is not None:
-        _pem(p, client_ca, "client_ca_certificate")
-    p.require(a, "client_ca_private_key")
-    allowed = p.string_list(p.require(a, "allowed_cidrs"), "allowed_cidrs", min_len=1)
-    for i, value in enumerate(allowed or []):
-        net = cidr.check(p, value, f"allowed_cidrs[{i}]")
-        if net is not None and net.prefixlen == 0:
-            p.add(f"allowed_cidrs[{i}]", value, "the VPN and on-prem CIDRs, not the whole Internet")
-    port = p.integer(a.get("primary_port", 5432), "primary_port", 1, 65535)
-    user = p.string(
-        a.get("replication_user", "replicator"),
-        "replication_user",
-        PG_NAME,
-        "a PostgreSQL role name (lowercase letters, digits, underscores; 1-63)",
-    )
-    slot = p.string(
-        a.get("slot_name", default_slot(name)),
-        "slot_name",
-        r"[a-z0-9_]{1,63}",
-        "a slot name of 1-63 lowercase letters, digits and underscores",
-    )
-    version = p.integer(a.get("postgres_version", 16), "postgres_version", 13, 18)
-    machine_type = p.string(
-        a.get("machine_type", "e2-medium"), "machine_type", r"[a-z0-9-]+", "a machine type such as e2-medium"
-    )
-    disk_gb = p.integer(a.get("disk_gb", 50), "disk_gb", 10, 65536)
-    network_ip = a.get("network_ip")
-    if network_ip is not None:
-        network_ip = _ip(p, network_ip, "network_ip")
-    ssh = a.get("primary_ssh")
-    if ssh is not None:
-        common.check_ssh(p, ssh, "primary_ssh")
-    p.raise_if_any()
-    assert project and zone and subnetwork and network and primary_host and primary_address
-    assert primary_ca and client_ca and allowed and port and user and slot and version
-    assert machine_type and disk_gb
-    return StandbySettings(
-        project,
-        zone,
-        subnetwork,
-        network,
-        primary_host,
-        primary_address,
-        primary_ca,
-        client_ca,
-        list(allowed),
-        port,
-        user,
-        slot,
-        version,
-        machine_type,
-        disk_gb,
-        network_ip,
-        ssh,
-    )
+    email: pulumi.Output[str]
+    key_secret: common.SecretParts
 
 
 def _resources(opts: pulumi.ResourceOptions | None) -> list[pulumi.Resource]:
@@ -210,6 +49,8 @@ class PostgresStandby(pulumi.ComponentResource):
     """The standby's internal address (the address the primary sees)."""
     instance_id: pulumi.Output[str]
     """The VM's instance id."""
+    instance_name: pulumi.Output[str]
+    """The VM's name (what the promotion drill's ``--instance`` takes)."""
     primary_conninfo: pulumi.Output[str]
     """The standby's primary_conninfo (secret)."""
     primary_settings: pulumi.Output[str]
@@ -218,76 +59,168 @@ class PostgresStandby(pulumi.ComponentResource):
     """PEM of the replication client certificate (CN = replication user)."""
     replication_client_private_key: pulumi.Output[str]
     """Its private key (secret)."""
+    client_ca_certificate: pulumi.Output[str]
+    """PEM of the CA the primary trusts for the replication client certificate (its ``ssl_ca_file``)."""
+    data_disk: pulumi.Output[str]
+    """Self link of the data disk (kept when the VM is replaced; snapshotted daily)."""
+    egress: pulumi.Output[str]
+    """How the VM reaches the apt repository and Secret Manager (Cloud NAT created, or the prerequisite)."""
 
     def __init__(
         self, name: str, args: PostgresStandbyArgs, opts: pulumi.ResourceOptions | None = None
     ) -> None:
-        s = validate(args, f"PostgresStandby {name!r}", name)
+        problems = Problems(f"{SUBJECT} {name!r}")
+        settings = validate(args, problems)
+        common.check_component_name(problems, "name", name, [ACCOUNT_ROLE])
+        problems.raise_if_any()
+        if settings is None:  # validate returns None only after adding a problem
+            raise RuntimeError(f"{SUBJECT} {name!r}: validation returned no settings")
         super().__init__(
             type_token("PostgresStandby"), name, None, component_opts("gcp", "PostgresStandby", opts)
         )
-        import pulumi_tls as tls
-        from pulumi_gcp import compute, serviceaccount
-
-        here = pulumi.ResourceOptions(parent=self)
-        key = tls.PrivateKey(child(name, "replication-key"), algorithm="ECDSA", ecdsa_curve="P256", opts=here)
-        request = tls.CertRequest(
-            child(name, "replication-csr"),
-            private_key_pem=key.private_key_pem,
-            subject=tls.CertRequestSubjectArgs(common_name=s.replication_user, organization="crossnet"),
-            opts=here,
+        self._name = name
+        self._settings = settings
+        pki = self._pki()
+        identity = self._identity(pki)
+        self._firewall(identity)
+        egress = self._egress()
+        disk = self._data_disk()
+        conninfo = render.conninfo(
+            host=settings.primary_host,
+            hostaddr=settings.primary_address,
+            port=settings.primary_port,
+            user=settings.replication_user,
+            application_name=settings.slot(name),
         )
-        cert = tls.LocallySignedCert(
-            child(name, "replication-cert"),
-            cert_request_pem=request.cert_request_pem,
-            ca_private_key_pem=pulumi.Output.secret(args["client_ca_private_key"]),
-            ca_cert_pem=s.client_ca_certificate,
-            validity_period_hours=CERT_HOURS,
-            allowed_uses=["digital_signature", "key_agreement", "client_auth"],
-            opts=here,
+        instance = self._vm(pki, identity, conninfo, _resources(opts))
+        self._attach(disk, instance)
+        self._monitoring(identity)
+        standby_ip = instance.network_interfaces.apply(lambda nics: nics[0].network_ip or "")
+        self._primary(standby_ip, pki)
+
+        self.standby_ip = standby_ip
+        self.instance_id = instance.instance_id
+        self.instance_name = instance.name
+        self.primary_conninfo = pulumi.Output.secret(conninfo)
+        self.primary_settings = standby_ip.apply(
+            lambda ip: render.primary_settings(
+                user=settings.replication_user,
+                standby_ip=ip,
+                primary_host=settings.primary_host,
+                slot=settings.slot(name),
+                max_slot_wal_keep_size=settings.max_slot_wal_keep_size,
+            )
+        )
+        self.replication_client_certificate = pki.certificate
+        self.replication_client_private_key = pulumi.Output.secret(pki.private_key)
+        self.client_ca_certificate = pki.ca_certificate
+        self.data_disk = disk.self_link
+        self.egress = pulumi.Output.from_input(egress)
+        self.register_outputs(
+            {
+                "standby_ip": self.standby_ip,
+                "instance_id": self.instance_id,
+                "instance_name": self.instance_name,
+                "primary_conninfo": self.primary_conninfo,
+                "primary_settings": self.primary_settings,
+                "replication_client_certificate": self.replication_client_certificate,
+                "replication_client_private_key": self.replication_client_private_key,
+                "client_ca_certificate": self.client_ca_certificate,
+                "data_disk": self.data_disk,
+                "egress": self.egress,
+            }
         )
 
+    def _opts(self, **kwargs: Any) -> pulumi.ResourceOptions:
+        return pulumi.ResourceOptions(parent=self, **kwargs)
+
+    def _pki(self) -> Pki:
+        """The replication client certificate (CN = the replication user), from the caller's CA or our own.
+
+        Our own by default: the primary trusts this CA for client certificates (``cert`` rules), so it
+        must issue nothing else (not the VPN's CA, whose clients' CNs are free-form).
+        """
+        name, s = self._name, self._settings
+        if s.client_ca is not None:
+            ca_cert: pulumi.Input[str] = s.client_ca.certificate
+            ca_key: pulumi.Input[str] = s.client_ca.private_key
+        else:
+            own = common.issue_ca(
+                self,
+                name,
+                "client-ca",
+                common_name=f"{name} replication client CA",
+                early_renewal_hours=CA_RENEW_DAYS * 24,
+            )
+            ca_cert, ca_key = own.cert.cert_pem, own.key.private_key_pem
+        issued = common.issue_certificate(
+            self,
+            name,
+            "replication",
+            common_name=s.replication_user,
+            ca_cert_pem=ca_cert,
+            ca_private_key_pem=ca_key,
+            uses=["client_auth"],
+            # renewed on the first `pulumi up` in its last 90 days; the metadata watcher brings it to the
+            # VM, and the primary keeps trusting the CA (primary_ssh appends a renewed CA to ssl_ca_file)
+            early_renewal_hours=RENEW_DAYS * 24,
+        )
+        return Pki(pulumi.Output.from_input(ca_cert), issued.cert.cert_pem, issued.key.private_key_pem)
+
+    def _identity(self, pki: Pki) -> Identity:
+        """The VM's own service account, the only reader of the secret holding the replication key."""
+        from pulumi_gcp import serviceaccount
+
+        name, s = self._name, self._settings
         account = serviceaccount.Account(
             child(name, "sa"),
             project=s.project,
-            account_id=common.service_account_id(name, "pg"),
+            account_id=common.service_account_id(name, ACCOUNT_ROLE),
             display_name=f"crossnet PostgreSQL standby {name}",
-            opts=here,
+            opts=self._opts(),
         )
         key_secret = common.secret_for(
-            self, name, "replication-key", s.project, key.private_key_pem, account.email
+            self, name, "replication-key", s.project, pki.private_key, account.email
         )
+        return Identity(account.email, key_secret)
+
+    def _firewall(self, identity: Identity) -> None:
+        from pulumi_gcp import compute
+
+        name, s = self._name, self._settings
         compute.Firewall(
             child(name, "pg-in"),
             project=s.project,
             network=s.network,
             direction="INGRESS",
             allows=[compute.FirewallAllowArgs(protocol="tcp", ports=["5432"])],
-            source_ranges=s.allowed_cidrs,
-            target_service_accounts=[account.email],
+            source_ranges=list(s.allowed_cidrs),
+            target_service_accounts=[identity.email],
             description=f"crossnet {name}: PostgreSQL from the VPN and on-prem networks",
-            opts=here,
+            opts=self._opts(),
         )
 
-        conninfo = render.conninfo(
-            host=s.primary_host,
-            hostaddr=s.primary_address,
-            port=s.primary_port,
-            user=s.replication_user,
-            application_name=s.slot_name,
-        )
-        script = pulumi.Output.all(cert.cert_pem, key_secret.secret_id).apply(
+    def _vm(self, pki: Pki, identity: Identity, conninfo: str, waits: list[pulumi.Resource]) -> Any:
+        """The standby VM; its startup script installs PostgreSQL and clones the primary."""
+        from pulumi_gcp import compute
+
+        name, s = self._name, self._settings
+        script = pulumi.Output.all(
+            pki.certificate, identity.key_secret.secret_id, s.primary_ca_certificate
+        ).apply(
             lambda v: render.standby_startup_script(
                 project=s.project,
                 postgres_version=s.postgres_version,
-                primary_ca_pem=s.primary_ca_certificate,
+                primary_ca_pem=v[2],
                 client_cert_pem=v[0],
                 client_key_secret=v[1],
                 conninfo=conninfo,
-                slot=s.slot_name,
+                slot=s.slot(name),
+                allowed_cidrs=s.allowed_cidrs,
+                standby=name,
             )
         )
-        instance = common.hardened_vm(
+        return common.hardened_vm(
             child(name, "vm"),
             project=s.project,
             zone=s.zone,
@@ -296,50 +229,202 @@ class PostgresStandby(pulumi.ComponentResource):
             network_interface=compute.InstanceNetworkInterfaceArgs(
                 subnetwork=s.subnetwork, subnetwork_project=s.project, network_ip=s.network_ip
             ),
-            service_account_email=account.email,
+            service_account_email=identity.email,
             startup_script=script,
             role="postgres-standby",
             # the component's own depends_on (e.g. the VPN gateway and its routes) holds the VM,
             # whose startup script clones the primary through them
-            opts=pulumi.ResourceOptions(parent=self, depends_on=[*key_secret.waits, *_resources(opts)]),
+            # the data disk is attached by its own AttachedDisk resource
+            opts=self._opts(
+                depends_on=[*identity.key_secret.waits, *waits], ignore_changes=["attachedDisks"]
+            ),
         )
 
-        standby_ip = instance.network_interfaces.apply(lambda nics: nics[0].network_ip or "")
-        settings = standby_ip.apply(
-            lambda ip: render.primary_settings(
-                user=s.replication_user, standby_ip=ip, primary_host=s.primary_host
+    def _egress(self) -> str:
+        """The VM has no external IP: Cloud NAT for its subnetwork when asked, else the prerequisite."""
+        name, s = self._name, self._settings
+        if s.egress != "cloud-nat":
+            return (
+                "existing: the subnetwork must already reach the internet (Cloud NAT or a proxy) "
+                "and have Private Google Access for Secret Manager"
+            )
+        from pulumi_gcp import compute
+
+        router = compute.Router(
+            child(name, "router"),
+            project=s.project,
+            region=s.region,
+            network=s.network,
+            description=f"crossnet {name}: Cloud NAT for the standby's package and secret downloads",
+            opts=self._opts(),
+        )
+        compute.RouterNat(
+            child(name, "nat"),
+            project=s.project,
+            region=s.region,
+            router=router.name,
+            nat_ip_allocate_option="AUTO_ONLY",
+            source_subnetwork_ip_ranges_to_nat="LIST_OF_SUBNETWORKS",
+            subnetworks=[
+                compute.RouterNatSubnetworkArgs(name=s.subnetwork, source_ip_ranges_to_nats=["ALL_IP_RANGES"])
+            ],
+            log_config=compute.RouterNatLogConfigArgs(enable=True, filter="ERRORS_ONLY"),
+            opts=pulumi.ResourceOptions(parent=router),
+        )
+        return f"cloud-nat: {child(name, 'nat')} on router {child(name, 'router')} for {s.subnetwork}"
+
+    def _data_disk(self) -> Any:
+        """The data on its own persistent disk: protected, snapshotted daily, kept when the VM goes."""
+        from pulumi_gcp import compute
+
+        name, s = self._name, self._settings
+        disk = compute.Disk(
+            child(name, "data"),
+            project=s.project,
+            zone=s.zone,
+            size=s.data_disk_gb,
+            type="pd-balanced",
+            labels={"crossnet-role": "postgres-standby-data"},
+            opts=self._opts(protect=s.protect_data_disk),
+        )
+        policy = compute.ResourcePolicy(
+            child(name, "snapshots"),
+            project=s.project,
+            region=s.region,
+            description=f"crossnet {name}: daily snapshots of the standby's data disk",
+            snapshot_schedule_policy=compute.ResourcePolicySnapshotSchedulePolicyArgs(
+                schedule=compute.ResourcePolicySnapshotSchedulePolicyScheduleArgs(
+                    daily_schedule=compute.ResourcePolicySnapshotSchedulePolicyScheduleDailyScheduleArgs(
+                        days_in_cycle=1, start_time="03:00"
+                    )
+                ),
+                retention_policy=compute.ResourcePolicySnapshotSchedulePolicyRetentionPolicyArgs(
+                    max_retention_days=s.snapshot_retention_days,
+                    on_source_disk_delete="KEEP_AUTO_SNAPSHOTS",
+                ),
+            ),
+            opts=self._opts(),
+        )
+        compute.DiskResourcePolicyAttachment(
+            child(name, "data-snapshots"),
+            project=s.project,
+            zone=s.zone,
+            disk=disk.name,
+            name=policy.name,
+            opts=pulumi.ResourceOptions(parent=disk),
+        )
+        return disk
+
+    def _attach(self, disk: Any, instance: Any) -> None:
+        """Its own resource, so replacing the VM detaches the disk and attaches it to the new VM."""
+        from pulumi_gcp import compute
+
+        s = self._settings
+        compute.AttachedDisk(
+            child(self._name, "data-attachment"),
+            project=s.project,
+            zone=s.zone,
+            disk=disk.id,
+            instance=instance.id,
+            device_name=render.DATA_DEVICE,
+            mode="READ_WRITE",
+            # the disk can be attached read-write to one VM only: detach from the old VM first
+            opts=self._opts(delete_before_replace=True),
+        )
+
+    def _monitoring(self, identity: Identity) -> None:
+        """The VM writes its replication gauges (render.METRICS); an alert policy watches them."""
+        from pulumi_gcp import monitoring, projects
+
+        name, s = self._name, self._settings
+        projects.IAMMember(
+            child(name, "metric-writer"),
+            project=s.project,
+            role="roles/monitoring.metricWriter",
+            member=pulumi.Output.concat("serviceAccount:", identity.email),
+            opts=self._opts(),
+        )
+        metric = f'metric.type = "{render.METRIC_PREFIX}{{}}" AND metric.label.standby = "{name}"'
+        metric += ' AND resource.type = "gce_instance"'
+        per_minute = [
+            monitoring.AlertPolicyConditionConditionThresholdAggregationArgs(
+                alignment_period="60s", per_series_aligner="ALIGN_MEAN"
+            )
+        ]
+
+        def threshold(title: str, gauge: str, comparison: str, value: float, duration: str) -> Any:
+            return monitoring.AlertPolicyConditionArgs(
+                display_name=title,
+                condition_threshold=monitoring.AlertPolicyConditionConditionThresholdArgs(
+                    filter=metric.format(gauge),
+                    comparison=comparison,
+                    threshold_value=value,
+                    duration=duration,
+                    aggregations=per_minute,
+                ),
+            )
+
+        monitoring.AlertPolicy(
+            child(name, "replication-alert"),
+            project=s.project,
+            display_name=f"crossnet {name}: PostgreSQL standby replication",
+            combiner="OR",
+            conditions=[
+                threshold(
+                    "not streaming (the primary retains WAL for its slot)",
+                    "streaming",
+                    "COMPARISON_LT",
+                    1,
+                    "600s",
+                ),
+                threshold(
+                    f"replay lag above {s.alert_replay_lag_seconds}s",
+                    "replay_lag_seconds",
+                    "COMPARISON_GT",
+                    s.alert_replay_lag_seconds,
+                    "300s",
+                ),
+                monitoring.AlertPolicyConditionArgs(
+                    display_name="no replication metrics (VM or timer down)",
+                    condition_absent=monitoring.AlertPolicyConditionConditionAbsentArgs(
+                        filter=metric.format("streaming"),
+                        duration="900s",
+                        aggregations=[
+                            monitoring.AlertPolicyConditionConditionAbsentAggregationArgs(
+                                alignment_period="300s", per_series_aligner="ALIGN_MEAN"
+                            )
+                        ],
+                    ),
+                ),
+            ],
+            notification_channels=list(s.notification_channels),
+            documentation=monitoring.AlertPolicyDocumentationArgs(
+                content="See docs/operations/geo_postgres_vpn.md (DR drill, promotion, failback). After a "
+                "promotion this alert stays open until a new standby streams.",
+                mime_type="text/markdown",
+            ),
+            opts=self._opts(),
+        )
+
+    def _primary(self, standby_ip: pulumi.Output[str], pki: Pki) -> None:
+        """With ``primary_ssh``: apply the primary's settings over SSH, again whenever they change."""
+        s = self._settings
+        if s.primary_ssh is None:
+            return
+        apply_script = pulumi.Output.all(standby_ip, pki.ca_certificate).apply(
+            lambda v: render.primary_apply_script(
+                user=s.replication_user,
+                standby_ip=v[0],
+                client_ca_pem=v[1],
+                slot=s.slot(self._name),
+                max_slot_wal_keep_size=s.max_slot_wal_keep_size,
             )
         )
-        if s.primary_ssh is not None:
-            from pulumi_command import remote
-
-            apply_script = pulumi.Output.all(standby_ip, s.client_ca_certificate).apply(
-                lambda v: render.primary_apply_script(
-                    user=s.replication_user, standby_ip=v[0], client_ca_pem=v[1]
-                )
-            )
-            remote.Command(
-                child(name, "primary-settings"),
-                connection=common.connection(s.primary_ssh),
-                create=common.sudo_shell(s.primary_ssh["user"]),
-                stdin=apply_script,
-                triggers=[apply_script.apply(lambda t: hashlib.sha256(t.encode()).hexdigest())],
-                opts=pulumi.ResourceOptions(parent=self),
-            )
-
-        self.standby_ip = standby_ip
-        self.instance_id = instance.instance_id
-        self.primary_conninfo = pulumi.Output.secret(conninfo)
-        self.primary_settings = settings
-        self.replication_client_certificate = cert.cert_pem
-        self.replication_client_private_key = pulumi.Output.secret(key.private_key_pem)
-        self.register_outputs(
-            {
-                "standby_ip": self.standby_ip,
-                "instance_id": self.instance_id,
-                "primary_conninfo": self.primary_conninfo,
-                "primary_settings": self.primary_settings,
-                "replication_client_certificate": self.replication_client_certificate,
-                "replication_client_private_key": self.replication_client_private_key,
-            }
+        # removing the standby removes its pg_hba line on the primary (the slot is dropped by hand)
+        common.ssh_script(
+            self,
+            child(self._name, "primary-settings"),
+            s.primary_ssh,
+            script=apply_script,
+            undo=render.primary_remove_script(slot=s.slot(self._name)),
         )

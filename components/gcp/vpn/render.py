@@ -8,8 +8,10 @@ without editing the rendered text.
 
 from __future__ import annotations
 
+import hashlib
 import ipaddress
 import shlex
+import ssl
 from collections.abc import Mapping, Sequence
 
 DEFAULT_CONFIG_DIR = "/etc/openvpn/server/crossnet"
@@ -17,12 +19,27 @@ DEFAULT_STATUS_PATH = "/run/openvpn-server/crossnet-status.log"
 DATA_CIPHERS = "AES-256-GCM:CHACHA20-POLY1305"
 STATIC_KEY_BYTES = 256
 
-# Files under config_dir: (relative path, mode, secret?)
+# Files under config_dir (relative paths)
 CA_CERT = "pki/ca.crt"
 SERVER_CERT = "pki/server.crt"
 SERVER_KEY = "pki/server.key"
 TLS_CRYPT_KEY = "pki/tls-crypt.key"
 CCD_DIR = "ccd"
+PEER_FINGERPRINTS = "peer-fingerprints.conf"
+FORWARD_RULES = "forward.nft"
+
+TUN_DEVICE = "tun-crossnet"  # a fixed name, so the forwarding rules can match it
+# GCE's images set net.ipv4.ip_forward = 0 in /etc/sysctl.d/60-gce-network-security.conf; files
+# are applied in name order, so ours must sort after it to survive a reboot.
+SYSCTL_FILE = "/etc/sysctl.d/99-crossnet-forward.conf"
+OLD_SYSCTL_FILE = "/etc/sysctl.d/60-crossnet-forward.conf"
+# A GCP VPC's MTU is 1460 by default: tunnelled TCP segments are sized so that the encrypted
+# UDP packet, IP and UDP headers included ("mtu", OpenVPN 2.6), fits without fragmenting.
+MSSFIX = "mssfix 1460 mtu"
+# Certificates are re-issued by the first `pulumi up` inside these windows before they expire
+# (pulumi_tls early_renewal_hours); the VM picks the new ones up through the metadata watcher.
+RENEW_DAYS = 90
+CA_RENEW_DAYS = 180
 
 
 def netmask(cidr: str) -> str:
@@ -68,14 +85,15 @@ def server_conf(
 ) -> str:
     """The gateway's ``server.conf`` (OpenVPN 2.6), key material referenced by path under ``config_dir``.
 
-    ``ccd-exclusive`` admits only clients with a file in the client-config-dir, so a
-    client removed from ``clients`` is refused although its certificate is still valid.
+    ``ccd-exclusive`` admits only clients with a file in the client-config-dir, and the
+    included :func:`peer_fingerprints` file only the current client certificates, so a removed
+    client is refused although its certificate is still valid, also after its name is re-added.
     """
     lines = [
         "# crossnet OpenVpnGateway server configuration (rendered; do not edit on the VM)",
         f"port {port}",
         f"proto {protocol}",
-        "dev tun",
+        f"dev {TUN_DEVICE}",
         "topology subnet",
         f"server {netmask(vpn_cidr)}",
         f"ca {config_dir}/{CA_CERT}",
@@ -88,7 +106,12 @@ def server_conf(
         f"data-ciphers {DATA_CIPHERS}",
         f"client-config-dir {config_dir}/{CCD_DIR}",
         "ccd-exclusive",
+        # the SHA-256 fingerprints of the current clients' certificates: a removed client's
+        # certificate stays refused even if its name (its CN) is added again
+        f"config {config_dir}/{PEER_FINGERPRINTS}",
     ]
+    if protocol == "udp":
+        lines.append(MSSFIX)
     if client_to_client:
         lines.append("client-to-client")
     lines += [f'push "route {netmask(c)}"' for c in gcp_cidrs]
@@ -153,9 +176,57 @@ def client_profile(
         f"data-ciphers {DATA_CIPHERS}",
         "verb 3",
     ]
+    if protocol == "udp":
+        lines.append(MSSFIX)
     for tag, body in (("ca", ca_pem), ("cert", cert_pem), ("key", key_pem), ("tls-crypt", tls_crypt_key)):
         lines += [f"<{tag}>", body.strip(), f"</{tag}>"]
     return "\n".join(lines) + "\n"
+
+
+def certificate_fingerprint(cert_pem: str) -> str:
+    """The SHA-256 fingerprint of a PEM certificate as OpenVPN writes it (``AB:CD:...``)."""
+    digest = hashlib.sha256(ssl.PEM_cert_to_DER_cert(cert_pem.strip() + "\n")).hexdigest().upper()
+    return ":".join(digest[i : i + 2] for i in range(0, len(digest), 2))
+
+
+def peer_fingerprints(client_certs: Mapping[str, str]) -> str:
+    """The server's allow-list of client certificates (``<peer-fingerprint>``), client name -> PEM.
+
+    OpenVPN checks it in addition to the CA: a certificate must be signed by the CA and be
+    one of these.
+    """
+    lines = ["# crossnet: the certificates of the current VPN clients (rendered)", "<peer-fingerprint>"]
+    for name in sorted(client_certs):
+        lines += [f"# {name}", certificate_fingerprint(client_certs[name])]
+    lines.append("</peer-fingerprint>")
+    return "\n".join(lines) + "\n"
+
+
+def forward_rules(*, client_to_client: bool, device: str = TUN_DEVICE) -> str:
+    """nftables rules for the gateway's forwarding (loaded with ``nft -f``; idempotent).
+
+    Without ``client_to_client`` a packet from the tunnel back into the tunnel (client to
+    client, or to another site's LAN) is dropped; tunnel to GCP and back is forwarded.
+    """
+    rule = (
+        f'        iifname "{device}" oifname "{device}" accept'
+        if client_to_client
+        else f'        iifname "{device}" oifname "{device}" drop'
+    )
+    return "\n".join(
+        [
+            "# crossnet OpenVpnGateway forwarding rules (rendered)",
+            "table inet crossnet_vpn",
+            "delete table inet crossnet_vpn",
+            "table inet crossnet_vpn {",
+            "    chain forward {",
+            "        type filter hook forward priority filter; policy accept;",
+            rule,
+            "    }",
+            "}",
+            "",
+        ]
+    )
 
 
 SECRET_ATTEMPTS = 30
@@ -210,6 +281,8 @@ def startup_script(
     server_cert_pem: str,
     server_key_secret: str,
     tls_crypt_secret: str,
+    client_certs: Mapping[str, str],
+    client_to_client: bool,
     config_dir: str = DEFAULT_CONFIG_DIR,
 ) -> str:
     """The VM's startup script: installs OpenVPN, writes the config, fetches keys, starts the server.
@@ -228,12 +301,13 @@ def startup_script(
         "set -euo pipefail",
         "umask 077",
         "export DEBIAN_FRONTEND=noninteractive",
-        "if ! command -v openvpn >/dev/null; then",
+        "if ! command -v openvpn >/dev/null || ! command -v nft >/dev/null; then",
         "  apt-get update -q",
-        "  apt-get install -y -q openvpn",
+        "  apt-get install -y -q openvpn nftables",
         "fi",
+        f"rm -f {OLD_SYSCTL_FILE}",
+        f"echo 'net.ipv4.ip_forward = 1' > {SYSCTL_FILE}",
         "sysctl -w net.ipv4.ip_forward=1",
-        "echo 'net.ipv4.ip_forward = 1' > /etc/sysctl.d/60-crossnet-forward.conf",
         f"install -d -m 0755 {shlex.quote(config_dir)} {shlex.quote(config_dir + '/pki')}",
         *fetch_secret_function(project),
         f"fetch_secret {shlex.quote(server_key_secret)} {shlex.quote(config_dir + '/' + SERVER_KEY)}",
@@ -242,6 +316,9 @@ def startup_script(
     out += heredoc(f"{config_dir}/{CA_CERT}", ca_pem, "0644")
     out += heredoc(f"{config_dir}/{SERVER_CERT}", server_cert_pem, "0644")
     out += heredoc(f"{config_dir}/server.conf", server_config, "0644")
+    out += heredoc(f"{config_dir}/{PEER_FINGERPRINTS}", peer_fingerprints(client_certs), "0644")
+    out += heredoc(f"{config_dir}/{FORWARD_RULES}", forward_rules(client_to_client=client_to_client), "0644")
+    out += [f"nft -f {shlex.quote(config_dir + '/' + FORWARD_RULES)}"]
     out += [f"rm -rf {shlex.quote(ccd_new)}", f"install -d -m 0755 {shlex.quote(ccd_new)}"]
     for name in sorted(client_configs):
         out += heredoc(f"{ccd_new}/{name}", client_configs[name], "0644")
@@ -289,6 +366,25 @@ WantedBy=multi-user.target
 """
 
 
+# The site scripts use apt and Debian's openvpn-client@ unit: a host of another family (RHEL,
+# Rocky, Alma, Fedora, SUSE, ...) is refused before anything changes, saying what was found.
+SUPPORTED_SITE_OS = [
+    "if [ -r /etc/os-release ]; then",
+    "  # shellcheck source=/dev/null",
+    "  . /etc/os-release",
+    "fi",
+    'case " ${ID:-} ${ID_LIKE:-} " in',
+    '  *" debian "* | *" ubuntu "*) ;;',
+    "  *)",
+    '    echo "crossnet: the site gateway runs ${PRETTY_NAME:-${ID:-an unknown system}};'
+    + " this script supports Debian and Ubuntu only (apt and the openvpn-client@ unit)."
+    + ' Install the client profile by hand (see the OpenVpnGateway docs) and leave onprem_ssh unset." >&2',
+    "    exit 3",
+    "    ;;",
+    "esac",
+]
+
+
 def site_install_script(
     *,
     client_name: str,
@@ -298,6 +394,7 @@ def site_install_script(
 ) -> str:
     """Installs a site client's profile on the on-premises gateway and (re)starts its tunnel.
 
+    Debian and Ubuntu only: another OS family is refused before any change, naming it.
     Idempotent: rewriting the same profile and restarting is harmless. By default the
     tunnel runs as the ``openvpn-client@<name>`` systemd unit and IP forwarding is
     persisted; ``start_command`` replaces that part (``$CONF`` holds the profile's
@@ -309,8 +406,11 @@ def site_install_script(
         f"# crossnet: install the VPN site client {client_name} (rendered)",
         "set -euo pipefail",
         "umask 077",
+        *SUPPORTED_SITE_OS,
         "if ! command -v openvpn >/dev/null; then",
-        "  DEBIAN_FRONTEND=noninteractive apt-get install -y -q openvpn",
+        "  export DEBIAN_FRONTEND=noninteractive",
+        "  apt-get update -q",
+        "  apt-get install -y -q openvpn",
         "fi",
         f"install -d -m 0755 {shlex.quote(config_dir)}",
         f"CONF={shlex.quote(conf)}",
@@ -319,10 +419,35 @@ def site_install_script(
     out += ['mv "$CONF.new" "$CONF"', "sysctl -w net.ipv4.ip_forward=1"]
     if start_command is None:
         out += [
-            "echo 'net.ipv4.ip_forward = 1' > /etc/sysctl.d/60-crossnet-forward.conf",
+            f"echo 'net.ipv4.ip_forward = 1' > {site_sysctl_path(client_name)}",
             f"systemctl enable openvpn-client@{client_name}",
             f"systemctl restart openvpn-client@{client_name}",
         ]
     else:
         out.append(start_command)
     return "\n".join(out) + "\n"
+
+
+def site_uninstall_script(*, client_name: str, config_dir: str = "/etc/openvpn/client") -> str:
+    """Undoes :func:`site_install_script`: stops the tunnel, removes its profile and sysctl file.
+
+    The running ``ip_forward`` value is left alone (other routing on the host may need it);
+    the next boot no longer turns it on for this tunnel.
+    """
+    unit = f"openvpn-client@{client_name}"
+    return (
+        "\n".join(
+            [
+                "set -eu",
+                f"systemctl disable --now {unit} 2>/dev/null || true",
+                f"rm -f {shlex.quote(f'{config_dir}/{client_name}.conf')}",
+                f"rm -f {shlex.quote(site_sysctl_path(client_name))}",
+            ]
+        )
+        + "\n"
+    )
+
+
+def site_sysctl_path(client_name: str) -> str:
+    """The site gateway's sysctl file for one tunnel (sorts after distribution defaults)."""
+    return f"/etc/sysctl.d/99-crossnet-vpn-{client_name}.conf"

@@ -185,7 +185,7 @@ def test_primary_keeps_a_final_snapshot_by_default(runtime: MockRuntime) -> None
     build(runtime, REGIONS[2])
     primary = runtime.one(T_CLUSTER, "kc-us-east-1-cluster")
     assert primary.inputs["skipFinalSnapshot"] is False
-    assert primary.inputs["finalSnapshotIdentifier"] == "kc-global-us-east-1-final"
+    assert primary.inputs["finalSnapshotIdentifier"].startswith("kc-global-us-east-1-final-")
 
 
 def test_cname_targets_global_writer_endpoint_by_default(runtime: MockRuntime) -> None:
@@ -273,7 +273,16 @@ def test_failover_lambda_mode(runtime: MockRuntime, n: int) -> None:
                 "Principal": {"Service": "events.amazonaws.com"},
                 "Action": "sqs:SendMessage",
                 "Resource": dlq.outputs["arn"],
-                "Condition": {"ArnEquals": {"aws:SourceArn": rule.outputs["arn"]}},
+                "Condition": {
+                    "ArnEquals": {
+                        "aws:SourceArn": [
+                            rule.outputs["arn"],
+                            runtime.one(
+                                "aws:cloudwatch/eventRule:EventRule", f"kc-{region}-failover-reconcile"
+                            ).outputs["arn"],
+                        ]
+                    }
+                },
             }
         ]
         permission = runtime.one("aws:lambda/permission:Permission", f"kc-{region}-failover-invoke")
@@ -409,9 +418,12 @@ def test_adding_a_region_keeps_every_urn_and_input(mode: str) -> None:
     missing = set(two) - set(three)
     assert not missing, f"URNs gone after adding a region: {sorted(missing)}"
     changed = {urn for urn in two if two[urn] != three[urn]}
-    # The only in-place change allowed: each handler's policy lists every member cluster's ARN.
-    assert all(urn.endswith("-failover-policy") for urn in changed), sorted(changed)
-    assert len(changed) == (2 if mode == "failover-lambda" else 0)
+    # The only in-place changes allowed: each handler's policy lists every member cluster's ARN, and
+    # the teardown guard depends on the new region's databases too (state only: no cloud call).
+    assert all(urn.endswith(("-failover-policy", "-teardown-guard")) for urn in changed), sorted(changed)
+    guard = [urn for urn in changed if urn.endswith("-teardown-guard")]
+    assert len(guard) == 1 and two[guard[0]][0] == three[guard[0]][0]  # same inputs
+    assert len(changed) == (2 if mode == "failover-lambda" else 0) + 1
     added = set(three) - set(two)
     assert added and all("ap-southeast-2" in urn.rsplit("::", 1)[1] for urn in added)
 
@@ -469,7 +481,7 @@ def test_the_global_cluster_owns_the_engine_version(runtime: MockRuntime) -> Non
     assert len(instances) == 4
     for instance in instances:
         assert "engineVersion" not in instance.inputs, instance.name
-        assert instance.inputs["autoMinorVersionUpgrade"] is True
+        assert instance.inputs["autoMinorVersionUpgrade"] is False  # not applied to global members
 
 
 def test_failover_reserved_concurrency_is_set_when_asked(runtime: MockRuntime) -> None:

@@ -51,22 +51,63 @@ class GlobalRds:
         return getattr(self._client, name)
 
 
+class Unreachable:
+    """A client for a region that is down: every call fails as botocore fails without a network."""
+
+    def __init__(self, region: str, log: list[str]):
+        self.region, self.log = region, log
+
+    def __getattr__(self, name: str) -> Any:
+        from botocore.exceptions import EndpointConnectionError
+
+        def call(**kwargs: Any) -> Any:
+            self.log.append(name)
+            raise EndpointConnectionError(endpoint_url=f"https://rds.{self.region}.amazonaws.com/")
+
+        return call
+
+
+class Resolver:
+    """DNS as Aurora keeps it, without a query leaving the test: each cluster endpoint has an address,
+    the global writer endpoint has the current writer's (or a frozen one, to show it not moving)."""
+
+    def __init__(self, world: World, frozen: str | None = None):
+        self.world, self.frozen = world, frozen
+        self.asked: list[str] = []
+
+    def __call__(self, host: str) -> set[str]:
+        self.asked.append(host)
+        address = {r: f"192.0.2.{i + 10}" for i, r in enumerate(sorted(self.world.endpoints))}
+        if host == self.world.global_endpoint:
+            if self.frozen:
+                return {address[self.frozen]}
+            writer = [r for r in self.world.endpoints if self.world._backend_cluster(r).is_writer]
+            return {address[writer[0]]} if len(writer) == 1 else set()
+        region = next((r for r, e in self.world.endpoints.items() if e == host), None)
+        return {address[region]} if region else set()
+
+
 def make(
-    world: World, clock: FakeClock, on_call: Any, **kwargs: Any
+    world: World, clock: FakeClock, on_call: Any, down: str | None = None, **kwargs: Any
 ) -> tuple[drill.Drill, list, io.StringIO]:
     calls: list[tuple[str, dict[str, Any]]] = []
+    refused: list[str] = []
 
     def client_for(service: str, region: str | None) -> Any:
         if service == "rds":
-            assert region is not None
+            if region is None:
+                raise AssertionError("an RDS client needs a region")
+            if region == down:
+                return Unreachable(region, refused)
             return GlobalRds(world.rds_for(region), calls, on_call)
         return world.client(service, region)
 
     out = io.StringIO()
+    kwargs.setdefault("resolve", Resolver(world))
     d = drill.Drill(
         client_for,
         GLOBAL_ID,
-        SECONDARY,
+        kwargs.pop("to_region", SECONDARY),
         world.zone_id,
         RECORD,
         clock=clock,
@@ -79,7 +120,7 @@ def make(
     return d, calls, out
 
 
-def lambda_mode(world: World, clock: FakeClock):
+def lambda_mode(world: World, clock: FakeClock, to: str = SECONDARY, rds_for: Any = None):
     """RDS moves the writer after 30 s, marks it available at 60 s; the event fires; the handler runs."""
 
     def on_call(kwargs: dict[str, Any]) -> None:
@@ -87,17 +128,17 @@ def lambda_mode(world: World, clock: FakeClock):
 
         def progress() -> None:
             if clock.now - start >= 30:
-                world.move_writer(SECONDARY)
-                world.set_status(SECONDARY, "modifying")
+                world.move_writer(to)
+                world.set_status(to, "modifying")
             if clock.now - start >= 60:
-                world.set_status(SECONDARY, "available")
+                world.set_status(to, "available")
                 cfg = handler.Config(world.zone_id, RECORD, GLOBAL_ID, wait_seconds=0)
                 handler.sync(
                     cfg,
-                    world.rds_for,
+                    rds_for or world.rds_for,
                     world.client("route53"),
-                    rds_event("RDS-EVENT-0185", f"{GLOBAL_ID}-{SECONDARY}"),
-                    home_region=SECONDARY,
+                    rds_event("RDS-EVENT-0185", f"{GLOBAL_ID}-{to}", region=to),
+                    home_region=to,
                 )
                 clock.hooks.remove(progress)
 
@@ -157,9 +198,38 @@ def test_global_writer_endpoint_mode_accepts_the_global_name(world: World) -> No
         },
     )
     clock = FakeClock()
-    d, _, _ = make(world, clock, lambda kwargs: world.move_writer(SECONDARY))
+    resolver = Resolver(world)
+    d, _, _ = make(world, clock, lambda kwargs: world.move_writer(SECONDARY), resolve=resolver)
     steps = d.run()
-    assert steps[-1].detail.endswith(world.global_endpoint)
+    assert [s.name for s in steps][-2:] == ["dns", "global-endpoint"]
+    assert steps[-2].detail.endswith(world.global_endpoint)
+    assert world.global_endpoint in resolver.asked and world.endpoints[SECONDARY] in resolver.asked
+
+
+def test_global_writer_endpoint_that_never_moves_times_out(world: World) -> None:
+    """Issue 14 item 10: in global-writer-endpoint mode the CNAME proves nothing; the endpoint must move."""
+    world.client("route53").change_resource_record_sets(
+        HostedZoneId=world.zone_id,
+        ChangeBatch={
+            "Changes": [
+                {
+                    "Action": "UPSERT",
+                    "ResourceRecordSet": {
+                        "Name": RECORD,
+                        "Type": "CNAME",
+                        "TTL": 30,
+                        "ResourceRecords": [{"Value": world.global_endpoint}],
+                    },
+                }
+            ]
+        },
+    )
+    clock = FakeClock()
+    d, _, _ = make(
+        world, clock, lambda kwargs: world.move_writer(SECONDARY), resolve=Resolver(world, frozen=PRIMARY)
+    )
+    with pytest.raises(drill.DrillError, match=r"'global-endpoint' not done after 300s; last seen: "):
+        d.run()
 
 
 def test_bounded_wait_names_the_step_and_last_state(world: World) -> None:
@@ -210,3 +280,68 @@ def test_main_exit_code_and_message(world: World, capsys: pytest.CaptureFixture[
     )
     assert code == 2
     assert "drill failed:" in capsys.readouterr().err
+
+
+def test_failover_runs_with_the_old_primary_region_unreachable(world: World) -> None:
+    """Issue 14 item 4: every call to the old primary's region fails; the drill still completes."""
+    clock = FakeClock()
+
+    def surviving(region: str) -> Any:
+        if region == PRIMARY:
+            return Unreachable(PRIMARY, [])
+        return world.rds_for(region)
+
+    d, calls, _ = make(
+        world, clock, lambda_mode(world, clock, rds_for=surviving), down=PRIMARY, failover=True
+    )
+    steps = d.run()
+    assert calls[0][0] == "failover_global_cluster"
+    assert [s.name for s in steps] == ["request", "writer-moved", "writer-available", "dns"]
+    assert world.cname() == world.endpoints[SECONDARY]
+
+
+def teardown_check(world: World, capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
+    code = drill.main(
+        [
+            "--global-cluster-id",
+            GLOBAL_ID,
+            "--check-teardown",
+            PRIMARY,
+            "--zone-id",
+            world.zone_id,
+            "--record-name",
+            RECORD,
+        ],
+        client_for=lambda s, r: world.client(s, r),
+    )
+    captured = capsys.readouterr()
+    return code, captured.out, captured.err
+
+
+def test_switch_back_before_destroy(world: World, capsys: pytest.CaptureFixture[str]) -> None:
+    """Issue 14 item 3: after a switchover, teardown is refused with the exact switch-back command;
+    the switch back (a drill to the first region) makes it safe."""
+    assert teardown_check(world, capsys)[0] == 0
+    clock = FakeClock()
+    d, _, _ = make(world, clock, lambda_mode(world, clock))
+    d.run()
+    code, _, err = teardown_check(world, capsys)
+    assert code == 3
+    assert f"writer of {GLOBAL_ID} is in {SECONDARY}, not in the first region {PRIMARY}" in err
+    switch_back = (
+        f"python -m components.aws.aurora.drill --global-cluster-id {GLOBAL_ID} --to-region {PRIMARY} "
+        f"--zone-id {world.zone_id} --record-name {RECORD}"
+    )
+    assert switch_back in err
+
+    back, calls, _ = make(world, clock, lambda_mode(world, clock, to=PRIMARY), to_region=PRIMARY)
+    back.run()
+    assert calls == [
+        (
+            "switchover_global_cluster",
+            {"GlobalClusterIdentifier": GLOBAL_ID, "TargetDbClusterIdentifier": world.arns[PRIMARY]},
+        )
+    ]
+    assert world.cname() == world.endpoints[PRIMARY]
+    code, out, _ = teardown_check(world, capsys)
+    assert code == 0 and f"teardown safe: the writer {world.arns[PRIMARY]} is in {PRIMARY}" in out

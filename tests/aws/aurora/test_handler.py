@@ -6,6 +6,9 @@ moved writer calls ``world.move_writer`` (which edits moto's backend) first.
 
 from __future__ import annotations
 
+import time
+from typing import Any
+
 import pytest
 
 from components.aws.aurora import handler
@@ -161,3 +164,53 @@ def test_config_from_env_names_missing_variables() -> None:
         {"ZONE_ID": "Z1", "RECORD_NAME": "DB.Example.com.", "GLOBAL_CLUSTER_ID": "g"}
     )
     assert (parsed.record_name, parsed.ttl, parsed.wait_seconds) == ("db.example.com", 30, 120.0)
+
+
+def scheduled_event(region: str = SECONDARY) -> dict[str, Any]:
+    """What an EventBridge schedule rule sends."""
+    return {
+        "version": "0",
+        "id": "53dc4d37-cffa-4f76-80c9-8b7d4a4d2eaa",
+        "detail-type": "Scheduled Event",
+        "source": "aws.events",
+        "account": "123456789012",
+        "time": "2026-01-01T00:05:00Z",
+        "region": region,
+        "resources": [f"arn:aws:events:{region}:123456789012:rule/kc-reconcile"],
+        "detail": {},
+    }
+
+
+def entry_env(world: World, monkeypatch: pytest.MonkeyPatch, wait: str = "120") -> None:
+    for key, value in {
+        "ZONE_ID": world.zone_id,
+        "RECORD_NAME": RECORD,
+        "GLOBAL_CLUSTER_ID": GLOBAL_ID,
+        "WAIT_SECONDS": wait,
+        "AWS_REGION": SECONDARY,
+    }.items():
+        monkeypatch.setenv(key, value)
+
+
+def test_scheduled_reconcile_repairs_a_lost_event(world: World, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Issue 14 item 5: the switchover event never came; the next scheduled run moves the CNAME."""
+    entry_env(world, monkeypatch)
+    world.move_writer(SECONDARY)  # and no RDS-EVENT-0185 is delivered
+    result = handler.handler(scheduled_event(), None)
+    assert result["action"] == "updated" and result["trigger"] == "schedule"
+    assert world.cname() == world.endpoints[SECONDARY]
+    assert handler.handler(scheduled_event(), None)["action"] == "unchanged"
+
+
+def test_scheduled_reconcile_never_waits_for_a_writer_in_transition(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A tick during a failover leaves the CNAME alone and does not fail (the event or the next tick acts)."""
+    entry_env(world, monkeypatch)
+    world.move_writer(SECONDARY)
+    world.set_status(SECONDARY, "failing-over")
+    started = time.monotonic()
+    result = handler.handler(scheduled_event(), None)
+    assert time.monotonic() - started < 5
+    assert result["action"] == "not-ready" and "failing-over" in result["reason"]
+    assert world.cname() == world.endpoints[PRIMARY]

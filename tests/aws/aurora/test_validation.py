@@ -11,7 +11,8 @@ from hypothesis import strategies as st
 
 from components import ValidationError
 from components.aws.aurora import AuroraGlobalDb
-from components.aws.aurora.args import REGION_TABLE, default_vpc_cidr, validate
+from components.aws.aurora.args import REGION_TABLE, SUBJECT, Settings, default_vpc_cidr, validate
+from components.validation import Problems
 from plan.runtime import MockRuntime
 
 GOOD: dict[str, Any] = {
@@ -27,9 +28,18 @@ PEER = {
 }
 
 
+def check(args: Any) -> Settings:
+    """validate() the way the component does: one ValidationError listing every problem."""
+    problems = Problems(SUBJECT)
+    settings = validate(args, problems)
+    problems.raise_if_any()
+    assert settings is not None
+    return settings
+
+
 def fields(**changes: Any) -> list[str]:
     with pytest.raises(ValidationError) as info:
-        validate({**GOOD, **changes})
+        check({**GOOD, **changes})
     return info.value.fields
 
 
@@ -44,7 +54,7 @@ def fields(**changes: Any) -> list[str]:
         ({"global_cluster_identifier": "1abc"}, "global_cluster_identifier", "starting with a letter"),
         ({"global_cluster_identifier": "a--b"}, "global_cluster_identifier", "'--'"),
         ({"global_cluster_identifier": "abc-"}, "global_cluster_identifier", "trailing"),
-        ({"global_cluster_identifier": "a" * 60}, "global_cluster_identifier", "at most 53"),
+        ({"global_cluster_identifier": "a" * 60}, "global_cluster_identifier", "at most 51"),
         ({"instances_per_region": 0}, "instances_per_region", "from 1 to 16"),
         ({"endpoint_mode": "route53-health-check"}, "endpoint_mode", "'failover-lambda'"),
         ({"dns": {**GOOD["dns"], "ttl": 4}}, "dns.ttl", "from 5 to 3600"),
@@ -87,7 +97,7 @@ def fields(**changes: Any) -> list[str]:
 )
 def test_each_bad_field_is_named(changes: dict[str, Any], field: str, words: str) -> None:
     with pytest.raises(ValidationError) as info:
-        validate({**GOOD, **changes})
+        check({**GOOD, **changes})
     assert field in info.value.fields
     problem = next(p for p in info.value.problems if p.field == field)
     assert words in str(problem)
@@ -132,13 +142,13 @@ def test_overlap_of_defaults_with_each_other_is_impossible() -> None:
 @given(st.lists(st.sampled_from(REGION_TABLE), min_size=2, max_size=11, unique=True), st.data())
 def test_default_cidr_depends_on_region_only(regions: list[str], data: st.DataObject) -> None:
     subset = data.draw(st.lists(st.sampled_from(regions), min_size=2, unique=True))
-    full = validate({**GOOD, "regions": regions}).vpc_cidrs
-    part = validate({**GOOD, "regions": subset}).vpc_cidrs
+    full = check({**GOOD, "regions": regions}).vpc_cidrs
+    part = check({**GOOD, "regions": subset}).vpc_cidrs
     assert all(part[r] == full[r] for r in subset)
 
 
 def test_defaults() -> None:
-    s = validate(GOOD)
+    s = check(GOOD)
     assert s.record_name == "kc-global.aurora-global.example.com"
     assert (s.ttl, s.instances_per_region, s.endpoint_mode) == (30, 1, "global-writer-endpoint")
     assert (s.database_name, s.master_username, s.backup_retention_days) == ("keycloak", "keycloak", 7)
@@ -147,4 +157,69 @@ def test_defaults() -> None:
     assert s.engine_version.startswith("16.") and s.instance_class.startswith("db.r")
     assert s.primary == "us-east-1" and s.secondaries == ("eu-west-1",)
     assert s.failover_reserved_concurrency is None
-    assert validate({**GOOD, "failover_reserved_concurrency": 1000}).failover_reserved_concurrency == 1000
+    assert check({**GOOD, "failover_reserved_concurrency": 1000}).failover_reserved_concurrency == 1000
+
+
+PEER_FIELDS = {"vpc_id", "region", "cidr", "route_table_ids"}
+DNS_FIELDS = {"zone_id", "zone_name", "record_name", "ttl"}
+# Each top-level field with a value to wrap in an Output; every key of AuroraGlobalDbArgs is listed.
+PLAIN_FIELDS: dict[str, Any] = {
+    "regions": ["us-east-1", "eu-west-1"],
+    "global_cluster_identifier": "kc-global",
+    "dns": GOOD["dns"],
+    "instances_per_region": 2,
+    "engine_version": "16.6",
+    "instance_class": "db.r7g.large",
+    "database_name": "keycloak",
+    "master_username": "keycloak",
+    "vpc_cidrs": {"us-east-1": "10.1.0.0/16"},
+    "endpoint_mode": "failover-lambda",
+    "failover_reserved_concurrency": 2,
+    "reconcile_minutes": 5,
+    "peer_vpcs": [PEER],
+    "deletion_protection": True,
+    "backup_retention_days": 7,
+    "storage_encrypted": True,
+    "iam_database_authentication": True,
+    "performance_insights": True,
+    "log_exports": True,
+    "skip_final_snapshot": False,
+    "providers": {},
+    "allow_engine_upgrade": False,
+    "teardown_check": True,
+    "apply_immediately": False,
+    "availability_zone_ids": {"eu-west-1": ["euw1-az1", "euw1-az2"]},
+    "provider_settings": {"eu-west-1": {"profile": "dr"}},
+}
+
+
+def plain_cases() -> list[tuple[str, Any]]:
+    from components.aws.aurora.args import AuroraGlobalDbArgs
+
+    assert set(PLAIN_FIELDS) == set(AuroraGlobalDbArgs.__annotations__)
+    cases: list[tuple[str, Any]] = [
+        (k, lambda out, k=k: {**GOOD, k: out(PLAIN_FIELDS[k])}) for k in PLAIN_FIELDS
+    ]
+    for k in sorted(DNS_FIELDS):
+        value = {"record_name": "db.example.com", "ttl": 30}.get(k) or GOOD["dns"][k]
+        cases.append((f"dns.{k}", lambda out, k=k, v=value: {**GOOD, "dns": {**GOOD["dns"], k: out(v)}}))
+    for k in sorted(PEER_FIELDS):
+        cases.append(
+            (f"peer_vpcs[0].{k}", lambda out, k=k: {**GOOD, "peer_vpcs": [{**PEER, k: out(PEER[k])}]})
+        )
+    cases.append(
+        ("vpc_cidrs.us-east-1", lambda out: {**GOOD, "vpc_cidrs": {"us-east-1": out("10.1.0.0/16")}})
+    )
+    return cases
+
+
+@pytest.mark.parametrize(("field", "make"), plain_cases(), ids=[c[0] for c in plain_cases()])
+def test_an_output_in_a_plain_field_is_named(runtime: MockRuntime, field: str, make: Any) -> None:
+    import pulumi
+
+    with pytest.raises(ValidationError) as info:
+        AuroraGlobalDb("kc", make(pulumi.Output.from_input))
+    problem = next(p for p in info.value.problems if p.field == field)
+    assert "a plain value known before deployment; got an Output" in str(problem)
+    runtime.settle()
+    assert runtime.resources == []

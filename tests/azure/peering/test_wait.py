@@ -74,7 +74,7 @@ def aiven() -> Iterator[tuple[str, list[AivenScript]]]:
             self.end_headers()
             self.wfile.write(data)
 
-        def log_message(self, *args: Any) -> None:
+        def log_message(self, format: str, *args: Any) -> None:
             pass
 
     server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
@@ -221,7 +221,9 @@ def test_cli_exits_non_zero_with_the_state(aiven):
     assert "REJECTED_BY_PEER: peer rejected" in done.stderr
 
 
-def test_dynamic_step_waits_and_keeps_the_token_out_of_state(aiven):
+def test_dynamic_step_waits_and_keeps_the_token_for_refresh(aiven):
+    """The token stays in the outputs so refresh can ask Aiven; the component marks that output
+    secret (test_the_wait_keeps_its_token_secret_in_state), as the input already is."""
     url, holder = aiven
     holder.append(AivenScript(["APPROVED", "ACTIVE"]))
     props = {
@@ -239,7 +241,6 @@ def test_dynamic_step_waits_and_keeps_the_token_out_of_state(aiven):
     result = PeeringActiveProvider().create(props)
     assert result.outs is not None
     assert result.outs["state"] == "ACTIVE"
-    assert "api_token" not in result.outs
     assert holder[0].requests[0][1] == f"aivenv1 {TOKEN}"
 
 
@@ -260,3 +261,67 @@ def test_dynamic_step_fails_with_the_state(aiven):
     }
     with pytest.raises(wait.PeeringNotActiveError, match="INVALID_SPECIFICATION: CIDR overlaps"):
         PeeringActiveProvider().create(props)
+
+
+# -- issue 16 item 7: refresh and DELETING
+
+
+def test_deleting_ends_the_wait_at_once(aiven):
+    url, holder = aiven
+    holder.append(AivenScript(["PENDING_PEER", ("DELETING", "deleting the peering connection")]))
+    with pytest.raises(wait.PeeringNotActiveError, match="ended in state DELETING"):
+        wait.wait_for_active(target(url), TOKEN, timeout_seconds=10, poll_seconds=0.01)
+    assert len(holder[0].requests) == 2
+
+
+def active_props(url: str) -> dict[str, Any]:
+    return {
+        "api_url": url,
+        "project": PROJECT,
+        "vpc_id": VPC,
+        "subscription_id": SUB,
+        "resource_group": GROUP,
+        "vnet_name": VNET,
+        "peering_id": "p",
+        "request_id": "r",
+        "timeout_seconds": 10,
+        "poll_seconds": 0.01,
+        "api_token": TOKEN,
+    }
+
+
+@pytest.mark.parametrize("state", ["DELETED", "DELETED_BY_PEER", "PENDING_PEER"])
+def test_refresh_reads_aiven_s_state(aiven, state):
+    url, holder = aiven
+    holder.append(AivenScript(["ACTIVE", (state, "after the fact")]))
+    provider = PeeringActiveProvider()
+    created = provider.create(active_props(url))
+    assert created.outs is not None and created.outs["state"] == "ACTIVE"
+    read = provider.read(created.id, dict(created.outs))
+    assert read.outs is not None
+    assert read.outs["state"] == state and read.outs["message"] == "after the fact"
+    # The next up waits again instead of keeping a state Aiven no longer reports.
+    diff = provider.diff(created.id, dict(read.outs), active_props(url))
+    assert diff.changes and "state" in (diff.replaces or [])
+
+
+def test_refresh_sees_a_connection_aiven_no_longer_lists(aiven):
+    url, holder = aiven
+    holder.append(AivenScript(["ACTIVE"]))
+    provider = PeeringActiveProvider()
+    created = provider.create(active_props(url))
+    assert created.outs is not None
+    outs = {**created.outs, "vnet_name": "gone-vnet"}
+    read = provider.read(created.id, outs)
+    assert read.outs is not None and read.outs["state"] == wait.NOT_FOUND
+
+
+def test_an_active_refresh_changes_nothing(aiven):
+    url, holder = aiven
+    holder.append(AivenScript(["ACTIVE"]))
+    provider = PeeringActiveProvider()
+    created = provider.create(active_props(url))
+    assert created.outs is not None
+    read = provider.read(created.id, dict(created.outs))
+    assert read.outs is not None and read.outs["state"] == "ACTIVE"
+    assert not provider.diff(created.id, dict(read.outs), active_props(url)).changes

@@ -1,4 +1,4 @@
-"""OpenVpnGateway and PostgresStandby on the mock runtime: the graph, its settings, secrets, validation."""
+"""OpenVpnGateway on the mock runtime: the graph, its settings, secrets, validation."""
 
 from __future__ import annotations
 
@@ -9,42 +9,14 @@ from typing import Any
 
 import pytest
 
-from components import OpenVpnGateway, PostgresStandby, ValidationError
-from components.gcp.standby import render as pg_render
+from components import OpenVpnGateway, ValidationError
 from components.gcp.vpn import render as vpn_render
 from plan.runtime import MockRuntime
 
+from .base import HOST_KEY, gateway_args
+
 CA = "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n"
-
-
-def gateway_args(**over: Any) -> dict[str, Any]:
-    return {
-        "project": "crossnet-test",
-        "region": "europe-west1",
-        "zone": "europe-west1-b",
-        "network": "vpc",
-        "subnetwork": "sub",
-        "gcp_cidrs": ["10.20.0.0/24"],
-        "clients": {"site-a": ["192.168.50.0/24"], "laptop": []},
-        "allowed_source_ranges": ["203.0.113.0/24"],
-        **over,
-    }
-
-
-def standby_args(ca: Any, key: Any, **over: Any) -> dict[str, Any]:
-    return {
-        "project": "crossnet-test",
-        "zone": "europe-west1-b",
-        "subnetwork": "sub",
-        "network": "vpc",
-        "primary_host": "db.onprem.example",
-        "primary_address": "192.168.50.10",
-        "primary_ca_certificate": CA,
-        "client_ca_certificate": ca,
-        "client_ca_private_key": key,
-        "allowed_cidrs": ["10.8.0.0/24", "192.168.50.0/24"],
-        **over,
-    }
+CERT = "-----BEGIN CERTIFICATE-----\nMIIBAA==\n-----END CERTIFICATE-----\n"  # decodes; fingerprint only
 
 
 T_INSTANCE = "gcp:compute/instance:Instance"
@@ -124,6 +96,7 @@ def test_onprem_ssh_runs_rendered_install_with_triggers(runtime: MockRuntime) ->
                 "host": "192.168.50.1",
                 "user": "admin",
                 "private_key": "KEY",
+                "host_key": HOST_KEY,
                 "client": "site-a",
             }
         ),
@@ -135,44 +108,6 @@ def test_onprem_ssh_runs_rendered_install_with_triggers(runtime: MockRuntime) ->
     assert cmd.inputs["stdin"] == vpn_render.site_install_script(client_name="site-a", profile=profile)
     assert "stdin" in cmd.secret_inputs and "connection" in cmd.secret_inputs
     assert len(cmd.inputs["triggers"]) == 1 and len(cmd.inputs["triggers"][0]) == 64
-
-
-def test_standby_graph_and_outputs(runtime: MockRuntime) -> None:
-    gw = OpenVpnGateway("gw", gateway_args())  # type: ignore[arg-type]
-    runtime.settle()
-    pg = PostgresStandby(
-        "pg",
-        standby_args(
-            runtime.value(gw.ca_certificate),
-            gw.ca_private_key,  # type: ignore[arg-type]
-            network_ip="10.20.0.10",
-            primary_ssh={"host": "192.168.50.10", "user": "root", "private_key": "KEY"},
-        ),
-    )
-    runtime.settle()
-    fw = runtime.one(T_FIREWALL, "pg-pg-in")
-    assert fw.inputs["allows"] == [{"protocol": "tcp", "ports": ["5432"]}]
-    assert fw.inputs["sourceRanges"] == ["10.8.0.0/24", "192.168.50.0/24"]
-    vm = runtime.one(T_INSTANCE, "pg-vm")
-    assert "PRIVATE KEY" not in json.dumps(vm.inputs)
-    assert vm.inputs["metadata"]["block-project-ssh-keys"] == "TRUE"
-    assert "accessConfigs" not in vm.inputs["networkInterfaces"][0]
-    assert runtime.value(pg.standby_ip) == "10.20.0.10"
-    settings = runtime.value(pg.primary_settings)
-    assert "hostssl replication replicator 10.20.0.10/32 cert" in settings
-    for key in ("wal_level", "max_wal_senders", "max_slot_wal_keep_size"):
-        assert key in settings
-    assert runtime.is_secret(pg.primary_conninfo) and runtime.is_secret(pg.replication_client_private_key)
-    conninfo = runtime.value(pg.primary_conninfo)
-    assert "sslmode=verify-full" in conninfo and "hostaddr=192.168.50.10" in conninfo
-    pg_sa = runtime.one("gcp:serviceaccount/account:Account", "pg-sa").outputs["email"]
-    member = runtime.one(T_IAM, "pg-replication-key-reader")
-    assert member.inputs["member"] == f"serviceAccount:{pg_sa}"
-    cert = runtime.one("tls:index/locallySignedCert:LocallySignedCert", "pg-replication-cert")
-    assert cert.inputs["caCertPem"] == runtime.value(gw.ca_certificate)
-    assert "client_auth" in cert.inputs["allowedUses"]
-    cmd = runtime.one("command:remote:Command", "pg-primary-settings")
-    assert "hostssl replication replicator 10.20.0.10/32 cert" in cmd.inputs["stdin"]
 
 
 def test_validation_lists_every_bad_field() -> None:
@@ -211,28 +146,6 @@ def test_world_ingress_needs_explicit_opt_in(runtime: MockRuntime) -> None:
     assert fw.inputs["allows"] == [{"protocol": "tcp", "ports": ["443"]}]
 
 
-def test_standby_validation() -> None:
-    with pytest.raises(ValidationError) as err:
-        PostgresStandby(
-            "pg",
-            standby_args(
-                "not a pem",
-                "k",
-                primary_address="db",
-                allowed_cidrs=["0.0.0.0/0"],  # type: ignore[arg-type]
-                slot_name="Bad-Slot",
-                postgres_version=9,
-            ),
-        )
-    assert {
-        "client_ca_certificate",
-        "primary_address",
-        "allowed_cidrs[0]",
-        "slot_name",
-        "postgres_version",
-    } <= set(err.value.fields)
-
-
 def test_static_key_format() -> None:
     text = vpn_render.static_key("ab" * 256)
     lines = text.splitlines()
@@ -264,22 +177,10 @@ def gateway_script(**over: Any) -> str:
         "server_cert_pem": CA,
         "server_key_secret": "s1",
         "tls_crypt_secret": "s2",
+        "client_certs": {"a": CERT},
+        "client_to_client": False,
     }
     return vpn_render.startup_script(**{**values, **over})
-
-
-def standby_script(**over: Any) -> str:
-    """The standby's startup script rendered from small fixed values."""
-    values: dict[str, Any] = {
-        "project": "p-12345",
-        "postgres_version": 16,
-        "primary_ca_pem": CA,
-        "client_cert_pem": CA,
-        "client_key_secret": "k",
-        "conninfo": "host=a",
-        "slot": "s",
-    }
-    return pg_render.standby_startup_script(**{**values, **over})
 
 
 @pytest.mark.skipif(which("shellcheck") is None, reason="shellcheck not installed")
@@ -288,8 +189,6 @@ def test_rendered_scripts_pass_shellcheck() -> None:
         gateway_script(client_configs={"a": "y\n"}),
         vpn_render.site_install_script(client_name="a", profile="client\n"),
         vpn_render.SYNC_SCRIPT,
-        pg_render.primary_apply_script(user="replicator", standby_ip="10.0.0.2", client_ca_pem=CA),
-        standby_script(conninfo="host=a sslmode=verify-full"),
     ]
     for script in scripts:
         result = subprocess.run(
@@ -318,21 +217,17 @@ def test_route_names_fit_gcp_limit_and_are_stable(runtime_factory: Any) -> None:
     long_route = routes["192.168.100.0/24"]
     # the logical (URN) name is unchanged; the GCP name is short, deterministic, distinct
     assert long_route.name == f"geo-vpn-route-site-{long_client}-192-168-100-0-24"
-    assert long_route.inputs["name"] == gcp_name("geo-vpn", "route", f"site-{long_client}-192-168-100-0-24")
-    assert routes["192.168.50.0/24"].inputs["name"] == "geo-vpn-route-site-site-a-192-168-50-0-24"
+    long_key = f"site-{long_client}-192-168-100-0-24"
+    assert long_route.inputs["name"] == gcp_name("geo-vpn-test", "route", long_key)
+    assert routes["192.168.50.0/24"].inputs["name"] == "geo-vpn-test-route-site-site-a-192-168-50-0-24"
     assert len({r.inputs["name"] for r in routes.values()}) == len(routes)
     assert gcp_name("geo-vpn", "route", "x" * 80) != gcp_name("geo-vpn", "route", "x" * 79 + "y")
 
 
 def test_vms_wait_for_secret_versions_and_reader_bindings(runtime: MockRuntime) -> None:
-    gw = OpenVpnGateway("gw", gateway_args())  # type: ignore[arg-type]
+    OpenVpnGateway("gw", gateway_args())  # type: ignore[arg-type]
     runtime.settle()
-    PostgresStandby("pg", standby_args(runtime.value(gw.ca_certificate), gw.ca_private_key))  # type: ignore[arg-type]
-    runtime.settle()
-    for vm_name, prefixes in (
-        ("gw-vm", ("gw-server-key", "gw-tls-crypt")),
-        ("pg-vm", ("pg-replication-key",)),
-    ):
+    for vm_name, prefixes in (("gw-vm", ("gw-server-key", "gw-tls-crypt")),):
         deps = set(runtime.one(T_INSTANCE, vm_name).dependencies)
         for prefix in prefixes:
             assert runtime.one(T_VERSION, f"{prefix}-v").urn in deps, (vm_name, prefix)
@@ -371,10 +266,7 @@ def test_fetch_secret_retries_until_readable(tmp_path: Any) -> None:
     )
     assert run.returncode != 0 and "unreachable" not in run.stdout
     assert "could not read secret my-secret" in run.stderr
-    for script in (
-        gateway_script(),
-        standby_script(),
-    ):
+    for script in (gateway_script(),):
         assert "\n".join(vpn_render.fetch_secret_function("p-12345")) in script
         assert "gcloud secrets" not in script.replace(
             "\n".join(vpn_render.fetch_secret_function("p-12345")), ""

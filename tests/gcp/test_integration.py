@@ -1,4 +1,5 @@
-"""OpenVPN 2.6 and PostgreSQL 15 from Debian, run on exactly what the components rendered.
+"""OpenVPN 2.6 and PostgreSQL 15 from Debian, run on exactly what the components rendered:
+the tunnel, TLS streaming replication through it, and the DR path (promotion drill, reboot).
 
 Topology (network namespaces created here, addresses used only inside them):
 
@@ -7,14 +8,19 @@ Topology (network namespaces created here, addresses used only inside them):
 
 The gateway and standby components run on the mock runtime (real PEMs); the
 server config, client-config-dir files, client profiles, the on-prem
-install/apply scripts and the standby's clone script are their outputs. The
-namespace ``gw`` stands in for the GCP VM and ``gcp``'s default route for the
-``compute.Route``s to it.
+install/apply scripts, the standby's boot and clone scripts and the promotion drill
+are their outputs. The namespace ``gw`` stands in for the GCP VM and ``gcp``'s default
+route for the ``compute.Route``s to it.
+
+The primary is one a DBA would really have: tuned above Debian's defaults, on
+``wal_level=logical`` with 20 logical slots, and an earlier ``replication ... reject`` line
+in its pg_hba.conf for the GCP subnet.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import io
 import os
 import shutil
 import signal
@@ -32,6 +38,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
+from components.gcp.standby import drill
 from components.gcp.standby import render as pg_render
 from components.gcp.vpn import render as vpn_render
 from plan.runtime import MockRuntime
@@ -41,6 +48,18 @@ OPENVPN = shutil.which("openvpn") or "/usr/sbin/openvpn"
 PRIMARY_HOST = "primary.onprem.test"
 GW_WAN, SITE_WAN = "172.31.255.1", "172.31.255.2"
 STANDBY_IP, PRIMARY_IP = "10.20.0.10", "192.168.50.10"
+HOST_KEY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIJdD7y3aLq454yWBdwLWbieU1ebz9/cu7/QEXn9OIeZJ"
+ALLOWED_CIDRS = ["10.99.0.0/24", "192.168.50.0/24"]
+# The primary, tuned above Debian's defaults: a standby must run with at least these.
+PRIMARY_TUNING = {
+    "max_connections": "150",
+    "max_worker_processes": "12",
+    "max_locks_per_transaction": "128",
+    "max_prepared_transactions": "5",
+    "max_wal_senders": "15",
+    "max_replication_slots": "30",
+    "wal_level": "logical",
+}
 GATEWAY_ARGS: dict[str, Any] = {
     "project": "crossnet-test",
     "region": "europe-west1",
@@ -52,7 +71,13 @@ GATEWAY_ARGS: dict[str, Any] = {
     "allowed_source_ranges": ["172.31.255.0/30"],
     "vpn_cidr": "10.99.0.0/24",
     "public_endpoint": GW_WAN,
-    "onprem_ssh": {"host": "192.168.50.1", "user": "root", "private_key": "unused", "client": "site-a"},
+    "onprem_ssh": {
+        "host": "192.168.50.1",
+        "user": "root",
+        "private_key": "unused",
+        "client": "site-a",
+        "host_key": HOST_KEY,
+    },
 }
 
 pytestmark = [
@@ -130,14 +155,18 @@ def _render(clients: dict[str, list[str]], primary_ca: str) -> dict[str, Any]:
                 "project": "crossnet-test",
                 "zone": "europe-west1-b",
                 "subnetwork": "gcp-subnet",
+                "network": "vpc",
                 "primary_host": PRIMARY_HOST,
                 "primary_address": PRIMARY_IP,
                 "primary_ca_certificate": primary_ca,
-                "client_ca_certificate": rt.value(gw.ca_certificate),
-                "client_ca_private_key": gw.ca_private_key,
-                "allowed_cidrs": ["10.99.0.0/24", "192.168.50.0/24"],
+                "allowed_cidrs": ALLOWED_CIDRS,
                 "network_ip": STANDBY_IP,
-                "primary_ssh": {"host": PRIMARY_IP, "user": "root", "private_key": "unused"},
+                "primary_ssh": {
+                    "host": PRIMARY_IP,
+                    "user": "root",
+                    "private_key": "unused",
+                    "host_key": HOST_KEY,
+                },
             },
         )
         rt.settle()
@@ -153,6 +182,12 @@ def _render(clients: dict[str, list[str]], primary_ca: str) -> dict[str, Any]:
             "server_cert": rt.one("tls:index/locallySignedCert:LocallySignedCert", "gw-server-cert").outputs[
                 "certPem"
             ],
+            "client_certs": {
+                c: rt.one("tls:index/locallySignedCert:LocallySignedCert", f"gw-client-{c}-cert").outputs[
+                    "certPem"
+                ]
+                for c in clients
+            },
             "server_key": versions["gw-server-key-v"],
             "tls_crypt": versions["gw-tls-crypt-v"],
             "site_command": rt.one("command:remote:Command", "gw-onprem-site-a").inputs,
@@ -160,6 +195,7 @@ def _render(clients: dict[str, list[str]], primary_ca: str) -> dict[str, Any]:
             "conninfo": rt.value(pg.primary_conninfo),
             "settings": rt.value(pg.primary_settings),
             "client_cert": rt.value(pg.replication_client_certificate),
+            "client_ca": rt.value(pg.client_ca_certificate),
             "client_key": versions["standby-replication-key-v"],
         }
 
@@ -357,6 +393,7 @@ def test_tunnel_and_tls_replication_from_rendered_configs(lab: Lab, rendered: di
     write(vpn_dir / vpn_render.SERVER_CERT, rendered["server_cert"])
     write(vpn_dir / vpn_render.SERVER_KEY, rendered["server_key"], 0o600)
     write(vpn_dir / vpn_render.TLS_CRYPT_KEY, rendered["tls_crypt"], 0o600)
+    write(vpn_dir / vpn_render.PEER_FINGERPRINTS, vpn_render.peer_fingerprints(rendered["client_certs"]))
     for client, text in rendered["client_configs"].items():
         write(vpn_dir / vpn_render.CCD_DIR / client, text)
     for d in (vpn_dir, vpn_dir / "pki", vpn_dir / "ccd"):
@@ -383,9 +420,9 @@ def test_tunnel_and_tls_replication_from_rendered_configs(lab: Lab, rendered: di
     wait_for(lambda: "Initialization Sequence Completed" in _read(client_log), "the tunnel")
     wait_for(lambda: "site-a" in _read(root / "status.log"), "site-a in the server status file")
 
-    # -- standby on the GCP side: files as the startup script writes them, and the rendered clone
-    # script started before the primary exists: it must retry until the primary is up,
-    # leaving the data directory alone
+    # -- standby on the GCP side: files as the startup script writes them, a Debian-style cluster
+    # configuration, and the rendered boot script (clone once, configure, start) started before the
+    # primary exists: the clone retries until the primary is up, leaving the data directory alone
     certs = Path(pg_render.DEFAULT_CERT_DIR)
     conninfo = rendered["conninfo"]
     cert_dir = root / "standby-certs"
@@ -394,9 +431,6 @@ def test_tunnel_and_tls_replication_from_rendered_configs(lab: Lab, rendered: di
     write(cert_dir / pg_render.CLIENT_CERT, rendered["client_cert"], 0o644, "postgres")
     write(cert_dir / pg_render.CLIENT_KEY, rendered["client_key"], 0o600, "postgres")
     shutil.chown(cert_dir, "postgres", "postgres")
-    standby, sock_s = root / "standby", root / "sock-standby"
-    sock_s.mkdir()
-    shutil.chown(sock_s, "postgres", "postgres")
     assert conninfo_here == pg_render.conninfo(
         host=PRIMARY_HOST,
         hostaddr=PRIMARY_IP,
@@ -405,9 +439,27 @@ def test_tunnel_and_tls_replication_from_rendered_configs(lab: Lab, rendered: di
         application_name="crossnet_standby",
         cert_dir=str(cert_dir),
     )
-    standby.mkdir()
-    shutil.chown(standby, "postgres", "postgres")
-    (standby / "debian-cluster").write_text("")  # stands in for the Debian cluster the clone replaces
+    data_root, sock_s, standby_etc = root / "standby-disk", root / "sock-standby", root / "standby-etc"
+    for d in (data_root, sock_s, standby_etc, standby_etc / "conf.d"):
+        d.mkdir()
+        shutil.chown(d, "postgres", "postgres")
+    standby = data_root / "15" / "main"
+    primary_etc = root / "primary-etc"
+    # The standby's own Debian-style configuration (Debian's defaults: max_connections 100, ...),
+    # TLS on with its own certificate; include_dir last, as Debian's postgresql.conf has it.
+    _, standby_cert, standby_key = _onprem_ca()
+    write(standby_etc / "server.crt", standby_cert, 0o644, "postgres")
+    write(standby_etc / "server.key", standby_key, 0o600, "postgres")
+    write(standby_etc / "pg_hba.conf", "local all postgres peer\n", 0o644, "postgres")
+    write(
+        standby_etc / "postgresql.conf",
+        "data_directory = '/var/lib/postgresql/15/main'\n"
+        f"hba_file = '{standby_etc}/pg_hba.conf'\nunix_socket_directories = '{sock_s}'\n"
+        f"ssl = on\nssl_cert_file = '{standby_etc}/server.crt'\nssl_key_file = '{standby_etc}/server.key'\n"
+        "wal_receiver_timeout = '3s'\nwal_retrieve_retry_interval = '500ms'\ninclude_dir = 'conf.d'\n",
+        0o644,
+        "postgres",
+    )
     clone_sh = write(
         root / "clone.sh",
         pg_render.clone_script(
@@ -419,22 +471,39 @@ def test_tunnel_and_tls_replication_from_rendered_configs(lab: Lab, rendered: di
             retry_seconds=1,
         ),
     )
-    clone = subprocess.Popen(
-        ["ip", "netns", "exec", lab.ns("gcp"), "bash", str(clone_sh)],
+    # pg_ctl stands in for systemctl; the primary's configuration directory is hidden from the
+    # standby (as on the GCP VM), so a setting naming one of its files would stop the standby
+    ctl = f"runuser -u postgres -- {PG_BIN}/pg_ctl -D {standby_etc} -w -t 30 -l {root / 'standby.log'}"
+    boot_sh = write(
+        root / "boot.sh",
+        pg_render.boot_script(
+            data_dir=str(standby),
+            bin_dir=PG_BIN,
+            conf_dir=str(standby_etc),
+            clone_command=f"bash {clone_sh}",
+            stop_command=f"{ctl} -m fast stop",
+            start_command=f"mount -t tmpfs crossnet-hide {primary_etc} && {ctl} start",
+            allowed_cidrs=ALLOWED_CIDRS,
+        ),
+    )
+    lab.pg_dirs.append(("gcp", standby_etc))  # type: ignore[attr-defined]
+    boot = subprocess.Popen(
+        ["ip", "netns", "exec", lab.ns("gcp"), "bash", str(boot_sh)],
         stdin=subprocess.DEVNULL,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
         start_new_session=True,
     )
-    lab.procs.append(("gcp", clone))
-    wait_for(lambda: (standby.parent / "standby.crossnet-clone").exists(), "the first clone attempt")
-    assert clone.poll() is None  # still retrying
-    assert (standby / "debian-cluster").exists()  # nothing wiped before a successful clone
+    lab.procs.append(("gcp", boot))
+    wait_for(lambda: (standby.parent / "main.crossnet-clone").exists(), "the first clone attempt")
+    assert boot.poll() is None  # still retrying
+    assert not standby.exists()  # nothing in place before a successful clone
 
     # -- primary on the on-prem LAN: an existing TLS-enabled cluster laid out as Debian does
-    # (configuration in its own directory with conf.d, data elsewhere), then the rendered apply script
-    primary, primary_etc, sock_p = root / "primary", root / "primary-etc", root / "sock-primary"
+    # (configuration in its own directory with conf.d, data elsewhere), tuned above the defaults,
+    # with 20 logical slots and an earlier reject rule for the GCP subnet; then the rendered apply script
+    primary, sock_p = root / "primary", root / "sock-primary"
     for d in (primary, primary_etc, primary_etc / "conf.d", sock_p):
         d.mkdir()
         shutil.chown(d, "postgres", "postgres")
@@ -443,6 +512,8 @@ def test_tunnel_and_tls_replication_from_rendered_configs(lab: Lab, rendered: di
         shutil.move(primary / conf_name, primary_etc / conf_name)
     write(primary_etc / "server.crt", rendered["primary_cert"], 0o644, "postgres")
     write(primary_etc / "server.key", rendered["primary_key"], 0o600, "postgres")
+    with (primary_etc / "pg_hba.conf").open("a") as hba:
+        hba.write("host replication all 10.20.0.0/24 reject\n")
     with (primary_etc / "postgresql.conf").open("a") as conf:
         conf.write(
             f"data_directory = '{primary}'\nhba_file = '{primary_etc}/pg_hba.conf'\n"
@@ -450,72 +521,49 @@ def test_tunnel_and_tls_replication_from_rendered_configs(lab: Lab, rendered: di
             f"listen_addresses = '{PRIMARY_IP}'\nunix_socket_directories = '{sock_p}'\n"
             f"ssl = on\nssl_cert_file = '{primary_etc}/server.crt'\n"
             f"ssl_key_file = '{primary_etc}/server.key'\n"
+            + "".join(f"{k} = {v}\n" for k, v in PRIMARY_TUNING.items())
         )
     lab.pg_dirs.append(("lan", primary))  # type: ignore[attr-defined]
     lab.pg_ctl("lan", primary_etc, "start", root / "primary.log")
+    for i in range(20):
+        psql(lab, "lan", sock_p, f"SELECT pg_create_logical_replication_slot('logical_{i}', 'test_decoding')")
     apply_script = rendered["primary_command"]["stdin"]
+    out = ""
     for _ in range(2):  # idempotent: the second run changes nothing
         out = lab.sh("lan", "bash", "-s", stdin=apply_script, env={"PGHOST": str(sock_p)}).stdout
-    assert (primary_etc / "pg_hba.conf").read_text().count(
-        f"hostssl replication replicator {STANDBY_IP}/32 cert"
-    ) == 1
+    assert "restart PostgreSQL" not in out  # nothing lowered, nothing to raise: no restart needed
+    for key, value in PRIMARY_TUNING.items():
+        assert psql(lab, "lan", sock_p, f"SHOW {key}") == value, key
+    assert (
+        psql(lab, "lan", sock_p, "SELECT count(*) FROM pg_replication_slots WHERE slot_type = 'logical'")
+        == "20"
+    )
+    line = f"hostssl replication replicator {STANDBY_IP}/32 cert"
+    hba_text = (primary_etc / "pg_hba.conf").read_text()
+    assert hba_text.count(line) == 1
+    assert hba_text.index(line) < hba_text.index("host replication all 10.20.0.0/24 reject")
     ca_path = primary_etc / pg_render.CLIENT_CA_FILE
     assert (primary_etc / "conf.d" / pg_render.PRIMARY_CONF).read_text() == f"ssl_ca_file = '{ca_path}'\n"
     assert psql(lab, "lan", sock_p, "SHOW ssl_ca_file") == str(ca_path)
+    assert rendered["client_ca"].strip() in ca_path.read_text()  # the standby's own CA, not the VPN's
+    assert rendered["ca"].strip() not in ca_path.read_text()
     assert "ssl_ca_file" not in (primary / "postgresql.auto.conf").read_text()
-    assert f"hostssl replication replicator {STANDBY_IP}/32 cert" in rendered["settings"]
-    if "restart PostgreSQL" in out:
-        lab.pg_ctl("lan", primary, "restart", root / "primary.log")
+    assert line in rendered["settings"]
     psql(
         lab, "lan", sock_p, "CREATE TABLE t (id int primary key, v text); INSERT INTO t VALUES (1, 'before')"
     )
 
-    clone_out, clone_err = clone.communicate(timeout=90)
-    assert clone.returncode == 0, clone_out + clone_err
-    assert "clone attempt 1/60 failed; retrying in 1s" in clone_err
-    assert (standby / "standby.signal").exists() and not (standby / "debian-cluster").exists()
-    assert not (standby.parent / "standby.crossnet-clone").exists()
+    boot_out, boot_err = boot.communicate(timeout=90)
+    assert boot.returncode == 0, boot_out + boot_err
+    assert "clone attempt 1/60 failed; retrying in 1s" in boot_err
+    assert (standby / "standby.signal").exists() and Path(pg_render.clone_marker(str(standby))).exists()
+    assert not (standby.parent / "main.crossnet-clone").exists()
     assert "ssl_ca_file" not in (standby / "postgresql.auto.conf").read_text()
-    # The standby's own Debian-style configuration: TLS on with its own (snakeoil-like) certificate.
-    # It starts where the primary's configuration directory does not exist (as on the GCP VM).
-    standby_etc = root / "standby-etc"
-    _, standby_cert, standby_key = _onprem_ca()
-    write(standby_etc / "server.crt", standby_cert, 0o644, "postgres")
-    write(standby_etc / "server.key", standby_key, 0o600, "postgres")
-    write(standby_etc / "pg_hba.conf", "local all postgres peer\n", 0o644, "postgres")
-    write(
-        standby_etc / "postgresql.conf",
-        f"data_directory = '{standby}'\nhba_file = '{standby_etc}/pg_hba.conf'\n"
-        f"listen_addresses = '{STANDBY_IP}'\nunix_socket_directories = '{sock_s}'\n"
-        f"ssl = on\nssl_cert_file = '{standby_etc}/server.crt'\nssl_key_file = '{standby_etc}/server.key'\n"
-        "wal_receiver_timeout = '3s'\nwal_retrieve_retry_interval = '500ms'\n",
-        0o644,
-        "postgres",
-    )
-    shutil.chown(standby_etc, "postgres", "postgres")
-    lab.pg_dirs.append(("gcp", standby))  # type: ignore[attr-defined]
-    lab.sh(
-        "gcp",
-        "sh",
-        "-c",
-        'mount -t tmpfs crossnet-hide "$1" && shift && exec "$@"',
-        "sh",
-        str(primary_etc),
-        "runuser",
-        "-u",
-        "postgres",
-        "--",
-        f"{PG_BIN}/pg_ctl",
-        "-D",
-        str(standby_etc),
-        "-w",
-        "-t",
-        "20",
-        "-l",
-        str(root / "standby.log"),
-        "start",
-    )
     assert psql(lab, "gcp", sock_s, "SHOW ssl") == "on"
+    # a primary tuned above the defaults: the standby runs with at least its values
+    for key in ("max_connections", "max_worker_processes", "max_locks_per_transaction"):
+        assert psql(lab, "gcp", sock_s, f"SHOW {key}") == PRIMARY_TUNING[key], key
+    assert psql(lab, "gcp", sock_s, "SHOW max_prepared_transactions") == "5"
 
     psql(lab, "lan", sock_p, "INSERT INTO t VALUES (2, 'after')")
     wait_for(
@@ -577,7 +625,11 @@ def test_tunnel_and_tls_replication_from_rendered_configs(lab: Lab, rendered: di
     )
     lab.procs.append(("site", root / "retired.pid"))
     wait_for(
-        lambda: "client-config-dir authentication failed for common name 'retired'" in _read(server_log),
+        lambda: (
+            "client-config-dir authentication failed for common name 'retired'" in _read(server_log)
+            or "certificate hash verification failed" in _read(server_log)
+            or "VERIFY ERROR: depth=0" in _read(server_log)
+        ),
         "the server to refuse the removed client",
         logs=(server_log, root / "retired.log"),
     )
@@ -602,12 +654,67 @@ def test_tunnel_and_tls_replication_from_rendered_configs(lab: Lab, rendered: di
     wait_for(lambda: "Initialization Sequence Completed" in _read(client_log), "the tunnel again")
     wait_for(lambda: psql(lab, "gcp", sock_s, "SELECT count(*) FROM t") == "3", "replication to resume", 20)
 
+    # -- the promotion drill, planned: the standby has replayed everything, is promoted, takes a write
+    def on_standby(script: str) -> subprocess.CompletedProcess[str]:
+        return lab.sh(
+            "gcp", "bash", "-s", stdin=script, env={"PGHOST": str(sock_s)}, check=False, timeout=120
+        )
+
+    drill_args = [
+        "--project",
+        "p",
+        "--zone",
+        "z",
+        "--instance",
+        "standby",
+        "--wait",
+        "20",
+        "--target",
+        STANDBY_IP,
+    ]
+    report = io.StringIO()
+    assert drill.main(drill_args, runner=on_standby, out=report) == 0, report.getvalue()
+    text = report.getvalue()
+    steps = [line.split()[0] for line in text.splitlines() if line and not line.startswith(" ")]
+    assert steps[:5] == ["state", "caught-up", "promote", "write", "total"], text
+    assert "receiver=streaming slot=crossnet_standby" in text and "pg_rewind" in text
+    assert psql(lab, "gcp", sock_s, "SELECT pg_is_in_recovery()") == "f"
+    psql(lab, "gcp", sock_s, "INSERT INTO t VALUES (10, 'written on the promoted standby')")
+    again = io.StringIO()
+    assert drill.main(drill_args, runner=on_standby, out=again) == 0
+    assert "already-primary" in again.getvalue()
+
+    # -- after promotion the application connects over TLS from an allowed CIDR (the on-prem LAN,
+    # through the tunnel), with a password
+    psql(lab, "gcp", sock_s, "CREATE ROLE app LOGIN PASSWORD 'app-secret'")
+    app = lab.sh(
+        "lan",
+        f"{PG_BIN}/psql",
+        "-X",
+        "-qAt",
+        f"hostaddr={STANDBY_IP} user=app dbname=postgres sslmode=require connect_timeout=5",
+        "-c",
+        "SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()",
+        env={"PGPASSWORD": "app-secret"},
+    )
+    assert app.stdout.strip() == "t"
+
+    # -- reboot of the promoted standby: the unit runs the boot script again; no clone (the old
+    # primary is still reachable), the promoted data kept, PostgreSQL running as a primary
+    lab.sh("gcp", "sh", "-c", f"{ctl} -m fast stop")
+    rebooted = lab.sh("gcp", "bash", str(boot_sh), timeout=60)
+    assert "not cloning" not in rebooted.stdout and "cloned the primary" not in rebooted.stdout
+    assert "holds this standby's data" in rebooted.stdout
+    assert psql(lab, "gcp", sock_s, "SELECT v FROM t WHERE id = 10") == "written on the promoted standby"
+    assert psql(lab, "gcp", sock_s, "SELECT pg_is_in_recovery()") == "f"
+    assert psql(lab, "gcp", sock_s, "SHOW max_connections") == PRIMARY_TUNING["max_connections"]
+
     # -- no deprecation warnings for the rendered configs
     for log in (server_log, client_log):
         text = _read(log)
         assert "DEPRECATED" not in text.upper(), text
         assert "WARNING" not in text, text
-    assert time.monotonic() - started < 60
+    assert time.monotonic() - started < 120
 
 
 def _read(path: Path) -> str:
