@@ -210,7 +210,11 @@ RULES: tuple[NameRule, ...] = (
         GCE_NAMING,
     ),
     NameRule(
-        ("gcp:compute/address:Address", "gcp:compute/subnetwork:Subnetwork"),
+        (
+            "gcp:compute/address:Address",
+            "gcp:compute/subnetwork:Subnetwork",
+            "gcp:compute/resourcePolicy:ResourcePolicy",
+        ),
         "name",
         63,
         GCE_NAME,
@@ -457,6 +461,10 @@ NO_CLOUD_NAME: dict[str, str] = {
     "azuread:index/applicationPassword:ApplicationPassword": "Entra ID assigns the key id",
     "azuread:index/servicePrincipal:ServicePrincipal": "Entra ID assigns the object id",
     "gcp:secretmanager/secretIamMember:SecretIamMember": "a binding on its secret",
+    "gcp:projects/iAMMember:IAMMember": "a binding in the project's IAM policy",
+    "gcp:compute/attachedDisk:AttachedDisk": "attaches a disk to an instance; deviceName is per instance",
+    "gcp:compute/diskResourcePolicyAttachment:DiskResourcePolicyAttachment": "name refers to the policy",
+    "gcp:monitoring/alertPolicy:AlertPolicy": "Cloud Monitoring assigns the id; displayName is free text",
     "gcp:secretmanager/secretVersion:SecretVersion": "Secret Manager numbers the versions",
 }
 """Types the components register that have no cloud-side name to check, and why."""

@@ -217,6 +217,30 @@ FORCE_NEW: dict[str, tuple[tuple[str, ...], str]] = {
         ("*",),
         TF_GOOGLE + "tpgiamresource/resource_iam_member.go (every field ForceNew)",
     ),
+    "gcp:compute/disk:Disk": (
+        ("name", "zone", "project", "image", "snapshot", "sourceDisk", "diskEncryptionKey"),
+        TF_GOOGLE + "compute/resource_compute_disk.go (ForceNew; size grows in place)",
+    ),
+    "gcp:compute/attachedDisk:AttachedDisk": (
+        ("*",),
+        TF_GOOGLE + "compute/resource_compute_attached_disk.go (every field ForceNew)",
+    ),
+    "gcp:compute/diskResourcePolicyAttachment:DiskResourcePolicyAttachment": (
+        ("*",),
+        TF_GOOGLE + "compute/resource_compute_disk_resource_policy_attachment.go (every field immutable)",
+    ),
+    "gcp:compute/resourcePolicy:ResourcePolicy": (
+        ("*",),
+        TF_GOOGLE + "compute/resource_compute_resource_policy.go (no update method: every field immutable)",
+    ),
+    "gcp:monitoring/alertPolicy:AlertPolicy": (
+        ("project",),
+        TF_GOOGLE + "monitoring/resource_monitoring_alert_policy.go (updates in place)",
+    ),
+    "gcp:projects/iAMMember:IAMMember": (
+        ("*",),
+        TF_GOOGLE + "tpgiamresource/resource_iam_member.go (every field ForceNew)",
+    ),
     "gcp:serviceaccount/account:Account": (
         ("accountId", "project"),
         TF_GOOGLE + "resourcemanager/resource_google_service_account.go (ForceNew)",
