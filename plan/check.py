@@ -91,6 +91,11 @@ def check_policy(doc: Mapping[str, Any], levels: Mapping[str, str] | None = None
 def check_locations(doc: Mapping[str, Any], config: Mapping[str, Any] | None = None) -> list[Finding]:
     """AWS regions and AZ ids, GCP regions and zones, wherever the plan records one."""
     aws_regions, gcp_regions = module("aws.regions"), module("gcp.regions")
+    try:
+        aws_regions.regions()
+        aws_known = True
+    except RuntimeError:  # botocore is not installed (crossnet without the [aws] extra)
+        aws_known = False
     problems_class = module("validation").Problems
 
     config = config or {}
@@ -122,7 +127,7 @@ def check_locations(doc: Mapping[str, Any], config: Mapping[str, Any] | None = N
                 add(record, prop, value, problem.allowed, getattr(check, "__module__", ""))
 
     for key, checker in (("aws:region", aws_regions.check_region), ("gcp:region", gcp_regions.check_region)):
-        if isinstance(config.get(key), str):
+        if isinstance(config.get(key), str) and (aws_known or not key.startswith("aws:")):
             problems = problems_class("plan")
             checker(problems, config[key], key)
             for problem in problems.items:
@@ -149,7 +154,8 @@ def check_locations(doc: Mapping[str, Any], config: Mapping[str, Any] | None = N
         resource_type = str(record.get("type", ""))
         inputs = record.get("inputs") or {}
         if resource_type == "pulumi:providers:aws":
-            run(record, "region", aws_regions.check_region)
+            if aws_known:
+                run(record, "region", aws_regions.check_region)
             if str(inputs.get("skipRegionValidation")).lower() == "true":
                 add(
                     record,
@@ -159,7 +165,7 @@ def check_locations(doc: Mapping[str, Any], config: Mapping[str, Any] | None = N
                     "pulumi_aws.Provider defaults it to True)",
                     "pulumi_aws/provider.py (skip_region_validation default)",
                 )
-        elif resource_type.startswith("aws:"):
+        elif resource_type.startswith("aws:") and aws_known:
             run(record, "availabilityZoneId", aws_regions.check_az_id, None)
         elif resource_type.startswith("gcp:"):
             run(record, "region", gcp_regions.check_region)
