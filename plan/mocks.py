@@ -19,7 +19,7 @@ from typing import Any
 
 from pulumi.runtime import mocks as pulumi_mocks
 
-from plan.runtime import RecordingMonitor, Resource, _MonitorAware, unwrap_secrets
+from .runtime import RecordingMonitor, Resource, _MonitorAware, unwrap_secrets
 
 
 @dataclass
@@ -50,10 +50,10 @@ _CALLS: dict[str, CallAnswer] = {}
 def _load_answers() -> None:
     if _RESOURCES or _CALLS:
         return
-    import plan.answers as package
+    from . import answers as package
 
     for info in sorted(pkgutil.iter_modules(package.__path__), key=lambda i: i.name):
-        module = importlib.import_module(f"plan.answers.{info.name}")
+        module = importlib.import_module(f"{package.__name__}.{info.name}")
         for token, fn in getattr(module, "RESOURCES", {}).items():
             if token.endswith("*"):
                 _PREFIXES.append((token[:-1], fn))

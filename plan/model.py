@@ -21,8 +21,8 @@ from typing import Any
 import pulumi
 from pulumi.runtime.sync_await import _sync_await
 
-from plan.config import StackConfig
-from plan.runtime import MockRuntime, Resource
+from .config import StackConfig
+from .runtime import MockRuntime, Resource
 
 MASK = "[secret]"
 FORMAT = 1
@@ -112,7 +112,9 @@ def run_program(project_dir: Path, config: StackConfig, program: str = "__main__
     root = str(project_dir.resolve())
     if root not in sys.path:
         sys.path.insert(0, root)
-    with MockRuntime(stack=config.stack, config=config.values, secret_keys=config.secret_keys) as rt:
+    with MockRuntime(
+        project=config.project, stack=config.stack, config=config.values, secret_keys=config.secret_keys
+    ) as rt:
         rt.run(lambda: runpy.run_path(str(project_dir / program), run_name="__main__"))
         from pulumi.runtime import settings
 
@@ -122,7 +124,7 @@ def run_program(project_dir: Path, config: StackConfig, program: str = "__main__
         resources = [resource_record(r) for r in sorted(rt.resources, key=lambda r: r.urn)]
     return {
         "format": FORMAT,
-        "project": "crossnet",
+        "project": config.project,
         "stack": config.stack,
         "resources": resources,
         "outputs": outputs,

@@ -215,7 +215,7 @@ class MockRuntime:
         config: Mapping[str, Any] | None = None,
         secret_keys: list[str] | None = None,
     ):
-        from plan.mocks import ProviderMocks
+        from .mocks import ProviderMocks
 
         self.mocks = mocks if mocks is not None else ProviderMocks(config=config, preview=preview)
         self.project, self.stack, self.preview = project, stack, preview

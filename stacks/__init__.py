@@ -73,21 +73,60 @@ def pop_name(
     return name
 
 
+HOW_TO_ENABLE = "pulumi config set --path 'crossnet:scenarios[0]' tidb_kafka_privatelink"
+
+
 def enabled(config: pulumi.Config, scenarios: Mapping[str, Scenario]) -> list[str]:
-    """The scenario names listed in ``crossnet:scenarios``, validated."""
+    """The scenario names listed in ``crossnet:scenarios``, validated: a non-empty list of known names."""
     problems = Problems("stack config")
-    names = config.get_object("scenarios")
-    if names is None:
-        names = []
-    problems.string_list(names, "crossnet:scenarios")
-    if not problems:
-        for name in names:
-            if name not in scenarios:
-                problems.add(
-                    "crossnet:scenarios", name, "unknown scenario; allowed: " + ", ".join(sorted(scenarios))
-                )
+    allowed = "allowed: " + ", ".join(sorted(scenarios))
+    try:
+        names = config.get_object("scenarios")
+    except pulumi.ConfigTypeError:  # a bare word, not a YAML list
+        names = config.get("scenarios")
+    if names is None or names == []:
+        problems.add(
+            "crossnet:scenarios",
+            names,
+            "a list of scenario names, but no scenario is enabled; "
+            f"enable one with `{HOW_TO_ENABLE}` ({allowed})",
+        )
+    elif not isinstance(names, list):
+        problems.add(
+            "crossnet:scenarios", names, f"a list of scenario names (in YAML: [name, ...]); {allowed}"
+        )
+    listed = problems.string_list(names, "crossnet:scenarios") if isinstance(names, list) else None
+    for name in listed or []:
+        if name not in scenarios:
+            problems.add("crossnet:scenarios", name, "unknown scenario; " + allowed)
     problems.raise_if_any()
-    return list(names)
+    return list(listed or [])
+
+
+def config_keys(namespace: str) -> dict[str, Any]:
+    """Every key the stack's config sets in ``namespace`` (``crossnet:kafka`` -> ``kafka``), with its text."""
+    from pulumi.runtime import config as runtime_config
+
+    every = {**runtime_config.get_config_env(), **runtime_config.CONFIG.get()}
+    return {k.split(":", 1)[1]: v for k, v in sorted(every.items()) if k.startswith(namespace + ":")}
+
+
+def unknown_sections(namespace: str, scenarios: Mapping[str, Scenario], problems: Problems) -> None:
+    """A misspelled section (``crossnet:kafak``) would be ignored silently: refuse it, with a suggestion."""
+    import difflib
+
+    known = {"scenarios"} | {s.section for s in scenarios.values()}
+    for key, value in config_keys(namespace).items():
+        if key in known:
+            continue
+        close = difflib.get_close_matches(key, sorted(known), n=1)
+        hint = f"did you mean {namespace}:{close[0]}? " if close else ""
+        problems.add(
+            f"{namespace}:{key}",
+            value,
+            f"no scenario reads this key; {hint}known: "
+            + ", ".join(f"{namespace}:{k}" for k in sorted(known)),
+        )
 
 
 def run(
@@ -96,9 +135,13 @@ def run(
     """Configure, then deploy, every enabled scenario; export outputs under its name."""
     scenarios = SCENARIOS if scenarios is None else scenarios
     config = config if config is not None else pulumi.Config("crossnet")
-    names = enabled(config, scenarios)
-
     problems = Problems("stack config")
+    unknown_sections("crossnet", scenarios, problems)
+    try:
+        names = enabled(config, scenarios)
+    except ValidationError as err:
+        problems.items.extend(err.problems)
+        names = []
     configured: dict[str, tuple[Any, Any]] = {}
     for name in names:
         scenario = scenarios[name]

@@ -40,7 +40,8 @@ def build_wheel(tmp: Path) -> Path:
     source.mkdir()
     for name in ("pyproject.toml", "README.md", "LICENSE"):
         shutil.copy(ROOT / name, source / name)
-    shutil.copytree(ROOT / "components", source / "components", ignore=shutil.ignore_patterns("__pycache__"))
+    for folder in ("components", "plan", "policy"):
+        shutil.copytree(ROOT / folder, source / folder, ignore=shutil.ignore_patterns("__pycache__"))
     dist = tmp / "dist"
     command = [sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "--no-build-isolation"]
     subprocess.run(
@@ -66,7 +67,13 @@ def test_every_package_under_components_is_in_the_wheel():
         ".".join(("crossnet", *p.parent.relative_to(ROOT / "components").parts))
         for p in (ROOT / "components").rglob("__init__.py")
     }
+    for folder in ("plan", "policy"):  # the plan tool and the policy pack ship as crossnet.plan, .policy
+        on_disk |= {
+            ".".join(("crossnet", *p.parent.relative_to(ROOT).parts))
+            for p in (ROOT / folder).rglob("__init__.py")
+        }
     assert on_disk - listed == set(), "add these to [tool.setuptools] packages in pyproject.toml"
+    assert "__pycache__" not in str(on_disk)
     assert listed - on_disk == set()
 
 
@@ -89,7 +96,8 @@ def test_wheel_imports_as_crossnet_beside_a_users_own_components_package(tmp_pat
     assert "crossnet/aws/aurora/handler.py" in names
     assert "crossnet/azure/peering/dynamic.py" in names
     assert any(n.endswith("licenses/LICENSE") for n in names)
-    assert not any(n.startswith(("components/", "tests/", "stacks/")) for n in names)
+    assert "crossnet/plan/__main__.py" in names and "crossnet/plan/sdk_schema.json" in names
+    assert not any(n.startswith(("components/", "plan/", "policy/", "tests/", "stacks/")) for n in names)
 
     site = tmp_path / "site"
     zipfile.ZipFile(wheel).extractall(site)

@@ -69,8 +69,8 @@ class stack_config_runtime_value:  # noqa: N801 - used as a context manager in o
 
 def test_secure_config_values_become_placeholders_and_secret_keys():
     cfg = stack_config.load("base", PROJECT)
-    assert cfg.values["crossnet:apiToken"] == "plan-placeholder-for-crossnet-apiToken"
-    assert cfg.secret_keys == ["crossnet:apiToken"]
+    assert cfg.values["fake:apiToken"] == "plan-placeholder-for-fake-apiToken"
+    assert cfg.secret_keys == ["fake:apiToken"]
     assert cfg.values["crossnet:scenarios"] == ["fake"]
 
 
@@ -97,7 +97,8 @@ def test_diff_of_two_stacks_shows_only_real_changes(base_plan):
     assert list(result["changed"]) == ["crossnet::pulumi:pulumi:Stack$aws:ec2/vpc:Vpc::fake-vpc"]
     change = result["changed"]["crossnet::pulumi:pulumi:Stack$aws:ec2/vpc:Vpc::fake-vpc"]
     assert change == {"cidrBlock": {"old": "10.10.0.0/16", "new": "10.20.0.0/16"}}
-    assert "~ aws:ec2/vpc:Vpc  fake-vpc" in render.diff_text(result)
+    assert result["actions"] == {"crossnet::pulumi:pulumi:Stack$aws:ec2/vpc:Vpc::fake-vpc": "replace"}
+    assert "-/+ aws:ec2/vpc:Vpc  fake-vpc  REPLACE (forced by cidrBlock)" in render.diff_text(result)
 
 
 def test_diff_reports_added_and_removed(base_plan):
@@ -120,8 +121,8 @@ def test_cli_writes_json_and_mermaid_and_diffs(tmp_path, capsys):
     capsys.readouterr()
     assert main(["diff", str(a), str(b)]) == 0
     out = capsys.readouterr().out
-    assert "plan diff: 0 to add, 0 to remove, 1 changed" in out
-    assert "cidrBlock: 10.10.0.0/16 -> 10.20.0.0/16" in out
+    assert "plan diff: 0 to add, 1 to replace, 0 to update, 0 to delete" in out
+    assert "cidrBlock: 10.10.0.0/16 -> 10.20.0.0/16  [forces replacement]" in out
     assert m.read_text().startswith("flowchart LR")
 
 

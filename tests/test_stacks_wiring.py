@@ -27,9 +27,10 @@ def test_enabled_scenario_is_deployed_and_exported(runtime_factory):
     assert rt.one("aws:ec2/vpc:Vpc").inputs["cidrBlock"] == "10.9.0.0/16"
 
 
-def test_no_scenarios_enabled_registers_nothing(runtime_factory):
+def test_no_scenarios_enabled_is_an_error_that_says_how_to_enable_one(runtime_factory):
     rt = runtime_factory(config={"crossnet:scenarios": []})
-    assert rt.run(lambda: stacks.run(FAKE)) == {}
+    with pytest.raises(ValidationError, match="no scenario is enabled; enable one with `pulumi config set"):
+        rt.run(lambda: stacks.run(FAKE))
     assert rt.resources == []
 
 

@@ -262,6 +262,9 @@ def regional_provider(
 ) -> aws.Provider:
     """A new explicit provider in ``region``: the stack's AWS settings, ``overrides`` on top."""
     kwargs = {**stack_settings(), **(overrides or {})}
+    # pulumi_aws's Python SDK fills in skipRegionValidation=true for every explicit provider; the
+    # region is validated here (botocore's partition data) and by the provider, as a real `up` would.
+    kwargs.setdefault("skip_region_validation", False)
     return aws.Provider(resource_name, region=region, **kwargs, opts=pulumi.ResourceOptions(parent=parent))
 
 

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from plan.answers._util import ACCOUNT_ID, aws_arn, digest
-from plan.mocks import Ctx
+from ..mocks import Ctx
+from ._util import ACCOUNT_ID, aws_arn, digest
 
 
 def _hash(ctx: Ctx, length: int = 12) -> str:

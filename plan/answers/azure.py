@@ -10,8 +10,8 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from plan.answers._util import digest
-from plan.mocks import Ctx
+from ..mocks import Ctx
+from ._util import digest
 
 # The provider's side, as Aiven reports it in state_info at PENDING_PEER.
 AIVEN_TENANT_ID = "2f1c9e57-3b8a-4d6e-a0c4-7e5b9d3f1a26"

@@ -7,8 +7,9 @@ import string
 import uuid
 from typing import Any
 
-from plan.answers._util import ACCOUNT_ID, aws_arn, digest
-from plan.mocks import Ctx
+from .._lib import module
+from ..mocks import Ctx
+from ._util import ACCOUNT_ID, aws_arn, digest
 
 # -- providers: give them an id, or dependents see an unknown provider reference
 
@@ -51,20 +52,13 @@ def time_sleep(ctx: Ctx) -> tuple[str, dict[str, Any]]:
 # -- AWS
 
 
-def aws_zone_prefix(region: str) -> str:
-    """The AZ-ID prefix AWS uses for a region (one implementation: the component's)."""
-    from components.aws.kafka.render import zone_id_prefix
-
-    return zone_id_prefix(region)
-
-
 def aws_zones(region: str) -> list[tuple[str, str]]:
     """(zone name, zone id) pairs for a region, deliberately not in matching order.
 
     Accounts map AZ names to AZ ids differently; the rotation stands in for that,
     so code that assumes ``<region>a`` is ``az1`` fails in tests.
     """
-    prefix = aws_zone_prefix(region)
+    prefix = module("aws.regions").zone_id_prefix(region)
     letters = "abcd"
     ids = [f"{prefix}-az{i}" for i in range(1, 5)]
     shift = int(digest(region, length=2), 16) % 3 + 1

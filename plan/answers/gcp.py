@@ -11,8 +11,8 @@ import base64
 import hashlib
 from typing import Any
 
-from plan.answers._util import digest
-from plan.mocks import Ctx
+from ..mocks import Ctx
+from ._util import digest
 
 PROJECT_NUMBER = "123456789012"
 

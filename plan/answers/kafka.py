@@ -6,9 +6,9 @@ from __future__ import annotations
 import ipaddress
 from typing import Any
 
-from plan.answers._util import ACCOUNT_ID, aws_arn, digest
-from plan.answers.common import aws_zones
-from plan.mocks import Ctx
+from ..mocks import Ctx
+from ._util import ACCOUNT_ID, aws_arn, digest
+from .common import aws_zones
 
 
 def _elb_arn(ctx: Ctx, kind: str) -> tuple[str, str]:

@@ -19,7 +19,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
-from plan.mocks import Ctx
+from ..mocks import Ctx
 
 
 def _start_of_yesterday() -> dt.datetime:

@@ -85,6 +85,7 @@ def test_preview_without_credentials_summarises_the_offline_plan_diff() -> None:
     assert 'python -m plan "$STACK" --json "out/head.json"' in script
     assert 'cd "$RUNNER_TEMP/base"' in script and '--json "$GITHUB_WORKSPACE/out/base.json"' in script
     assert "python -m plan diff out/base.json out/head.json" in script
+    assert 'python -m plan "$STACK" --check' in script
     assert '>> "$GITHUB_STEP_SUMMARY"' in script
 
 
@@ -129,7 +130,14 @@ def test_the_offline_job_runs_and_writes_the_diff(tmp_path: Path) -> None:
         for s in load("preview.yml")["jobs"]["offline-plan"]["steps"]
         if "run" in s and s["run"].strip() != "make venv"
     ]
-    assert [s["name"] for s in steps] == ["Plan of the head", "Plan of the base", "Diff and job summary"]
+    assert [s["name"] for s in steps] == [
+        "Plan of the head",
+        "Check the head",
+        "Plan of the base",
+        "Diff and job summary",
+        "Fail on mandatory findings",
+    ]
+    gate = steps.pop()
     for step in steps:
         for line in env_file.read_text().splitlines() if env_file.exists() else []:
             key, _, value = line.partition("=")
@@ -147,7 +155,23 @@ def test_the_offline_job_runs_and_writes_the_diff(tmp_path: Path) -> None:
     assert "## Offline plan of stack `dev`" in text
     assert "+ aws:ec2/instance:Instance  tidb-kafka-broker-4" in text
     # The runbook's claim: adding a broker only adds (instance, data volume and its attachment, health
-    # wait, target group, listener, two target attachments); the one change is the layout guard
-    # recording the new broker.
-    assert "8 to add, 0 to remove, 1 changed" in text and "```mermaid" in text
-    assert "~ command:local:Command  tidb-kafka-layout-guard" in text
+    # wait, target group, listener, two target attachments); the one update is the layout guard
+    # recording the new broker. Nothing is replaced.
+    assert "8 to add, 0 to replace, 1 to update, 0 to delete" in text and "```mermaid" in text
+    assert "tidb-kafka-layout-guard" in text
+    assert "### Check (names, regions, inputs, policy)" in text and "plan check:" in text
+    # The gate fails the job exactly when the check found something mandatory.
+    check_exit = next(
+        line.split("=", 1)[1] for line in env_file.read_text().splitlines() if line.startswith("CHECK_EXIT=")
+    )
+    mandatory = int(text.split(" mandatory")[0].rsplit(", ", 1)[-1])
+    assert (check_exit == "0") is (mandatory == 0)
+    for code in ("0", "1"):
+        result = subprocess.run(
+            ["bash", "-eo", "pipefail", "-c", gate["run"]],
+            env={**env, "CHECK_EXIT": code},
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        assert result.returncode == int(code), (code, result.stdout)

@@ -11,6 +11,7 @@ import pulumi
 from ... import cidr
 from ...validation import Problems, unknown_keys
 from .. import ids
+from ..regions import zone_id_prefix
 from . import render
 
 # A release Apache supports (4.x: KRaft only, Java 17+ on brokers). The Kafka integration test
@@ -604,7 +605,7 @@ def _az_ids(problems: Problems, args: Mapping[str, Any], region: str | None, pre
     ids = problems.string_list(args["az_ids"], prefix + "az_ids", 1, MAX_AZ_IDS)
     if ids is None:
         return None
-    zone_prefix = render.zone_id_prefix(region) if region else None
+    zone_prefix = zone_id_prefix(region) if region else None
     ok = True
     for i, az_id in enumerate(ids):
         if not re.fullmatch(r"[a-z]{3,7}\d{1,2}-az\d{1,2}", az_id):

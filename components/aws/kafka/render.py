@@ -30,18 +30,6 @@ LOG_DIR = "/var/log/kafka"
 # Host offset inside a broker's subnet: AWS reserves .0-.3, so broker n gets network + 10 + n.
 BROKER_IP_OFFSET = 10
 
-_DIRECTIONS = {
-    "east": "e",
-    "west": "w",
-    "north": "n",
-    "south": "s",
-    "central": "c",
-    "northeast": "ne",
-    "southeast": "se",
-    "northwest": "nw",
-    "southwest": "sw",
-}
-
 
 @dataclass(frozen=True)
 class Ports:
@@ -66,16 +54,6 @@ class PortMapping:
     nlb_port: int
     node_ids: tuple[int, ...]
     target_port: int
-
-
-def zone_id_prefix(region: str) -> str:
-    """The AZ-ID prefix AWS uses for a region: us-west-2 -> usw2, ap-southeast-1 -> apse1,
-    us-gov-west-1 -> usgw1."""
-    parts = region.split("-")
-    area, middle, number = parts[0], parts[1:-1], parts[-1]
-    if middle and middle[0] == "gov":
-        area, middle = area + "g", middle[1:]
-    return area + "".join(_DIRECTIONS.get(m, m[:2]) for m in middle) + number
 
 
 def cluster_id(component_name: str) -> str:

@@ -11,6 +11,7 @@ import uuid
 import pytest
 
 from components.aws.kafka import render
+from components.aws.regions import zone_id_prefix
 
 PORTS = render.Ports()
 SUFFIX = "3199015.tidbcloud.com"
@@ -101,7 +102,7 @@ def test_port_map_has_a_bootstrap_to_every_broker_and_one_port_per_broker():
     ],
 )
 def test_zone_id_prefix_matches_aws(region, prefix):
-    assert render.zone_id_prefix(region) == prefix
+    assert zone_id_prefix(region) == prefix
 
 
 def test_cluster_id_is_a_stable_22_char_base64_uuid_per_component_name():
