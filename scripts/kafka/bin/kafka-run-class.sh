@@ -22,11 +22,14 @@ base_dir="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 LOG_DIR="${LOG_DIR:-$base_dir/logs}"
 mkdir -p "$LOG_DIR" 2>/dev/null || true
 
+# As in the real script: tools log warnings to stderr (their stdout is their answer);
+# kafka-server-start.sh asks for the server configuration (KAFKA_LOG4J_CONFIG=server).
+config="${KAFKA_LOG4J_CONFIG:-tools}"
 if [ -z "${KAFKA_LOG4J_OPTS:-}" ]; then
   if compgen -G "$base_dir/libs/log4j-core-*.jar" >/dev/null; then
-    KAFKA_LOG4J_OPTS="-Dlog4j2.configurationFile=$base_dir/config/log4j2.properties"
+    KAFKA_LOG4J_OPTS="-Dlog4j2.configurationFile=$base_dir/config/$config-log4j2.properties"
   else
-    KAFKA_LOG4J_OPTS="-Dlog4j.configuration=file:$base_dir/config/log4j.properties"
+    KAFKA_LOG4J_OPTS="-Dlog4j.configuration=file:$base_dir/config/$config-log4j.properties"
   fi
 fi
 

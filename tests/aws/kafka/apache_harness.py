@@ -623,6 +623,14 @@ CLIENT_SCRIPT = textwrap.dedent("""
                          replica_assignment=request["assignment"],
                          config={"min.insync.replicas": "2"})
         admin.create_topics([topic], request_timeout=30)[request["topic"]].result(40)
+    elif action == "elect":
+        # a preferred-replica election, as `kafka-leader-election.sh --election-type PREFERRED` does
+        from confluent_kafka import ElectionType
+        parts = [TopicPartition(request["topic"], int(p)) for p in request["partitions"]]
+        try:
+            admin.elect_leaders(ElectionType.PREFERRED, parts).result(40)  # (request_timeout= breaks 2.16)
+        except KafkaException as error:  # e.g. ELECTION_NOT_NEEDED for some partitions
+            out["error"] = str(error)
     elif action == "roundtrip":
         topic, partition, value = request["topic"], request["partition"], request["value"]
         delivered = []

@@ -98,15 +98,21 @@ def healthy_quorum(node: h.Node, voters: set[int] | None) -> dict[str, str]:
 
 
 def leaders(cluster: h.Cluster, workdir: Path, topic: str, expected: dict[str, int]) -> dict[str, Any]:
+    """Wait until partition p of ``topic`` is led by broker ``expected[p]`` with every replica in sync."""
+    request = {"action": "metadata", "bootstrap": f"{h.ENDPOINT}:9092"}
+
     def check() -> dict[str, Any] | None:
-        meta = h.client(
-            cluster.network.client, workdir, {"action": "metadata", "bootstrap": f"{h.ENDPOINT}:9092"}
-        )
+        meta = h.client(cluster.network.client, workdir, request)
         parts = meta["topics"].get(topic, {})
         ok = all(
             parts.get(p, {}).get("leader") == n and len(parts[p]["isrs"]) >= 3 for p, n in expected.items()
         )
-        return meta if ok else None
+        if ok:
+            return meta
+        # leadership moves when brokers restart: ask for the preferred leaders back, as an operator would
+        election = {**request, "action": "elect", "topic": topic, "partitions": list(expected)}
+        h.client(cluster.network.client, workdir, election)
+        return None
 
     return h.wait_for(check, BOOT, f"leaders {expected} of {topic} with full ISRs", every=2)
 
@@ -254,6 +260,8 @@ EXISTING = {  # node id -> (private ip, subnet, az id)
 }
 EXISTING_CLUSTER_ID = "MkU3OEVBNTcwNTJENDM2Qg"
 EXISTING_CONFIG = "/opt/kafka/config/server.properties"
+# The scripts run inside the brokers' namespaces here, not over SSH: the key is never used.
+UNUSED_KEY = "-----BEGIN OPENSSH PRIVATE KEY-----\nAAAA\n-----END OPENSSH PRIVATE KEY-----\n"
 
 
 def existing_properties(node_id: int) -> str:
@@ -290,7 +298,7 @@ def test_rolling_apply_on_running_brokers_keeps_serving_and_adds_external(tmp_pa
             "vpc_id": "vpc-0123456789abcdef0",
             "subnet_ids": {az: f"subnet-0aaaaaaaaaaaaaa{n:02d}" for n, (_, _, az) in EXISTING.items()},
             "existing_brokers": existing,
-            "broker_ssh": {"user": "ec2-user", "private_key": "test-key", "wait_seconds": 180},
+            "broker_ssh": {"user": "ec2-user", "private_key": UNUSED_KEY, "wait_seconds": 180},
         },
         existing_subnets={ip: subnet for ip, subnet, _ in EXISTING.values()},
     )
