@@ -264,50 +264,89 @@ EXISTING_CONFIG = "/opt/kafka/config/server.properties"
 UNUSED_KEY = "-----BEGIN OPENSSH PRIVATE KEY-----\nAAAA\n-----END OPENSSH PRIVATE KEY-----\n"
 
 
-def existing_properties(node_id: int) -> str:
-    """A running KRaft cluster's combined node as people set it up from Kafka's quickstart:
-    PLAINTEXT on 9092 with the broker's address, CONTROLLER on 9093, advertised.listeners left to
-    default on broker 1 and set on the others."""
+def existing_properties(
+    node_id: int, voters: dict[int, str], *, advertised: bool = True, listeners: bool = True
+) -> str:
+    """A running KRaft node as people set one up from Kafka's quickstart: PLAINTEXT on 9092 with the
+    node's address, CONTROLLER on 9093 on the voters. ``advertised=False`` leaves advertised.listeners
+    to its default; ``listeners=False`` (a broker-only node) leaves listeners to Kafka's default,
+    PLAINTEXT://:9092."""
     ip = EXISTING[node_id][0]
-    settings = {
-        "process.roles": "broker,controller",
+    controller = node_id in voters
+    settings: dict[str, str | int] = {
+        "process.roles": "broker,controller" if controller else "broker",
         "node.id": node_id,
-        "controller.quorum.voters": ",".join(f"{n}@{v[0]}:9093" for n, v in EXISTING.items()),
-        "listeners": f"PLAINTEXT://{ip}:9092,CONTROLLER://{ip}:9093",
-        "inter.broker.listener.name": "PLAINTEXT",
-        "controller.listener.names": "CONTROLLER",
-        "listener.security.protocol.map": "CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT",
-        "log.dirs": "/var/lib/kafka/data",
-        "offsets.topic.replication.factor": 3,
-        "transaction.state.log.replication.factor": 3,
-        "transaction.state.log.min.isr": 2,
+        "controller.quorum.voters": ",".join(f"{n}@{address}:9093" for n, address in voters.items()),
     }
-    if node_id != 1:
+    if listeners:
+        controllers = f",CONTROLLER://{ip}:9093" if controller else ""
+        settings["listeners"] = f"PLAINTEXT://{ip}:9092{controllers}"
+    if advertised:
         settings["advertised.listeners"] = f"PLAINTEXT://{ip}:9092"
+    replicas = min(3, len(EXISTING))
+    settings.update(
+        {
+            "inter.broker.listener.name": "PLAINTEXT",
+            "controller.listener.names": "CONTROLLER",
+            "listener.security.protocol.map": "CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT",
+            "log.dirs": "/var/lib/kafka/data",
+            "offsets.topic.replication.factor": replicas,
+            "transaction.state.log.replication.factor": replicas,
+            "transaction.state.log.min.isr": 2,
+        }
+    )
     return render.render_properties(settings, f"an existing broker {node_id}")
 
 
-def test_rolling_apply_on_running_brokers_keeps_serving_and_adds_external(tmp_path):
+def existing_recording(node_ids: list[int], wait_seconds: int) -> h.Recording:
+    """The component on the existing-broker path with SSH apply, for brokers ``node_ids`` of EXISTING."""
     existing = [
-        {"instance_id": f"i-0aaaaaaaaaaaaaa{n:02d}", "private_ip": ip, "az_id": az, "node_id": n}
-        for n, (ip, _, az) in EXISTING.items()
+        {
+            "instance_id": f"i-0aaaaaaaaaaaaaa{n:02d}",
+            "private_ip": EXISTING[n][0],
+            "az_id": EXISTING[n][2],
+            "node_id": n,
+        }
+        for n in node_ids
     ]
+    az_ids = [EXISTING[n][2] for n in node_ids]
     recording = h.record(
         {
             **BASE_ARGS,
+            "az_ids": az_ids,
             "vpc_id": "vpc-0123456789abcdef0",
-            "subnet_ids": {az: f"subnet-0aaaaaaaaaaaaaa{n:02d}" for n, (_, _, az) in EXISTING.items()},
+            "subnet_ids": {EXISTING[n][2]: f"subnet-0aaaaaaaaaaaaaa{n:02d}" for n in node_ids},
             "existing_brokers": existing,
-            "broker_ssh": {"user": "ec2-user", "private_key": UNUSED_KEY, "wait_seconds": 180},
+            "broker_ssh": {"user": "ec2-user", "private_key": UNUSED_KEY, "wait_seconds": wait_seconds},
         },
-        existing_subnets={ip: subnet for ip, subnet, _ in EXISTING.values()},
+        existing_subnets={EXISTING[n][0]: EXISTING[n][1] for n in node_ids},
     )
-    assert [host for _, host, _ in recording.commands] == [EXISTING[n][0] for n in sorted(EXISTING)]
-    unit = h.Unit(
-        {"LOG_DIR": "/var/log/kafka"},
-        ["/opt/kafka/bin/kafka-server-start.sh", EXISTING_CONFIG],
-        "kafka",
+    assert [host for _, host, _ in recording.commands] == [EXISTING[n][0] for n in sorted(node_ids)]
+    return recording
+
+
+def boot_existing(cluster: h.Cluster, broker: h.Broker, properties: str) -> h.Node:
+    """An existing broker host as the tarball's quickstart sets it up, run by a systemd unit."""
+    node = h.Node(cluster.network, broker)
+    cluster.nodes[broker.node_id] = node
+    node.write(EXISTING_CONFIG, properties, owner=h.KAFKA_UID)
+    formatted = node.run(
+        "runuser -u kafka -- /opt/kafka/bin/kafka-storage.sh format "
+        f"--cluster-id={EXISTING_CLUSTER_ID} --config {EXISTING_CONFIG}"
     )
+    assert formatted.returncode == 0, formatted.stderr[-3000:]
+    node.start(EXISTING_UNIT)
+    return node
+
+
+EXISTING_UNIT = h.Unit(
+    {"LOG_DIR": "/var/log/kafka"}, ["/opt/kafka/bin/kafka-server-start.sh", EXISTING_CONFIG], "kafka"
+)
+
+
+def test_rolling_apply_on_running_brokers_keeps_serving_and_adds_external(tmp_path):
+    recording = existing_recording([1, 2, 3], wait_seconds=180)
+    voters = {n: EXISTING[n][0] for n in (1, 2, 3)}
     network = h.Network(f"{os.getpid() % 10000}e", tmp_path)
     cluster = h.Cluster(network)
     steady: subprocess.Popen[str] | None = None
@@ -315,15 +354,11 @@ def test_rolling_apply_on_running_brokers_keeps_serving_and_adds_external(tmp_pa
         try:
             network.open(recording.advertised)
             for broker in recording.brokers.values():
-                node = h.Node(network, broker)
-                cluster.nodes[broker.node_id] = node
-                node.write(EXISTING_CONFIG, existing_properties(broker.node_id), owner=h.KAFKA_UID)
-                formatted = node.run(
-                    f"runuser -u kafka -- /opt/kafka/bin/kafka-storage.sh format "
-                    f"--cluster-id={EXISTING_CLUSTER_ID} --config {EXISTING_CONFIG}"
+                boot_existing(
+                    cluster,
+                    broker,
+                    existing_properties(broker.node_id, voters, advertised=broker.node_id != 1),
                 )
-                assert formatted.returncode == 0, formatted.stderr[-3000:]
-                node.start(unit)
             for node in cluster.nodes.values():
                 wait_serving(node, 9092)
             cluster.stats = network.start_nlb(recording)
@@ -405,3 +440,40 @@ def test_rolling_apply_on_running_brokers_keeps_serving_and_adds_external(tmp_pa
 
 def test_the_harness_runs_the_version_the_component_deploys():
     assert (h.kafka_home() / "libs" / f"kafka_2.13-{DEFAULT_KAFKA_VERSION}.jar").exists()
+
+
+def test_rolling_apply_keeps_the_default_listener_of_a_broker_that_leaves_listeners_unset(tmp_path):
+    """Issue 15 item 4: a broker-only node with ``listeners`` unset listens on Kafka's default
+    PLAINTEXT://:9092, its inter-broker listener. The apply script must keep it next to EXTERNAL."""
+    recording = existing_recording([1, 2], wait_seconds=90)
+    voters = {1: EXISTING[1][0]}
+    network = h.Network(f"{os.getpid() % 10000}d", tmp_path)
+    cluster = h.Cluster(network)
+    with h.mountpoints():
+        try:
+            network.open(recording.advertised)
+            boot_existing(cluster, recording.brokers[1], existing_properties(1, voters))
+            node = boot_existing(
+                cluster, recording.brokers[2], existing_properties(2, voters, listeners=False)
+            )
+            for each in cluster.nodes.values():
+                wait_serving(each, 9092)
+            cluster.stats = network.start_nlb(recording)
+            name, host, script = recording.commands[1]
+            assert host == node.ip
+            result = node.run(script, timeout=300)
+            config = render.parse_properties(node.read(EXISTING_CONFIG))
+            assert result.returncode == 0, (
+                f"{name} failed; the broker was left with listeners={config.get('listeners')!r}\n"
+                f"{result.stderr[-1500:]}\n--- broker 2 log ---\n{node.log(2500)}"
+            )
+            assert set(render.parse_listeners(config["listeners"])) == {"PLAINTEXT", "EXTERNAL"}, config
+            wait_serving(node)
+            # through the bootstrap port: broker 1 has no EXTERNAL listener yet, so only broker 2 is listed
+            request = {"action": "metadata", "bootstrap": f"{h.ENDPOINT}:9092"}
+            meta = h.wait_for(
+                lambda: (m := h.client(network.client, tmp_path, request))["brokers"] and m, 60, "metadata"
+            )
+            assert meta["brokers"] == {"2": recording.advertised[2]}, meta
+        finally:
+            cluster.close()
