@@ -66,7 +66,11 @@ MOUNTS = {
 }
 
 
-def kafka_home(version: str = DEFAULT_KAFKA_VERSION) -> Path:
+# The Kafka the component deploys; CROSSNET_KAFKA_VERSION tries the rendering on another release.
+VERSION = os.environ.get("CROSSNET_KAFKA_VERSION") or DEFAULT_KAFKA_VERSION
+
+
+def kafka_home(version: str = VERSION) -> Path:
     return REPO / "build" / "kafka" / version
 
 
@@ -81,7 +85,7 @@ def missing() -> str | None:
         return "needs haproxy (make system-deps)"
     home = kafka_home()
     if not (home / ".complete").exists() or not (home / "bin" / "kafka-storage.sh").exists():
-        return f"Apache Kafka {DEFAULT_KAFKA_VERSION} is not in {home}: run `bash scripts/fetch-kafka.sh`"
+        return f"Apache Kafka {VERSION} is not in {home}: run `bash scripts/fetch-kafka.sh {VERSION}`"
     try:
         import confluent_kafka  # noqa: F401
     except ImportError:
@@ -110,13 +114,15 @@ class Recording:
     inputs: dict[tuple[str, str], Any]  # (type, name) -> recorded inputs
 
 
-def record(args: Mapping[str, Any], *, existing_subnets: Mapping[str, str] | None = None) -> Recording:
-    """One mock run of ``KafkaPrivateLinkCluster("kafka", args)`` in us-west-2.
+def record(
+    args: Mapping[str, Any], *, existing_subnets: Mapping[str, str] | None = None, name: str = "kafka"
+) -> Recording:
+    """One mock run of ``KafkaPrivateLinkCluster(name, args)`` in us-west-2.
 
     With ``existing_brokers``, ``existing_subnets`` (private IP -> CIDR) says where those brokers sit.
     """
     with MockRuntime(config={"aws:region": "us-west-2"}) as rt:
-        cluster = KafkaPrivateLinkCluster("kafka", dict(args))  # type: ignore[arg-type]
+        cluster = KafkaPrivateLinkCluster(name, dict(args))  # type: ignore[arg-type]
         rt.settle()
         cidrs = {r.id: r.inputs["cidrBlock"] for r in rt.of_type(SUBNET)}
         brokers: dict[int, Broker] = {}
@@ -451,7 +457,7 @@ exec "$@"
 class Node:
     """One broker host: its namespace, its directories and its (supervised) broker process."""
 
-    def __init__(self, network: Network, broker: Broker, version: str = DEFAULT_KAFKA_VERSION):
+    def __init__(self, network: Network, broker: Broker, version: str = VERSION):
         self.broker = broker
         self.node_id = broker.node_id
         self.ip = broker.private_ip
@@ -548,17 +554,25 @@ class Node:
         out = sh("ip", "netns", "exec", self.ns, "ss", "-ltnH")
         return any(line.split()[3].endswith(f":{port}") for line in out.splitlines() if len(line.split()) > 3)
 
-    def stop(self) -> None:
+    def signal_stop(self) -> None:
+        """Tell the supervisor not to start the broker again and the broker to shut down (SIGTERM)."""
         (self.root / "run" / "stop").touch()
         with contextlib.suppress(FileNotFoundError, ValueError, ProcessLookupError):
             os.kill(self.pid(), signal.SIGTERM)
+
+    def wait_stopped(self, timeout: float) -> None:
+        """Wait (bounded) for the supervisor to end, then kill whatever is left."""
         if self.supervisor is not None:
             try:
-                self.supervisor.wait(timeout=30)
+                self.supervisor.wait(timeout=max(0.1, timeout))
             except subprocess.TimeoutExpired:
                 stop(self.supervisor, timeout=1)
         with contextlib.suppress(FileNotFoundError, ValueError, ProcessLookupError):
             os.kill(self.pid(), signal.SIGKILL)
+
+    def stop(self) -> None:
+        self.signal_stop()
+        self.wait_stopped(30)
 
 
 @contextlib.contextmanager
@@ -590,8 +604,13 @@ class Cluster:
     stats: Path | None = None
 
     def close(self) -> None:
-        for node in reversed(list(self.nodes.values())):
-            node.stop()
+        """Stop every broker at once (one by one, the last ones wait for a quorum that is gone),
+        then remove the namespaces."""
+        for node in self.nodes.values():
+            node.signal_stop()
+        deadline = time.monotonic() + 20
+        for node in self.nodes.values():
+            node.wait_stopped(deadline - time.monotonic())
         self.network.close()
 
 
@@ -616,7 +635,9 @@ CLIENT_SCRIPT = textwrap.dedent("""
                    for p in t.partitions.values()}
             for name, t in md.topics.items() if not name.startswith("__")
         }
-        out["controller"] = admin.describe_cluster(request_timeout=20).result(20).controller.id
+        described = admin.describe_cluster(request_timeout=20).result(20)
+        out["controller"] = described.controller.id
+        out["racks"] = {str(node.id): node.rack for node in described.nodes}
     elif action == "create":
         # confluent-kafka wants the partition count with an explicit assignment (-1 is refused)
         topic = NewTopic(request["topic"], num_partitions=len(request["assignment"]),
