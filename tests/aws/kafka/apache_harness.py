@@ -14,7 +14,9 @@ The pieces, each built from a mock run of the component (nothing about the clust
 - :class:`Node` is one broker host. Commands run inside its namespace and in a private mount
   namespace where a per-broker directory is bind-mounted over the paths the rendering uses
   (``/opt/kafka``, ``/etc/kafka``, ``/var/lib/kafka``, ``/var/log/kafka``), and ``/etc/passwd`` /
-  ``/etc/group`` gain a ``kafka`` user, so the rendered command lines run unchanged.
+  ``/etc/group`` gain a ``kafka`` user, so the rendered command lines run unchanged. Each host has
+  its EC2 host name (``ip-10-0-32-11``) in its own UTS namespace, and every host resolves every
+  broker's EC2 name, as the VPC's resolver does.
   ``/opt/kafka`` holds ``bin`` and ``libs`` from ``build/kafka/<version>`` (scripts/fetch-kafka.sh:
   Apache Kafka's jars from Maven Central, and shims of the tarball's scripts that run the same main
   classes). The broker runs under a small supervisor that plays systemd for the rendered unit
@@ -292,6 +294,21 @@ class Network:
         names = "".join(f"{ENDPOINT} {a.rsplit(':', 1)[0]}\n" for _, a in sorted(advertised.items()))
         (etc / "hosts").write_text("127.0.0.1 localhost\n" + names)
 
+    @property
+    def hosts(self) -> Path:
+        """/etc/hosts of every broker host: the VPC resolver's names of the brokers' private IPs."""
+        return self.workdir / "vpc-hosts"
+
+    def ec2_hostname(self, ip: str) -> str:
+        """The host name EC2 gives an instance (ip-10-0-32-11), resolvable in the VPC as on AWS:
+        Kafka 4 resolves a wildcard listener host to the canonical host name."""
+        short = "ip-" + ip.replace(".", "-")
+        if not self.hosts.exists():
+            self.hosts.write_text("127.0.0.1 localhost\n")
+        with self.hosts.open("a") as hosts:  # appended in place: hosts already mounted see it
+            hosts.write(f"{ip} {short}.us-west-2.compute.internal {short}\n")
+        return short
+
     def add_host(self, name: str, ip: str, subnet: str) -> str:
         """A namespace holding ``ip`` in ``subnet``, routed through the vpc namespace."""
         net = ipaddress.IPv4Network(subnet)
@@ -442,13 +459,15 @@ esac
 
 # Bind the broker's directories over the rendered paths, then run "$@" (in a private mount namespace).
 _ENTER = """set -euo pipefail
-root="$1"; shift
+root="$1" hosts="$2" name="$3"; shift 3
 mount --bind "$root/passwd" /etc/passwd
 mount --bind "$root/group" /etc/group
 mount --bind "$root/opt-kafka" /opt/kafka
 mount --bind "$root/etc-kafka" /etc/kafka
 mount --bind "$root/var-lib-kafka" /var/lib/kafka
 mount --bind "$root/var-log-kafka" /var/log/kafka
+mount --bind "$hosts" /etc/hosts
+hostname "$name"
 export CROSSNET_KAFKA_RUN="$root/run" PATH="$root/host-bin:$PATH"
 exec "$@"
 """
@@ -462,6 +481,8 @@ class Node:
         self.node_id = broker.node_id
         self.ip = broker.private_ip
         self.ns = network.add_host(f"b{broker.node_id}", broker.private_ip, broker.subnet)
+        self.network = network
+        self.hostname = network.ec2_hostname(broker.private_ip)
         self.root = network.workdir / f"broker{broker.node_id}"
         self.supervisor: subprocess.Popen[bytes] | None = None
         home = kafka_home(version)
@@ -488,8 +509,9 @@ class Node:
         """``args`` run on this host: in its namespace, with its directories mounted."""
         return [
             "ip", "netns", "exec", self.ns,
-            "unshare", "--mount", "--propagation", "private",
-            "bash", "-c", _ENTER, "crossnet-kafka-host", str(self.root), *args,
+            "unshare", "--mount", "--uts", "--propagation", "private",
+            "bash", "-c", _ENTER, "crossnet-kafka-host", str(self.root), str(self.network.hosts),
+            self.hostname, *args,
         ]  # fmt: skip
 
     def run(self, script: str, timeout: float = 120) -> subprocess.CompletedProcess[str]:
