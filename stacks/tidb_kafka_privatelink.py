@@ -28,9 +28,11 @@ class KafkaScenario:
 def configure(section: Mapping[str, Any]) -> KafkaScenario:
     """Validate the ``crossnet:kafka`` section with the component's own checks; registers nothing."""
     from components.aws.kafka.args import validate
+    from components.aws.kafka.names import check_component_name
 
     problems = Problems("stack config")
     args = dict(section)
+    before = len(problems.items)
     name = pop_name(
         args,
         SECTION.rstrip("."),
@@ -39,6 +41,8 @@ def configure(section: Mapping[str, Any]) -> KafkaScenario:
         r"[a-z][a-z0-9-]{0,39}",
         "1..40 lowercase letters, digits and hyphens, starting with a letter",
     )
+    if len(problems.items) == before:
+        check_component_name(name, problems, SECTION + "name")
     validate(args, problems, prefix=SECTION)
     problems.raise_if_any()
     return KafkaScenario(name=name, args=args)

@@ -12,14 +12,19 @@ from plan.mocks import Ctx
 
 
 def _elb_arn(ctx: Ctx, kind: str) -> tuple[str, str]:
-    short = ctx.name[:24].rstrip("-")
+    short = _elb_name(ctx)
     suffix = f"{kind}/{short}/{digest(ctx.type, ctx.name, length=16)}"
     return aws_arn("elasticloadbalancing", ctx.region, suffix), suffix
 
 
+def _elb_name(ctx: Ctx) -> str:
+    """The name AWS keeps: the explicit ``name`` input, else a shortened resource name."""
+    return str(ctx.inputs.get("name") or ctx.name[:24].rstrip("-"))
+
+
 def load_balancer(ctx: Ctx) -> tuple[str, dict[str, Any]]:
     arn, suffix = _elb_arn(ctx, "loadbalancer/net")
-    short = ctx.name[:24].rstrip("-")
+    short = _elb_name(ctx)
     dns = f"{short}-{digest(ctx.name, length=16)}.elb.{ctx.region}.amazonaws.com"
     return arn, {
         "arn": arn,
@@ -32,7 +37,7 @@ def load_balancer(ctx: Ctx) -> tuple[str, dict[str, Any]]:
 
 def target_group(ctx: Ctx) -> tuple[str, dict[str, Any]]:
     arn, suffix = _elb_arn(ctx, "targetgroup")
-    return arn, {"arn": arn, "arnSuffix": suffix, "name": ctx.name[:24].rstrip("-")}
+    return arn, {"arn": arn, "arnSuffix": suffix, "name": _elb_name(ctx)}
 
 
 def listener(ctx: Ctx) -> tuple[str, dict[str, Any]]:

@@ -38,6 +38,17 @@ def _kafka_broker(section: dict[str, Any]) -> None:
     section["broker_count"] += 1
 
 
+def _kafka_two_az_ids_pinned(section: dict[str, Any]) -> None:
+    section["az_ids"] = section["az_ids"][:2]
+    section["broker_az_ids"] = [
+        section["az_ids"][(n - 1) % 2] for n in range(1, section.pop("broker_count") + 1)
+    ]
+
+
+def _kafka_az_id(section: dict[str, Any]) -> None:
+    section["az_ids"] = [*section["az_ids"], "usw2-az3"]
+
+
 def _aurora_region(section: dict[str, Any]) -> None:
     section["regions"] = [*section["regions"], "eu-west-1"]
 
@@ -57,9 +68,26 @@ CASES: dict[
         str, Callable[[dict[str, Any]], None] | None, Callable[[dict[str, Any]], None], dict[Key, set[str]]
     ],
 ] = {
-    # KRaft quorum voters are the first three node ids, so broker 4 changes no existing broker's
-    # server.properties; the bootstrap target group gains an attachment (a new URN).
-    "kafka: 3 -> 4 brokers": ("crossnet:kafka", None, _kafka_broker, {}),
+    # The KRaft quorum is fixed (controller_count), so broker 4 changes no existing broker's
+    # server.properties; the bootstrap target group gains an attachment (a new URN); the layout
+    # guard records the new broker (an update of a local command, which passes: nothing moved).
+    "kafka: 3 -> 4 brokers": (
+        "crossnet:kafka",
+        None,
+        _kafka_broker,
+        {("command:local:Command", "tidb-kafka-layout-guard"): {"environment"}},
+    ),
+    # Brokers pinned with broker_az_ids stay where they are; the NLB gains the new AZ ID's subnet
+    # (an NLB's subnets can be added in place: pulumi-aws lb.LoadBalancer ``subnets`` docs).
+    "kafka: 2 -> 3 AZ ids": (
+        "crossnet:kafka",
+        _kafka_two_az_ids_pinned,
+        _kafka_az_id,
+        {
+            ("command:local:Command", "tidb-kafka-layout-guard"): {"environment"},
+            ("aws:lb/loadBalancer:LoadBalancer", "tidb-kafka-nlb"): {"subnets"},
+        },
+    ),
     # global-writer-endpoint mode: the CNAME targets the global endpoint, which does not move.
     "aurora: 2 -> 3 regions": ("crossnet:aurora", None, _aurora_region, {}),
     # failover-lambda mode: each handler may read every regional cluster, so its policy lists them.

@@ -13,7 +13,9 @@ from ...validation import Problems, unknown_keys
 from .. import ids
 from . import render
 
-DEFAULT_KAFKA_VERSION = "3.9.1"
+# A release Apache supports (4.x: KRaft only, Java 17+ on brokers). The Kafka integration test
+# resolves this exact version from Maven Central.
+DEFAULT_KAFKA_VERSION = "4.1.1"
 DEFAULT_INSTANCE_TYPE = "m6i.large"
 DEFAULT_VPC_CIDR = "10.0.0.0/16"
 MAX_BROKERS = 49  # an NLB has at most 50 listeners: one bootstrap plus one per broker
@@ -78,9 +80,19 @@ class KafkaPrivateLinkClusterArgs(TypedDict):
     allowed_principals: list[str]
     """IAM principal ARNs allowed to connect, e.g. arn:aws:iam::<account>:root. At least one."""
     broker_count: NotRequired[int]
-    """Number of brokers [3; 1..49]. Ignored (taken from the list) with ``existing_brokers``."""
+    """Number of brokers [3; 1..49; at least ``controller_count``]. Growth adds brokers and replaces
+    none; shrinking is refused at ``pulumi up`` (it needs partition reassignment first). With
+    ``existing_brokers`` leave it unset (their number is used) or equal to it."""
+    controller_count: NotRequired[int]
+    """Size of the KRaft controller quorum [3; 1, 3 or 5]: brokers 1..n are combined
+    broker+controller nodes, whatever ``broker_count`` becomes. Fixed for the cluster's life:
+    changing it is a KRaft quorum reconfiguration this component does not do (refused at up)."""
+    broker_az_ids: NotRequired[list[str]]
+    """The AZ ID of each broker, broker n at position n-1, each one of ``az_ids`` [round-robin over
+    ``az_ids`` in the given order]. Pin the current placement (the ``broker_az_ids`` output) before
+    adding, removing or reordering AZ IDs of a running cluster; grow by appending."""
     kafka_version: NotRequired[str]
-    """Apache Kafka version [3.9.1]; KRaft needs 3.5 or later."""
+    """Apache Kafka version [4.1.1]; 3.5 or later (KRaft). Brokers get Java 21 (Amazon Corretto)."""
     kafka_download_url: NotRequired[str]
     """https URL of the Kafka binary .tgz [the Apache archive for ``kafka_version``]."""
     instance_type: NotRequired[str]
@@ -145,6 +157,20 @@ class ExistingBroker:
 
 
 @dataclass(frozen=True)
+class BrokerSsh:
+    """How to reach existing brokers to apply the listener settings (``broker_ssh``, defaulted)."""
+
+    user: str
+    private_key: pulumi.Input[str]
+    bastion_host: str | None = None
+    bastion_user: str | None = None
+    config_path: str = "/opt/kafka/config/server.properties"
+    kafka_home: str = "/opt/kafka"
+    restart_command: str = "sudo systemctl restart kafka"
+    wait_seconds: int = 600
+
+
+@dataclass(frozen=True)
 class Settings:
     """Validated, defaulted plain inputs."""
 
@@ -169,8 +195,15 @@ class Settings:
     ports: render.Ports
     existing: tuple[ExistingBroker, ...]
     tags: dict[str, str] = field(default_factory=dict)
-    broker_ssh: dict[str, Any] | None = None
+    broker_ssh: BrokerSsh | None = None
     nlb_deletion_protection: bool = True
+    controller_count: int = 3
+    pinned_az_ids: tuple[str, ...] = ()
+
+    @property
+    def controller_ids(self) -> tuple[int, ...]:
+        """The fixed KRaft quorum: node ids 1..controller_count."""
+        return tuple(range(1, self.controller_count + 1))
 
     @property
     def own_vpc(self) -> bool:
@@ -180,6 +213,8 @@ class Settings:
         for broker in self.existing:
             if broker.node_id == node_id:
                 return broker.az_id
+        if self.pinned_az_ids:
+            return self.pinned_az_ids[node_id - 1]
         return render.broker_az(node_id, self.az_ids)
 
     def external_host(self, node_id: int) -> str:
@@ -208,12 +243,6 @@ def az_number(az_id: str) -> int:
 _KNOWN = set(KafkaPrivateLinkClusterArgs.__annotations__)
 _BROKER_KEYS = set(KafkaExistingBrokerArgs.__annotations__)
 _SSH_KEYS = set(KafkaBrokerSshArgs.__annotations__)
-SSH_DEFAULTS: dict[str, Any] = {
-    "config_path": "/opt/kafka/config/server.properties",
-    "kafka_home": "/opt/kafka",
-    "restart_command": "sudo systemctl restart kafka",
-    "wait_seconds": 600,
-}
 
 
 def _port(problems: Problems, args: Mapping[str, Any], key: str, default: int, prefix: str) -> int | None:
@@ -282,7 +311,7 @@ def validate(args: Mapping[str, Any], problems: Problems, prefix: str = "") -> S
             "kafka_version",
             prefix,
             VERSION_RE,
-            "a Kafka release such as 3.9.1 (3.5 or later, for KRaft)",
+            "a Kafka release such as 4.1.1 (3.5 or later, for KRaft)",
         )
         or DEFAULT_KAFKA_VERSION
     )
@@ -309,7 +338,11 @@ def validate(args: Mapping[str, Any], problems: Problems, prefix: str = "") -> S
     key_name = _opt_string(problems, args, "key_name", prefix)
 
     vpc_cidr_value = args.get("vpc_cidr", DEFAULT_VPC_CIDR)
-    vpc_net = cidr.check(problems, vpc_cidr_value, prefix + "vpc_cidr", 16, 21)
+    vpc_net = (
+        cidr.check(problems, vpc_cidr_value, prefix + "vpc_cidr", 16, 21)
+        if problems.plain(vpc_cidr_value, prefix + "vpc_cidr")
+        else None
+    )
     vpc_id = _opt_string(problems, args, "vpc_id", prefix, ids.VPC_ID, "a VPC id such as vpc-0123abcd")
     subnet_ids = _subnet_ids(problems, args, az_ids, prefix)
     if "vpc_cidr" in args and vpc_id is not None:
@@ -358,10 +391,22 @@ def validate(args: Mapping[str, Any], problems: Problems, prefix: str = "") -> S
     else:
         count = problems.integer(args.get("broker_count", 3), prefix + "broker_count", 1, MAX_BROKERS)
         node_ids = tuple(range(1, count + 1)) if count is not None else None
+    controllers = _controller_count(problems, args, node_ids, bool(existing), prefix)
+    pinned = _pinned_az_ids(problems, args, az_ids, bool(existing), prefix)
+    if pinned and not existing:
+        if "broker_count" in args and node_ids is not None and len(node_ids) != len(pinned):
+            problems.add(
+                prefix + "broker_count",
+                args["broker_count"],
+                f"leave unset with broker_az_ids, or {len(pinned)} (their number)",
+            )
+        node_ids = tuple(range(1, len(pinned) + 1))
     if ports is not None and node_ids is not None:
         _port_collisions(problems, ports, node_ids, prefix)
     tags = args.get("tags") or {}
-    if not isinstance(tags, dict) or not all(
+    if not problems.plain(tags, prefix + "tags"):
+        tags = {}
+    elif not isinstance(tags, dict) or not all(
         isinstance(k, str) and isinstance(v, str) for k, v in tags.items()
     ):
         problems.add(prefix + "tags", tags, "a mapping of string keys to string values")
@@ -378,9 +423,18 @@ def validate(args: Mapping[str, Any], problems: Problems, prefix: str = "") -> S
 
     broker_ssh = _broker_ssh(problems, args, bool(existing) or "existing_brokers" in args, prefix)
 
-    if len(problems.items) > before:
+    if (
+        len(problems.items) > before
+        or region is None
+        or az_ids is None
+        or unique is None
+        or suffix is None
+        or principals is None
+        or node_ids is None
+        or ports is None
+        or vpc_net is None
+    ):
         return None
-    assert region and az_ids and unique and suffix and principals and node_ids and ports and vpc_net
     return Settings(
         region=region,
         az_ids=tuple(az_ids),
@@ -405,7 +459,64 @@ def validate(args: Mapping[str, Any], problems: Problems, prefix: str = "") -> S
         tags=dict(tags),
         broker_ssh=broker_ssh,
         nlb_deletion_protection=nlb_protection,
+        controller_count=controllers or 1,
+        pinned_az_ids=tuple(pinned or ()),
     )
+
+
+def _controller_count(
+    problems: Problems,
+    args: Mapping[str, Any],
+    node_ids: tuple[int, ...] | None,
+    has_existing: bool,
+    prefix: str,
+) -> int | None:
+    key = prefix + "controller_count"
+    if has_existing:
+        if "controller_count" in args:
+            problems.add(
+                key, args["controller_count"], "leave unset with existing_brokers (their quorum stays)"
+            )
+        return None
+    count = args.get("controller_count", 3)
+    if not problems.plain(count, key):
+        return None
+    if count not in (1, 3, 5):
+        problems.add(key, count, "1, 3 or 5 (a KRaft quorum needs an odd number of voters)")
+        return None
+    brokers = len(node_ids) if node_ids is not None else None
+    if brokers is not None and brokers < count and "broker_az_ids" not in args:
+        problems.add(
+            prefix + "broker_count",
+            brokers,
+            f"at least controller_count ({count}); for a cluster of 1 or 2 brokers set controller_count: 1 "
+            "(the quorum is fixed for the cluster's life, so growing later keeps it)",
+        )
+    return count
+
+
+def _pinned_az_ids(
+    problems: Problems, args: Mapping[str, Any], az_ids: list[str] | None, has_existing: bool, prefix: str
+) -> list[str] | None:
+    key = prefix + "broker_az_ids"
+    if "broker_az_ids" not in args:
+        return None
+    if has_existing:
+        problems.add(key, args["broker_az_ids"], "leave unset with existing_brokers (each has its az_id)")
+        return None
+    values = problems.string_list(args["broker_az_ids"], key, 1, MAX_BROKERS, unique=False)
+    if values is None:
+        return None
+    ok = True
+    for i, az_id in enumerate(values):
+        if az_ids is not None and az_id not in az_ids:
+            problems.add(f"{key}[{i}]", az_id, "one of az_ids: " + ", ".join(az_ids))
+            ok = False
+    count = args.get("controller_count", 3)
+    if ok and isinstance(count, int) and len(values) < count:
+        problems.add(key, values, f"at least controller_count ({count}) brokers")
+        ok = False
+    return values if ok else None
 
 
 def _az_ids(problems: Problems, args: Mapping[str, Any], region: str | None, prefix: str) -> list[str] | None:
@@ -449,6 +560,14 @@ def _subnet_ids(
 ) -> dict[str, str] | None:
     value = args.get("subnet_ids")
     if value is None:
+        return None
+    if isinstance(value, Mapping):
+        unknown = [
+            az for az, subnet in value.items() if not problems.plain(subnet, f"{prefix}subnet_ids.{az}")
+        ]
+        if unknown:
+            return None
+    elif not problems.plain(value, prefix + "subnet_ids"):
         return None
     if not isinstance(value, dict) or not all(isinstance(v, str) for v in value.values()):
         problems.add(prefix + "subnet_ids", value, "a mapping of AZ ID -> subnet id")
@@ -510,13 +629,13 @@ def _ports(problems: Problems, args: Mapping[str, Any], prefix: str) -> render.P
     seen: dict[int, str] = {}
     ok = True
     for key, port in broker_side.items():
-        assert port is not None
-        if port in seen:
+        if port is not None and port in seen:
             problems.add(
                 prefix + key, port, f"a port different from {prefix}{seen[port]} (both are on each broker)"
             )
             ok = False
-        seen[port] = key
+        if port is not None:
+            seen[port] = key
     if not ok:
         return None
     return render.Ports(
@@ -552,6 +671,9 @@ def _existing(
     if value is None:
         return None
     key = prefix + "existing_brokers"
+    if isinstance(value, pulumi.Output):
+        problems.plain(value, key)
+        return None
     if not isinstance(value, list | tuple) or not value or len(value) > MAX_BROKERS:
         problems.add(key, value, f"a list of 1..{MAX_BROKERS} brokers")
         return None
@@ -573,12 +695,16 @@ def _existing(
         ip = item.get("private_ip")
         if ip is None:
             problems.require(item, "private_ip", where)
-        elif isinstance(ip, pulumi.Output) or not _is_ipv4(ip):
+        elif not problems.plain(ip, where + "private_ip"):
+            ip = None
+        elif not _is_ipv4(ip):
             problems.add(where + "private_ip", ip, "a literal private IPv4 address such as 10.0.1.17")
             ip = None
         az_id = item.get("az_id")
         if az_id is None:
             problems.require(item, "az_id", where)
+        elif not problems.plain(az_id, where + "az_id"):
+            az_id = None
         elif az_ids is not None and az_id not in az_ids:
             problems.add(where + "az_id", az_id, "one of az_ids: " + ", ".join(az_ids))
             az_id = None
@@ -605,20 +731,24 @@ def _is_ipv4(value: Any) -> bool:
 
 def _broker_ssh(
     problems: Problems, args: Mapping[str, Any], has_existing: bool, prefix: str
-) -> dict[str, Any] | None:
+) -> BrokerSsh | None:
     value = args.get("broker_ssh")
     if value is None:
         return None
     key = prefix + "broker_ssh"
+    if isinstance(value, pulumi.Output):
+        problems.plain(value, key)
+        return None
     if not isinstance(value, Mapping):
         problems.add(key, value, "a mapping with user, private_key and optional bastion_host")
         return None
+    before = len(problems.items)
     if not has_existing:
         problems.add(key, "{...}", "only with existing_brokers (new brokers are configured by cloud-init)")
     unknown_keys(value, _SSH_KEYS, problems, key + ".")
-    result = {**SSH_DEFAULTS, **value}
+    user = None
     if problems.require(value, "user", key + ".") is not None:
-        problems.string(value["user"], key + ".user", r"[a-z_][a-z0-9_.-]{0,31}", "a Unix user name")
+        user = problems.string(value["user"], key + ".user", r"[a-z_][a-z0-9_.-]{0,31}", "a Unix user name")
     private_key = problems.require(value, "private_key", key + ".")
     if (
         private_key is not None
@@ -626,11 +756,24 @@ def _broker_ssh(
         and (not isinstance(private_key, str) or "PRIVATE KEY" not in private_key)
     ):
         problems.add(key + ".private_key", "<hidden>", "an SSH private key in PEM or OpenSSH format")
+    defaults = BrokerSsh(user="", private_key="")
+    texts: dict[str, str | None] = {}
     for name in ("bastion_host", "bastion_user", "config_path", "kafka_home", "restart_command"):
-        if name in value:
-            problems.string(value[name], f"{key}.{name}")
+        texts[name] = problems.string(value[name], f"{key}.{name}") if name in value else None
     for name in ("config_path", "kafka_home"):
-        if isinstance(result[name], str) and not result[name].startswith("/"):
-            problems.add(f"{key}.{name}", result[name], "an absolute path")
-    problems.integer(result["wait_seconds"], key + ".wait_seconds", 30, 3600)
-    return result
+        path = texts[name]
+        if path is not None and not path.startswith("/"):
+            problems.add(f"{key}.{name}", path, "an absolute path")
+    wait = problems.integer(value.get("wait_seconds", defaults.wait_seconds), key + ".wait_seconds", 30, 3600)
+    if len(problems.items) > before or user is None or private_key is None or wait is None:
+        return None
+    return BrokerSsh(
+        user=user,
+        private_key=private_key,
+        bastion_host=texts["bastion_host"],
+        bastion_user=texts["bastion_user"],
+        config_path=texts["config_path"] or defaults.config_path,
+        kafka_home=texts["kafka_home"] or defaults.kafka_home,
+        restart_command=texts["restart_command"] or defaults.restart_command,
+        wait_seconds=wait,
+    )

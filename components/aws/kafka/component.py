@@ -3,21 +3,49 @@ endpoint service, one NLB port per broker (the layout TiDB Cloud changefeeds exp
 
 import re
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import Any, NamedTuple
 
 import pulumi
 import pulumi_aws as aws
 
 from ...naming import child
 from ...tokens import component_opts, type_token
-from ...validation import Problems
-from . import render
-from .args import KafkaPrivateLinkClusterArgs, Settings, validate
+from ...validation import Problems, ValidationError
+from . import names, render
+from .args import BrokerSsh, KafkaPrivateLinkClusterArgs, Settings, validate
 
 AL2023_AMI_NAME = "al2023-ami-2023.*-{arch}"
 # The bastion shares the brokers' AMI, so it has their CPU architecture.
 BASTION_INSTANCE_TYPES = {"x86_64": "t3.micro", "arm64": "t4g.micro"}
 EVERYWHERE = "0.0.0.0/0"
+# The NLB and target groups have explicit names (names.py). Stacks deployed before that carry
+# Pulumi's auto-names; a change of name forces a replacement, and replacing the NLB would replace
+# the endpoint service TiDB Cloud connects to, so a deployed name is kept.
+KEEP_DEPLOYED_NAME = ["name"]
+
+
+class _Network(NamedTuple):
+    """Where the brokers go: the VPC, a subnet per AZ ID and the CIDRs broker IPs derive from."""
+
+    vpc_id: pulumi.Input[str]
+    subnet_ids: dict[str, pulumi.Input[str]]
+    vpc_cidr: pulumi.Input[str]
+    subnet_cidrs: dict[str, pulumi.Input[str]]
+    bastion_sg: aws.ec2.SecurityGroup | None
+    public_subnet: aws.ec2.Subnet | None
+
+
+class _Brokers(NamedTuple):
+    """The brokers the NLB targets, built or existing, and what the outputs report about them."""
+
+    vpc_id: pulumi.Input[str]
+    subnet_ids: dict[str, pulumi.Input[str]]
+    ips: dict[int, pulumi.Input[str]]
+    instance_ids: dict[int, pulumi.Input[str]]
+    server_properties: dict[str, pulumi.Input[str]]
+    restart_order: list[str]
+    bastion_ip: pulumi.Output[str | None]
+    guard: pulumi.Resource
 
 
 class KafkaPrivateLinkCluster(pulumi.ComponentResource):
@@ -63,128 +91,195 @@ class KafkaPrivateLinkCluster(pulumi.ComponentResource):
     ):
         problems = Problems(f"KafkaPrivateLinkCluster {name!r}")
         settings = validate(args, problems)
+        names.check_component_name(name, problems)
         passed_provider = _passed_aws_provider(opts)
         problems.raise_if_any()
-        assert settings is not None
-        s = settings
+        if settings is None:  # validate returns None only with problems, raised above
+            raise ValidationError(problems.subject, problems.items)
         super().__init__(
             type_token("KafkaPrivateLinkCluster"),
             name,
             None,
             component_opts("aws", "KafkaPrivateLinkCluster", opts),
         )
-        self._name, self._s = name, settings
+        self._name, self._settings = name, settings
+        self._elb_names = names.elb_names(name, pulumi.get_project(), pulumi.get_stack(), settings.node_ids)
+        self._tags_base = {"crossnet:component": name, **settings.tags}
 
-        provider = passed_provider or aws.Provider(
-            child(name, "aws", settings.region),
-            region=settings.region,
+        self._provider, provider_region = self._aws_provider(passed_provider)
+        invoke = pulumi.InvokeOutputOptions(parent=self, provider=self._provider)
+        zones = aws.get_availability_zones_output(state="available", opts=invoke)
+        self.az_names = pulumi.Output.all(zones, provider_region).apply(
+            lambda zr: _zone_names(zr[0].zone_ids, zr[0].names, settings, zr[1])
+        )
+
+        brokers = self._existing_brokers() if settings.existing else self._new_brokers(invoke)
+        nlb = self._nlb(brokers)
+        service = self._endpoint_service(nlb)
+        self._outputs(nlb, service, brokers)
+
+    # -- steps
+
+    def _aws_provider(
+        self, passed: pulumi.ProviderResource | None
+    ) -> tuple[pulumi.ProviderResource, pulumi.Output[str]]:
+        """The provider every child uses, and the region it is for.
+
+        A passed provider's region is an Output: it is checked with the AZ lookup, before any AZ
+        name is used (a mismatch fails the run with a message naming both regions).
+        """
+        region = self._settings.region
+        provider = passed or aws.Provider(
+            child(self._name, "aws", region), region=region, opts=pulumi.ResourceOptions(parent=self)
+        )
+        provider_region = getattr(passed, "region", None) if passed is not None else None
+        if not isinstance(provider_region, pulumi.Output):
+            provider_region = pulumi.Output.from_input(region)
+        return provider, provider_region
+
+    def _existing_brokers(self) -> _Brokers:
+        """Brokers that already run: the NLB targets them; their listener additions are outputs."""
+        s = self._settings
+        if s.broker_ssh is not None:
+            self._rolling_apply(s.broker_ssh)
+        guard = self._layout_guard({b.node_id: (b.az_id, b.private_ip) for b in s.existing})
+        return _Brokers(
+            vpc_id=s.vpc_id or "",
+            subnet_ids=dict(s.subnet_ids),
+            ips={b.node_id: b.private_ip for b in s.existing},
+            instance_ids={b.node_id: b.instance_id for b in s.existing},
+            server_properties={
+                str(b.node_id): self._settings_text(b.node_id, b.private_ip) for b in s.existing
+            },
+            restart_order=[str(n) for n in s.node_ids],
+            bastion_ip=pulumi.Output.from_input(None),
+            guard=guard,
+        )
+
+    def _new_brokers(self, invoke: pulumi.InvokeOutputOptions) -> _Brokers:
+        """The network (built or looked up), the broker security group and one instance per broker."""
+        s = self._settings
+        net = self._network(self.az_names) if s.own_vpc else self._existing_network(invoke)
+        node_ids = s.node_ids
+        ips: dict[int, pulumi.Input[str]] = {
+            n: pulumi.Output.from_input(net.subnet_cidrs[s.broker_az(n)]).apply(
+                lambda c, n=n: render.broker_ip(c, n)
+            )
+            for n in node_ids
+        }
+        all_ips = pulumi.Output.all(*[ips[n] for n in node_ids]).apply(
+            lambda values: dict(zip(node_ids, values, strict=True))
+        )
+        server_properties: dict[str, pulumi.Input[str]] = {
+            str(n): all_ips.apply(
+                lambda m, n=n: render.render_server_properties(
+                    node_id=n,
+                    broker_ips=m,
+                    external_host=s.external_host(n),
+                    ports=s.ports,
+                    controllers=s.controller_ids,
+                )
+            )
+            for n in node_ids
+        }
+        guard = self._layout_guard(all_ips.apply(lambda m: {n: (s.broker_az(n), ip) for n, ip in m.items()}))
+        broker_sg = self._broker_security_group(net.vpc_id, net.vpc_cidr, net.bastion_sg)
+        ami = self._ami(invoke)
+        instances = {
+            n: self._broker(
+                n, net.subnet_ids[s.broker_az(n)], ips[n], broker_sg, ami, server_properties[str(n)], guard
+            )
+            for n in node_ids
+        }
+        bastion_ip: pulumi.Output[str | None] = pulumi.Output.from_input(None)
+        if net.bastion_sg is not None and net.public_subnet is not None:
+            bastion_ip = self._bastion(net.bastion_sg, net.public_subnet, ami).public_ip
+        return _Brokers(
+            vpc_id=net.vpc_id,
+            subnet_ids=net.subnet_ids,
+            ips=ips,
+            instance_ids={n: instances[n].id for n in node_ids},
+            server_properties=server_properties,
+            restart_order=[],
+            bastion_ip=bastion_ip,
+            guard=guard,
+        )
+
+    def _layout_guard(
+        self, placement: dict[int, tuple[str, str]] | pulumi.Output[dict[int, tuple[str, str]]]
+    ) -> pulumi.Resource:
+        """A local command that records the layout and fails ``pulumi up`` when a change would move a
+        broker, change the quorum or drop an NLB AZ ID (render.render_layout_guard_update). Brokers
+        and the NLB depend on it, so it runs, and refuses, before any of them is replaced."""
+        import pulumi_command as command
+
+        s = self._settings
+
+        def layout(m: dict[int, tuple[str, str]]) -> str:
+            return render.render_layout(controllers=s.controller_ids, placement=m, nlb_az_ids=s.az_ids)
+
+        text = placement.apply(layout) if isinstance(placement, pulumi.Output) else layout(placement)
+        return command.local.Command(
+            child(self._name, "layout-guard"),
+            create=render.LAYOUT_GUARD_CREATE,
+            update=render.render_layout_guard_update(self._name),
+            environment={"CROSSNET_LAYOUT": text},
             opts=pulumi.ResourceOptions(parent=self),
         )
-        # A passed provider's region is an Output: it is checked with the AZ lookup, before any
-        # AZ name is used (a mismatch fails the run with a message naming both regions).
-        provider_region = getattr(passed_provider, "region", None) if passed_provider is not None else None
-        if not isinstance(provider_region, pulumi.Output):
-            provider_region = pulumi.Output.from_input(settings.region)
-        self._provider = provider
-        invoke = pulumi.InvokeOutputOptions(parent=self, provider=provider)
 
-        zones = aws.get_availability_zones_output(state="available", opts=invoke)
-        az_names = pulumi.Output.all(zones, provider_region).apply(
-            lambda zr: _zone_names(zr[0].zone_ids, zr[0].names, s, zr[1])
-        )
-        self.az_names = az_names
-
-        node_ids = settings.node_ids
-        self._tags_base = {"crossnet:component": name, **settings.tags}
-        bastion_ip: pulumi.Output[str | None] = pulumi.Output.from_input(None)
-        if settings.existing:
-            vpc_id: pulumi.Input[str] = settings.vpc_id or ""
-            nlb_subnets: list[pulumi.Input[str]] = [settings.subnet_ids[a] for a in settings.az_ids]
-            ips: dict[int, pulumi.Input[str]] = {b.node_id: b.private_ip for b in settings.existing}
-            instance_ids: dict[int, pulumi.Input[str]] = {b.node_id: b.instance_id for b in settings.existing}
-            server_properties = {
-                str(b.node_id): self._settings_text(b.node_id, b.private_ip) for b in settings.existing
-            }
-            restart_order = [str(n) for n in node_ids]
-            if settings.broker_ssh is not None:
-                self._rolling_apply(settings.broker_ssh)
-        else:
-            if settings.own_vpc:
-                vpc_id, subnet_ids, vpc_cidr, subnet_cidrs, bastion_sg = self._network(az_names)
-            else:
-                vpc_id, subnet_ids, vpc_cidr, subnet_cidrs, bastion_sg = self._existing_network(invoke)
-            nlb_subnets = [subnet_ids[a] for a in settings.az_ids]
-            ips = {
-                n: pulumi.Output.from_input(subnet_cidrs[settings.broker_az(n)]).apply(
-                    lambda c, n=n: render.broker_ip(c, n)
-                )
-                for n in node_ids
-            }
-            all_ips = pulumi.Output.all(*[ips[n] for n in node_ids]).apply(
-                lambda values: dict(zip(node_ids, values, strict=True))
-            )
-            server_properties = {
-                str(n): all_ips.apply(
-                    lambda m, n=n: render.render_server_properties(
-                        node_id=n, broker_ips=m, external_host=s.external_host(n), ports=s.ports
-                    )
-                )
-                for n in node_ids
-            }
-            broker_sg = self._broker_security_group(vpc_id, vpc_cidr, bastion_sg)
-            ami = self._ami(invoke)
-            instances = {
-                n: self._broker(
-                    n, subnet_ids[settings.broker_az(n)], ips[n], broker_sg, ami, server_properties[str(n)]
-                )
-                for n in node_ids
-            }
-            instance_ids = {n: instances[n].id for n in node_ids}
-            restart_order = []
-            if settings.bastion:
-                assert bastion_sg is not None
-                bastion = self._bastion(bastion_sg, ami)
-                bastion_ip = bastion.public_ip
-
+    def _nlb(self, brokers: _Brokers) -> aws.lb.LoadBalancer:
+        """The internal NLB over every AZ ID's subnet, with the port map's listeners."""
+        s = self._settings
         nlb = aws.lb.LoadBalancer(
-            child(name, "nlb"),
+            child(self._name, "nlb"),
+            name=self._elb_names.nlb,
             internal=True,
             load_balancer_type="network",
-            subnets=nlb_subnets,
+            subnets=[brokers.subnet_ids[a] for a in s.az_ids],
             enable_cross_zone_load_balancing=True,
-            enable_deletion_protection=settings.nlb_deletion_protection,
+            enable_deletion_protection=s.nlb_deletion_protection,
             tags=self._tags("nlb"),
-            opts=self._top(),
+            opts=self._opts(ignore_changes=KEEP_DEPLOYED_NAME, depends_on=[brokers.guard]),
         )
-        self._listeners(nlb, vpc_id, instance_ids)
-        service = aws.ec2.VpcEndpointService(
-            child(name, "endpoint-service"),
-            acceptance_required=settings.acceptance_required,
+        self._listeners(nlb, brokers.vpc_id, brokers.instance_ids)
+        return nlb
+
+    def _endpoint_service(self, nlb: aws.lb.LoadBalancer) -> aws.ec2.VpcEndpointService:
+        s = self._settings
+        return aws.ec2.VpcEndpointService(
+            child(self._name, "endpoint-service"),
+            acceptance_required=s.acceptance_required,
             network_load_balancer_arns=[nlb.arn],
-            allowed_principals=list(settings.principals),
+            allowed_principals=list(s.principals),
             tags=self._tags("endpoint-service"),
-            opts=self._top(),
+            opts=self._opts(),
         )
 
+    def _outputs(
+        self, nlb: aws.lb.LoadBalancer, service: aws.ec2.VpcEndpointService, brokers: _Brokers
+    ) -> None:
+        s = self._settings
+        node_ids = s.node_ids
+        ips = [brokers.ips[n] for n in node_ids]
         self.endpoint_service_name = service.service_name
         self.endpoint_service_id = service.id
         self.nlb_dns_name = nlb.dns_name
-        self.bootstrap_port = pulumi.Output.from_input(settings.ports.bootstrap)
+        self.bootstrap_port = pulumi.Output.from_input(s.ports.bootstrap)
         self.advertised_listeners = pulumi.Output.from_input(
-            {str(n): f"{settings.external_host(n)}:{settings.ports.nlb_port(n)}" for n in node_ids}
+            {str(n): f"{s.external_host(n)}:{s.ports.nlb_port(n)}" for n in node_ids}
         )
-        self.broker_private_ips = pulumi.Output.all(*[ips[n] for n in node_ids]).apply(
+        self.broker_private_ips = pulumi.Output.all(*ips).apply(
             lambda values: {str(n): ip for n, ip in zip(node_ids, values, strict=True)}
         )
-        self.server_properties = pulumi.Output.all(**server_properties).apply(dict)
-        self.listener_settings = pulumi.Output.all(*[ips[n] for n in node_ids]).apply(
+        self.server_properties = pulumi.Output.all(**brokers.server_properties).apply(dict)
+        self.listener_settings = pulumi.Output.all(*ips).apply(
             lambda values: {
                 str(n): self._settings_text(n, ip) for n, ip in zip(node_ids, values, strict=True)
             }
         )
-        self.restart_order = pulumi.Output.from_input(restart_order)
-        self.az_ids = pulumi.Output.from_input(list(settings.az_ids))
-        self.bastion_public_ip = bastion_ip
+        self.restart_order = pulumi.Output.from_input(brokers.restart_order)
+        self.az_ids = pulumi.Output.from_input(list(s.az_ids))
+        self.bastion_public_ip = brokers.bastion_ip
         self.register_outputs(
             {
                 "endpoint_service_name": self.endpoint_service_name,
@@ -204,8 +299,8 @@ class KafkaPrivateLinkCluster(pulumi.ComponentResource):
 
     # -- helpers
 
-    def _top(self, **kwargs: Any) -> pulumi.ResourceOptions:
-        """Options of a direct child: parent and the explicit provider (grandchildren inherit it)."""
+    def _opts(self, **kwargs: Any) -> pulumi.ResourceOptions:
+        """Options of a direct AWS child: parent and the explicit provider (grandchildren inherit it)."""
         return pulumi.ResourceOptions(parent=self, provider=self._provider, **kwargs)
 
     def _tags(self, role: str) -> dict[str, str]:
@@ -213,39 +308,35 @@ class KafkaPrivateLinkCluster(pulumi.ComponentResource):
 
     def _settings_text(self, node_id: int, private_ip: str) -> str:
         """Existing brokers: the EXTERNAL entries to append; new ones: their listener keys."""
-        if self._s.existing:
+        if self._settings.existing:
             return render.render_additions(
                 node_id,
                 render.external_additions(
-                    node_id=node_id, external_host=self._s.external_host(node_id), ports=self._s.ports
+                    node_id=node_id,
+                    external_host=self._settings.external_host(node_id),
+                    ports=self._settings.ports,
                 ),
             )
         values = render.listener_settings(
             node_id=node_id,
             private_ip=private_ip,
-            external_host=self._s.external_host(node_id),
-            ports=self._s.ports,
-            controller=node_id in render.controller_ids(list(self._s.node_ids)),
+            external_host=self._settings.external_host(node_id),
+            ports=self._settings.ports,
+            controller=node_id in self._settings.controller_ids,
         )
         return render.render_properties(values, f"Listener settings for broker {node_id} (crossnet)")
 
-    def _network(
-        self, az_names: pulumi.Output[dict[str, str]]
-    ) -> tuple[
-        pulumi.Input[str],
-        dict[str, pulumi.Input[str]],
-        pulumi.Input[str],
-        dict[str, str],
-        aws.ec2.SecurityGroup | None,
-    ]:
-        s, name = self._s, self._name
+    def _network(self, az_names: pulumi.Output[dict[str, str]]) -> _Network:
+        """The component's VPC: one private subnet per AZ ID (slot = AZ number), and with NAT or a
+        bastion a public subnet in the first AZ ID."""
+        s, name = self._settings, self._name
         vpc = aws.ec2.Vpc(
             child(name, "vpc"),
             cidr_block=s.vpc_cidr,
             enable_dns_support=True,
             enable_dns_hostnames=True,
             tags=self._tags("vpc"),
-            opts=self._top(),
+            opts=self._opts(),
         )
         in_vpc = pulumi.ResourceOptions(parent=vpc)
         subnets = {
@@ -260,109 +351,136 @@ class KafkaPrivateLinkCluster(pulumi.ComponentResource):
             )
             for az in s.az_ids
         }
-
-        bastion_sg = None
+        public = bastion_sg = None
         if s.bastion or s.nat_gateway:
-            public = aws.ec2.Subnet(
-                child(name, "public-subnet"),
-                vpc_id=vpc.id,
-                cidr_block=s.public_subnet_cidr(),
-                availability_zone=az_names.apply(lambda m: m[s.az_ids[0]]),
-                map_public_ip_on_launch=False,
-                tags=self._tags("public-subnet"),
-                opts=in_vpc,
-            )
-            igw = aws.ec2.InternetGateway(
-                child(name, "igw"), vpc_id=vpc.id, tags=self._tags("igw"), opts=in_vpc
-            )
-            public_rt = aws.ec2.RouteTable(
-                child(name, "public-rt"),
-                vpc_id=vpc.id,
-                routes=[{"cidr_block": EVERYWHERE, "gateway_id": igw.id}],
-                tags=self._tags("public-rt"),
-                opts=pulumi.ResourceOptions(parent=public),
-            )
-            aws.ec2.RouteTableAssociation(
-                child(name, "public-rta"),
-                subnet_id=public.id,
-                route_table_id=public_rt.id,
-                opts=pulumi.ResourceOptions(parent=public),
-            )
+            public, igw = self._public_subnet(vpc, az_names)
             if s.nat_gateway:
-                eip = aws.ec2.Eip(
-                    child(name, "nat-eip"),
-                    domain="vpc",
-                    tags=self._tags("nat-eip"),
-                    opts=pulumi.ResourceOptions(parent=public),
-                )
-                nat = aws.ec2.NatGateway(
-                    child(name, "nat"),
-                    allocation_id=eip.id,
-                    subnet_id=public.id,
-                    tags=self._tags("nat"),
-                    opts=pulumi.ResourceOptions(parent=public, depends_on=[igw]),
-                )
-                private_rt = aws.ec2.RouteTable(
-                    child(name, "private-rt"),
-                    vpc_id=vpc.id,
-                    routes=[{"cidr_block": EVERYWHERE, "nat_gateway_id": nat.id}],
-                    tags=self._tags("private-rt"),
-                    opts=in_vpc,
-                )
-                for az, subnet in subnets.items():
-                    aws.ec2.RouteTableAssociation(
-                        child(name, "private-rta", az),
-                        subnet_id=subnet.id,
-                        route_table_id=private_rt.id,
-                        opts=pulumi.ResourceOptions(parent=subnet),
-                    )
+                self._nat(vpc, public, igw, subnets)
             if s.bastion:
-                bastion_sg = aws.ec2.SecurityGroup(
-                    child(name, "bastion-sg"),
-                    vpc_id=vpc.id,
-                    description="SSH to the Kafka bastion",
-                    ingress=[
-                        {
-                            "protocol": "tcp",
-                            "from_port": 22,
-                            "to_port": 22,
-                            "cidr_blocks": list(s.ssh_ingress_cidrs),
-                            "description": "SSH",
-                        }
-                    ],
-                    egress=[_all_egress()],
-                    tags=self._tags("bastion-sg"),
-                    opts=in_vpc,
-                )
-            self._public_subnet = public
-        return (
-            vpc.id,
-            {az: sn.id for az, sn in subnets.items()},
-            vpc.cidr_block,
-            {az: s.subnet_cidr(az) for az in s.az_ids},
-            bastion_sg,
+                bastion_sg = self._bastion_security_group(vpc)
+        return _Network(
+            vpc_id=vpc.id,
+            subnet_ids={az: sn.id for az, sn in subnets.items()},
+            vpc_cidr=vpc.cidr_block,
+            subnet_cidrs={az: s.subnet_cidr(az) for az in s.az_ids},
+            bastion_sg=bastion_sg,
+            public_subnet=public,
         )
 
-    def _existing_network(
-        self, invoke: pulumi.InvokeOutputOptions
-    ) -> tuple[
-        pulumi.Input[str], dict[str, pulumi.Input[str]], pulumi.Input[str], dict[str, pulumi.Input[str]], None
-    ]:
-        s = self._s
-        assert s.vpc_id is not None
-        vpc = aws.ec2.get_vpc_output(id=s.vpc_id, opts=invoke)
+    def _public_subnet(
+        self, vpc: aws.ec2.Vpc, az_names: pulumi.Output[dict[str, str]]
+    ) -> tuple[aws.ec2.Subnet, aws.ec2.InternetGateway]:
+        s, name = self._settings, self._name
+        in_vpc = pulumi.ResourceOptions(parent=vpc)
+        public = aws.ec2.Subnet(
+            child(name, "public-subnet"),
+            vpc_id=vpc.id,
+            cidr_block=s.public_subnet_cidr(),
+            availability_zone=az_names.apply(lambda m: m[s.broker_az(1)]),
+            map_public_ip_on_launch=False,
+            tags=self._tags("public-subnet"),
+            opts=in_vpc,
+        )
+        igw = aws.ec2.InternetGateway(child(name, "igw"), vpc_id=vpc.id, tags=self._tags("igw"), opts=in_vpc)
+        public_rt = aws.ec2.RouteTable(
+            child(name, "public-rt"),
+            vpc_id=vpc.id,
+            routes=[{"cidr_block": EVERYWHERE, "gateway_id": igw.id}],
+            tags=self._tags("public-rt"),
+            opts=pulumi.ResourceOptions(parent=public),
+        )
+        aws.ec2.RouteTableAssociation(
+            child(name, "public-rta"),
+            subnet_id=public.id,
+            route_table_id=public_rt.id,
+            opts=pulumi.ResourceOptions(parent=public),
+        )
+        return public, igw
+
+    def _nat(
+        self,
+        vpc: aws.ec2.Vpc,
+        public: aws.ec2.Subnet,
+        igw: aws.ec2.InternetGateway,
+        subnets: Mapping[str, aws.ec2.Subnet],
+    ) -> list[pulumi.Resource]:
+        """Egress for the broker subnets (cloud-init installs Java and downloads Kafka); returns what
+        a broker's first boot needs to exist: the route table with the NAT route and its associations."""
+        name = self._name
+        eip = aws.ec2.Eip(
+            child(name, "nat-eip"),
+            domain="vpc",
+            tags=self._tags("nat-eip"),
+            opts=pulumi.ResourceOptions(parent=public),
+        )
+        nat = aws.ec2.NatGateway(
+            child(name, "nat"),
+            allocation_id=eip.id,
+            subnet_id=public.id,
+            tags=self._tags("nat"),
+            opts=pulumi.ResourceOptions(parent=public, depends_on=[igw]),
+        )
+        private_rt = aws.ec2.RouteTable(
+            child(name, "private-rt"),
+            vpc_id=vpc.id,
+            routes=[{"cidr_block": EVERYWHERE, "nat_gateway_id": nat.id}],
+            tags=self._tags("private-rt"),
+            opts=pulumi.ResourceOptions(parent=vpc),
+        )
+        associations = [
+            aws.ec2.RouteTableAssociation(
+                child(name, "private-rta", az),
+                subnet_id=subnet.id,
+                route_table_id=private_rt.id,
+                opts=pulumi.ResourceOptions(parent=subnet),
+            )
+            for az, subnet in subnets.items()
+        ]
+        return [private_rt, *associations]
+
+    def _bastion_security_group(self, vpc: aws.ec2.Vpc) -> aws.ec2.SecurityGroup:
+        return aws.ec2.SecurityGroup(
+            child(self._name, "bastion-sg"),
+            vpc_id=vpc.id,
+            description="SSH to the Kafka bastion",
+            ingress=[
+                {
+                    "protocol": "tcp",
+                    "from_port": 22,
+                    "to_port": 22,
+                    "cidr_blocks": list(self._settings.ssh_ingress_cidrs),
+                    "description": "SSH",
+                }
+            ],
+            egress=[_all_egress()],
+            tags=self._tags("bastion-sg"),
+            opts=pulumi.ResourceOptions(parent=vpc),
+        )
+
+    def _existing_network(self, invoke: pulumi.InvokeOutputOptions) -> _Network:
+        """A VPC the caller owns: its CIDR and each given subnet's CIDR (checked to be in its AZ ID)."""
+        s = self._settings
+        vpc_id = s.vpc_id or ""
+        vpc = aws.ec2.get_vpc_output(id=vpc_id, opts=invoke)
         cidrs: dict[str, pulumi.Input[str]] = {
             az: aws.ec2.get_subnet_output(id=subnet, opts=invoke).apply(
                 lambda sn, az=az: _subnet_cidr_in(sn, az)
             )
             for az, subnet in s.subnet_ids.items()
         }
-        return s.vpc_id, dict(s.subnet_ids), vpc.cidr_block, cidrs, None
+        return _Network(
+            vpc_id=vpc_id,
+            subnet_ids=dict(s.subnet_ids),
+            vpc_cidr=vpc.cidr_block,
+            subnet_cidrs=cidrs,
+            bastion_sg=None,
+            public_subnet=None,
+        )
 
     def _broker_security_group(
         self, vpc_id: pulumi.Input[str], vpc_cidr: pulumi.Input[str], bastion_sg: aws.ec2.SecurityGroup | None
     ) -> aws.ec2.SecurityGroup:
-        p = self._s.ports
+        p = self._settings.ports
         ingress: list[Any] = [
             {
                 "protocol": "tcp",
@@ -394,13 +512,13 @@ class KafkaPrivateLinkCluster(pulumi.ComponentResource):
             ingress=ingress,
             egress=[_all_egress()],
             tags=self._tags("broker-sg"),
-            opts=self._top(),
+            opts=self._opts(),
         )
 
     def _ami(self, invoke: pulumi.InvokeOutputOptions) -> pulumi.Input[str]:
-        if self._s.ami_id:
-            return self._s.ami_id
-        arch = architecture(self._s.instance_type)
+        if self._settings.ami_id:
+            return self._settings.ami_id
+        arch = architecture(self._settings.instance_type)
         return aws.ec2.get_ami_output(
             most_recent=True,
             owners=["amazon"],
@@ -411,13 +529,15 @@ class KafkaPrivateLinkCluster(pulumi.ComponentResource):
             opts=invoke,
         ).id
 
-    def _instance_options(self, user_data: bool = False) -> pulumi.ResourceOptions:
+    def _instance_options(
+        self, user_data: bool = False, depends_on: list[pulumi.Resource] | None = None
+    ) -> pulumi.ResourceOptions:
         # A newer AMI from the lookup must not replace running brokers. A changed user data would
         # stop and start the instance (every broker at once) and still not apply: cloud-init runs
         # user scripts on the first boot only. Config changes on a running cluster go through the
         # rolling ``existing_brokers`` + ``broker_ssh`` path instead.
-        ignored = ([] if self._s.ami_id else ["ami"]) + (["user_data"] if user_data else [])
-        return self._top(ignore_changes=ignored)
+        ignored = ([] if self._settings.ami_id else ["ami"]) + (["user_data"] if user_data else [])
+        return self._opts(ignore_changes=ignored, depends_on=depends_on or [])
 
     def _broker(
         self,
@@ -427,8 +547,9 @@ class KafkaPrivateLinkCluster(pulumi.ComponentResource):
         sg: aws.ec2.SecurityGroup,
         ami: pulumi.Input[str],
         properties: pulumi.Input[str],
+        guard: pulumi.Resource,
     ) -> aws.ec2.Instance:
-        s = self._s
+        s = self._settings
         cluster = render.cluster_id(self._name)
         user_data = pulumi.Output.from_input(properties).apply(
             lambda text: render.render_user_data(
@@ -461,18 +582,20 @@ class KafkaPrivateLinkCluster(pulumi.ComponentResource):
                 "crossnet:kafka-node-id": str(node_id),
                 "crossnet:az-id": s.broker_az(node_id),
             },
-            opts=self._instance_options(user_data=True),
+            opts=self._instance_options(user_data=True, depends_on=[guard]),
         )
 
-    def _bastion(self, sg: aws.ec2.SecurityGroup, ami: pulumi.Input[str]) -> aws.ec2.Instance:
+    def _bastion(
+        self, sg: aws.ec2.SecurityGroup, public: aws.ec2.Subnet, ami: pulumi.Input[str]
+    ) -> aws.ec2.Instance:
         return aws.ec2.Instance(
             child(self._name, "bastion"),
             ami=ami,
-            instance_type=BASTION_INSTANCE_TYPES[architecture(self._s.instance_type)],
-            subnet_id=self._public_subnet.id,
+            instance_type=BASTION_INSTANCE_TYPES[architecture(self._settings.instance_type)],
+            subnet_id=public.id,
             vpc_security_group_ids=[sg.id],
             associate_public_ip_address=True,
-            key_name=self._s.key_name,
+            key_name=self._settings.key_name,
             metadata_options={
                 "http_tokens": "required",
                 "http_endpoint": "enabled",
@@ -483,34 +606,33 @@ class KafkaPrivateLinkCluster(pulumi.ComponentResource):
             opts=self._instance_options(),
         )
 
-    def _rolling_apply(self, ssh: dict[str, Any]) -> None:
+    def _rolling_apply(self, ssh: BrokerSsh) -> None:
         """One ``remote.Command`` per existing broker, each depending on the previous one."""
         import pulumi_command as command
 
-        key = pulumi.Output.secret(ssh["private_key"])
+        s = self._settings
+        key = pulumi.Output.secret(ssh.private_key)
         proxy = None
-        if ssh.get("bastion_host"):
+        if ssh.bastion_host:
             proxy = command.remote.ProxyConnectionArgs(
-                host=ssh["bastion_host"], user=ssh.get("bastion_user") or ssh["user"], private_key=key
+                host=ssh.bastion_host, user=ssh.bastion_user or ssh.user, private_key=key
             )
         previous: list[pulumi.Resource] = []
-        for broker in sorted(self._s.existing, key=lambda b: b.node_id):
+        for broker in sorted(s.existing, key=lambda b: b.node_id):
             n = broker.node_id
-            additions = render.external_additions(
-                node_id=n, external_host=self._s.external_host(n), ports=self._s.ports
-            )
+            additions = render.external_additions(node_id=n, external_host=s.external_host(n), ports=s.ports)
             script = render.render_apply_script(
                 node_id=n,
                 additions=additions,
-                config_path=ssh["config_path"],
-                restart_command=ssh["restart_command"],
-                kafka_home=ssh["kafka_home"],
-                ports=self._s.ports,
+                config_path=ssh.config_path,
+                restart_command=ssh.restart_command,
+                kafka_home=ssh.kafka_home,
+                ports=s.ports,
                 private_ip=broker.private_ip,
-                wait_seconds=ssh["wait_seconds"],
+                wait_seconds=ssh.wait_seconds,
             )
             connection = command.remote.ConnectionArgs(
-                host=broker.private_ip, user=ssh["user"], private_key=key, proxy=proxy
+                host=broker.private_ip, user=ssh.user, private_key=key, proxy=proxy
             )
             applied = command.remote.Command(
                 child(self._name, "apply", n),
@@ -530,10 +652,11 @@ class KafkaPrivateLinkCluster(pulumi.ComponentResource):
         """The port map: one TCP target group and listener per mapping, targets on EXTERNAL."""
         name = self._name
         under_nlb = pulumi.ResourceOptions(parent=nlb)
-        for mapping in render.port_map(self._s.node_ids, self._s.ports):
+        for mapping in render.port_map(self._settings.node_ids, self._settings.ports):
             key = "bootstrap" if mapping.key == "bootstrap" else f"broker-{mapping.key}"
             group = aws.lb.TargetGroup(
                 child(name, "tg", key),
+                name=self._elb_names.target_groups[mapping.key],
                 port=mapping.target_port,
                 protocol="TCP",
                 target_type="instance",
@@ -548,7 +671,7 @@ class KafkaPrivateLinkCluster(pulumi.ComponentResource):
                     "unhealthy_threshold": 3,
                 },
                 tags={**self._tags(f"tg-{key}"), "crossnet:nlb-port": str(mapping.nlb_port)},
-                opts=under_nlb,
+                opts=pulumi.ResourceOptions(parent=nlb, ignore_changes=KEEP_DEPLOYED_NAME),
             )
             for node_id in mapping.node_ids:
                 aws.lb.TargetGroupAttachment(

@@ -75,9 +75,27 @@ def zone_id_prefix(region: str) -> str:
 
 def cluster_id(component_name: str) -> str:
     """A stable KRaft cluster id: a UUID derived from the component name, as Kafka prints it
-    (URL-safe base64 without padding, 22 characters)."""
-    raw = uuid.uuid5(uuid.NAMESPACE_URL, f"crossnet:kafka:{component_name}").bytes
-    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+    (URL-safe base64 without padding, 22 characters).
+
+    Like Kafka's own ``Uuid.randomUuid`` (clients, ``org.apache.kafka.common.Uuid``), an id whose
+    text starts with ``-`` is never used (a command line would read it as an option): the next
+    derivation is taken instead. Ids that never started with ``-`` keep their value, so a running
+    cluster's new brokers format with the id its first brokers have.
+    """
+    seed = f"crossnet:kafka:{component_name}"
+    attempt = 0
+    while True:
+        raw = uuid.uuid5(uuid.NAMESPACE_URL, seed if attempt == 0 else f"{seed}#{attempt}").bytes
+        text = base64.urlsafe_b64encode(raw).decode().rstrip("=")
+        if not text.startswith("-"):
+            return text
+        attempt += 1
+
+
+def storage_format_args(kafka_cluster_id: str, config_path: str) -> list[str]:
+    """The arguments of ``kafka-storage.sh`` that format a broker's log dirs: each value attached to
+    its option with ``=``, so no value is ever parsed as an option; already formatted is no error."""
+    return ["format", f"--cluster-id={kafka_cluster_id}", f"--config={config_path}", "--ignore-formatted"]
 
 
 def broker_az(node_id: int, az_ids: Sequence[str]) -> str:
@@ -156,10 +174,18 @@ def render_properties(settings: Mapping[str, str | int], header: str = "") -> st
 
 
 def render_server_properties(
-    *, node_id: int, broker_ips: Mapping[int, str], external_host: str, ports: Ports
+    *,
+    node_id: int,
+    broker_ips: Mapping[int, str],
+    external_host: str,
+    ports: Ports,
+    controllers: Sequence[int] | None = None,
 ) -> str:
-    """The full ``server.properties`` of broker ``node_id`` in a KRaft cluster of ``broker_ips``."""
-    controllers = controller_ids(list(broker_ips))
+    """The full ``server.properties`` of broker ``node_id`` in a KRaft cluster of ``broker_ips``.
+
+    ``controllers`` is the fixed quorum (the component passes ``controller_count``'s node ids);
+    unset, :func:`controller_ids` of the brokers."""
+    controllers = list(controllers) if controllers is not None else controller_ids(list(broker_ips))
     is_controller = node_id in controllers
     replicas = replication_factor(len(broker_ips))
     settings: dict[str, str | int] = {
@@ -277,7 +303,7 @@ CROSSNET_EOF
 chown -R kafka:kafka /var/lib/kafka "$(dirname "$CONFIG")"
 install -d -o kafka -g kafka -m 0750 "$LOG_DIR"
 runuser -u kafka -- env LOG_DIR="$LOG_DIR" "$KAFKA_HOME/bin/kafka-storage.sh" format \\
-  --cluster-id "$CLUSTER_ID" --config "$CONFIG" --ignore-formatted
+  --cluster-id="$CLUSTER_ID" --config="$CONFIG" --ignore-formatted
 
 cat > /etc/systemd/system/kafka.service <<'CROSSNET_EOF'
 {_SYSTEMD_UNIT.rstrip()}
@@ -288,6 +314,8 @@ systemctl enable --now kafka.service
 """
 
 
+# Kafka's listeners when the key is unset (SocketServerConfigs.LISTENERS_DEFAULT).
+DEFAULT_LISTENERS = "PLAINTEXT://:9092"
 # Kafka's listener.security.protocol.map when the key is unset (each protocol maps to itself).
 DEFAULT_PROTOCOL_MAP = "PLAINTEXT:PLAINTEXT,SSL:SSL,SASL_PLAINTEXT:SASL_PLAINTEXT,SASL_SSL:SASL_SSL"
 
@@ -308,7 +336,8 @@ def render_additions(node_id: int, additions: Mapping[str, str]) -> str:
         additions,
         (
             f"Broker {node_id} (crossnet): append each entry to the broker's existing value of the key\n"
-            "(comma-separated; replace an EXTERNAL entry already there). Unset advertised.listeners\n"
+            "(comma-separated; replace an EXTERNAL entry already there). Unset listeners starts from\n"
+            f"Kafka's default {DEFAULT_LISTENERS}; unset advertised.listeners\n"
             "starts from listeners without the controller listeners, 0.0.0.0 and empty hosts as the\n"
             "broker's private IP; unset listener.security.protocol.map from Kafka's default."
         ),
@@ -380,7 +409,7 @@ with_external() {{
 default_advertised() {{
   local item name address host result=""
   local -a items
-  IFS=, read -r -a items <<< "$(prop listeners)"
+  IFS=, read -r -a items <<< "$old_listeners"
   for item in "${{items[@]}}"; do
     name="${{item%%://*}}"
     address="${{item#*://}}"
@@ -392,7 +421,10 @@ default_advertised() {{
   printf '%s' "$result"
 }}
 
-listeners="$(with_external "$(prop listeners)" {q(additions["listeners"])})"
+# Unset listeners means Kafka's default one: keep it, or the broker loses its inter-broker listener.
+old_listeners="$(prop listeners)"
+old_listeners="${{old_listeners:-{DEFAULT_LISTENERS}}}"
+listeners="$(with_external "$old_listeners" {q(additions["listeners"])})"
 protocol_map="$(prop listener.security.protocol.map)"
 protocol_map="$(with_external "${{protocol_map:-{DEFAULT_PROTOCOL_MAP}}}" \\
   {q(additions["listener.security.protocol.map"])})"
@@ -437,4 +469,48 @@ if [ -x "$KAFKA_HOME/bin/kafka-topics.sh" ]; then
   done
 fi
 echo "broker {node_id}: EXTERNAL listener applied, broker back in sync"
+"""
+
+
+def render_layout(
+    *, controllers: Sequence[int], placement: Mapping[int, tuple[str, str]], nlb_az_ids: Sequence[str]
+) -> str:
+    """What a running cluster cannot change in place, one fact a line: the controller quorum, each
+    broker's AZ ID and private IP (node id -> (az_id, ip)), and the AZ IDs the NLB spans."""
+    lines = ["controllers " + ",".join(str(n) for n in sorted(controllers))]
+    lines += [f"broker {n} az={az} ip={ip}" for n, (az, ip) in sorted(placement.items())]
+    lines += [f"nlb-az {az}" for az in sorted(nlb_az_ids)]
+    return "\n".join(lines)
+
+
+LAYOUT_GUARD_CREATE = 'printf "%s\\n" "$CROSSNET_LAYOUT"'
+
+
+def render_layout_guard_update(component_name: str) -> str:
+    """The guard's update command (POSIX sh, run by ``pulumi up`` before any broker or the NLB is
+    touched): every line of the deployed layout (``$PULUMI_COMMAND_STDOUT``) must still be in the new
+    one (``$CROSSNET_LAYOUT``). Growth only adds lines and passes; a moved, renumbered or removed
+    broker, a changed quorum or a removed NLB AZ ID fails the update, naming each line."""
+    name = shlex.quote(component_name)
+    return f"""set -eu
+missing=""
+while IFS= read -r line; do
+  [ -n "$line" ] || continue
+  if ! printf '%s\\n' "$CROSSNET_LAYOUT" | grep -Fxq -e "$line"; then
+    missing="$missing
+  $line"
+  fi
+done <<CROSSNET_EOF
+${{PULUMI_COMMAND_STDOUT:-}}
+CROSSNET_EOF
+if [ -n "$missing" ]; then
+  echo "KafkaPrivateLinkCluster "{name}": refused: this change cannot be done in place." >&2
+  echo "Deployed, and changed or gone in the new program:$missing" >&2
+  echo "Brokers keep their AZ ID, IP and node id (pin them with broker_az_ids), the controller" >&2
+  echo "quorum stays (controller_count), and AZ IDs can be added, not removed (removing one replaces" >&2
+  echo "the NLB and the endpoint service). Restore the inputs, or see" >&2
+  echo "docs/operations/tidb_kafka_privatelink.md for the manual procedure." >&2
+  exit 1
+fi
+printf '%s\\n' "$CROSSNET_LAYOUT"
 """

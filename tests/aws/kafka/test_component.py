@@ -68,7 +68,7 @@ def test_everything_goes_through_an_explicit_provider_for_the_region(runtime_fac
     assert provider.inputs["region"] == "us-west-2"
     assert provider.parent == rt.one(COMPONENT).urn
     for resource in rt.resources:
-        if resource.custom and not resource.is_provider:
+        if resource.custom and not resource.is_provider and resource.type.startswith("aws:"):
             # direct children name the provider; grandchildren inherit it
             assert resource.provider_urn == provider.urn, resource.name
 
@@ -117,7 +117,7 @@ def test_user_data_carries_each_brokers_rendered_config(runtime_factory):
         assert f"readonly CLUSTER_ID={cluster_id}" in user_data
         assert 'kafka-storage.sh" format' in user_data
         assert "systemctl enable --now kafka.service" in user_data
-        assert "https://archive.apache.org/dist/kafka/3.9.1/kafka_2.13-3.9.1.tgz" in user_data
+        assert "https://archive.apache.org/dist/kafka/4.1.1/kafka_2.13-4.1.1.tgz" in user_data
 
 
 def test_security_groups_open_kafka_ports_only_inside_the_vpc(runtime_factory):
@@ -216,6 +216,7 @@ def test_port_overrides_flow_to_listeners_configs_and_security_group(runtime_fac
         internal_port=19092,
         controller_port=29093,
         broker_count=2,
+        controller_count=1,
     )
     assert {r.nlb_port: r.targets[0][2] for r in routes(rt)} == {19092: 49092, 19101: 49092, 19102: 49092}
     props = render.parse_properties(rt.value(cluster.server_properties)["2"])
@@ -231,6 +232,7 @@ def test_existing_vpc_and_subnets_are_used_without_creating_a_network(runtime_fa
         vpc_id="vpc-0123456789abcdef0",
         subnet_ids=subnets,
         broker_count=2,
+        controller_count=1,
     )
     assert not rt.of_type("aws:ec2/vpc:Vpc") and not rt.of_type(SUBNET)
     assert not rt.of_type("aws:ec2/natGateway:NatGateway")
@@ -259,7 +261,14 @@ def test_reconfigure_path_builds_only_the_nlb_and_service_and_emits_listener_set
         existing_brokers=existing,
     )
     types = {r.type for r in rt.resources if r.custom and not r.is_provider}
-    assert types == {LB, TG, LISTENER, "aws:lb/targetGroupAttachment:TargetGroupAttachment", SERVICE}
+    assert types == {
+        LB,
+        TG,
+        LISTENER,
+        "aws:lb/targetGroupAttachment:TargetGroupAttachment",
+        SERVICE,
+        "command:local:Command",  # the layout guard: no AZ ID of the NLB may be dropped
+    }
     table = {route.nlb_port: route.targets for route in routes(rt)}
     assert table == {
         9092: (("i-0aaaaaaaaaaaaaaa1", "", 39092), ("i-0aaaaaaaaaaaaaaa2", "", 39092)),
@@ -410,7 +419,7 @@ def test_user_data_changes_never_stop_running_brokers(runtime_factory):
     """A user-data change would stop/start every broker at once and cloud-init would not rerun it:
     brokers ignore it (the engine name is recorded), with or without a pinned AMI; the
     ``server_properties`` output still shows the desired config."""
-    rt, cluster = build(runtime_factory, ami_id="ami-0123456789abcdef0", broker_count=2)
+    rt, cluster = build(runtime_factory, ami_id="ami-0123456789abcdef0", broker_count=2, controller_count=1)
     for n in (1, 2):
         broker = rt.one(INSTANCE, f"kafka-broker-{n}")
         assert broker.ignore_changes == ["userData"]
@@ -461,3 +470,134 @@ def test_ami_lookup_and_bastion_match_the_brokers_architecture(
     assert rt.one(INSTANCE, "kafka-broker-1").inputs["instanceType"] == instance_type
     assert rt.one(INSTANCE, "kafka-bastion").inputs["instanceType"] == bastion_type
     assert rt.one(INSTANCE, "kafka-bastion").inputs["ami"] == rt.one(INSTANCE, "kafka-broker-1").inputs["ami"]
+
+
+ELB_NAME = r"(?!internal-)[A-Za-z0-9]([A-Za-z0-9-]{0,30}[A-Za-z0-9])?"
+
+
+def test_load_balancer_and_target_group_names_are_explicit_and_within_aws_limits(runtime_factory):
+    import re
+
+    rt = runtime_factory(config=WEST2)
+    KafkaPrivateLinkCluster("tidb-kafka-production", {**BASE_ARGS, "broker_count": 12})  # type: ignore[typeddict-item]
+    rt.settle()
+    names = [rt.one(LB).inputs.get("name")] + [g.inputs.get("name") for g in rt.of_type(TG)]
+    assert len(names) == 14 and len(set(names)) == 14, names
+    for name in names:
+        # AWS: at most 32 characters, letters, digits and hyphens, no hyphen at either end.
+        assert isinstance(name, str) and re.fullmatch(ELB_NAME, name), name
+    # Deterministic: the same component in the same stack gets the same names.
+    from components.aws.kafka import names as kafka_names
+
+    again = kafka_names.elb_names(
+        "tidb-kafka-production", pulumi.get_project(), pulumi.get_stack(), range(1, 13)
+    )
+    assert set(names) == {again.nlb, *again.target_groups.values()}
+
+
+def test_a_component_name_aws_cannot_use_in_load_balancer_names_is_refused(runtime):
+    for bad in ("tidb_kafka", "internal-kafka"):
+        with pytest.raises(ValidationError) as info:
+            KafkaPrivateLinkCluster(bad, dict(BASE_ARGS))  # type: ignore[arg-type]
+        assert info.value.fields == ["name"], str(info.value)
+        assert repr(bad) in str(info.value)
+    runtime.settle()
+    assert runtime.resources == []
+
+
+def _placement(rt: Any) -> dict[str, tuple[str, str, str]]:
+    """Broker name -> (subnet name, private IP, node id) as recorded."""
+    subnets = {r.id: r.name for r in rt.of_type(SUBNET)}
+    return {
+        b.name: (
+            subnets[b.inputs["subnetId"]],
+            b.inputs["privateIp"],
+            b.inputs["tags"]["crossnet:kafka-node-id"],
+        )
+        for b in rt.of_type(INSTANCE)
+        if "broker" in b.name
+    }
+
+
+def _voters(rt: Any, cluster: KafkaPrivateLinkCluster) -> dict[str, str]:
+    props = rt.value(cluster.server_properties)
+    return {n: render.parse_properties(text)["controller.quorum.voters"] for n, text in props.items()}
+
+
+@pytest.mark.parametrize("count", [1, 3, 4])
+def test_growing_a_small_cluster_keeps_its_controller_quorum(runtime_factory, count):
+    # The same quorum before and after growth: one voter, broker 1 (old code gave broker 3 the
+    # voters 1,2,3 while broker 1 kept its own).
+    rt, cluster = build(runtime_factory, broker_count=count, controller_count=1)
+    assert set(_voters(rt, cluster).values()) == {"1@10.0.32.11:29092"}
+    roles = {
+        n: render.parse_properties(t)["process.roles"] for n, t in rt.value(cluster.server_properties).items()
+    }
+    assert roles == {"1": "broker,controller", **{str(n): "broker" for n in range(2, count + 1)}}
+
+
+def test_two_brokers_without_a_controller_count_are_refused(runtime):
+    with pytest.raises(ValidationError) as info:
+        KafkaPrivateLinkCluster("kafka", {**BASE_ARGS, "broker_count": 2})  # type: ignore[typeddict-item]
+    assert "broker_count" in info.value.fields and "controller_count" in str(info.value)
+
+
+PINNED = ["usw2-az1", "usw2-az2", "usw2-az1"]
+PINNED_PLACEMENT = {
+    "kafka-broker-1": ("kafka-subnet-usw2-az1", "10.0.32.11", "1"),
+    "kafka-broker-2": ("kafka-subnet-usw2-az2", "10.0.64.12", "2"),
+    "kafka-broker-3": ("kafka-subnet-usw2-az1", "10.0.32.13", "3"),
+}
+PINNED_VOTERS = "1@10.0.32.11:29092,2@10.0.64.12:29092,3@10.0.32.13:29092"
+
+
+@pytest.mark.parametrize(
+    ("az_ids", "broker_az_ids"),
+    [
+        (["usw2-az1", "usw2-az2"], PINNED),
+        (["usw2-az1", "usw2-az2", "usw2-az3"], PINNED),  # an AZ ID added
+        (["usw2-az3", "usw2-az2", "usw2-az1"], PINNED),  # and reordered
+        (["usw2-az1", "usw2-az2", "usw2-az3"], [*PINNED, "usw2-az3"]),  # and a broker appended
+    ],
+    ids=["two", "added", "reordered", "grown"],
+)
+def test_adding_or_reordering_az_ids_moves_no_pinned_broker(runtime_factory, az_ids, broker_az_ids):
+    rt, cluster = build(runtime_factory, az_ids=az_ids, broker_az_ids=broker_az_ids)
+    placement = _placement(rt)
+    assert {k: v for k, v in placement.items() if k in PINNED_PLACEMENT} == PINNED_PLACEMENT
+    assert set(_voters(rt, cluster).values()) == {PINNED_VOTERS}
+    if len(broker_az_ids) == 4:
+        assert placement["kafka-broker-4"] == ("kafka-subnet-usw2-az3", "10.0.96.14", "4")
+
+
+def test_a_pinned_broker_outside_az_ids_is_refused(runtime):
+    with pytest.raises(ValidationError) as info:
+        KafkaPrivateLinkCluster(
+            "kafka",
+            {
+                **BASE_ARGS,
+                "az_ids": ["usw2-az1", "usw2-az2"],
+                "broker_az_ids": ["usw2-az1", "usw2-az2", "usw2-az3"],
+            },  # type: ignore[typeddict-item]
+        )
+    assert info.value.fields == ["broker_az_ids[2]"], str(info.value)
+
+
+def test_brokers_and_the_nlb_wait_for_the_layout_guard(runtime_factory):
+    rt, _ = build(runtime_factory, broker_count=4)
+    guard = rt.one("command:local:Command", "kafka-layout-guard")
+    layout = guard.inputs["environment"]["CROSSNET_LAYOUT"].splitlines()
+    assert layout[0] == "controllers 1,2,3"
+    assert "broker 4 az=usw2-az1 ip=10.0.32.14" in layout
+    assert guard.inputs["update"] == render.render_layout_guard_update("kafka")
+    for n in range(1, 5):
+        assert guard.urn in rt.one(INSTANCE, f"kafka-broker-{n}").dependencies
+    assert guard.urn in rt.one(LB).dependencies
+
+
+def test_the_default_kafka_is_a_supported_4x_release():
+    from components.aws.kafka.args import DEFAULT_KAFKA_VERSION
+
+    # 3.9 was the last 3.x line; Apache supports the newest releases (4.x, KRaft only). 4.1.1 is
+    # served by Maven Central (checked with mvn dependency:get), which the integration test uses.
+    assert DEFAULT_KAFKA_VERSION == "4.1.1"

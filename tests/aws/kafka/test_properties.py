@@ -34,7 +34,8 @@ class SixZoneMocks(ProviderMocks):
         return super().call(args)
 
 
-def run(count: int, az_ids: list[str]) -> tuple[MockRuntime, dict[str, Any]]:
+def run(count: int, az_ids: list[str], controllers: int | None = None) -> tuple[MockRuntime, dict[str, Any]]:
+    """A cluster of ``count`` brokers; ``controllers`` defaults to 3, or 1 below three brokers."""
     config = {"aws:region": REGION}
     with MockRuntime(SixZoneMocks(config), config=config) as rt:
         cluster = KafkaPrivateLinkCluster(
@@ -46,6 +47,7 @@ def run(count: int, az_ids: list[str]) -> tuple[MockRuntime, dict[str, Any]]:
                 "listener_domain_suffix": "1.example.com",
                 "allowed_principals": ["arn:aws:iam::380838443567:root"],
                 "broker_count": count,
+                "controller_count": controllers or (3 if count >= 3 else 1),
             },
         )
         rt.settle()
@@ -119,8 +121,9 @@ def test_node_ids_and_quorum_voters_agree(count, az_ids):
 @settings(max_examples=5, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(count=st.integers(1, 45), extra=st.integers(1, 4), az_ids=az_id_lists)
 def test_growing_the_broker_count_keeps_existing_names_and_urns(count, extra, az_ids):
-    small, small_out = run(count, az_ids)
-    large, large_out = run(count + extra, az_ids)
+    controllers = 3 if count >= 3 else 1  # fixed for the cluster's life
+    small, small_out = run(count, az_ids, controllers)
+    large, large_out = run(count + extra, az_ids, controllers)
     before = {r.urn: r for r in small.resources}
     after = {r.urn: r for r in large.resources}
     assert set(before) <= set(after), "growing renamed or dropped a resource"
@@ -128,7 +131,9 @@ def test_growing_the_broker_count_keeps_existing_names_and_urns(count, extra, az
         urn = small.one(INSTANCE, f"kafka-broker-{n}").urn
         assert before[urn].inputs["subnetId"] == after[urn].inputs["subnetId"]
         assert before[urn].inputs["privateIp"] == after[urn].inputs["privateIp"]
-        if count >= 3:  # the quorum is fixed from three brokers on, so configs do not change
+        props = [render.parse_properties(o["properties"][str(n)]) for o in (small_out, large_out)]
+        assert props[0]["controller.quorum.voters"] == props[1]["controller.quorum.voters"]
+        if count >= 3:  # below three brokers the replication defaults follow the count
             assert before[urn].inputs["userData"] == after[urn].inputs["userData"]
     assert {k: v for k, v in large_out["advertised"].items() if int(k) <= count} == small_out["advertised"]
 

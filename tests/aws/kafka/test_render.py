@@ -109,6 +109,34 @@ def test_cluster_id_is_a_stable_22_char_base64_uuid_per_component_name():
     assert uuid.UUID(bytes=raw).version == 5
 
 
+def test_cluster_id_never_starts_with_a_dash_and_existing_ids_keep_their_value():
+    # Kafka's Uuid.randomUuid redraws ids whose text starts with "-": the storage tool's parser
+    # would take them for an option. uuid5("changefeed") is such an id.
+    assert render.cluster_id("changefeed") != "-2rZj5XVWvGxd6nYaDxzPg"
+    assert not render.cluster_id("changefeed").startswith("-")
+    assert not [n for n in (f"kafka-{i}" for i in range(3000)) if render.cluster_id(n).startswith("-")]
+    # A cluster already formatted keeps its id: growth formats new brokers with the same one.
+    assert render.cluster_id("tidb-kafka") == "uIHfestUVCy76CkWdgxEJw"
+    assert render.cluster_id("kafka") == "3arhhswcVWeq-t7Kjfuruw"
+
+
+def test_storage_format_passes_the_cluster_id_attached_to_its_option():
+    script = render.render_user_data(
+        node_id=1,
+        server_properties="node.id=1\n",
+        kafka_cluster_id=render.cluster_id("changefeed"),
+        download_url=DEFAULT_URL,
+    )
+    assert '--cluster-id="$CLUSTER_ID"' in script
+    assert '--cluster-id "$CLUSTER_ID"' not in script
+    assert render.storage_format_args("-abc", "/etc/kafka/server.properties") == [
+        "format",
+        "--cluster-id=-abc",
+        "--config=/etc/kafka/server.properties",
+        "--ignore-formatted",
+    ]
+
+
 def test_broker_ip_is_fixed_inside_the_subnet_and_refuses_to_overflow():
     assert render.broker_ip("10.0.64.0/18", 2) == "10.0.64.12"
     assert render.broker_ip("10.9.9.0/24", 49) == "10.9.9.59"
@@ -116,7 +144,7 @@ def test_broker_ip_is_fixed_inside_the_subnet_and_refuses_to_overflow():
         render.broker_ip("10.9.9.0/28", 6)
 
 
-DEFAULT_URL = "https://archive.apache.org/dist/kafka/3.9.1/kafka_2.13-3.9.1.tgz"
+DEFAULT_URL = "https://archive.apache.org/dist/kafka/4.1.1/kafka_2.13-4.1.1.tgz"
 
 
 def user_data(node_id: int = 2, url: str = DEFAULT_URL) -> str:
@@ -137,7 +165,7 @@ def user_data(node_id: int = 2, url: str = DEFAULT_URL) -> str:
 @pytest.mark.parametrize(
     "url",
     [
-        "https://archive.apache.org/dist/kafka/3.9.1/kafka_2.13-3.9.1.tgz",
+        "https://archive.apache.org/dist/kafka/4.1.1/kafka_2.13-4.1.1.tgz",
         "https://mirror.example.com/kafka/kafka 4.0.tgz?sig=a'b&c=$HOME",  # quoting must hold
     ],
 )
@@ -295,6 +323,27 @@ def test_apply_script_starts_from_kafkas_defaults_when_keys_are_unset(tmp_path):
     assert after["controller.listener.names"] == "CONTROLLER"
 
 
+# A broker-only node that leaves listeners to Kafka's default (PLAINTEXT://:9092).
+NO_LISTENERS = """process.roles=broker
+node.id=4
+controller.quorum.voters=1@10.0.0.1:9093
+controller.listener.names=CONTROLLER
+listener.security.protocol.map=CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT
+log.dirs=/data
+"""
+
+
+def test_apply_script_keeps_kafkas_default_listener_when_listeners_is_unset(tmp_path):
+    text, _ = run_apply(tmp_path, NO_LISTENERS, node_id=4)
+    after = render.parse_properties(text)
+    # Without PLAINTEXT the broker refuses to start: its inter-broker listener would be undefined.
+    assert after["listeners"] == "PLAINTEXT://:9092,EXTERNAL://0.0.0.0:39092"
+    assert after["advertised.listeners"] == "PLAINTEXT://127.0.0.1:9092,EXTERNAL://b4.az.u.r.aws.s:9096"
+    assert after["listener.security.protocol.map"] == (
+        "CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT,EXTERNAL:PLAINTEXT"
+    )
+
+
 def test_apply_script_replaces_an_older_external_entry(tmp_path):
     first, _ = run_apply(tmp_path, STOCK_COMBINED, runs=1, external_port=39000)
     text, restarts = run_apply(tmp_path, first, runs=1)
@@ -365,3 +414,50 @@ def test_the_directory_preparation_runs_and_leaves_kafka_owned_dirs(tmp_path):
     for path in ("var/log/kafka", "var/lib/kafka/data", "etc/kafka"):
         assert (root / path).stat().st_uid == uid, path
     assert (root / "opt/kafka").stat().st_uid == 0
+
+
+LAYOUT = render.render_layout(
+    controllers=[1, 2, 3],
+    placement={1: ("usw2-az1", "10.0.32.11"), 2: ("usw2-az2", "10.0.64.12"), 3: ("usw2-az3", "10.0.96.13")},
+    nlb_az_ids=["usw2-az1", "usw2-az2", "usw2-az3"],
+)
+
+
+def guard(deployed: str, new: str) -> subprocess.CompletedProcess[str]:
+    """Run the layout guard's update as pulumi-command does: ``sh -c`` with the previous stdout."""
+    return subprocess.run(
+        ["/bin/sh", "-c", render.render_layout_guard_update("tidb-kafka")],
+        env={"PATH": "/usr/bin:/bin", "PULUMI_COMMAND_STDOUT": deployed, "CROSSNET_LAYOUT": new},
+        capture_output=True,
+        text=True,
+        timeout=10,
+        check=False,
+    )
+
+
+def test_layout_guard_lets_growth_through_and_records_the_new_layout():
+    grown = LAYOUT + "\nbroker 4 az=usw2-az1 ip=10.0.32.14\nnlb-az usw2-az4"
+    result = guard(LAYOUT, grown)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == grown + "\n"
+    assert guard(LAYOUT, LAYOUT).returncode == 0
+
+
+@pytest.mark.parametrize(
+    ("change", "line"),
+    [
+        (
+            lambda t: t.replace("broker 3 az=usw2-az3 ip=10.0.96.13", "broker 3 az=usw2-az1 ip=10.0.32.13"),
+            "broker 3",
+        ),
+        (lambda t: t.replace("controllers 1,2,3", "controllers 1"), "controllers 1,2,3"),
+        (lambda t: t.replace("\nnlb-az usw2-az3", ""), "nlb-az usw2-az3"),
+        (lambda t: t.replace("\nbroker 3 az=usw2-az3 ip=10.0.96.13", ""), "broker 3"),
+    ],
+    ids=["moved", "quorum", "az-removed", "shrunk"],
+)
+def test_layout_guard_refuses_what_cannot_be_done_in_place(change, line):
+    result = guard(LAYOUT, change(LAYOUT))
+    assert result.returncode == 1
+    assert "tidb-kafka" in result.stderr and "cannot be done in place" in result.stderr
+    assert f"  {line}" in result.stderr

@@ -166,3 +166,153 @@ def test_an_existing_vpc_takes_any_az_number(runtime):
         problems,
     )
     assert problems.items == [] and settings is not None
+
+
+EXISTING_VPC: dict[str, Any] = {
+    "vpc_id": "vpc-0123456789abcdef0",
+    "subnet_ids": {a: f"subnet-0aaaaaaaaaaaaaaa{i}" for i, a in enumerate(BASE_ARGS["az_ids"], 1)},
+}
+EXISTING_BROKER: dict[str, Any] = {
+    "instance_id": "i-0aaaaaaaaaaaaaaa1",
+    "private_ip": "10.0.32.11",
+    "az_id": "usw2-az1",
+    "node_id": 1,
+}
+SSH: dict[str, Any] = {
+    "user": "ec2-user",
+    "private_key": "-----BEGIN OPENSSH PRIVATE KEY-----\nx\n-----END OPENSSH PRIVATE KEY-----\n",
+    "bastion_host": "198.51.100.7",
+    "bastion_user": "ec2-user",
+    "config_path": "/opt/kafka/config/server.properties",
+    "kafka_home": "/opt/kafka",
+    "restart_command": "sudo systemctl restart kafka",
+    "wait_seconds": 600,
+}
+WITH_BASTION: dict[str, Any] = {"bastion": True, "ssh_ingress_cidrs": ["203.0.113.0/28"]}
+
+# Every field that decides names, counts, placement or rendered text: (field path, base args).
+PLAIN_FIELDS: list[tuple[str, dict[str, Any]]] = [
+    *[
+        (key, {})
+        for key in (
+            "region",
+            "az_ids",
+            "unique_name",
+            "listener_domain_suffix",
+            "allowed_principals",
+            "broker_count",
+            "kafka_version",
+            "kafka_download_url",
+            "instance_type",
+            "ami_id",
+            "key_name",
+            "vpc_cidr",
+            "nat_gateway",
+            "acceptance_required",
+            "nlb_deletion_protection",
+            "bootstrap_port",
+            "broker_port_base",
+            "internal_port",
+            "external_port",
+            "controller_port",
+            "tags",
+        )
+    ],
+    ("bastion", {"ssh_ingress_cidrs": ["203.0.113.0/28"]}),
+    ("ssh_ingress_cidrs", {"bastion": True}),
+    ("allow_world_ssh", WITH_BASTION),
+    ("vpc_id", {"subnet_ids": EXISTING_VPC["subnet_ids"]}),
+    ("subnet_ids", {"vpc_id": EXISTING_VPC["vpc_id"]}),
+    ("subnet_ids.usw2-az2", EXISTING_VPC),
+    ("existing_brokers", EXISTING_VPC),
+    *[
+        (f"existing_brokers[0].{key}", {**EXISTING_VPC, "existing_brokers": [EXISTING_BROKER]})
+        for key in EXISTING_BROKER
+    ],
+    ("broker_ssh", {**EXISTING_VPC, "existing_brokers": [EXISTING_BROKER]}),
+    *[
+        (f"broker_ssh.{key}", {**EXISTING_VPC, "existing_brokers": [EXISTING_BROKER], "broker_ssh": SSH})
+        for key in SSH
+        if key != "private_key"  # flows only into the command's connection: an Input
+    ],
+]
+VALID_VALUES: dict[str, Any] = {
+    "region": "us-west-2",
+    "az_ids": BASE_ARGS["az_ids"],
+    "unique_name": "abc123",
+    "listener_domain_suffix": "3199015.tidbcloud.com",
+    "allowed_principals": BASE_ARGS["allowed_principals"],
+    "broker_count": 3,
+    "kafka_version": "4.1.1",
+    "kafka_download_url": "https://downloads.example.com/kafka.tgz",
+    "instance_type": "m6i.large",
+    "ami_id": "ami-0123456789abcdef0",
+    "key_name": "ops",
+    "vpc_cidr": "10.0.0.0/16",
+    "nat_gateway": True,
+    "acceptance_required": True,
+    "nlb_deletion_protection": True,
+    "bootstrap_port": 9092,
+    "broker_port_base": 9093,
+    "internal_port": 9092,
+    "external_port": 39092,
+    "controller_port": 29092,
+    "tags": {"team": "data"},
+    "bastion": True,
+    "ssh_ingress_cidrs": ["203.0.113.0/28"],
+    "allow_world_ssh": False,
+    "existing_brokers": [EXISTING_BROKER],
+    "broker_ssh": SSH,
+    **EXISTING_VPC,
+}
+
+
+def _with_output(args: dict[str, Any], path: str) -> dict[str, Any]:
+    """``args`` with the value at ``path`` (``a.b``, ``a[0].b``) wrapped in an Output."""
+    import copy
+
+    import pulumi
+
+    result = copy.deepcopy(args)
+    head, _, rest = path.partition(".")
+    if head.endswith("[0]"):
+        key = head[:-3]
+        item = result[key][0]
+        item[rest] = pulumi.Output.from_input(item[rest])
+    elif rest:
+        result[head][rest] = pulumi.Output.from_input(result[head][rest])
+    else:
+        result[head] = pulumi.Output.from_input(result.get(head, VALID_VALUES[head]))
+    return result
+
+
+@pytest.mark.parametrize(("field", "extra"), PLAIN_FIELDS, ids=[f for f, _ in PLAIN_FIELDS])
+def test_an_output_in_a_plain_field_is_refused_naming_the_field(runtime, field, extra):
+    from components.validation import PLAIN
+
+    args = _with_output({**BASE_ARGS, **extra}, field)
+    error = errors_for(
+        runtime, **{k: v for k, v in args.items() if k not in BASE_ARGS or v is not BASE_ARGS[k]}
+    )
+    assert field in error.fields, str(error)
+    problem = next(p for p in error.problems if p.field == field)
+    assert problem.allowed == PLAIN, str(error)
+
+
+def test_the_ssh_private_key_may_be_an_output(runtime):
+    import pulumi
+
+    from components.aws.kafka.args import validate
+    from components.validation import Problems
+
+    problems = Problems("kafka")
+    key = pulumi.Output.secret(SSH["private_key"])
+    args = {
+        **BASE_ARGS,
+        **EXISTING_VPC,
+        "existing_brokers": [EXISTING_BROKER],
+        "broker_ssh": {**SSH, "private_key": key},
+    }
+    settings = validate(args, problems)
+    assert problems.items == [] and settings is not None and settings.broker_ssh is not None
+    assert settings.broker_ssh.private_key is key
