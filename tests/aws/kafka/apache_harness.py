@@ -254,8 +254,11 @@ def wait_for(check: Callable[[], Any], timeout: float, what: str, every: float =
 class Network:
     """The namespaces of one test: vpc (router + NLB), client, one per broker. Removed by close()."""
 
-    def __init__(self, tag: str, workdir: Path):
+    def __init__(self, tag: str, workdir: Path, *, vpc_dns: bool = True):
+        """``vpc_dns=False``: a VPC whose DHCP options point at a DNS server that does not know the
+        EC2 host names; each host resolves only its own name (from its /etc/hosts)."""
         self.tag = tag
+        self.vpc_dns = vpc_dns
         self.workdir = workdir
         self.vpc = f"kx{tag}-vpc"
         self.client = f"kx{tag}-cli"
@@ -294,19 +297,20 @@ class Network:
         names = "".join(f"{ENDPOINT} {a.rsplit(':', 1)[0]}\n" for _, a in sorted(advertised.items()))
         (etc / "hosts").write_text("127.0.0.1 localhost\n" + names)
 
-    @property
-    def hosts(self) -> Path:
-        """/etc/hosts of every broker host: the VPC resolver's names of the brokers' private IPs."""
-        return self.workdir / "vpc-hosts"
+    def hosts(self, ip: str) -> Path:
+        """/etc/hosts of the broker host at ``ip``: with the VPC's resolver, every broker's EC2 name;
+        without, only its own."""
+        return self.workdir / ("vpc-hosts" if self.vpc_dns else f"hosts-{ip}")
 
     def ec2_hostname(self, ip: str) -> str:
-        """The host name EC2 gives an instance (ip-10-0-32-11), resolvable in the VPC as on AWS:
+        """The host name EC2 gives an instance (ip-10-0-32-11), resolvable as on AWS (see hosts):
         Kafka 4 resolves a wildcard listener host to the canonical host name."""
         short = "ip-" + ip.replace(".", "-")
-        if not self.hosts.exists():
-            self.hosts.write_text("127.0.0.1 localhost\n")
-        with self.hosts.open("a") as hosts:  # appended in place: hosts already mounted see it
-            hosts.write(f"{ip} {short}.us-west-2.compute.internal {short}\n")
+        hosts = self.hosts(ip)
+        if not hosts.exists():
+            hosts.write_text("127.0.0.1 localhost\n")
+        with hosts.open("a") as lines:  # appended in place: hosts already mounted see it
+            lines.write(f"{ip} {short}.us-west-2.compute.internal {short}\n")
         return short
 
     def add_host(self, name: str, ip: str, subnet: str) -> str:
@@ -510,7 +514,7 @@ class Node:
         return [
             "ip", "netns", "exec", self.ns,
             "unshare", "--mount", "--uts", "--propagation", "private",
-            "bash", "-c", _ENTER, "crossnet-kafka-host", str(self.root), str(self.network.hosts),
+            "bash", "-c", _ENTER, "crossnet-kafka-host", str(self.root), str(self.network.hosts(self.ip)),
             self.hostname, *args,
         ]  # fmt: skip
 

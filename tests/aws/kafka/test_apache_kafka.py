@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 import time
@@ -50,6 +51,8 @@ def _apache_kafka_is_here() -> None:
 
 
 SERVICE = "/etc/systemd/system/kafka.service"
+LOCAL_COMMAND = "command:local:Command"
+PLAIN_ENV = {"PATH": "/usr/bin:/bin", "LC_ALL": "C"}
 BOOT = 150  # seconds a broker may take to start and join on a busy 2-core machine
 
 
@@ -214,6 +217,40 @@ def test_three_rendered_brokers_form_a_quorum_and_serve_every_leader_through_the
     roundtrips(cluster, workdir, recording, "changefeed", {1: 0, 2: 1, 3: 2})
 
 
+KAFKA_4 = int(h.VERSION.split(".")[0]) >= 4
+
+
+@pytest.mark.skipif(not KAFKA_4, reason="Kafka 3.x voters take their address from controller.quorum.voters")
+@pytest.mark.xfail(
+    KAFKA_4,
+    strict=True,
+    reason="rendering: listeners has CONTROLLER://0.0.0.0 and advertised.listeners no CONTROLLER entry, so "
+    "Kafka 4 announces the controller by the host's canonical name; the quorum then needs a resolver "
+    "that knows EC2 host names (fails with custom DHCP DNS)",
+)
+def test_controllers_announce_their_private_ip_to_the_quorum(fresh):
+    """Kafka 4 (KIP-853) voters announce their CONTROLLER endpoint, and followers use the leader's
+    announced endpoint over controller.quorum.voters. A wildcard host is announced as the host's
+    canonical name (\"CONTROLLER: resolved wildcard host to ...\" in the broker log): where that name
+    does not resolve to the broker's IP in every broker (a VPC whose DHCP options name another DNS
+    server), followers cannot fetch and the quorum never forms (seen here: with the host name
+    resolving to 127.0.0.1, broker 3 fetched from localhost and never joined)."""
+    cluster, recording, _ = fresh
+    healthy_quorum(cluster.nodes[1], None)
+    # Kafka's record of each controller's endpoints, as the active controller replays it
+    registered = {
+        int(n): host
+        for node in cluster.nodes.values()
+        for n, host in re.findall(
+            r"RegisterControllerRecord containing ControllerRegistration\(id=(\d+),[^]]*?"
+            r"listenerName='CONTROLLER', securityProtocol=\w+, host='([^']*)'",
+            node.log(tail=10_000_000),
+        )
+    }
+    assert registered, "no controller registration in the broker logs"
+    assert registered == {n: recording.brokers[n].private_ip for n in registered}
+
+
 def test_growth_from_three_to_four_brokers_joins_without_restarting_anyone(fresh):
     cluster, before, workdir = fresh
     after = h.record({**BASE_ARGS, "broker_count": 4})
@@ -227,6 +264,30 @@ def test_growth_from_three_to_four_brokers_joins_without_restarting_anyone(fresh
     starts = {n: node.starts() for n, node in cluster.nodes.items()}
     pids = {n: node.pid() for n, node in cluster.nodes.items()}
     status_before = healthy_quorum(cluster.nodes[1], h.voter_ids(h.quorum(cluster.nodes[1])["CurrentVoters"]))
+
+    # Besides the new broker and its listener, only local commands change (the layout guard):
+    # run each one's update as pulumi-command would, on the output of the deployed create.
+    changed = [key for key in diff["changed"] if key[0] != LOCAL_COMMAND]
+    assert not changed, f"growth changes cloud resources in place: {changed}"
+    for key in diff["changed"]:
+        old, new = before.inputs[key], after.inputs[key]
+        deployed = subprocess.run(
+            ["sh", "-c", old["create"]],
+            env={**PLAIN_ENV, **old.get("environment", {})},
+            capture_output=True,
+            text=True,
+            timeout=20,
+            check=True,
+        ).stdout
+        update = subprocess.run(
+            ["sh", "-c", new["update"]],
+            env={**PLAIN_ENV, **new.get("environment", {}), "PULUMI_COMMAND_STDOUT": deployed},
+            capture_output=True,
+            text=True,
+            timeout=20,
+            check=False,
+        )
+        assert update.returncode == 0, f"{key[1]} refuses growth: {update.stderr}"
 
     # pulumi up: the new instance boots from its user data; the NLB gains broker 4's listener.
     node = boot_from_user_data(cluster, after.brokers[4])
