@@ -10,7 +10,10 @@ Central) in network namespaces holding the rendered private IPs. See apache_harn
   existing broker restarts;
 - the existing-broker path: the recorded ``remote.Command`` scripts run one after the other on a
   running cluster while a producer keeps writing; every broker ends with the EXTERNAL listener and
-  nothing written is lost.
+  nothing written is lost;
+- issue 15's items as Kafka itself sees them: a cluster id starting with "-" (item 3), a broker
+  that leaves ``listeners`` unset (item 4), ``broker.rack`` (item 7), and on Kafka 4 the endpoint
+  each controller registers (strict xfail while the rendering announces a wildcard by host name).
 
 Needs root, iproute2, haproxy, Java and ``bash scripts/fetch-kafka.sh``; skipped without them
 outside CI, failed under CI=true.
@@ -181,11 +184,7 @@ def test_three_rendered_brokers_form_a_quorum_and_serve_every_leader_through_the
     cluster, recording, workdir = fresh
     config = h.readonly_variables(recording.brokers[1].user_data).get("CONFIG", render.CONFIG_PATH)
     rendered = {n: render.parse_properties(node.read(config)) for n, node in cluster.nodes.items()}
-    static = {
-        h.voter_ids(p["controller.quorum.voters"]).__str__()
-        for p in rendered.values()
-        if "controller.quorum.voters" in p
-    }
+    static = {p["controller.quorum.voters"] for p in rendered.values() if "controller.quorum.voters" in p}
     assert len(static) <= 1, f"brokers disagree on controller.quorum.voters: {static}"
     status = healthy_quorum(cluster.nodes[1], None)
     for n in cluster.nodes:
