@@ -28,7 +28,8 @@ if [ ! -f "$stamp" ]; then
   staging="$home/libs.partial"
   rm -rf "$staging"
   mkdir -p "$home"
-  args=(-q -B -f scripts/kafka/pom.xml "-P$logging" "-Dkafka.version=$version" dependency:copy-dependencies
+  # --strict-checksums: a jar whose checksum from Maven Central does not match fails the fetch.
+  args=(-q -B --strict-checksums -f scripts/kafka/pom.xml "-P$logging" "-Dkafka.version=$version" dependency:copy-dependencies
     -DincludeScope=runtime "-DoutputDirectory=$PWD/$staging")
   # Offline first: the local Maven repository may already hold everything.
   mvn -o "${args[@]}" >/dev/null 2>&1 || mvn "${args[@]}"
