@@ -96,6 +96,24 @@ def eip(ctx: Ctx) -> tuple[str, dict[str, Any]]:
     }
 
 
+def instance_profile(ctx: Ctx) -> tuple[str, dict[str, Any]]:
+    name = str(ctx.inputs.get("name") or f"{ctx.name}-{digest(ctx.type, ctx.name, length=7)}")
+    return name, {
+        "name": name,
+        "arn": f"arn:aws:iam::{ACCOUNT_ID}:instance-profile/{name}",
+        "uniqueId": "AIPA" + digest(ctx.name, length=17).upper(),
+    }
+
+
+def ebs_volume(ctx: Ctx) -> tuple[str, dict[str, Any]]:
+    volume_id = "vol-" + digest(ctx.type, ctx.name)
+    return volume_id, {
+        "arn": aws_arn("ec2", ctx.region, f"volume/{volume_id}"),
+        "iops": 3000,
+        "throughput": 125,
+    }
+
+
 def get_ami(ctx: Ctx) -> dict[str, Any]:
     filters = ctx.inputs.get("filters") or []
     ami = "ami-" + digest("ami", ctx.region, filters)
@@ -145,6 +163,8 @@ RESOURCES = {
     "aws:ec2/vpcEndpointService:VpcEndpointService": endpoint_service,
     "aws:ec2/instance:Instance": instance,
     "aws:ec2/eip:Eip": eip,
+    "aws:iam/instanceProfile:InstanceProfile": instance_profile,
+    "aws:ebs/volume:Volume": ebs_volume,
 }
 
 CALLS = {

@@ -94,7 +94,20 @@ class KafkaPrivateLinkClusterArgs(TypedDict):
     kafka_version: NotRequired[str]
     """Apache Kafka version [4.1.1]; 3.5 or later (KRaft). Brokers get Java 21 (Amazon Corretto)."""
     kafka_download_url: NotRequired[str]
-    """https URL of the Kafka binary .tgz [the Apache archive for ``kafka_version``]."""
+    """https URL of the Kafka binary .tgz [the Apache archive for ``kafka_version``]. Needs
+    ``kafka_sha512``."""
+    kafka_sha512: NotRequired[str]
+    """SHA-512 of the .tgz (128 hex digits; spaces and case as Apache prints them are accepted): a
+    download that does not match stops the broker's setup. [with the default URL: the checksum Apache
+    publishes next to the archive (``<url>.sha512``), fetched by the broker; required with
+    ``kafka_download_url``]."""
+    data_volume_gb: NotRequired[int]
+    """Size of each broker's data volume (gp3, encrypted; the log dirs) [100; 10..16384]. The volume is
+    a resource of its own, so replacing a broker's instance keeps its data."""
+    broker_health_timeout_seconds: NotRequired[int]
+    """How long ``pulumi up`` waits for each new or restarted broker to be healthy behind the NLB
+    before it fails naming the broker [900; 120..3600; 0 turns the wait off]. The wait runs the AWS
+    CLI (``aws elbv2 describe-target-health``) where ``pulumi up`` runs."""
     instance_type: NotRequired[str]
     """EC2 instance type of the brokers [m6i.large]. Graviton types (m7g, c6gn, r8g, ...) get the
     arm64 AMI and a t4g.micro bastion; others the x86_64 AMI and a t3.micro bastion."""
@@ -199,6 +212,9 @@ class Settings:
     nlb_deletion_protection: bool = True
     controller_count: int = 3
     pinned_az_ids: tuple[str, ...] = ()
+    kafka_sha512: str | None = None
+    data_volume_gb: int = 100
+    health_timeout_seconds: int = 900
 
     @property
     def controller_ids(self) -> tuple[int, ...]:
@@ -318,9 +334,30 @@ def validate(args: Mapping[str, Any], problems: Problems, prefix: str = "") -> S
     match = re.fullmatch(VERSION_RE, version)
     if match and (int(match[1]), int(match[2])) < (3, 5):
         problems.add(prefix + "kafka_version", version, "3.5 or later (KRaft without ZooKeeper)")
-    url = _opt_string(
+    custom_url = _opt_string(
         problems, args, "kafka_download_url", prefix, r"https://\S+", "an https:// URL of a Kafka .tgz"
-    ) or (f"https://archive.apache.org/dist/kafka/{version}/kafka_2.13-{version}.tgz")
+    )
+    url = custom_url or f"https://archive.apache.org/dist/kafka/{version}/kafka_2.13-{version}.tgz"
+    sha512 = _opt_string(
+        problems,
+        args,
+        "kafka_sha512",
+        prefix,
+        r"(?:[0-9A-Fa-f]\s*){128}",
+        "the archive's SHA-512: 128 hex digits (spaces allowed, as in Apache's .sha512 files)",
+    )
+    if "kafka_download_url" in args and "kafka_sha512" not in args:
+        problems.add(
+            prefix + "kafka_sha512",
+            None,
+            "required with kafka_download_url: the SHA-512 the download must match",
+        )
+    data_gb = problems.integer(args.get("data_volume_gb", 100), prefix + "data_volume_gb", 10, 16384)
+    health = problems.integer(
+        args.get("broker_health_timeout_seconds", 900), prefix + "broker_health_timeout_seconds", 0, 3600
+    )
+    if health is not None and 0 < health < 120:
+        problems.add(prefix + "broker_health_timeout_seconds", health, "0 (no wait) or 120..3600")
     instance_type = (
         _opt_string(
             problems,
@@ -461,6 +498,9 @@ def validate(args: Mapping[str, Any], problems: Problems, prefix: str = "") -> S
         nlb_deletion_protection=nlb_protection,
         controller_count=controllers or 1,
         pinned_az_ids=tuple(pinned or ()),
+        kafka_sha512="".join(sha512.split()).lower() if sha512 else None,
+        data_volume_gb=data_gb or 100,
+        health_timeout_seconds=900 if health is None else health,
     )
 
 

@@ -1,6 +1,7 @@
 """``KafkaPrivateLinkCluster``: self-hosted Kafka (KRaft) behind an NLB and an AWS PrivateLink
 endpoint service, one NLB port per broker (the layout TiDB Cloud changefeeds expect)."""
 
+import json
 import re
 from collections.abc import Mapping, Sequence
 from typing import Any, NamedTuple
@@ -11,6 +12,7 @@ import pulumi_aws as aws
 from ...naming import child
 from ...tokens import component_opts, type_token
 from ...validation import Problems, ValidationError
+from ..providers import regional_provider
 from . import names, render
 from .args import BrokerSsh, KafkaPrivateLinkClusterArgs, Settings, validate
 
@@ -33,19 +35,27 @@ class _Network(NamedTuple):
     subnet_cidrs: dict[str, pulumi.Input[str]]
     bastion_sg: aws.ec2.SecurityGroup | None
     public_subnet: aws.ec2.Subnet | None
+    egress: list[pulumi.Resource]  # what a broker's first boot needs: the NAT route and associations
+
+
+class _Placement(NamedTuple):
+    """Where and as what a broker instance runs."""
+
+    subnet_id: pulumi.Input[str]
+    private_ip: pulumi.Input[str]
+    security_group: aws.ec2.SecurityGroup
+    ami: pulumi.Input[str]
+    instance_profile: aws.iam.InstanceProfile
 
 
 class _Brokers(NamedTuple):
     """The brokers the NLB targets, built or existing, and what the outputs report about them."""
 
-    vpc_id: pulumi.Input[str]
-    subnet_ids: dict[str, pulumi.Input[str]]
     ips: dict[int, pulumi.Input[str]]
     instance_ids: dict[int, pulumi.Input[str]]
     server_properties: dict[str, pulumi.Input[str]]
     restart_order: list[str]
     bastion_ip: pulumi.Output[str | None]
-    guard: pulumi.Resource
 
 
 class KafkaPrivateLinkCluster(pulumi.ComponentResource):
@@ -113,8 +123,7 @@ class KafkaPrivateLinkCluster(pulumi.ComponentResource):
             lambda zr: _zone_names(zr[0].zone_ids, zr[0].names, settings, zr[1])
         )
 
-        brokers = self._existing_brokers() if settings.existing else self._new_brokers(invoke)
-        nlb = self._nlb(brokers)
+        brokers, nlb = self._existing_brokers() if settings.existing else self._new_brokers(invoke)
         service = self._endpoint_service(nlb)
         self._outputs(nlb, service, brokers)
 
@@ -129,23 +138,24 @@ class KafkaPrivateLinkCluster(pulumi.ComponentResource):
         name is used (a mismatch fails the run with a message naming both regions).
         """
         region = self._settings.region
-        provider = passed or aws.Provider(
-            child(self._name, "aws", region), region=region, opts=pulumi.ResourceOptions(parent=self)
-        )
+        # Not a bare aws.Provider: it would ignore the stack's aws:profile, assumed roles, default
+        # tags and allowed accounts (providers.py).
+        provider = passed or regional_provider(child(self._name, "aws", region), region, self)
         provider_region = getattr(passed, "region", None) if passed is not None else None
         if not isinstance(provider_region, pulumi.Output):
             provider_region = pulumi.Output.from_input(region)
         return provider, provider_region
 
-    def _existing_brokers(self) -> _Brokers:
+    def _existing_brokers(self) -> tuple[_Brokers, aws.lb.LoadBalancer]:
         """Brokers that already run: the NLB targets them; their listener additions are outputs."""
         s = self._settings
         if s.broker_ssh is not None:
             self._rolling_apply(s.broker_ssh)
         guard = self._layout_guard({b.node_id: (b.az_id, b.private_ip) for b in s.existing})
+        nlb, groups = self._nlb(s.vpc_id or "", dict(s.subnet_ids), guard)
+        for broker in s.existing:
+            self._attach(groups, broker.node_id, broker.instance_id)
         return _Brokers(
-            vpc_id=s.vpc_id or "",
-            subnet_ids=dict(s.subnet_ids),
             ips={b.node_id: b.private_ip for b in s.existing},
             instance_ids={b.node_id: b.instance_id for b in s.existing},
             server_properties={
@@ -153,10 +163,9 @@ class KafkaPrivateLinkCluster(pulumi.ComponentResource):
             },
             restart_order=[str(n) for n in s.node_ids],
             bastion_ip=pulumi.Output.from_input(None),
-            guard=guard,
-        )
+        ), nlb
 
-    def _new_brokers(self, invoke: pulumi.InvokeOutputOptions) -> _Brokers:
+    def _new_brokers(self, invoke: pulumi.InvokeOutputOptions) -> tuple[_Brokers, aws.lb.LoadBalancer]:
         """The network (built or looked up), the broker security group and one instance per broker."""
         s = self._settings
         net = self._network(self.az_names) if s.own_vpc else self._existing_network(invoke)
@@ -183,27 +192,45 @@ class KafkaPrivateLinkCluster(pulumi.ComponentResource):
             for n in node_ids
         }
         guard = self._layout_guard(all_ips.apply(lambda m: {n: (s.broker_az(n), ip) for n, ip in m.items()}))
+        nlb, groups = self._nlb(net.vpc_id, net.subnet_ids, guard)
         broker_sg = self._broker_security_group(net.vpc_id, net.vpc_cidr, net.bastion_sg)
         ami = self._ami(invoke)
-        instances = {
-            n: self._broker(
-                n, net.subnet_ids[s.broker_az(n)], ips[n], broker_sg, ami, server_properties[str(n)], guard
+        profile = self._ssm_instance_profile()
+        instances: dict[int, aws.ec2.Instance] = {}
+        # cloud-init installs Java and downloads Kafka on the first boot only: the route through the
+        # NAT must exist before an instance starts. Each broker also waits until the previous one is
+        # healthy behind the NLB, so a change that restarts or replaces brokers rolls one at a time.
+        after: list[pulumi.Resource] = [guard, *net.egress]
+        for n in node_ids:
+            volume = self._data_volume(n)
+            placed = _Placement(net.subnet_ids[s.broker_az(n)], ips[n], broker_sg, ami, profile)
+            instances[n] = self._broker(n, placed, server_properties[str(n)], after)
+            attached = aws.ec2.VolumeAttachment(
+                child(self._name, "broker", n, "data-attachment"),
+                device_name=render.DATA_DEVICE,
+                volume_id=volume.id,
+                instance_id=instances[n].id,
+                # Kafka is stopped cleanly (the instance stops) before its log dirs go away.
+                stop_instance_before_detaching=True,
+                opts=pulumi.ResourceOptions(parent=instances[n], delete_before_replace=True),
             )
-            for n in node_ids
-        }
+            targets = self._attach(groups, n, instances[n].id)
+            if s.health_timeout_seconds:
+                after = [
+                    guard,
+                    *net.egress,
+                    self._health_wait(n, instances[n], groups[str(n)], [*targets, attached]),
+                ]
         bastion_ip: pulumi.Output[str | None] = pulumi.Output.from_input(None)
         if net.bastion_sg is not None and net.public_subnet is not None:
             bastion_ip = self._bastion(net.bastion_sg, net.public_subnet, ami).public_ip
         return _Brokers(
-            vpc_id=net.vpc_id,
-            subnet_ids=net.subnet_ids,
             ips=ips,
             instance_ids={n: instances[n].id for n in node_ids},
             server_properties=server_properties,
             restart_order=[],
             bastion_ip=bastion_ip,
-            guard=guard,
-        )
+        ), nlb
 
     def _layout_guard(
         self, placement: dict[int, tuple[str, str]] | pulumi.Output[dict[int, tuple[str, str]]]
@@ -227,22 +254,23 @@ class KafkaPrivateLinkCluster(pulumi.ComponentResource):
             opts=pulumi.ResourceOptions(parent=self),
         )
 
-    def _nlb(self, brokers: _Brokers) -> aws.lb.LoadBalancer:
-        """The internal NLB over every AZ ID's subnet, with the port map's listeners."""
+    def _nlb(
+        self, vpc_id: pulumi.Input[str], subnet_ids: Mapping[str, pulumi.Input[str]], guard: pulumi.Resource
+    ) -> tuple[aws.lb.LoadBalancer, dict[str, aws.lb.TargetGroup]]:
+        """The internal NLB over every AZ ID's subnet, with the port map's target groups and listeners."""
         s = self._settings
         nlb = aws.lb.LoadBalancer(
             child(self._name, "nlb"),
             name=self._elb_names.nlb,
             internal=True,
             load_balancer_type="network",
-            subnets=[brokers.subnet_ids[a] for a in s.az_ids],
+            subnets=[subnet_ids[a] for a in s.az_ids],
             enable_cross_zone_load_balancing=True,
             enable_deletion_protection=s.nlb_deletion_protection,
             tags=self._tags("nlb"),
-            opts=self._opts(ignore_changes=KEEP_DEPLOYED_NAME, depends_on=[brokers.guard]),
+            opts=self._opts(ignore_changes=KEEP_DEPLOYED_NAME, depends_on=[guard]),
         )
-        self._listeners(nlb, brokers.vpc_id, brokers.instance_ids)
-        return nlb
+        return nlb, self._listeners(nlb, vpc_id)
 
     def _endpoint_service(self, nlb: aws.lb.LoadBalancer) -> aws.ec2.VpcEndpointService:
         s = self._settings
@@ -352,10 +380,11 @@ class KafkaPrivateLinkCluster(pulumi.ComponentResource):
             for az in s.az_ids
         }
         public = bastion_sg = None
+        egress: list[pulumi.Resource] = []
         if s.bastion or s.nat_gateway:
             public, igw = self._public_subnet(vpc, az_names)
             if s.nat_gateway:
-                self._nat(vpc, public, igw, subnets)
+                egress = self._nat(vpc, public, igw, subnets)
             if s.bastion:
                 bastion_sg = self._bastion_security_group(vpc)
         return _Network(
@@ -365,6 +394,7 @@ class KafkaPrivateLinkCluster(pulumi.ComponentResource):
             subnet_cidrs={az: s.subnet_cidr(az) for az in s.az_ids},
             bastion_sg=bastion_sg,
             public_subnet=public,
+            egress=egress,
         )
 
     def _public_subnet(
@@ -475,6 +505,7 @@ class KafkaPrivateLinkCluster(pulumi.ComponentResource):
             subnet_cidrs=cidrs,
             bastion_sg=None,
             public_subnet=None,
+            egress=[],
         )
 
     def _broker_security_group(
@@ -530,39 +561,43 @@ class KafkaPrivateLinkCluster(pulumi.ComponentResource):
         ).id
 
     def _instance_options(
-        self, user_data: bool = False, depends_on: list[pulumi.Resource] | None = None
+        self,
+        user_data: bool = False,
+        depends_on: list[pulumi.Resource] | None = None,
+        delete_before_replace: bool | None = None,
     ) -> pulumi.ResourceOptions:
         # A newer AMI from the lookup must not replace running brokers. A changed user data would
         # stop and start the instance (every broker at once) and still not apply: cloud-init runs
         # user scripts on the first boot only. Config changes on a running cluster go through the
         # rolling ``existing_brokers`` + ``broker_ssh`` path instead.
         ignored = ([] if self._settings.ami_id else ["ami"]) + (["user_data"] if user_data else [])
-        return self._opts(ignore_changes=ignored, depends_on=depends_on or [])
+        return self._opts(
+            ignore_changes=ignored, depends_on=depends_on or [], delete_before_replace=delete_before_replace
+        )
 
     def _broker(
-        self,
-        node_id: int,
-        subnet_id: pulumi.Input[str],
-        private_ip: pulumi.Input[str],
-        sg: aws.ec2.SecurityGroup,
-        ami: pulumi.Input[str],
-        properties: pulumi.Input[str],
-        guard: pulumi.Resource,
+        self, node_id: int, placed: _Placement, properties: pulumi.Input[str], after: list[pulumi.Resource]
     ) -> aws.ec2.Instance:
         s = self._settings
         cluster = render.cluster_id(self._name)
         user_data = pulumi.Output.from_input(properties).apply(
             lambda text: render.render_user_data(
-                node_id=node_id, server_properties=text, kafka_cluster_id=cluster, download_url=s.download_url
+                node_id=node_id,
+                server_properties=text,
+                kafka_cluster_id=cluster,
+                download_url=s.download_url,
+                sha512=s.kafka_sha512,
+                data_volume=True,
             )
         )
         return aws.ec2.Instance(
             child(self._name, "broker", node_id),
-            ami=ami,
+            ami=placed.ami,
             instance_type=s.instance_type,
-            subnet_id=subnet_id,
-            private_ip=private_ip,
-            vpc_security_group_ids=[sg.id],
+            subnet_id=placed.subnet_id,
+            private_ip=placed.private_ip,
+            vpc_security_group_ids=[placed.security_group.id],
+            iam_instance_profile=placed.instance_profile.name,
             associate_public_ip_address=False,
             key_name=s.key_name,
             user_data=user_data,
@@ -582,7 +617,91 @@ class KafkaPrivateLinkCluster(pulumi.ComponentResource):
                 "crossnet:kafka-node-id": str(node_id),
                 "crossnet:az-id": s.broker_az(node_id),
             },
-            opts=self._instance_options(user_data=True, depends_on=[guard]),
+            # The broker's IP is fixed: a replacement must delete the old instance first (else
+            # InvalidIPAddress.InUse); its data volume is detached first and attached to the new one.
+            opts=self._instance_options(user_data=True, depends_on=after, delete_before_replace=True),
+        )
+
+    def _data_volume(self, node_id: int) -> aws.ebs.Volume:
+        """The broker's log dirs: an encrypted gp3 volume of its own, a sibling of the instance (not
+        its root volume), so replacing the instance keeps the data."""
+        s = self._settings
+        return aws.ebs.Volume(
+            child(self._name, "broker", node_id, "data"),
+            availability_zone=self.az_names.apply(lambda m: m[s.broker_az(node_id)]),
+            size=s.data_volume_gb,
+            type="gp3",
+            encrypted=True,
+            tags={**self._tags(f"broker-{node_id}-data"), "crossnet:kafka-node-id": str(node_id)},
+            opts=self._opts(),
+        )
+
+    def _ssm_instance_profile(self) -> aws.iam.InstanceProfile:
+        """An instance profile with only AWS's managed SSM core policy: day-2 steps (logs, restarts,
+        the rolling procedure) through Session Manager, without SSH or a bastion."""
+        name, partition = self._name, _partition(self._settings.region)
+        role = aws.iam.Role(
+            child(name, "broker-role"),
+            assume_role_policy=json.dumps(
+                {
+                    "Version": "2012-10-17",
+                    "Statement": [
+                        {
+                            "Effect": "Allow",
+                            "Principal": {"Service": "ec2.amazonaws.com"},
+                            "Action": "sts:AssumeRole",
+                        }
+                    ],
+                }
+            ),
+            tags=self._tags("broker-role"),
+            opts=self._opts(),
+        )
+        aws.iam.RolePolicyAttachment(
+            child(name, "broker-ssm"),
+            role=role.name,
+            policy_arn=f"arn:{partition}:iam::aws:policy/AmazonSSMManagedInstanceCore",
+            opts=pulumi.ResourceOptions(parent=role),
+        )
+        return aws.iam.InstanceProfile(
+            child(name, "broker-profile"),
+            role=role.name,
+            tags=self._tags("broker-profile"),
+            opts=pulumi.ResourceOptions(parent=role),
+        )
+
+    def _health_wait(
+        self,
+        node_id: int,
+        instance: aws.ec2.Instance,
+        group: aws.lb.TargetGroup,
+        after: list[pulumi.Resource],
+    ) -> pulumi.Resource:
+        """``pulumi up`` fails unless broker ``node_id`` turns healthy behind the NLB in time, naming
+        it and its cloud-init log. Runs again whenever the broker restarts or is replaced."""
+        import pulumi_command as command
+
+        s = self._settings
+        script = render.render_health_wait(timeout_seconds=s.health_timeout_seconds)
+        environment: dict[str, pulumi.Input[str]] = {
+            "BROKER": str(node_id),
+            "INSTANCE_ID": instance.id,
+            "TARGET_GROUP_ARN": group.arn,
+            "TARGET_PORT": str(s.ports.external),
+            "AWS_REGION": s.region,
+            # what restarts the broker: a change re-runs the wait before the next broker is touched
+            "BROKER_INSTANCE_TYPE": s.instance_type,
+        }
+        profile = pulumi.Config("aws").get("profile")
+        if profile:
+            environment["AWS_PROFILE"] = profile
+        return command.local.Command(
+            child(self._name, "broker", node_id, "healthy"),
+            create=script,
+            update=script,
+            environment=environment,
+            interpreter=["/bin/bash", "-c"],
+            opts=pulumi.ResourceOptions(parent=instance, depends_on=after),
         )
 
     def _bastion(
@@ -644,14 +763,13 @@ class KafkaPrivateLinkCluster(pulumi.ComponentResource):
             previous = [applied]
 
     def _listeners(
-        self,
-        nlb: aws.lb.LoadBalancer,
-        vpc_id: pulumi.Input[str],
-        instance_ids: Mapping[int, pulumi.Input[str]],
-    ) -> None:
-        """The port map: one TCP target group and listener per mapping, targets on EXTERNAL."""
+        self, nlb: aws.lb.LoadBalancer, vpc_id: pulumi.Input[str]
+    ) -> dict[str, aws.lb.TargetGroup]:
+        """The port map: one TCP target group and listener per mapping, targets on EXTERNAL.
+        Returns the target groups by mapping key ("bootstrap" or the node id as text)."""
         name = self._name
         under_nlb = pulumi.ResourceOptions(parent=nlb)
+        groups: dict[str, aws.lb.TargetGroup] = {}
         for mapping in render.port_map(self._settings.node_ids, self._settings.ports):
             key = "bootstrap" if mapping.key == "bootstrap" else f"broker-{mapping.key}"
             group = aws.lb.TargetGroup(
@@ -673,14 +791,7 @@ class KafkaPrivateLinkCluster(pulumi.ComponentResource):
                 tags={**self._tags(f"tg-{key}"), "crossnet:nlb-port": str(mapping.nlb_port)},
                 opts=pulumi.ResourceOptions(parent=nlb, ignore_changes=KEEP_DEPLOYED_NAME),
             )
-            for node_id in mapping.node_ids:
-                aws.lb.TargetGroupAttachment(
-                    child(name, "tg", key, "broker", node_id),
-                    target_group_arn=group.arn,
-                    target_id=instance_ids[node_id],
-                    port=mapping.target_port,
-                    opts=pulumi.ResourceOptions(parent=group),
-                )
+            groups[mapping.key] = group
             aws.lb.Listener(
                 child(name, "listener", key),
                 load_balancer_arn=nlb.arn,
@@ -690,6 +801,22 @@ class KafkaPrivateLinkCluster(pulumi.ComponentResource):
                 tags=self._tags(f"listener-{key}"),
                 opts=under_nlb,
             )
+        return groups
+
+    def _attach(
+        self, groups: Mapping[str, aws.lb.TargetGroup], node_id: int, instance_id: pulumi.Input[str]
+    ) -> list[aws.lb.TargetGroupAttachment]:
+        """Broker ``node_id`` behind the bootstrap target group and its own, on its EXTERNAL port."""
+        return [
+            aws.lb.TargetGroupAttachment(
+                child(self._name, "tg", key if key == "bootstrap" else f"broker-{key}", "broker", node_id),
+                target_group_arn=groups[key].arn,
+                target_id=instance_id,
+                port=self._settings.ports.external,
+                opts=pulumi.ResourceOptions(parent=groups[key]),
+            )
+            for key in ("bootstrap", str(node_id))
+        ]
 
 
 def architecture(instance_type: str) -> str:
@@ -700,6 +827,15 @@ def architecture(instance_type: str) -> str:
         return "x86_64"
     family, _, attributes = match.groups()
     return "arm64" if family == "a" or "g" in attributes else "x86_64"
+
+
+def _partition(region: str) -> str:
+    """The ARN partition of ``region``."""
+    if region.startswith("cn-"):
+        return "aws-cn"
+    if region.startswith("us-gov-"):
+        return "aws-us-gov"
+    return "aws"
 
 
 def _all_egress() -> aws.ec2.SecurityGroupEgressArgs:

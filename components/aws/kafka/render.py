@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import base64
 import ipaddress
+import re
 import shlex
 import uuid
 from collections.abc import Mapping, Sequence
@@ -18,7 +19,11 @@ LISTENER_INTERNAL = "INTERNAL"
 LISTENER_EXTERNAL = "EXTERNAL"
 KAFKA_HOME = "/opt/kafka"
 CONFIG_PATH = "/etc/kafka/server.properties"
+# The broker's own EBS volume is mounted here (it survives instance replacement); the log dirs are in it.
+DATA_MOUNT = "/var/lib/kafka"
 DATA_DIR = "/var/lib/kafka/data"
+DATA_DEVICE = "/dev/sdf"
+CLOUD_INIT_LOG = "/var/log/cloud-init-output.log"
 # kafka-server-start.sh writes its logs and GC logs to $LOG_DIR (default $KAFKA_HOME/logs, which
 # is root's): the unit points it at a directory the kafka user owns, or the JVM exits at start.
 LOG_DIR = "/var/log/kafka"
@@ -256,54 +261,137 @@ WantedBy=multi-user.target
 """
 
 
+# Run "$@" until it succeeds, at most INSTALL_ATTEMPTS times, waiting 10 s, 20 s, ... (at most 60 s)
+# in between: a NAT route or package mirror that is late by a few minutes does not fail the setup.
+INSTALL_ATTEMPTS = 10
+RETRY_FUNCTION = f"""retry() {{
+  local attempt=1
+  until "$@"; do
+    if [ "$attempt" -ge {INSTALL_ATTEMPTS} ]; then
+      echo "crossnet: giving up after $attempt attempts: $*" >&2
+      return 1
+    fi
+    sleep $((attempt < 6 ? attempt * 10 : 60))
+    attempt=$((attempt + 1))
+  done
+}}"""
+
+# Download Kafka to $KAFKA_HOME unless it is there, verified against $KAFKA_SHA512, or when that is
+# empty against the checksum Apache publishes next to the archive ($KAFKA_URL.sha512, printed by
+# gpg --print-md as "<file>: HEX HEX ..." over several lines, or sha512sum's "<hex>  <file>").
+FETCH_KAFKA = """if [ ! -x "$KAFKA_HOME/bin/kafka-server-start.sh" ]; then
+  archive="$(mktemp)"
+  retry curl --fail --silent --show-error --location --output "$archive" "$KAFKA_URL"
+  expected="$KAFKA_SHA512"
+  if [ -z "$expected" ]; then
+    sums="$(retry curl --fail --silent --show-error --location "$KAFKA_URL.sha512")"
+    case "$sums" in
+      *:*) expected="${sums#*:}" ;;
+      *) expected="${sums%%[[:space:]]*}" ;;
+    esac
+  fi
+  expected="$(printf '%s' "$expected" | tr -d '[:space:]' | tr 'A-F' 'a-f')"
+  actual="$(sha512sum "$archive" | cut -d ' ' -f 1)"
+  if [ "${#expected}" -ne 128 ] || [ "$actual" != "$expected" ]; then
+    echo "crossnet: $KAFKA_URL has SHA-512 $actual, expected ${expected:-nothing}: not installed" >&2
+    rm -f "$archive"
+    exit 1
+  fi
+  mkdir -p "$KAFKA_HOME"
+  tar -xzf "$archive" -C "$KAFKA_HOME" --strip-components=1
+  rm -f "$archive"
+fi"""
+
+# Mount the broker's own EBS volume, attached as $DATA_DEVICE, at $DATA_MOUNT, with a new filesystem
+# only when the volume has none: a replaced instance finds the previous instance's log dirs there.
+# On Nitro instances the volume is an NVMe device; Amazon Linux's udev rules (amazon-ec2-utils) link
+# it to the device name it was attached as. The volume may be attached after the instance booted.
+MOUNT_DATA = """device=""
+for _ in $(seq 1 60); do
+  for candidate in "$DATA_DEVICE" "/dev/xvd${DATA_DEVICE#/dev/sd}"; do
+    if [ -b "$candidate" ]; then
+      device="$(readlink -f "$candidate")"
+      break 2
+    fi
+  done
+  sleep 5
+done
+if [ -z "$device" ]; then
+  echo "crossnet: no data volume at $DATA_DEVICE after 300 s" >&2
+  exit 1
+fi
+if ! blkid "$device" >/dev/null 2>&1; then
+  mkfs.xfs -q -L kafka-data "$device"
+fi
+uuid="$(blkid -s UUID -o value "$device")"
+mkdir -p "$DATA_MOUNT"
+if ! grep -q "^UUID=$uuid " /etc/fstab; then
+  echo "UUID=$uuid $DATA_MOUNT xfs defaults,nofail 0 2" >> /etc/fstab
+fi
+if ! mountpoint -q "$DATA_MOUNT"; then
+  mount "$DATA_MOUNT"
+fi"""
+
+
 def render_user_data(
-    *, node_id: int, server_properties: str, kafka_cluster_id: str, download_url: str
+    *,
+    node_id: int,
+    server_properties: str,
+    kafka_cluster_id: str,
+    download_url: str,
+    sha512: str | None = None,
+    data_volume: bool = False,
 ) -> str:
-    """The cloud-init user data (a shell script) that installs Java and Kafka, writes the config,
-    formats KRaft storage with the cluster id, and starts a systemd unit. Safe to run twice."""
+    """The cloud-init user data (a shell script) that mounts the broker's data volume, installs Java
+    and Kafka (downloads retried with a bound, the archive checked against its SHA-512), writes the
+    config, formats KRaft storage with the cluster id, and starts a systemd unit. Safe to run twice.
+    Any failure names the step and the log to read (/var/log/cloud-init-output.log)."""
     for text in (server_properties, _SYSTEMD_UNIT):
         if "CROSSNET_EOF" in text:
             raise ValueError("rendered file contains the heredoc delimiter")
+    if sha512 is not None and not re.fullmatch(r"[0-9a-f]{128}", sha512):
+        raise ValueError("sha512 must be 128 lowercase hex digits")
     # A "$" or backquote in the URL is literal on purpose (single-quoted); say so to shellcheck.
     literal = "# shellcheck disable=SC2016\n" if any(c in download_url for c in "$`") else ""
+    mount = f"\nreadonly DATA_DEVICE={DATA_DEVICE}\n{MOUNT_DATA}\n" if data_volume else ""
     return f"""#!/bin/bash
-# crossnet KafkaPrivateLinkCluster broker {node_id}: Java, Kafka, KRaft storage, systemd unit.
+# crossnet KafkaPrivateLinkCluster broker {node_id}: data volume, Java, Kafka, KRaft storage, systemd unit.
 set -euo pipefail
+trap 'echo "crossnet: broker {node_id} setup failed at line $LINENO; see {CLOUD_INIT_LOG}" >&2' ERR
 
 {literal}readonly KAFKA_URL={shlex.quote(download_url)}
+readonly KAFKA_SHA512={shlex.quote(sha512 or "")}
 readonly KAFKA_HOME={KAFKA_HOME}
 readonly CLUSTER_ID={shlex.quote(kafka_cluster_id)}
 readonly CONFIG={CONFIG_PATH}
+readonly DATA_MOUNT={DATA_MOUNT}
 readonly DATA_DIR={DATA_DIR}
 readonly LOG_DIR={LOG_DIR}
 
+{RETRY_FUNCTION}
+{mount}
 if command -v dnf >/dev/null 2>&1; then
-  dnf install -y java-21-amazon-corretto-headless tar gzip
+  retry dnf install -y java-21-amazon-corretto-headless tar gzip xfsprogs
 else
-  apt-get update -q
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -q openjdk-17-jre-headless curl
+  retry apt-get update -q
+  DEBIAN_FRONTEND=noninteractive retry apt-get install -y -q openjdk-17-jre-headless curl xfsprogs
 fi
 
 if ! id kafka >/dev/null 2>&1; then
-  useradd --system --home-dir /var/lib/kafka --shell /sbin/nologin kafka
+  useradd --system --home-dir "$DATA_MOUNT" --shell /sbin/nologin kafka
 fi
 mkdir -p "$KAFKA_HOME" "$DATA_DIR" "$(dirname "$CONFIG")"
 
-if [ ! -x "$KAFKA_HOME/bin/kafka-server-start.sh" ]; then
-  archive="$(mktemp)"
-  curl --fail --silent --show-error --location --retry 5 --output "$archive" "$KAFKA_URL"
-  tar -xzf "$archive" -C "$KAFKA_HOME" --strip-components=1
-  rm -f "$archive"
-fi
+{FETCH_KAFKA}
 
 cat > "$CONFIG" <<'CROSSNET_EOF'
 {server_properties.rstrip()}
 CROSSNET_EOF
 
-chown -R kafka:kafka /var/lib/kafka "$(dirname "$CONFIG")"
+chown -R kafka:kafka "$DATA_MOUNT" "$(dirname "$CONFIG")"
 install -d -o kafka -g kafka -m 0750 "$LOG_DIR"
-runuser -u kafka -- env LOG_DIR="$LOG_DIR" "$KAFKA_HOME/bin/kafka-storage.sh" format \\
-  --cluster-id="$CLUSTER_ID" --config="$CONFIG" --ignore-formatted
+runuser -u kafka -- env LOG_DIR="$LOG_DIR" "$KAFKA_HOME/bin/kafka-storage.sh" \\
+  {" ".join(storage_format_args('"$CLUSTER_ID"', '"$CONFIG"'))}
 
 cat > /etc/systemd/system/kafka.service <<'CROSSNET_EOF'
 {_SYSTEMD_UNIT.rstrip()}
@@ -311,6 +399,36 @@ CROSSNET_EOF
 
 systemctl daemon-reload
 systemctl enable --now kafka.service
+"""
+
+
+def render_health_wait(*, timeout_seconds: int) -> str:
+    """The wait ``pulumi up`` runs (a local command, bash) after each broker: poll the broker's
+    target in its own target group (``aws elbv2 describe-target-health``) until it is healthy, or
+    fail after ``timeout_seconds`` naming the broker, its state and the cloud-init log to read.
+    Reads BROKER, INSTANCE_ID, TARGET_GROUP_ARN, TARGET_PORT and AWS_REGION from the environment."""
+    return f"""set -euo pipefail
+readonly TIMEOUT={int(timeout_seconds)}
+deadline=$((SECONDS + TIMEOUT))
+while true; do
+  state="$(aws elbv2 describe-target-health --region "$AWS_REGION" --target-group-arn "$TARGET_GROUP_ARN" \\
+    --targets "Id=$INSTANCE_ID,Port=$TARGET_PORT" \\
+    --query 'TargetHealthDescriptions[0].TargetHealth.[State,Reason,Description]' --output text 2>&1)" \\
+    || state="unknown (aws elbv2 describe-target-health failed: $state)"
+  case "$state" in
+    healthy*)
+      echo "broker $BROKER ($INSTANCE_ID) is healthy behind the NLB"
+      exit 0
+      ;;
+  esac
+  if [ "$SECONDS" -ge "$deadline" ]; then
+    echo "broker $BROKER ($INSTANCE_ID) is not healthy behind the NLB after $TIMEOUT s: $state" >&2
+    echo "Its setup log is {CLOUD_INIT_LOG} on the instance (and journalctl -u kafka):" >&2
+    echo "  aws ssm start-session --region $AWS_REGION --target $INSTANCE_ID" >&2
+    exit 1
+  fi
+  sleep "${{CROSSNET_POLL_SECONDS:-15}}"
+done
 """
 
 

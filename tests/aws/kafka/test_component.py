@@ -115,7 +115,7 @@ def test_user_data_carries_each_brokers_rendered_config(runtime_factory):
         assert properties[str(n)].rstrip() in user_data
         assert f"node.id={n}\n" in user_data
         assert f"readonly CLUSTER_ID={cluster_id}" in user_data
-        assert 'kafka-storage.sh" format' in user_data
+        assert 'kafka-storage.sh" \\\n  format --cluster-id="$CLUSTER_ID"' in user_data
         assert "systemctl enable --now kafka.service" in user_data
         assert "https://archive.apache.org/dist/kafka/4.1.1/kafka_2.13-4.1.1.tgz" in user_data
 
@@ -601,3 +601,99 @@ def test_the_default_kafka_is_a_supported_4x_release():
     # 3.9 was the last 3.x line; Apache supports the newest releases (4.x, KRaft only). 4.1.1 is
     # served by Maven Central (checked with mvn dependency:get), which the integration test uses.
     assert DEFAULT_KAFKA_VERSION == "4.1.1"
+
+
+def test_brokers_boot_only_after_their_subnet_routes_through_the_nat(runtime_factory):
+    rt, _ = build(runtime_factory)
+    route_table = rt.one("aws:ec2/routeTable:RouteTable", "kafka-private-rt")
+    assert route_table.inputs["routes"][0]["cidrBlock"] == "0.0.0.0/0"
+    for n, az in ((1, "usw2-az1"), (2, "usw2-az2"), (3, "usw2-az3")):
+        association = rt.one("aws:ec2/routeTableAssociation:RouteTableAssociation", f"kafka-private-rta-{az}")
+        deps = rt.one(INSTANCE, f"kafka-broker-{n}").dependencies
+        assert association.urn in deps and route_table.urn in deps, n
+
+
+VOLUME = "aws:ebs/volume:Volume"
+VOLUME_ATTACHMENT = "aws:ec2/volumeAttachment:VolumeAttachment"
+COMMAND = "command:local:Command"
+
+
+def test_each_broker_keeps_its_log_dirs_on_a_volume_of_its_own(runtime_factory):
+    rt, cluster = build(runtime_factory, data_volume_gb=500)
+    account = dict((zone_id, zone_name) for zone_name, zone_id in aws_zones("us-west-2"))
+    for n, az in ((1, "usw2-az1"), (2, "usw2-az2"), (3, "usw2-az3")):
+        broker = rt.one(INSTANCE, f"kafka-broker-{n}")
+        volume = rt.one(VOLUME, f"kafka-broker-{n}-data")
+        # a sibling of the instance, not its root volume: replacing the instance keeps it
+        assert volume.parent == rt.one(COMPONENT).urn
+        assert volume.inputs["encrypted"] is True and volume.inputs["size"] == 500
+        assert volume.inputs["type"] == "gp3" and volume.inputs["availabilityZone"] == account[az]
+        attached = rt.one(VOLUME_ATTACHMENT, f"kafka-broker-{n}-data-attachment")
+        assert attached.inputs["volumeId"] == volume.id and attached.inputs["instanceId"] == broker.id
+        assert attached.inputs["deviceName"] == render.DATA_DEVICE
+        assert attached.inputs["stopInstanceBeforeDetaching"] is True
+        # a fixed IP cannot be held by two instances: the old one goes first
+        assert broker.delete_before_replace and attached.delete_before_replace
+        user_data = broker.inputs["userData"]
+        assert f"readonly DATA_DEVICE={render.DATA_DEVICE}" in user_data
+        assert user_data.index('mount "$DATA_MOUNT"') < user_data.index("kafka-storage.sh")
+        props = render.parse_properties(rt.value(cluster.server_properties)[str(n)])
+        assert props["log.dirs"].startswith(render.DATA_MOUNT + "/")
+
+
+def test_brokers_have_an_instance_profile_for_ssm_only(runtime_factory):
+    rt, _ = build(runtime_factory)
+    role = rt.one("aws:iam/role:Role", "kafka-broker-role")
+    assert '"ec2.amazonaws.com"' in role.inputs["assumeRolePolicy"]
+    policies = [
+        a.inputs["policyArn"] for a in rt.of_type("aws:iam/rolePolicyAttachment:RolePolicyAttachment")
+    ]
+    assert policies == ["arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore"]
+    profile = rt.one("aws:iam/instanceProfile:InstanceProfile", "kafka-broker-profile")
+    for n in (1, 2, 3):
+        assert rt.one(INSTANCE, f"kafka-broker-{n}").inputs["iamInstanceProfile"] == profile.outputs["name"]
+
+
+def test_up_waits_for_each_broker_to_be_healthy_and_brokers_follow_one_another(runtime_factory):
+    rt, _ = build(runtime_factory, broker_count=4)
+    groups = {g.name: g for g in rt.of_type(TG)}
+    for n in range(1, 5):
+        broker = rt.one(INSTANCE, f"kafka-broker-{n}")
+        wait = rt.one(COMMAND, f"kafka-broker-{n}-healthy")
+        env = wait.inputs["environment"]
+        assert env["INSTANCE_ID"] == broker.id and env["BROKER"] == str(n)
+        assert env["TARGET_GROUP_ARN"] == groups[f"kafka-tg-broker-{n}"].outputs["arn"]
+        assert (
+            wait.inputs["create"] == wait.inputs["update"] == render.render_health_wait(timeout_seconds=900)
+        )
+        attachments = [
+            a.urn
+            for a in rt.of_type("aws:lb/targetGroupAttachment:TargetGroupAttachment")
+            if a.name.endswith(f"-broker-{n}")
+        ]
+        assert len(attachments) == 2 and set(attachments) <= set(wait.dependencies)
+        if n > 1:
+            # broker n starts (or restarts, or is replaced) only once broker n-1 is healthy again
+            assert rt.one(COMMAND, f"kafka-broker-{n - 1}-healthy").urn in broker.dependencies
+
+
+def test_the_health_wait_is_turned_off_only_by_name(runtime_factory):
+    rt, _ = build(runtime_factory, broker_health_timeout_seconds=0)
+    assert [c.name for c in rt.of_type(COMMAND)] == ["kafka-layout-guard"]
+
+
+def test_the_explicit_provider_carries_the_stacks_aws_settings(runtime_factory):
+    config = {
+        **WEST2,
+        "aws:profile": "kafka-deployer",
+        "aws:allowedAccountIds": '["123456789012"]',
+        "aws:assumeRoles": '[{"roleArn": "arn:aws:iam::123456789012:role/deployer"}]',
+    }
+    rt = runtime_factory(config=config)
+    KafkaPrivateLinkCluster("kafka", dict(BASE_ARGS))  # type: ignore[arg-type]
+    rt.settle()
+    provider = rt.one("pulumi:providers:aws")
+    assert provider.inputs["region"] == "us-west-2"
+    assert provider.inputs["profile"] == "kafka-deployer"
+    assert "123456789012" in str(provider.inputs["allowedAccountIds"])
+    assert "arn:aws:iam::123456789012:role/deployer" in str(provider.inputs["assumeRoles"])

@@ -371,7 +371,7 @@ def test_broker_logs_go_to_a_directory_the_kafka_user_owns():
     assert not render.LOG_DIR.startswith(render.KAFKA_HOME)
     create = text.index('install -d -o kafka -g kafka -m 0750 "$LOG_DIR"')
     assert f"readonly LOG_DIR={render.LOG_DIR}\n" in text
-    fmt = text.index('kafka-storage.sh" format')
+    fmt = text.index('kafka-storage.sh" \\\n  format')
     assert create < fmt < text.index("systemctl enable --now kafka.service")
     assert 'runuser -u kafka -- env LOG_DIR="$LOG_DIR"' in text
 
@@ -391,6 +391,7 @@ def test_the_directory_preparation_runs_and_leaves_kafka_owned_dirs(tmp_path):
             (
                 "readonly KAFKA_HOME",
                 "readonly CONFIG",
+                "readonly DATA_MOUNT",
                 "readonly DATA_DIR",
                 "readonly LOG_DIR",
                 "mkdir -p",
@@ -461,3 +462,142 @@ def test_layout_guard_refuses_what_cannot_be_done_in_place(change, line):
     assert result.returncode == 1
     assert "tidb-kafka" in result.stderr and "cannot be done in place" in result.stderr
     assert f"  {line}" in result.stderr
+
+
+def run_bash(script: str, tmp_path, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    path = tmp_path / "step.sh"
+    path.write_text(script)
+    return subprocess.run(
+        ["bash", str(path)],
+        env={"PATH": f"{tmp_path}/bin:/usr/bin:/bin", **(env or {})},
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+
+
+def fake(tmp_path, name: str, body: str) -> None:
+    """A command on the test's PATH (tmp_path/bin) standing in for a network tool."""
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir(exist_ok=True)
+    (bin_dir / name).write_text("#!/bin/bash\n" + body)
+    (bin_dir / name).chmod(0o755)
+
+
+def test_install_steps_retry_with_a_bound(tmp_path):
+    fake(tmp_path, "sleep", "exit 0\n")  # the real waits are 10..60 s
+    counter = tmp_path / "tries"
+    # a package install that fails twice (the NAT route is late), then works
+    fake(tmp_path, "flaky", f'echo x >> {counter}; [ "$(wc -l < {counter})" -ge 3 ]\n')
+    result = run_bash(f"set -euo pipefail\n{render.RETRY_FUNCTION}\nretry flaky\necho done\n", tmp_path)
+    assert result.returncode == 0 and result.stdout == "done\n", result.stderr
+    assert counter.read_text().count("x") == 3
+    counter.unlink()
+    fake(tmp_path, "broken", f"echo x >> {counter}; exit 1\n")
+    result = run_bash(
+        f"set -euo pipefail\n{render.RETRY_FUNCTION}\nretry broken\necho not reached\n", tmp_path
+    )
+    assert result.returncode == 1 and "not reached" not in result.stdout
+    assert counter.read_text().count("x") == render.INSTALL_ATTEMPTS
+    assert f"giving up after {render.INSTALL_ATTEMPTS} attempts: broken" in result.stderr
+    text = user_data()
+    assert "retry dnf install -y java-21-amazon-corretto-headless" in text
+    assert "retry curl --fail" in text
+
+
+def _tarball(tmp_path) -> tuple[str, str]:
+    """A Kafka-shaped .tgz (kafka_2.13-x/bin/kafka-server-start.sh) and its SHA-512."""
+    import hashlib
+    import tarfile
+
+    top = tmp_path / "src" / "kafka_2.13-4.1.1" / "bin"
+    top.mkdir(parents=True)
+    (top / "kafka-server-start.sh").write_text("#!/bin/sh\n")
+    (top / "kafka-server-start.sh").chmod(0o755)
+    archive = tmp_path / "kafka_2.13-4.1.1.tgz"
+    with tarfile.open(archive, "w:gz") as tar:
+        tar.add(tmp_path / "src" / "kafka_2.13-4.1.1", arcname="kafka_2.13-4.1.1")
+    return str(archive), hashlib.sha512(archive.read_bytes()).hexdigest()
+
+
+def _apache_format(name: str, digest: str) -> str:
+    """How Apache's .sha512 files print a digest (gpg --print-md SHA512): upper case, in groups."""
+    groups = [digest[i : i + 8].upper() for i in range(0, 128, 8)]
+    return f"{name}: {' '.join(groups[:6])}\n{' ' * (len(name) + 2)}{' '.join(groups[6:])}\n"
+
+
+@pytest.mark.parametrize("source", ["input", "apache-file", "sha512sum-file"])
+def test_the_kafka_archive_is_installed_only_when_its_sha512_matches(tmp_path, source):
+    archive, digest = _tarball(tmp_path)
+    if source == "apache-file":
+        (tmp_path / "kafka_2.13-4.1.1.tgz.sha512").write_text(_apache_format("kafka_2.13-4.1.1.tgz", digest))
+    elif source == "sha512sum-file":
+        (tmp_path / "kafka_2.13-4.1.1.tgz.sha512").write_text(f"{digest}  kafka_2.13-4.1.1.tgz\n")
+    home = tmp_path / "kafka"
+    env = {
+        "KAFKA_URL": f"file://{archive}",
+        "KAFKA_HOME": str(home),
+        "KAFKA_SHA512": digest if source == "input" else "",
+    }
+    script = f"set -euo pipefail\n{render.RETRY_FUNCTION}\n{render.FETCH_KAFKA}\n"
+    result = run_bash(script, tmp_path, env)
+    assert result.returncode == 0, result.stderr
+    assert (home / "bin" / "kafka-server-start.sh").exists()
+
+    # the same archive against another digest: refused, nothing installed
+    other = tmp_path / "other"
+    result = run_bash(script, tmp_path, {**env, "KAFKA_HOME": str(other), "KAFKA_SHA512": "0" * 128})
+    assert result.returncode == 1 and "SHA-512" in result.stderr
+    assert not (other / "bin").exists()
+
+
+def test_a_missing_published_checksum_stops_the_install(tmp_path):
+    fake(tmp_path, "sleep", "exit 0\n")
+    archive, _ = _tarball(tmp_path)
+    env = {"KAFKA_URL": f"file://{archive}", "KAFKA_HOME": str(tmp_path / "kafka"), "KAFKA_SHA512": ""}
+    result = run_bash(f"set -euo pipefail\n{render.RETRY_FUNCTION}\n{render.FETCH_KAFKA}\n", tmp_path, env)
+    assert result.returncode != 0
+    assert not (tmp_path / "kafka" / "bin").exists()
+
+
+def health_wait(tmp_path, states: list[str], timeout: int = 3) -> subprocess.CompletedProcess[str]:
+    """Run the wait with an ``aws`` stand-in answering ``states`` in turn (the last one repeats)."""
+    answers = tmp_path / "answers"
+    answers.write_text("\n".join(states) + "\n")
+    calls = tmp_path / "calls"
+    fake(
+        tmp_path,
+        "aws",
+        f'echo "$*" >> {calls}\nline="$(head -n 1 {answers})"\n'
+        f'if [ "$(wc -l < {answers})" -gt 1 ]; then sed -i 1d {answers}; fi\nprintf "%s\\n" "$line"\n',
+    )
+    env = {
+        "BROKER": "2",
+        "INSTANCE_ID": "i-0abc",
+        "TARGET_GROUP_ARN": "arn:aws:elasticloadbalancing:us-west-2:1:targetgroup/x/1",
+        "TARGET_PORT": "39092",
+        "AWS_REGION": "us-west-2",
+        "CROSSNET_POLL_SECONDS": "0.1",
+    }
+    return run_bash(render.render_health_wait(timeout_seconds=timeout), tmp_path, env)
+
+
+def test_the_health_wait_ends_when_the_broker_is_healthy(tmp_path):
+    result = health_wait(
+        tmp_path,
+        ["initial\tElb.RegistrationInProgress\tRegistering", "unhealthy\tx\ty", "healthy\tNone\tNone"],
+    )
+    assert result.returncode == 0, result.stderr
+    assert "broker 2 (i-0abc) is healthy" in result.stdout
+    calls = (tmp_path / "calls").read_text().splitlines()
+    assert len(calls) == 3
+    assert "--targets Id=i-0abc,Port=39092" in calls[0] and "--region us-west-2" in calls[0]
+
+
+def test_the_health_wait_fails_naming_the_broker_and_its_cloud_init_log(tmp_path):
+    result = health_wait(tmp_path, ["unhealthy\tTarget.FailedHealthChecks\tHealth checks failed"], timeout=1)
+    assert result.returncode == 1
+    assert "broker 2 (i-0abc) is not healthy behind the NLB after 1 s: unhealthy" in result.stderr
+    assert render.CLOUD_INIT_LOG in result.stderr
+    assert "aws ssm start-session --region us-west-2 --target i-0abc" in result.stderr
