@@ -661,9 +661,9 @@ CLIENT_SCRIPT = textwrap.dedent("""
                    for p in t.partitions.values()}
             for name, t in md.topics.items() if not name.startswith("__")
         }
-        described = admin.describe_cluster(request_timeout=20).result(20)
-        out["controller"] = described.controller.id
-        out["racks"] = {str(node.id): node.rack for node in described.nodes}
+        if request.get("describe"):  # racks (needs every listed broker to answer on this listener)
+            described = admin.describe_cluster(request_timeout=20).result(20)
+            out["racks"] = {str(node.id): node.rack for node in described.nodes}
     elif action == "create":
         # confluent-kafka wants the partition count with an explicit assignment (-1 is refused)
         topic = NewTopic(request["topic"], num_partitions=len(request["assignment"]),

@@ -194,7 +194,9 @@ def test_three_rendered_brokers_form_a_quorum_and_serve_every_leader_through_the
     assert status["ClusterId"] == render.cluster_id("kafka"), status
 
     meta = h.client(
-        cluster.network.client, workdir, {"action": "metadata", "bootstrap": f"{h.ENDPOINT}:9092"}
+        cluster.network.client,
+        workdir,
+        {"action": "metadata", "bootstrap": f"{h.ENDPOINT}:9092", "describe": True},
     )
     # The brokers' EXTERNAL listeners, as the client sees them through the endpoint, are the rendered ones.
     assert meta["brokers"] == {str(n): a for n, a in recording.advertised.items()}
