@@ -50,23 +50,12 @@ def time_sleep(ctx: Ctx) -> tuple[str, dict[str, Any]]:
 
 # -- AWS
 
-_DIRECTIONS = {
-    "east": "e",
-    "west": "w",
-    "north": "n",
-    "south": "s",
-    "central": "c",
-    "northeast": "ne",
-    "southeast": "se",
-    "northwest": "nw",
-    "southwest": "sw",
-}
-
 
 def aws_zone_prefix(region: str) -> str:
-    """The AZ-ID prefix AWS uses for a region: us-west-2 -> usw2, ap-southeast-1 -> apse1."""
-    area, direction, number = region.split("-")
-    return f"{area}{_DIRECTIONS.get(direction, direction[:2])}{number}"
+    """The AZ-ID prefix AWS uses for a region (one implementation: the component's)."""
+    from components.aws.kafka.render import zone_id_prefix
+
+    return zone_id_prefix(region)
 
 
 def aws_zones(region: str) -> list[tuple[str, str]]:

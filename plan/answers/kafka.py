@@ -129,12 +129,36 @@ def get_ami(ctx: Ctx) -> dict[str, Any]:
     }
 
 
+def get_instance(ctx: Ctx) -> dict[str, Any]:
+    instance_id = str(ctx.inputs.get("instanceId") or "i-0default")
+    return {
+        "id": instance_id,
+        "instanceId": instance_id,
+        "arn": aws_arn("ec2", ctx.region, f"instance/{instance_id}"),
+        "vpcSecurityGroupIds": ["sg-" + digest("sg-of", instance_id)],
+        "instanceState": "running",
+    }
+
+
 def get_vpc(ctx: Ctx) -> dict[str, Any]:
     vpc_id = str(ctx.inputs.get("id") or "vpc-0default")
     second = int(digest(vpc_id, length=2), 16) % 200 + 16
     return {
         "id": vpc_id,
         "cidrBlock": f"10.{second}.0.0/16",
+        # a VPC grown with a secondary CIDR, as many are
+        "cidrBlockAssociations": [
+            {
+                "associationId": "vpc-cidr-assoc-" + digest(vpc_id, 1),
+                "cidrBlock": f"10.{second}.0.0/16",
+                "state": "associated",
+            },
+            {
+                "associationId": "vpc-cidr-assoc-" + digest(vpc_id, 2),
+                "cidrBlock": "100.64.0.0/20",
+                "state": "associated",
+            },
+        ],
         "state": "available",
         "arn": aws_arn("ec2", ctx.region, f"vpc/{vpc_id}"),
         "ownerId": ACCOUNT_ID,
@@ -170,5 +194,6 @@ RESOURCES = {
 CALLS = {
     "aws:ec2/getAmi:getAmi": get_ami,
     "aws:ec2/getVpc:getVpc": get_vpc,
+    "aws:ec2/getInstance:getInstance": get_instance,
     "aws:ec2/getSubnet:getSubnet": get_subnet,
 }

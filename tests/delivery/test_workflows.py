@@ -146,5 +146,8 @@ def test_the_offline_job_runs_and_writes_the_diff(tmp_path: Path) -> None:
     text = summary.read_text()
     assert "## Offline plan of stack `dev`" in text
     assert "+ aws:ec2/instance:Instance  tidb-kafka-broker-4" in text
-    # The runbook's claim: adding a broker only adds.
-    assert "5 to add, 0 to remove, 0 changed" in text and "```mermaid" in text
+    # The runbook's claim: adding a broker only adds (instance, data volume and its attachment, health
+    # wait, target group, listener, two target attachments); the one change is the layout guard
+    # recording the new broker.
+    assert "8 to add, 0 to remove, 1 changed" in text and "```mermaid" in text
+    assert "~ command:local:Command  tidb-kafka-layout-guard" in text

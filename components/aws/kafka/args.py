@@ -157,6 +157,14 @@ class KafkaPrivateLinkClusterArgs(TypedDict):
     broker_ssh: NotRequired[KafkaBrokerSshArgs]
     """With ``existing_brokers``: apply ``listener_settings`` over SSH, one broker at a time in
     ``restart_order``, each after the previous one is back in sync (``pulumi_command``)."""
+    broker_security_group_id: NotRequired[str]
+    """With ``existing_brokers``: the brokers' security group, which gains one rule opening
+    ``external_port`` to the VPC's CIDRs (the NLB's targets and health checks) [the first security
+    group of the broker with the lowest node id, as looked up]."""
+    broker_ip_offset: NotRequired[int]
+    """Broker n's private IP is its subnet's network address + offset + n [10; 3..1000]. Pick another
+    offset before the first deployment when those addresses are taken in an existing subnet; a later
+    change would move every broker (refused at up)."""
     tags: NotRequired[dict[str, str]]
     """Tags added to every taggable resource."""
 
@@ -215,6 +223,14 @@ class Settings:
     kafka_sha512: str | None = None
     data_volume_gb: int = 100
     health_timeout_seconds: int = 900
+    broker_security_group_id: str | None = None
+    broker_ip_offset: int = render.BROKER_IP_OFFSET
+
+    @property
+    def advertises_controller(self) -> bool:
+        """Kafka 3.9+ controllers advertise their CONTROLLER listener (KIP-853)."""
+        match = re.fullmatch(VERSION_RE, self.kafka_version)
+        return match is None or (int(match[1]), int(match[2])) >= (3, 9)
 
     @property
     def controller_ids(self) -> tuple[int, ...]:
@@ -459,6 +475,27 @@ def validate(args: Mapping[str, Any], problems: Problems, prefix: str = "") -> S
         )
 
     broker_ssh = _broker_ssh(problems, args, bool(existing) or "existing_brokers" in args, prefix)
+    broker_sg = _opt_string(
+        problems,
+        args,
+        "broker_security_group_id",
+        prefix,
+        r"sg-[0-9a-f]{8,17}",
+        "a security group id such as sg-0123abcd",
+    )
+    if broker_sg is not None and "existing_brokers" not in args:
+        problems.add(prefix + "broker_security_group_id", broker_sg, "only with existing_brokers")
+    offset = problems.integer(
+        args.get("broker_ip_offset", render.BROKER_IP_OFFSET), prefix + "broker_ip_offset", 3, 1000
+    )
+    if offset is not None and vpc_net is not None and node_ids and vpc_id is None:
+        subnet_size = 2 ** (32 - (vpc_net.prefixlen + (SUBNET_SLOTS - 1).bit_length()))
+        if offset + max(node_ids) >= subnet_size - 1:
+            problems.add(
+                prefix + "broker_ip_offset",
+                offset,
+                f"small enough that broker {max(node_ids)} fits in a subnet of {subnet_size} addresses",
+            )
 
     if (
         len(problems.items) > before
@@ -501,6 +538,8 @@ def validate(args: Mapping[str, Any], problems: Problems, prefix: str = "") -> S
         kafka_sha512="".join(sha512.split()).lower() if sha512 else None,
         data_volume_gb=data_gb or 100,
         health_timeout_seconds=900 if health is None else health,
+        broker_security_group_id=broker_sg,
+        broker_ip_offset=render.BROKER_IP_OFFSET if offset is None else offset,
     )
 
 

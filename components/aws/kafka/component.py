@@ -31,11 +31,12 @@ class _Network(NamedTuple):
 
     vpc_id: pulumi.Input[str]
     subnet_ids: dict[str, pulumi.Input[str]]
-    vpc_cidr: pulumi.Input[str]
+    vpc_cidrs: pulumi.Input[list[str]]  # the primary CIDR and any secondary ones
     subnet_cidrs: dict[str, pulumi.Input[str]]
     bastion_sg: aws.ec2.SecurityGroup | None
     public_subnet: aws.ec2.Subnet | None
-    egress: list[pulumi.Resource]  # what a broker's first boot needs: the NAT route and associations
+    # AZ ID -> what a broker's first boot there needs: the NAT route table and the subnet's association
+    egress: dict[str, list[pulumi.Resource]]
 
 
 class _Placement(NamedTuple):
@@ -123,7 +124,7 @@ class KafkaPrivateLinkCluster(pulumi.ComponentResource):
             lambda zr: _zone_names(zr[0].zone_ids, zr[0].names, settings, zr[1])
         )
 
-        brokers, nlb = self._existing_brokers() if settings.existing else self._new_brokers(invoke)
+        brokers, nlb = self._existing_brokers(invoke) if settings.existing else self._new_brokers(invoke)
         service = self._endpoint_service(nlb)
         self._outputs(nlb, service, brokers)
 
@@ -146,13 +147,32 @@ class KafkaPrivateLinkCluster(pulumi.ComponentResource):
             provider_region = pulumi.Output.from_input(region)
         return provider, provider_region
 
-    def _existing_brokers(self) -> tuple[_Brokers, aws.lb.LoadBalancer]:
+    def _existing_brokers(self, invoke: pulumi.InvokeOutputOptions) -> tuple[_Brokers, aws.lb.LoadBalancer]:
         """Brokers that already run: the NLB targets them; their listener additions are outputs."""
         s = self._settings
         if s.broker_ssh is not None:
             self._rolling_apply(s.broker_ssh)
         guard = self._layout_guard({b.node_id: (b.az_id, b.private_ip) for b in s.existing})
-        nlb, groups = self._nlb(s.vpc_id or "", dict(s.subnet_ids), guard)
+        # Each subnet is looked up: one in another AZ than its AZ ID fails the run before the NLB.
+        checked: dict[str, pulumi.Input[str]] = {
+            az: aws.ec2.get_subnet_output(id=subnet, opts=invoke).apply(
+                lambda sn, az=az: _subnet_cidr_in(sn, az) and sn.id
+            )
+            for az, subnet in s.subnet_ids.items()
+        }
+        vpc_cidrs = self._vpc_cidrs(invoke)
+        aws.ec2.SecurityGroupRule(
+            child(self._name, "broker-external"),
+            type="ingress",
+            security_group_id=s.broker_security_group_id or self._first_broker_security_group(invoke),
+            protocol="tcp",
+            from_port=s.ports.external,
+            to_port=s.ports.external,
+            cidr_blocks=vpc_cidrs,
+            description="Kafka EXTERNAL listener: NLB targets and health checks (crossnet)",
+            opts=self._opts(),
+        )
+        nlb, groups = self._nlb(s.vpc_id or "", checked, guard)
         for broker in s.existing:
             self._attach(groups, broker.node_id, broker.instance_id)
         return _Brokers(
@@ -172,7 +192,7 @@ class KafkaPrivateLinkCluster(pulumi.ComponentResource):
         node_ids = s.node_ids
         ips: dict[int, pulumi.Input[str]] = {
             n: pulumi.Output.from_input(net.subnet_cidrs[s.broker_az(n)]).apply(
-                lambda c, n=n: render.broker_ip(c, n)
+                lambda c, n=n: render.broker_ip(c, n, s.broker_ip_offset)
             )
             for n in node_ids
         }
@@ -187,21 +207,24 @@ class KafkaPrivateLinkCluster(pulumi.ComponentResource):
                     external_host=s.external_host(n),
                     ports=s.ports,
                     controllers=s.controller_ids,
+                    rack=s.broker_az(n),
+                    advertise_controller=s.advertises_controller,
                 )
             )
             for n in node_ids
         }
         guard = self._layout_guard(all_ips.apply(lambda m: {n: (s.broker_az(n), ip) for n, ip in m.items()}))
         nlb, groups = self._nlb(net.vpc_id, net.subnet_ids, guard)
-        broker_sg = self._broker_security_group(net.vpc_id, net.vpc_cidr, net.bastion_sg)
+        broker_sg = self._broker_security_group(net.vpc_id, net.vpc_cidrs, net.bastion_sg)
         ami = self._ami(invoke)
         profile = self._ssm_instance_profile()
         instances: dict[int, aws.ec2.Instance] = {}
         # cloud-init installs Java and downloads Kafka on the first boot only: the route through the
         # NAT must exist before an instance starts. Each broker also waits until the previous one is
         # healthy behind the NLB, so a change that restarts or replaces brokers rolls one at a time.
-        after: list[pulumi.Resource] = [guard, *net.egress]
+        previous: list[pulumi.Resource] = []
         for n in node_ids:
+            after = [guard, *net.egress.get(s.broker_az(n), []), *previous]
             volume = self._data_volume(n)
             placed = _Placement(net.subnet_ids[s.broker_az(n)], ips[n], broker_sg, ami, profile)
             instances[n] = self._broker(n, placed, server_properties[str(n)], after)
@@ -216,11 +239,7 @@ class KafkaPrivateLinkCluster(pulumi.ComponentResource):
             )
             targets = self._attach(groups, n, instances[n].id)
             if s.health_timeout_seconds:
-                after = [
-                    guard,
-                    *net.egress,
-                    self._health_wait(n, instances[n], groups[str(n)], [*targets, attached]),
-                ]
+                previous = [self._health_wait(n, instances[n], groups[str(n)], [*targets, attached])]
         bastion_ip: pulumi.Output[str | None] = pulumi.Output.from_input(None)
         if net.bastion_sg is not None and net.public_subnet is not None:
             bastion_ip = self._bastion(net.bastion_sg, net.public_subnet, ami).public_ip
@@ -351,6 +370,7 @@ class KafkaPrivateLinkCluster(pulumi.ComponentResource):
             external_host=self._settings.external_host(node_id),
             ports=self._settings.ports,
             controller=node_id in self._settings.controller_ids,
+            advertise_controller=self._settings.advertises_controller,
         )
         return render.render_properties(values, f"Listener settings for broker {node_id} (crossnet)")
 
@@ -380,7 +400,7 @@ class KafkaPrivateLinkCluster(pulumi.ComponentResource):
             for az in s.az_ids
         }
         public = bastion_sg = None
-        egress: list[pulumi.Resource] = []
+        egress: dict[str, list[pulumi.Resource]] = {}
         if s.bastion or s.nat_gateway:
             public, igw = self._public_subnet(vpc, az_names)
             if s.nat_gateway:
@@ -390,7 +410,7 @@ class KafkaPrivateLinkCluster(pulumi.ComponentResource):
         return _Network(
             vpc_id=vpc.id,
             subnet_ids={az: sn.id for az, sn in subnets.items()},
-            vpc_cidr=vpc.cidr_block,
+            vpc_cidrs=vpc.cidr_block.apply(lambda c: [c]),
             subnet_cidrs={az: s.subnet_cidr(az) for az in s.az_ids},
             bastion_sg=bastion_sg,
             public_subnet=public,
@@ -433,9 +453,10 @@ class KafkaPrivateLinkCluster(pulumi.ComponentResource):
         public: aws.ec2.Subnet,
         igw: aws.ec2.InternetGateway,
         subnets: Mapping[str, aws.ec2.Subnet],
-    ) -> list[pulumi.Resource]:
-        """Egress for the broker subnets (cloud-init installs Java and downloads Kafka); returns what
-        a broker's first boot needs to exist: the route table with the NAT route and its associations."""
+    ) -> dict[str, list[pulumi.Resource]]:
+        """Egress for the broker subnets (cloud-init installs Java and downloads Kafka); returns, per AZ
+        ID, what a broker's first boot there needs: the route table with the NAT route and the
+        subnet's association (only its own AZ's, so a new AZ ID adds no dependency to other brokers)."""
         name = self._name
         eip = aws.ec2.Eip(
             child(name, "nat-eip"),
@@ -457,16 +478,18 @@ class KafkaPrivateLinkCluster(pulumi.ComponentResource):
             tags=self._tags("private-rt"),
             opts=pulumi.ResourceOptions(parent=vpc),
         )
-        associations = [
-            aws.ec2.RouteTableAssociation(
-                child(name, "private-rta", az),
-                subnet_id=subnet.id,
-                route_table_id=private_rt.id,
-                opts=pulumi.ResourceOptions(parent=subnet),
-            )
+        return {
+            az: [
+                private_rt,
+                aws.ec2.RouteTableAssociation(
+                    child(name, "private-rta", az),
+                    subnet_id=subnet.id,
+                    route_table_id=private_rt.id,
+                    opts=pulumi.ResourceOptions(parent=subnet),
+                ),
+            ]
             for az, subnet in subnets.items()
-        ]
-        return [private_rt, *associations]
+        }
 
     def _bastion_security_group(self, vpc: aws.ec2.Vpc) -> aws.ec2.SecurityGroup:
         return aws.ec2.SecurityGroup(
@@ -487,11 +510,27 @@ class KafkaPrivateLinkCluster(pulumi.ComponentResource):
             opts=pulumi.ResourceOptions(parent=vpc),
         )
 
+    def _first_broker_security_group(self, invoke: pulumi.InvokeOutputOptions) -> pulumi.Output[str]:
+        first = min(self._settings.existing, key=lambda b: b.node_id)
+        instance = aws.ec2.get_instance_output(instance_id=first.instance_id, opts=invoke)
+        return instance.apply(lambda i: _first_security_group(i.vpc_security_group_ids, first.instance_id))
+
+    def _vpc_cidrs(self, invoke: pulumi.InvokeOutputOptions) -> pulumi.Output[list[str]]:
+        """Every CIDR of the existing VPC: clients and the NLB may sit in a secondary one."""
+        vpc = aws.ec2.get_vpc_output(id=self._settings.vpc_id or "", opts=invoke)
+        return vpc.apply(
+            lambda v: list(
+                dict.fromkeys(
+                    [v.cidr_block]
+                    + [a.cidr_block for a in (v.cidr_block_associations or []) if a.state != "disassociated"]
+                )
+            )
+        )
+
     def _existing_network(self, invoke: pulumi.InvokeOutputOptions) -> _Network:
         """A VPC the caller owns: its CIDR and each given subnet's CIDR (checked to be in its AZ ID)."""
         s = self._settings
         vpc_id = s.vpc_id or ""
-        vpc = aws.ec2.get_vpc_output(id=vpc_id, opts=invoke)
         cidrs: dict[str, pulumi.Input[str]] = {
             az: aws.ec2.get_subnet_output(id=subnet, opts=invoke).apply(
                 lambda sn, az=az: _subnet_cidr_in(sn, az)
@@ -501,15 +540,18 @@ class KafkaPrivateLinkCluster(pulumi.ComponentResource):
         return _Network(
             vpc_id=vpc_id,
             subnet_ids=dict(s.subnet_ids),
-            vpc_cidr=vpc.cidr_block,
+            vpc_cidrs=self._vpc_cidrs(invoke),
             subnet_cidrs=cidrs,
             bastion_sg=None,
             public_subnet=None,
-            egress=[],
+            egress={},
         )
 
     def _broker_security_group(
-        self, vpc_id: pulumi.Input[str], vpc_cidr: pulumi.Input[str], bastion_sg: aws.ec2.SecurityGroup | None
+        self,
+        vpc_id: pulumi.Input[str],
+        vpc_cidrs: pulumi.Input[list[str]],
+        bastion_sg: aws.ec2.SecurityGroup | None,
     ) -> aws.ec2.SecurityGroup:
         p = self._settings.ports
         ingress: list[Any] = [
@@ -517,7 +559,7 @@ class KafkaPrivateLinkCluster(pulumi.ComponentResource):
                 "protocol": "tcp",
                 "from_port": port,
                 "to_port": port,
-                "cidr_blocks": [vpc_cidr],
+                "cidr_blocks": vpc_cidrs,
                 "description": f"Kafka {label} from inside the VPC",
             }
             for label, port in (
@@ -827,6 +869,15 @@ def architecture(instance_type: str) -> str:
         return "x86_64"
     family, _, attributes = match.groups()
     return "arm64" if family == "a" or "g" in attributes else "x86_64"
+
+
+def _first_security_group(group_ids: Sequence[str] | None, instance_id: str) -> str:
+    if not group_ids:
+        raise ValueError(
+            f"existing_brokers: instance {instance_id} has no VPC security group; "
+            "pass broker_security_group_id"
+        )
+    return group_ids[0]
 
 
 def _partition(region: str) -> str:

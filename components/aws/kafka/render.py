@@ -114,24 +114,29 @@ def advertised_host(node_id: int, az_id: str, unique_name: str, region: str, suf
 
 
 def controller_ids(node_ids: Sequence[int]) -> list[int]:
-    """The KRaft controller quorum: the three lowest node ids (one when there are fewer than three).
-
-    The quorum stays the same as brokers are added beyond three, so growing a cluster
-    does not rewrite the existing brokers' ``controller.quorum.voters``.
-    """
+    """A quorum for a set of brokers when none is given: the three lowest node ids (one below
+    three). It depends on the broker count below three, so the component never uses it: its
+    quorum is ``controller_count``'s node ids, fixed for the cluster's life."""
     ordered = sorted(node_ids)
     return ordered[:3] if len(ordered) >= 3 else ordered[:1]
+
+
+# An NLB forgets a TCP flow idle for 350 s without telling either end (AWS: Network Load Balancers,
+# "Connection idle timeout"); Kafka's default of 10 minutes would leave clients writing into a dead
+# connection. The broker closes idle connections first.
+CONNECTIONS_MAX_IDLE_MS = 300_000
 
 
 def replication_factor(broker_count: int) -> int:
     return min(3, broker_count)
 
 
-def broker_ip(subnet_cidr: str, node_id: int) -> str:
-    """The fixed private IP of broker ``node_id`` in its subnet (known before the instance exists,
-    which lets every broker's config name the controller voters without a dependency cycle)."""
+def broker_ip(subnet_cidr: str, node_id: int, offset: int = BROKER_IP_OFFSET) -> str:
+    """The fixed private IP of broker ``node_id`` in its subnet, network + ``offset`` + node id (known
+    before the instance exists, which lets every broker's config name the controller voters without
+    a dependency cycle)."""
     net = ipaddress.IPv4Network(subnet_cidr)
-    address = net.network_address + BROKER_IP_OFFSET + node_id
+    address = net.network_address + offset + node_id
     if address not in net or address == net.broadcast_address:
         raise ValueError(f"broker {node_id} does not fit in subnet {subnet_cidr}")
     return str(address)
@@ -146,9 +151,20 @@ def port_map(node_ids: Sequence[int], ports: Ports) -> list[PortMapping]:
 
 
 def listener_settings(
-    *, node_id: int, private_ip: str, external_host: str, ports: Ports, controller: bool
+    *,
+    node_id: int,
+    private_ip: str,
+    external_host: str,
+    ports: Ports,
+    controller: bool,
+    advertise_controller: bool = True,
 ) -> dict[str, str]:
-    """The listener keys of one broker: three named listeners, EXTERNAL advertised as the NLB port."""
+    """The listener keys of one broker: three named listeners, EXTERNAL advertised as the NLB port.
+
+    A controller advertises its CONTROLLER listener at its private IP when ``advertise_controller``
+    (Kafka 3.9+, KIP-853: voters announce that endpoint to the quorum; unadvertised, a wildcard
+    listener is announced as the host's canonical name, which other brokers may not resolve).
+    Kafka before 3.9 refuses a controller listener in a broker's advertised.listeners."""
     listeners = []
     if controller:
         listeners.append(f"{LISTENER_CONTROLLER}://0.0.0.0:{ports.controller}")
@@ -163,6 +179,8 @@ def listener_settings(
         f"{LISTENER_INTERNAL}://{private_ip}:{ports.internal},"
         f"{LISTENER_EXTERNAL}://{external_host}:{ports.nlb_port(node_id)}"
     )
+    if controller and advertise_controller:
+        advertised += f",{LISTENER_CONTROLLER}://{private_ip}:{ports.controller}"
     return {
         "listeners": ",".join(listeners),
         "advertised.listeners": advertised,
@@ -185,8 +203,11 @@ def render_server_properties(
     external_host: str,
     ports: Ports,
     controllers: Sequence[int] | None = None,
+    rack: str | None = None,
+    advertise_controller: bool = True,
 ) -> str:
-    """The full ``server.properties`` of broker ``node_id`` in a KRaft cluster of ``broker_ips``.
+    """The full ``server.properties`` of broker ``node_id`` in a KRaft cluster of ``broker_ips``;
+    ``rack`` (the broker's AZ ID) makes replica placement rack-aware.
 
     ``controllers`` is the fixed quorum (the component passes ``controller_count``'s node ids);
     unset, :func:`controller_ids` of the brokers."""
@@ -203,8 +224,11 @@ def render_server_properties(
             external_host=external_host,
             ports=ports,
             controller=is_controller,
+            advertise_controller=advertise_controller,
         ),
+        **({"broker.rack": rack} if rack else {}),
         "log.dirs": DATA_DIR,
+        "connections.max.idle.ms": CONNECTIONS_MAX_IDLE_MS,
         "num.partitions": 3,
         "default.replication.factor": replicas,
         "min.insync.replicas": max(1, replicas - 1),
@@ -499,6 +523,20 @@ readonly BOOTSTRAP={q(f"{private_ip}:{ports.internal}")}
 readonly PRIVATE_IP={q(private_ip)}
 readonly DEADLINE=$((SECONDS + {int(wait_seconds)}))
 
+# The step must be able to check replication before it restarts anything: a wrong kafka_home or no
+# java for this user would otherwise let the next broker restart while partitions are short of replicas.
+if [ ! -x "$KAFKA_HOME/bin/kafka-topics.sh" ]; then
+  echo "broker {node_id}: $KAFKA_HOME/bin/kafka-topics.sh not found (set broker_ssh.kafka_home);" \\
+    "nothing changed" >&2
+  exit 1
+fi
+if ! {{ [ -n "${{JAVA_HOME:-}}" ] && [ -x "$JAVA_HOME/bin/java" ]; }} \\
+    && ! command -v java >/dev/null 2>&1; then
+  echo "broker {node_id}: no java on this user's PATH or JAVA_HOME (kafka-topics.sh needs it);" \\
+    "nothing changed" >&2
+  exit 1
+fi
+
 current="$(sudo cat "$CONFIG")"
 
 # The last value of key $1 in the current file, spaces removed; empty when unset.
@@ -572,20 +610,19 @@ until (exec 3<>"/dev/tcp/$PRIVATE_IP/{ports.external}") 2>/dev/null; do
   sleep 5
 done
 
-if [ -x "$KAFKA_HOME/bin/kafka-topics.sh" ]; then
-  while true; do
-    under="$("$KAFKA_HOME/bin/kafka-topics.sh" --bootstrap-server "$BOOTSTRAP" --describe \\
-      --under-replicated-partitions 2>/dev/null || echo unavailable)"
-    if [ -z "$under" ]; then
-      break
-    fi
-    if [ "$SECONDS" -ge "$DEADLINE" ]; then
-      echo "broker {node_id}: partitions still under-replicated after {int(wait_seconds)}s" >&2
-      exit 1
-    fi
-    sleep 5
-  done
-fi
+while true; do
+  under="$("$KAFKA_HOME/bin/kafka-topics.sh" --bootstrap-server "$BOOTSTRAP" --describe \\
+    --under-replicated-partitions 2>&1)" || under="kafka-topics.sh failed: $under"
+  if [ -z "$under" ]; then
+    break
+  fi
+  if [ "$SECONDS" -ge "$DEADLINE" ]; then
+    echo "broker {node_id}: not back in sync after {int(wait_seconds)}s (the next broker is not touched):" >&2
+    printf '%s\\n' "$under" | head -n 20 >&2
+    exit 1
+  fi
+  sleep 5
+done
 echo "broker {node_id}: EXTERNAL listener applied, broker back in sync"
 """
 
@@ -626,8 +663,8 @@ if [ -n "$missing" ]; then
   echo "Deployed, and changed or gone in the new program:$missing" >&2
   echo "Brokers keep their AZ ID, IP and node id (pin them with broker_az_ids), the controller" >&2
   echo "quorum stays (controller_count), and AZ IDs can be added, not removed (removing one replaces" >&2
-  echo "the NLB and the endpoint service). Restore the inputs, or see" >&2
-  echo "docs/operations/tidb_kafka_privatelink.md for the manual procedure." >&2
+  echo "the NLB and the endpoint service). Restore the inputs, or follow the manual procedure in" >&2
+  echo "docs/operations/tidb_kafka_privatelink.md and then pulumi up --replace this guard." >&2
   exit 1
 fi
 printf '%s\\n' "$CROSSNET_LAYOUT"

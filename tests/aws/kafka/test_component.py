@@ -268,6 +268,7 @@ def test_reconfigure_path_builds_only_the_nlb_and_service_and_emits_listener_set
         "aws:lb/targetGroupAttachment:TargetGroupAttachment",
         SERVICE,
         "command:local:Command",  # the layout guard: no AZ ID of the NLB may be dropped
+        "aws:ec2/securityGroupRule:SecurityGroupRule",  # EXTERNAL open to the NLB
     }
     table = {route.nlb_port: route.targets for route in routes(rt)}
     assert table == {
@@ -697,3 +698,98 @@ def test_the_explicit_provider_carries_the_stacks_aws_settings(runtime_factory):
     assert provider.inputs["profile"] == "kafka-deployer"
     assert "123456789012" in str(provider.inputs["allowedAccountIds"])
     assert "arn:aws:iam::123456789012:role/deployer" in str(provider.inputs["assumeRoles"])
+
+
+def test_brokers_are_rack_aware_and_close_idle_connections_before_the_nlb_does(runtime_factory):
+    rt, cluster = build(runtime_factory, broker_count=4)
+    for n, text in rt.value(cluster.server_properties).items():
+        props = render.parse_properties(text)
+        assert props["broker.rack"] == BASE_ARGS["az_ids"][(int(n) - 1) % 3]
+        # an NLB drops a TCP flow idle for 350 s without telling either side
+        assert int(props["connections.max.idle.ms"]) < 350_000
+
+
+def test_broker_ips_take_an_offset_when_the_default_ones_are_taken(runtime_factory):
+    rt, cluster = build(runtime_factory, broker_ip_offset=100)
+    assert rt.value(cluster.broker_private_ips) == {
+        "1": "10.0.32.101",
+        "2": "10.0.64.102",
+        "3": "10.0.96.103",
+    }
+
+
+EXISTING_VPC_ARGS: dict[str, Any] = {
+    "az_ids": ["usw2-az1", "usw2-az2"],
+    "vpc_id": "vpc-0123456789abcdef0",
+    "subnet_ids": {"usw2-az1": "subnet-0aaaaaaaaaaaaaaa1", "usw2-az2": "subnet-0aaaaaaaaaaaaaaa2"},
+}
+
+
+def test_brokers_in_an_existing_vpc_are_reachable_from_its_secondary_cidrs(runtime_factory):
+    rt, _ = build(runtime_factory, **EXISTING_VPC_ARGS, broker_count=3)
+    vpc = next(a for t, a in rt.mocks.calls if t == "aws:ec2/getVpc:getVpc")
+    assert vpc["id"] == "vpc-0123456789abcdef0"
+    sg = rt.one("aws:ec2/securityGroup:SecurityGroup", "kafka-broker-sg")
+    for rule in sg.inputs["ingress"]:
+        assert len(rule["cidrBlocks"]) == 2 and "100.64.0.0/20" in rule["cidrBlocks"], rule
+
+
+def test_the_existing_broker_path_opens_the_external_port_in_the_brokers_security_group(runtime_factory):
+    existing = [
+        {"instance_id": "i-0aaaaaaaaaaaaaaa1", "private_ip": "10.1.1.10", "az_id": "usw2-az1", "node_id": 1},
+    ]
+    rt, _ = build(
+        runtime_factory,
+        **EXISTING_VPC_ARGS,
+        existing_brokers=existing,
+        broker_security_group_id="sg-0123456789abcdef0",
+    )
+    rules = rt.of_type("aws:ec2/securityGroupRule:SecurityGroupRule")
+    assert len(rules) == 1
+    rule = rules[0].inputs
+    assert rule["securityGroupId"] == "sg-0123456789abcdef0" and rule["type"] == "ingress"
+    assert rule["fromPort"] == rule["toPort"] == 39092 and rule["protocol"] == "tcp"
+    assert "100.64.0.0/20" in rule["cidrBlocks"] and len(rule["cidrBlocks"]) == 2
+    # the subnets are looked up, so one in another AZ than its key fails the run
+    looked_up = {a["id"] for t, a in rt.mocks.calls if t == "aws:ec2/getSubnet:getSubnet"}
+    assert looked_up == set(EXISTING_VPC_ARGS["subnet_ids"].values())
+
+
+def test_without_a_group_id_the_rule_goes_to_the_first_brokers_own_group(runtime_factory):
+    existing = [
+        {
+            "instance_id": f"i-0aaaaaaaaaaaaaaa{n}",
+            "private_ip": f"10.1.1.1{n}",
+            "az_id": "usw2-az1",
+            "node_id": n,
+        }
+        for n in (2, 1)
+    ]
+    rt, _ = build(runtime_factory, **EXISTING_VPC_ARGS, existing_brokers=existing)
+    lookups = [a for t, a in rt.mocks.calls if t == "aws:ec2/getInstance:getInstance"]
+    assert [a["instanceId"] for a in lookups] == ["i-0aaaaaaaaaaaaaaa1"]
+    rule = rt.one("aws:ec2/securityGroupRule:SecurityGroupRule").inputs
+    assert rule["securityGroupId"].startswith("sg-") and rule["fromPort"] == 39092
+
+
+def test_a_subnet_in_another_az_than_its_key_is_refused():
+    from types import SimpleNamespace
+
+    from components.aws.kafka.component import _subnet_cidr_in
+
+    subnet = SimpleNamespace(id="subnet-1", availability_zone_id="usw2-az3", cidr_block="10.9.0.0/24")
+    with pytest.raises(ValueError, match=r"subnet_ids\.usw2-az1: subnet subnet-1 is in usw2-az3"):
+        _subnet_cidr_in(subnet, "usw2-az1")
+
+
+@pytest.mark.parametrize(("version", "advertised"), [("4.1.1", True), ("3.9.1", True), ("3.8.1", False)])
+def test_controllers_announce_their_private_ip_on_kafka_3_9_and_later(runtime_factory, version, advertised):
+    # KIP-853 (3.9+): a voter announces its CONTROLLER endpoint; with only CONTROLLER://0.0.0.0 in
+    # listeners it announces the host's canonical name, which other brokers may not resolve.
+    # Before 3.9 a broker refuses a controller listener in advertised.listeners.
+    rt, cluster = build(runtime_factory, broker_count=4, kafka_version=version)
+    ips = rt.value(cluster.broker_private_ips)
+    for n, text in rt.value(cluster.server_properties).items():
+        props = render.parse_properties(text)
+        entry = f"CONTROLLER://{ips[n]}:29092"
+        assert (entry in props["advertised.listeners"]) is (advertised and n in {"1", "2", "3"}), n

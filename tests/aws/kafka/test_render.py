@@ -50,8 +50,11 @@ def test_listener_names_protocol_map_controller_and_advertised_listeners_agree(c
         assert set(listeners) <= set(protocol_map) and set(advertised) <= set(listeners)
         assert props["inter.broker.listener.name"] in advertised
         assert props["controller.listener.names"] in protocol_map
-        assert props["controller.listener.names"] not in advertised, "controllers are not advertised"
         is_controller = n in voters
+        # Kafka 4 voters announce the advertised CONTROLLER endpoint: the private IP, never 0.0.0.0
+        assert (props["controller.listener.names"] in advertised) is is_controller
+        if is_controller:
+            assert advertised["CONTROLLER"] == (advertised["INTERNAL"][0], PORTS.controller)
         assert ("controller" in props["process.roles"].split(",")) is is_controller
         assert (props["controller.listener.names"] in listeners) is is_controller
         if is_controller:
@@ -255,6 +258,13 @@ def run_apply(
     bin_dir.mkdir(exist_ok=True)
     (bin_dir / "sudo").write_text('#!/bin/sh\nexec "$@"\n')
     (bin_dir / "sudo").chmod(0o755)
+    (bin_dir / "java").write_text("#!/bin/sh\nexit 0\n")  # kafka-topics.sh needs one
+    (bin_dir / "java").chmod(0o755)
+    kafka_home = tmp_path / "kafka"
+    (kafka_home / "bin").mkdir(parents=True, exist_ok=True)
+    # no under-replicated partitions: kafka-topics.sh prints nothing
+    (kafka_home / "bin" / "kafka-topics.sh").write_text("#!/bin/sh\nexit 0\n")
+    (kafka_home / "bin" / "kafka-topics.sh").chmod(0o755)
     config = tmp_path / "server.properties"
     config.write_text(config_text)
     restarts = tmp_path / "restarts"
@@ -274,7 +284,7 @@ def run_apply(
                 additions=additions,
                 config_path=str(config),
                 restart_command=f"echo restarted >> {restarts}",
-                kafka_home=str(tmp_path / "no-kafka"),
+                kafka_home=str(kafka_home),
                 ports=ports,
                 private_ip="127.0.0.1",
                 wait_seconds=30,
@@ -601,3 +611,53 @@ def test_the_health_wait_fails_naming_the_broker_and_its_cloud_init_log(tmp_path
     assert "broker 2 (i-0abc) is not healthy behind the NLB after 1 s: unhealthy" in result.stderr
     assert render.CLOUD_INIT_LOG in result.stderr
     assert "aws ssm start-session --region us-west-2 --target i-0abc" in result.stderr
+
+
+@pytest.mark.parametrize("missing", ["kafka-topics", "java"])
+def test_the_rolling_step_fails_loudly_when_it_cannot_check_replication(tmp_path, missing):
+    """A wrong kafka_home or no java on the SSH user's PATH used to skip the under-replicated
+    check; now the step stops before touching the broker and says why."""
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    (bin_dir / "sudo").write_text('#!/bin/sh\nexec "$@"\n')
+    (bin_dir / "sudo").chmod(0o755)
+    home = tmp_path / "kafka"
+    (home / "bin").mkdir(parents=True)
+    if missing != "kafka-topics":
+        (home / "bin" / "kafka-topics.sh").write_text("#!/bin/sh\nexit 0\n")
+        (home / "bin" / "kafka-topics.sh").chmod(0o755)
+    config = tmp_path / "server.properties"
+    config.write_text(STOCK_BROKER)
+    script = render.render_apply_script(
+        node_id=2,
+        additions=render.external_additions(node_id=2, external_host="b2.az.u.r.aws.s", ports=render.Ports()),
+        config_path=str(config),
+        restart_command=f"echo restarted >> {tmp_path / 'restarts'}",
+        kafka_home=str(home),
+        ports=render.Ports(),
+        private_ip="127.0.0.1",
+        wait_seconds=30,
+    )
+    # only the tools the step uses: no java anywhere on the PATH (this machine has one in /usr/bin)
+    import shutil
+
+    for tool in ("cat", "cp", "head", "sed", "tail", "tee", "test", "tr"):
+        found = shutil.which(tool)
+        assert found is not None, tool
+        (bin_dir / tool).symlink_to(found)
+    env = {"PATH": str(bin_dir)}
+    result = subprocess.run(
+        ["/bin/bash", "-c", script], env=env, capture_output=True, text=True, timeout=30, check=False
+    )
+    assert result.returncode == 1
+    expected = "kafka-topics.sh" if missing == "kafka-topics" else "java"
+    assert expected in result.stderr and "broker 2" in result.stderr
+    assert config.read_text() == STOCK_BROKER and not (tmp_path / "restarts").exists()
+
+
+def test_the_mock_az_lookup_uses_the_components_zone_id_prefix_even_for_govcloud():
+    from plan.answers.common import aws_zones
+
+    # it re-implemented the prefix and crashed on us-gov-west-1, a region ids.py accepts
+    zone_ids = [zone_id for _, zone_id in aws_zones("us-gov-west-1")]
+    assert zone_ids and all(z.startswith("usgw1-az") for z in zone_ids)
