@@ -13,7 +13,7 @@ Central) in network namespaces holding the rendered private IPs. See apache_harn
   nothing written is lost;
 - issue 15's items as Kafka itself sees them: a cluster id starting with "-" (item 3), a broker
   that leaves ``listeners`` unset (item 4), ``broker.rack`` (item 7), and on Kafka 4 the endpoint
-  each controller registers (strict xfail while the rendering announces a wildcard by host name).
+  each controller registers (its private IP, not a host name the VPC's resolver may not know).
 
 Needs root, iproute2, haproxy, Java and ``bash scripts/fetch-kafka.sh``; skipped without them
 outside CI, failed under CI=true.
@@ -222,13 +222,6 @@ KAFKA_4 = int(h.VERSION.split(".")[0]) >= 4
 
 
 @pytest.mark.skipif(not KAFKA_4, reason="Kafka 3.x voters take their address from controller.quorum.voters")
-@pytest.mark.xfail(
-    KAFKA_4,
-    strict=True,
-    reason="rendering: listeners has CONTROLLER://0.0.0.0 and advertised.listeners no CONTROLLER entry, so "
-    "Kafka 4 announces the controller by the host's canonical name; the quorum then needs a resolver "
-    "that knows EC2 host names (fails with custom DHCP DNS)",
-)
 def test_controllers_announce_their_private_ip_to_the_quorum(fresh):
     """Kafka 4 (KIP-853) voters announce their CONTROLLER endpoint, and followers use the leader's
     announced endpoint over controller.quorum.voters. A wildcard host is announced as the host's
