@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 STACK  ?= dev
 
-.PHONY: venv plan-venv system-deps plan test unit lint bench ci clean
+.PHONY: venv plan-venv system-deps kafka-jars plan test unit lint bench ci clean
 
 PLAN_STAMP := $(VENV)/.installed-plan
 PIP := $(BIN)/pip install --quiet --disable-pip-version-check
@@ -28,12 +28,16 @@ plan-venv: $(PLAN_STAMP)
 system-deps:
 	bash scripts/install-system-deps.sh
 
+## Apache Kafka (the version KafkaPrivateLinkCluster deploys) from Maven Central, for the integration tests.
+kafka-jars:
+	bash scripts/fetch-kafka.sh
+
 ## The main job: the offline plan of a stack (default dev) on the mock runtime, no cloud account needed.
 plan: plan-venv
 	$(BIN)/python -m plan $(STACK)
 
 ## Every test: unit tests on the mock runtime and integration tests on real local servers.
-test: venv system-deps
+test: venv system-deps kafka-jars
 	$(BIN)/python -m pytest
 
 unit: venv

@@ -18,6 +18,7 @@ command -v ping >/dev/null 2>&1 || need+=(iputils-ping)
 # the standby's systemd units are checked with systemd-analyze verify
 command -v systemd-analyze >/dev/null 2>&1 || need+=(systemd)
 # Apache Kafka for the Kafka integration test is resolved from Maven Central (scripts/fetch-kafka.sh)
+command -v java >/dev/null 2>&1 || need+=(openjdk-17-jre-headless)
 command -v mvn >/dev/null 2>&1 || need+=(maven)
 
 if [ "${#need[@]}" -eq 0 ]; then
