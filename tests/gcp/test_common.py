@@ -103,3 +103,20 @@ def test_ca_and_leaf_certificates(runtime: MockRuntime) -> None:
     issuer = x509.load_pem_x509_certificate(runtime.value(ca.cert_pem).encode())
     assert parsed.issuer == issuer.subject
     assert parsed.not_valid_after_utc > dt.datetime.now(dt.UTC) + dt.timedelta(days=365 * 4)
+
+
+def test_regions_and_zones_that_do_not_exist_are_refused_by_both_components():
+    """europe-west99 and europe-west1-z are well formed but do not exist: refused before any resource."""
+    from components.gcp.standby.args import validate as validate_standby
+    from components.gcp.vpn.args import validate as validate_gateway
+    from components.validation import Problems
+    from tests.gcp.standby.base import standby_args
+    from tests.gcp.vpn.base import gateway_args
+
+    problems = Problems("gw")
+    validate_gateway({**gateway_args(), "region": "europe-west99", "zone": "europe-west99-b"}, problems)
+    assert [p.field for p in problems.items] == ["region", "zone"]
+    assert "europe-west" in problems.items[0].allowed
+    problems = Problems("pg")
+    validate_standby({**standby_args(), "zone": "europe-west1-z"}, problems)
+    assert "zone" in [p.field for p in problems.items]

@@ -17,7 +17,7 @@ import pulumi
 
 from ... import cidr
 from ...validation import PLAIN, Problems, unknown_keys
-from .. import common
+from .. import common, regions
 
 SUBJECT = "PostgresStandby"
 
@@ -182,6 +182,7 @@ def validate(args: Any, problems: Problems, prefix: str = "") -> Settings | None
 
     project = required_string("project", PROJECT_ID, "a GCP project id")
     zone = required_string("zone", ZONE, "a GCP zone such as europe-west1-b")
+    zone = regions.check_zone(problems, zone, prefix + "zone") if zone else None  # a zone that exists
     subnetwork = required_string("subnetwork")
     network = required_string("network")
     primary_host = required_string("primary_host", HOSTNAME, "the DNS name in the primary's certificate")

@@ -15,7 +15,7 @@ import pulumi
 
 from ... import cidr
 from ...validation import Problems, unknown_keys
-from .. import common
+from .. import common, regions
 
 SUBJECT = "OpenVpnGateway"
 CLIENT_NAME = r"[a-z0-9]([a-z0-9-]{0,30}[a-z0-9])?"
@@ -154,6 +154,9 @@ def _location(p: Problems, a: Mapping[str, Any], f: str) -> dict[str, Any]:
     )
     if region and zone and not zone.startswith(region + "-"):
         p.add(f + "zone", zone, f"a zone in region {region}")
+    else:  # well-formed: it must also exist (Google's region and zone table)
+        region = regions.check_region(p, region, f + "region") if region else None
+        zone = regions.check_zone(p, zone, f + "zone", region) if zone else None
     return {
         "project": project,
         "region": region,
