@@ -17,7 +17,7 @@ from typing import Any
 import pulumi
 
 PACKAGE = "crossnet"
-VERSION = "0.1.0"
+VERSION = "0.2.0"
 ROOT = Path(__file__).resolve().parent.parent
 
 # Outputs whose values are secrets (Output.secret / additional_secret_outputs in the component).
