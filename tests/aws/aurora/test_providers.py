@@ -48,8 +48,8 @@ def test_every_explicit_provider_copies_the_stack_settings(runtime_factory: Any)
         assert got["assumeRoles"] == [{"roleArn": ROLE, "sessionName": "crossnet", "externalId": "x-1"}]
         assert got["defaultTags"] == {"tags": {"team": "identity", "costCenter": "42"}}
         assert got["allowedAccountIds"] == ["123456789012"]
-        # Left to the SDK's default (pulumi_aws.Provider fills it in); crossnet never sets it.
-        assert got.get("skipRegionValidation", "true") == "true"
+        # pulumi_aws.Provider would fill in true; a real `up` validates the region (issue 13).
+        assert got["skipRegionValidation"] == "false"
 
 
 def test_without_stack_settings_a_provider_has_only_its_region(runtime: MockRuntime) -> None:
