@@ -144,8 +144,27 @@ class AzureVnetPeeringArgs(TypedDict):
     the component makes its own (role names and the provider's assignment are unique per VNet)."""
 
 
+class _VnetScope:
+    """The ARM ids of the customer VNet, for settings that name its subscription, group and VNet."""
+
+    subscription_id: str
+    resource_group_name: str
+    vnet_name: str
+
+    @property
+    def subscription_scope(self) -> str:
+        return f"/subscriptions/{self.subscription_id}"
+
+    @property
+    def vnet_id(self) -> str:
+        return (
+            f"{self.subscription_scope}/resourceGroups/{self.resource_group_name}"
+            f"/providers/Microsoft.Network/virtualNetworks/{self.vnet_name}"
+        )
+
+
 @dataclass(frozen=True)
-class Settings:
+class Settings(_VnetScope):
     """Validated plain inputs, with defaults applied."""
 
     subscription_id: str
@@ -166,23 +185,12 @@ class Settings:
     vnet_access: VnetAccessIdsArgs | None = None
 
     @property
-    def subscription_scope(self) -> str:
-        return f"/subscriptions/{self.subscription_id}"
-
-    @property
-    def vnet_id(self) -> str:
-        return (
-            f"{self.subscription_scope}/resourceGroups/{self.resource_group_name}"
-            f"/providers/Microsoft.Network/virtualNetworks/{self.vnet_name}"
-        )
-
-    @property
     def custom_role_guid(self) -> str:
         return peer_role_guid(self.vnet_id)
 
 
 @dataclass(frozen=True)
-class AccessSettings:
+class AccessSettings(_VnetScope):
     """Validated inputs of :class:`AzureVnetPeeringAccess`."""
 
     subscription_id: str
@@ -190,17 +198,6 @@ class AccessSettings:
     resource_group_name: str
     vnet_name: str
     provider_app_id: str
-
-    @property
-    def subscription_scope(self) -> str:
-        return f"/subscriptions/{self.subscription_id}"
-
-    @property
-    def vnet_id(self) -> str:
-        return (
-            f"{self.subscription_scope}/resourceGroups/{self.resource_group_name}"
-            f"/providers/Microsoft.Network/virtualNetworks/{self.vnet_name}"
-        )
 
     @property
     def vnet_path(self) -> str:
