@@ -4,10 +4,8 @@ and ARM's permissions API, as they look while role assignments propagate."""
 from __future__ import annotations
 
 import json
-import threading
 import urllib.parse
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import pytest
@@ -15,6 +13,7 @@ import pytest
 from components.azure.peering import permissions
 from components.azure.peering.args import PEER_ACTION, PEERING_WRITE_ACTION
 from components.azure.peering.dynamic import PermissionsEffectiveProvider
+from tests.azure.peering.loopback import JsonHandler, serve
 
 TENANT, REMOTE_TENANT = "aaaaaaaa-bbbb-4ccc-8ddd-eeeeeeeeeeee", "2f1c9e57-3b8a-4d6e-a0c4-7e5b9d3f1a26"
 CLIENT, SECRET = "6d9bdf87-47a9-55fc-a63c-e683f615a04a", "Qx8~app-secret"
@@ -64,38 +63,20 @@ class Azure:
 def azure() -> Iterator[tuple[str, list[Azure]]]:
     holder: list[Azure] = []
 
-    class Handler(BaseHTTPRequestHandler):
-        def _send(self, status: int, body: dict[str, Any]) -> None:
-            data = json.dumps(body).encode()
-            self.send_response(status)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(data)))
-            self.end_headers()
-            self.wfile.write(data)
-
-        def do_POST(self) -> None:
+    class Handler(JsonHandler):
+        def do_POST(self) -> None:  # noqa: N802 (http.server names)
             tenant = self.path.split("/")[1]
             form = urllib.parse.parse_qs(self.rfile.read(int(self.headers["Content-Length"])).decode())
-            self._send(*holder[0].token(tenant, form))
+            self.send_json(*holder[0].token(tenant, form))
 
-        def do_GET(self) -> None:
+        def do_GET(self) -> None:  # noqa: N802 (http.server names)
             path = urllib.parse.urlsplit(self.path).path
             scope = path.removesuffix("/providers/Microsoft.Authorization/permissions")
             token = self.headers.get("Authorization", "").removeprefix("Bearer ")
-            self._send(*holder[0].permissions(scope, token))
+            self.send_json(*holder[0].permissions(scope, token))
 
-        def log_message(self, format: str, *args: Any) -> None:
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}", holder
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(5)
+    with serve(Handler) as url:
+        yield url, holder
 
 
 NEEDS = [

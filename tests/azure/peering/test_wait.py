@@ -6,9 +6,7 @@ import json
 import os
 import subprocess
 import sys
-import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +14,7 @@ import pytest
 
 from components.azure.peering import wait
 from components.azure.peering.dynamic import PeeringActiveProvider
+from tests.azure.peering.loopback import JsonHandler, serve
 
 PROJECT, VPC = "tsdb-prod", "4f0d6c1e-2b3a-4c5d-8e9f-0a1b2c3d4e5f"
 SUB, GROUP, VNET = "11111111-2222-4333-8444-555555555555", "app-rg", "app-vnet"
@@ -64,28 +63,12 @@ class AivenScript:
 def aiven() -> Iterator[tuple[str, list[AivenScript]]]:
     holder: list[AivenScript] = []
 
-    class Handler(BaseHTTPRequestHandler):
-        def do_GET(self) -> None:
-            status, body = holder[0].answer(self.path, self.headers.get("Authorization", ""))
-            data = json.dumps(body).encode()
-            self.send_response(status)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(data)))
-            self.end_headers()
-            self.wfile.write(data)
+    class Handler(JsonHandler):
+        def do_GET(self) -> None:  # noqa: N802 (http.server names)
+            self.send_json(*holder[0].answer(self.path, self.headers.get("Authorization", "")))
 
-        def log_message(self, format: str, *args: Any) -> None:
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}", holder
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(5)
+    with serve(Handler) as url:
+        yield url, holder
 
 
 def target(url: str) -> wait.PeeringTarget:
