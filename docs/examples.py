@@ -102,8 +102,9 @@ EXAMPLES: tuple[Example, ...] = (
                             "route_table_ids": ["rtb-0a1b2c3d4e5f60718"],
                         }
                     ],
+                    "application_role": {"name": "keycloak_app", "schema": "keycloak"},
                 },
-                ("dns_name", "master_password"),
+                ("dns_name", "application_role_password"),
             ),
         ),
         {"aws:region": "us-west-2"},

@@ -61,6 +61,10 @@ FORCE_NEW: dict[str, tuple[tuple[str, ...], str]] = {
         ("securityGroupId",),
         TF_AWS + "ec2/vpc_security_group_ingress_rule.go (RequiresReplace)",
     ),
+    "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule": (
+        ("securityGroupId",),
+        TF_AWS + "ec2/vpc_security_group_egress_rule.go (the ingress rule's schema: RequiresReplace)",
+    ),
     "aws:ec2/route:Route": (
         ("routeTableId", "destinationCidrBlock", "destinationIpv6CidrBlock", "destinationPrefixListId"),
         TF_AWS + "ec2/vpc_route.go (ForceNew)",
@@ -165,6 +169,10 @@ FORCE_NEW: dict[str, tuple[tuple[str, ...], str]] = {
         "pulumi-command docs, remote.Command triggers ('trigger a resource replacement on changes')",
     ),
     "aws:lambda/function:Function": (("name", "packageType"), TF_AWS + "lambda/function.go (ForceNew)"),
+    "aws:lambda/invocation:Invocation": (
+        ("functionName", "qualifier", "triggers", "input"),
+        TF_AWS + "lambda/invocation.go (ForceNew; input: customizeDiffInputChangeWithCreateOnlyScope)",
+    ),
     "aws:lambda/permission:Permission": (
         ("action", "function", "principal", "sourceArn", "sourceAccount", "statementId", "qualifier"),
         TF_AWS + "lambda/permission.go (ForceNew: every argument)",

@@ -24,7 +24,7 @@ ROOT = Path(__file__).resolve().parent.parent
 # Their schema descriptions say "(secret)"; tests/delivery/test_schema.py checks both against
 # what the components really return on the mock runtime.
 SECRET_OUTPUTS: dict[str, frozenset[str]] = {
-    "AuroraGlobalDb": frozenset({"master_password"}),
+    "AuroraGlobalDb": frozenset({"master_password", "application_role_password"}),
     "KafkaPrivateLinkCluster": frozenset(),
     "AzureVnetPeering": frozenset({"app_secret"}),
     "AzureVnetPeeringAccess": frozenset(),

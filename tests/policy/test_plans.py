@@ -32,12 +32,15 @@ def test_prod_passes_the_production_levels_too() -> None:
 
 
 def test_dev_fails_the_production_levels_on_purpose() -> None:
-    """Dev switches deletion protection (database and NLB), backups and the final snapshot off;
-    production would not. (Dev has no failover Lambda, so the concurrency rule has nothing to see.)"""
+    """Dev switches deletion protection (database and NLB), backups and the final snapshot off, and
+    reserves no Lambda concurrency (its one function is Keycloak's role bootstrap); production would
+    not."""
     dev = plans.dev_plan()
-    failing = {f.rule for f in rules.mandatory(rules.evaluate_plan(dev, rules.PRODUCTION))}
-    assert not any(r["type"] == "aws:lambda/function:Function" for r in dev["resources"])
-    assert failing == set(rules.PRODUCTION) - {"aws-lambda-concurrency"}
+    failing = rules.mandatory(rules.evaluate_plan(dev, rules.PRODUCTION))
+    functions = [r["name"] for r in dev["resources"] if r["type"] == "aws:lambda/function:Function"]
+    assert functions == ["keycloak-us-west-2-bootstrap"]
+    assert {f.rule for f in failing} == set(rules.PRODUCTION)
+    assert [f.urn.rsplit("::", 1)[1] for f in failing if f.rule == "aws-lambda-concurrency"] == functions
 
 
 @pytest.mark.parametrize("stack", ["dev", "prod"])
@@ -124,7 +127,11 @@ def test_a_failover_lambda_without_reserved_concurrency_is_blocked_in_production
     advice by default, a block under policy/production.json."""
     doc = plans.prod_plan()
     functions = [r for r in doc["resources"] if r["type"] == "aws:lambda/function:Function"]
-    assert functions and all(f["inputs"]["reservedConcurrentExecutions"] == 2 for f in functions)
+    failover = [f for f in functions if "failover" in f["name"]]
+    assert failover and all(f["inputs"]["reservedConcurrentExecutions"] == 2 for f in failover)
+    # The role bootstrap reserves one where the account can reserve (failover_reserved_concurrency).
+    bootstrap = [f["inputs"]["reservedConcurrentExecutions"] for f in functions if "bootstrap" in f["name"]]
+    assert bootstrap == [1]
     tampered = _strip(
         doc, "aws:lambda/function:Function", "failover", lambda i: i.pop("reservedConcurrentExecutions")
     )

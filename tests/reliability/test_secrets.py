@@ -88,7 +88,12 @@ def test_the_harvest_holds_every_kind_of_secret(harvested: tuple[dict[str, Any],
     password = where("RandomPassword::keycloak-master-password output result")
     assert len(password) == 1 and len(password[0]) == 40
     assert where("input masterPassword") == password
-    assert where("export keycloak_aurora_global.kc_db_password") == password
+    role_password = where("RandomPassword::keycloak-app-role-password output result")
+    assert len(role_password) == 1 and role_password != password
+    assert where("export keycloak_aurora_global.kc_db_password") == role_password
+    # Both reach the bootstrap function only inside the invocation's secret input.
+    invocation = where("Invocation::keycloak-us-west-2-bootstrap-run input input")
+    assert len(invocation) == 1 and password[0] in invocation[0] and role_password[0] in invocation[0]
     assert where("ApplicationPassword::timescale-app-password output value")
     # The peering app's secret is not exported (issue 16); it reaches the app-signed-in provider only.
     assert where("timescale-peering-provider input clientSecret")

@@ -43,6 +43,13 @@ AZ_ID = r"[a-z]{2,}[0-9]+-az[0-9]{1,2}"
 _AZ_DIRECTIONS = {"southeast": "se", "northeast": "ne", "southwest": "sw", "northwest": "nw"}
 SQL_NAME = r"[a-zA-Z][a-zA-Z0-9_]{0,62}"
 ZONE_ID = r"Z[A-Z0-9]{1,31}"
+# The application role and its schema: lowercase, so the name Keycloak is given is the name stored.
+ROLE_NAME = r"(?!pg_)(?!rds)[a-z_][a-z0-9_]{0,62}"
+RESERVED_ROLES = ("postgres", "rdsadmin", "rds_superuser", "public", "admin", "none", "current_user")
+RESERVED_SCHEMAS = ("public", "information_schema")
+# The bootstrap authenticates the server through SCRAM channel binding; Aurora PostgreSQL stores
+# the master password as SCRAM from 14 on (default.aurora-postgresql14: password_encryption).
+APP_ROLE_MIN_MAJOR = 14
 DNS_NAME = r"(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*"
 
 # Default VPC CIDRs: one fixed /16 per AWS region, 10.(64 + index).0.0/16. The
@@ -128,6 +135,16 @@ class AuroraPeerVpcArgs(TypedDict):
     """Application route tables that get a route to each Aurora VPC."""
 
 
+class AuroraApplicationRoleArgs(TypedDict):
+    """A least-privilege login role for the application, made at deploy time (see ``bootstrap.py``)."""
+
+    name: str
+    """Role name: 1-63 lowercase letters, digits or underscores, not ``pg_*``/``rds*``, not the master
+    user. Its password is generated and secret."""
+    schema: NotRequired[str]
+    """The schema the role owns, its ``search_path`` in ``database_name`` [the role's name]."""
+
+
 class AuroraGlobalDbArgs(TypedDict):
     """Arguments of :class:`AuroraGlobalDb`."""
 
@@ -154,11 +171,15 @@ class AuroraGlobalDbArgs(TypedDict):
     failover_reserved_concurrency: NotRequired[int]
     """Reserved concurrency of each failover Lambda [unset: none reserved; 1..1000]. Reservations
     must leave the account's minimum unreserved (100 per AWS docs), so an account with a small
-    concurrency quota (new accounts get 10) must leave it unset. Used with ``failover-lambda``."""
+    concurrency quota (new accounts get 10) must leave it unset. Used with ``failover-lambda``; when
+    set, the ``application_role`` bootstrap function reserves 1 as well."""
     reconcile_minutes: NotRequired[int]
     """Minutes between the failover handler's scheduled runs in every region [5; 1..5]. RDS sends
     events on a best-effort basis: a lost event leaves the CNAME stale for at most this long.
     Used with ``failover-lambda``."""
+    application_role: NotRequired[AuroraApplicationRoleArgs]
+    """A login role for the application instead of the master user [none]: created by a function in
+    the first region's VPC when the writer first exists, and again when its password changes."""
     peer_vpcs: NotRequired[list[AuroraPeerVpcArgs]]
     """Application VPCs peered with every Aurora VPC [none]."""
     deletion_protection: NotRequired[bool]
@@ -204,6 +225,12 @@ class PeerVpc:
 
 
 @dataclass(frozen=True)
+class ApplicationRole:
+    name: str
+    schema: str
+
+
+@dataclass(frozen=True)
 class Settings:
     """Validated, defaulted inputs: plain values only."""
 
@@ -236,6 +263,7 @@ class Settings:
     apply_immediately: bool
     teardown_check: bool
     availability_zone_ids: dict[str, tuple[str, ...]]
+    application_role: ApplicationRole | None = None
 
     @property
     def primary(self) -> str:
@@ -323,6 +351,7 @@ def _validate(args: Any, problems: Problems) -> Settings | None:
     )
     provider_settings = _provider_settings(problems, args.get("provider_settings", {}), provider_regions)
     zones = _zones(problems, args.get("availability_zone_ids", {}), regions)
+    app_role = _application_role(problems, args.get("application_role"), master_username, engine_version)
 
     flags = {
         key: _bool(problems, args, key, default)
@@ -384,7 +413,50 @@ def _validate(args: Any, problems: Problems) -> Settings | None:
         apply_immediately=flags["apply_immediately"],
         teardown_check=flags["teardown_check"],
         availability_zone_ids=zones,
+        application_role=app_role,
     )
+
+
+def _application_role(
+    problems: Problems, value: Any, master_username: str | None, engine_version: str | None
+) -> ApplicationRole | None:
+    field = "application_role"
+    if value is None:
+        return None
+    if not isinstance(value, Mapping):
+        if problems.plain(value, field):
+            problems.add(field, value, "a mapping with name and optional schema")
+        return None
+    unknown_keys(value, AuroraApplicationRoleArgs.__annotations__, problems, f"{field}.")
+    allowed = "1-63 lowercase letters, digits or underscores, starting with a letter or _, not pg_* or rds*"
+    name = problems.string(value.get("name"), f"{field}.name", ROLE_NAME, allowed)
+    if name is not None and name in RESERVED_ROLES:
+        problems.add(f"{field}.name", name, "a role name PostgreSQL and RDS do not reserve")
+        name = None
+    if name is not None and master_username is not None and name == master_username.lower():
+        problems.add(
+            f"{field}.name",
+            name,
+            f"a role other than the master user ({master_username}): the point is not to use it",
+        )
+        name = None
+    raw_schema = value.get("schema")
+    schema = (
+        name if raw_schema is None else problems.string(raw_schema, f"{field}.schema", ROLE_NAME, allowed)
+    )
+    if schema is not None and schema in RESERVED_SCHEMAS:
+        problems.add(f"{field}.schema", schema, "a schema of its own, not public or information_schema")
+        schema = None
+    if engine_version is not None and int(engine_version.split(".")[0]) < APP_ROLE_MIN_MAJOR:
+        problems.add(
+            "engine_version",
+            engine_version,
+            f"{APP_ROLE_MIN_MAJOR} or later with application_role (SCRAM passwords, needed to authenticate "
+            "the server from inside the VPC)",
+        )
+    if name is None or schema is None:
+        return None
+    return ApplicationRole(name, schema)
 
 
 def _zones(problems: Problems, value: Any, regions: list[str]) -> dict[str, tuple[str, ...]]:

@@ -18,12 +18,13 @@ from ...tokens import component_opts, type_token
 from ...validation import Problems, ValidationError
 from ..providers import regional_provider
 from . import handler as failover_handler
-from .args import AZ_COUNT, SUBJECT, AuroraGlobalDbArgs, Settings, validate, zone_number
+from .args import AZ_COUNT, SUBJECT, ApplicationRole, AuroraGlobalDbArgs, Settings, validate, zone_number
 from .guard import TeardownGuard
 
 ENGINE = "aurora-postgresql"
 PORT = 5432
 HANDLER_FILE = Path(__file__).with_name("handler.py")
+BOOTSTRAP_FILE = Path(__file__).with_name("bootstrap.py")
 LAMBDA_RUNTIME = "python3.12"
 # A failover moves the writer; the provider would otherwise try to undo it on the next `pulumi up`.
 FAILOVER_DRIFT = ["global_cluster_identifier", "replication_source_identifier"]
@@ -91,6 +92,52 @@ def handler_policy(
                 "Effect": "Allow",
                 "Action": ["rds:DescribeDBClusters"],
                 "Resource": sorted(cluster_arns),
+            },
+            {
+                "Sid": "Logs",
+                "Effect": "Allow",
+                "Action": ["logs:CreateLogStream", "logs:PutLogEvents"],
+                "Resource": [f"{log_group_arn}:*"],
+            },
+            {
+                "Sid": "DeadLetters",
+                "Effect": "Allow",
+                "Action": ["sqs:SendMessage"],
+                "Resource": [dead_letter_queue_arn],
+            },
+            {
+                "Sid": "Tracing",
+                "Effect": "Allow",
+                "Action": ["xray:PutTelemetryRecords", "xray:PutTraceSegments"],
+                "Resource": ["*"],
+            },
+        ],
+    }
+
+
+def bootstrap_policy(log_group_arn: str, dead_letter_queue_arn: str) -> dict[str, Any]:
+    """The bootstrap function's IAM policy: its network interfaces in the VPC, its log group, its
+    dead-letter queue and X-Ray. The function itself calls no AWS API: the master password comes in
+    the invocation.
+
+    The network-interface actions are what Lambda needs to attach a function to a VPC (the
+    AWSLambdaVPCAccessExecutionRole minimum); like X-Ray's two actions they have no resource-level
+    permissions, hence ``*``."""
+    return {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Sid": "AttachToTheVpc",
+                "Effect": "Allow",
+                "Action": [
+                    "ec2:AssignPrivateIpAddresses",
+                    "ec2:CreateNetworkInterface",
+                    "ec2:DeleteNetworkInterface",
+                    "ec2:DescribeNetworkInterfaces",
+                    "ec2:DescribeSubnets",
+                    "ec2:UnassignPrivateIpAddresses",
+                ],
+                "Resource": ["*"],
             },
             {
                 "Sid": "Logs",
@@ -214,6 +261,9 @@ class AuroraGlobalDb(pulumi.ComponentResource):
     """``<peer vpc id>/<aurora region>`` -> VPC peering connection id."""
     zone_ids: pulumi.Output[dict[str, list[str]]]
     """Region -> the AZ ids of the Aurora subnets (pin them with ``availability_zone_ids``)."""
+    application_role_password: pulumi.Output[str | None]
+    """The generated password (secret) of ``application_role``, the role the application logs in as;
+    None without one."""
 
     def __init__(self, name: str, args: AuroraGlobalDbArgs, opts: pulumi.ResourceOptions | None = None):
         problems = Problems(SUBJECT)
@@ -237,6 +287,11 @@ class AuroraGlobalDb(pulumi.ComponentResource):
                 self._failover_handler(region, global_cluster, members.clusters)
         peering_ids = self._peering(networks, members.clusters, members.instances)
         self._teardown_guard(members)
+        self.application_role_password = (
+            self._application_role(settings.application_role, networks[settings.primary], members)
+            if settings.application_role is not None
+            else pulumi.Output.from_input(None)
+        )
         self._outputs(global_cluster, record, networks, members, peering_ids)
 
     # -- steps
@@ -349,6 +404,7 @@ class AuroraGlobalDb(pulumi.ComponentResource):
                 "master_password": self.master_password,
                 "peering_connection_ids": self.peering_connection_ids,
                 "zone_ids": self.zone_ids,
+                "application_role_password": self.application_role_password,
             }
         )
 
@@ -591,6 +647,128 @@ class AuroraGlobalDb(pulumi.ComponentResource):
                 depends_on=list(members.instances[s.primary]),
             ),
         )
+
+    def _application_role(self, role: ApplicationRole, net: Network, members: Members) -> pulumi.Output[Any]:
+        """The application's login role, made by ``bootstrap.py`` in the first region's VPC.
+
+        ``pulumi up`` invokes the function once the primary's writer exists, and again only when the
+        invocation's input changes (the role's password, name or schema): a second `up`, a new region
+        or a failover run nothing. The input holds both passwords; it is secret in the state, and the
+        function neither logs it nor calls any AWS API."""
+        s, name, region = self._settings, self._name, self._settings.primary
+        opts = self._opts(provider=self._providers[region])
+        password = random.RandomPassword(
+            child(name, "app-role-password"),
+            length=40,
+            special=False,
+            opts=self._opts(additional_secret_outputs=["result", "bcrypt_hash"]),
+        )
+        sg = aws.ec2.SecurityGroup(
+            child(name, region, "bootstrap"),
+            vpc_id=net.vpc.id,
+            description=f"Aurora {s.global_id}: the role bootstrap function, PostgreSQL out only",
+            tags={"Name": child(name, region, "bootstrap")},
+            opts=opts,
+        )
+        egress = aws.vpc.SecurityGroupEgressRule(
+            child(name, region, "bootstrap-postgres"),
+            security_group_id=sg.id,
+            referenced_security_group_id=net.sg.id,
+            ip_protocol="tcp",
+            from_port=PORT,
+            to_port=PORT,
+            description="PostgreSQL to the Aurora cluster only",
+            opts=opts,
+        )
+        ingress = aws.vpc.SecurityGroupIngressRule(
+            child(name, region, "db-from-bootstrap"),
+            security_group_id=net.sg.id,
+            referenced_security_group_id=sg.id,
+            ip_protocol="tcp",
+            from_port=PORT,
+            to_port=PORT,
+            description="PostgreSQL from the role bootstrap function",
+            opts=opts,
+        )
+        log_group = aws.cloudwatch.LogGroup(
+            child(name, region, "bootstrap-logs"),
+            name=f"/crossnet/aurora/{s.global_id}/bootstrap",
+            retention_in_days=90,
+            opts=opts,
+        )
+        iam_role = aws.iam.Role(
+            child(name, region, "bootstrap-role"),
+            assume_role_policy=json.dumps(LAMBDA_TRUST),
+            description=f"crossnet role bootstrap of {s.global_id}",
+            opts=opts,
+        )
+        # The policy pack asks every function for a dead-letter queue: `pulumi up` invokes this one
+        # synchronously, so nothing should land here; anyone invoking it asynchronously would.
+        dlq = aws.sqs.Queue(
+            child(name, region, "bootstrap-dlq"),
+            sqs_managed_sse_enabled=True,
+            message_retention_seconds=DLQ_RETENTION_SECONDS,
+            opts=opts,
+        )
+        policy = aws.iam.RolePolicy(
+            child(name, region, "bootstrap-policy"),
+            role=iam_role.id,
+            policy=pulumi.Output.all(log_group.arn, dlq.arn).apply(
+                lambda a: json.dumps(bootstrap_policy(a[0], a[1]))
+            ),
+            opts=opts,
+        )
+        function = aws.lambda_.Function(
+            child(name, region, "bootstrap"),
+            role=iam_role.arn,
+            runtime=LAMBDA_RUNTIME,
+            handler="bootstrap.handler",
+            code=pulumi.AssetArchive({"bootstrap.py": pulumi.FileAsset(str(BOOTSTRAP_FILE))}),
+            timeout=120,
+            memory_size=128,
+            # One at a time; reserved only where the account can reserve (failover_reserved_concurrency).
+            reserved_concurrent_executions=1 if s.failover_reserved_concurrency else None,
+            tracing_config={"mode": "Active"},
+            dead_letter_config={"target_arn": dlq.arn},
+            vpc_config={"subnet_ids": [x.id for x in net.subnets], "security_group_ids": [sg.id]},
+            logging_config={"log_format": "Text", "log_group": log_group.name},
+            description=f"Creates the {role.name} role in {s.global_id}",
+            # Lambda checks the role can create network interfaces when the function is created.
+            opts=self._opts(provider=self._providers[region], depends_on=[policy]),
+        )
+        cluster = members.clusters[region]
+        event = pulumi.Output.all(
+            host=cluster.endpoint,
+            port=cluster.port,
+            master_password=self.master_password,
+            role_password=password.result,
+        ).apply(
+            lambda a: json.dumps(
+                {
+                    "host": a["host"],
+                    "port": a["port"],
+                    "database": s.database_name,
+                    "master_username": s.master_username,
+                    "master_password": a["master_password"],
+                    "role": role.name,
+                    "schema": role.schema,
+                    "role_password": a["role_password"],
+                    "region": region,
+                },
+                sort_keys=True,
+            )
+        )
+        aws.lambda_.Invocation(
+            child(name, region, "bootstrap-run"),
+            function_name=function.name,
+            input=pulumi.Output.secret(event),
+            opts=self._opts(
+                provider=self._providers[region],
+                depends_on=[*members.instances[region], egress, ingress],
+                additional_secret_outputs=["input"],
+            ),
+        )
+        return pulumi.Output.secret(password.result)
 
     def _failover_handler(
         self, region: str, global_cluster: aws.rds.GlobalCluster, clusters: dict[str, aws.rds.Cluster]

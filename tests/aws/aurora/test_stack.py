@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
@@ -32,14 +33,24 @@ def test_dev_section_deploys_with_keycloak_outputs(runtime_factory: Any) -> None
         f"jdbc:postgresql://{host}:5432/keycloak"
         "?sslmode=verify-ca&sslrootcert=/opt/keycloak/conf/rds-global-bundle.pem"
     )
-    assert outputs["kc_db_username"] == "keycloak"
+    # Keycloak logs in as its own role, never as the master user (issue 14 item 9).
     primary = rt.one("aws:rds/cluster:Cluster", "keycloak-us-west-2-cluster")
-    assert outputs["kc_db_password"] == primary.inputs["masterPassword"]
+    assert primary.inputs["masterUsername"] == "keycloak"
+    assert (outputs["kc_db_username"], outputs["kc_db_schema"]) == ("keycloak_app", "keycloak")
+    assert len(outputs["kc_db_password"]) == 40
+    assert outputs["kc_db_password"] != primary.inputs["masterPassword"]
+    event = json.loads(rt.one("aws:lambda/invocation:Invocation").inputs["input"])
+    assert (event["role"], event["schema"], event["role_password"]) == (
+        "keycloak_app",
+        "keycloak",
+        outputs["kc_db_password"],
+    )
     assert "keycloak_aurora_global" in rt.secret_stack_outputs()
     assert set(outputs["regional"]) == {"us-west-2", "us-east-1"}
     record = rt.one("aws:route53/record:Record")
     assert record.inputs["records"] == [outputs["global_writer_endpoint"]]
-    assert rt.of_type("aws:lambda/function:Function") == []
+    functions = rt.of_type("aws:lambda/function:Function")
+    assert [f.name for f in functions] == ["keycloak-us-west-2-bootstrap"]  # no failover handler
 
 
 def test_failover_lambda_mode_through_the_stack(runtime_factory: Any) -> None:
@@ -48,8 +59,17 @@ def test_failover_lambda_mode_through_the_stack(runtime_factory: Any) -> None:
         config={"crossnet:scenarios": ["keycloak_aurora_global"], "crossnet:aurora": section}
     )
     rt.run(lambda: stacks.run())
-    assert len(rt.of_type("aws:lambda/function:Function")) == 2
+    assert len(rt.of_type("aws:lambda/function:Function")) == 2 + 1  # two failover handlers, one bootstrap
     assert rt.one("aws:route53/record:Record").ignore_changes == ["records"]
+
+
+def test_the_keycloak_role_can_be_named_but_not_be_the_master_user() -> None:
+    named = scenario.configure({**dev_section(), "application_role": {"name": "kc", "schema": "kc_data"}})
+    assert (named.role.name, named.role.schema) == ("kc", "kc_data")
+    with pytest.raises(ValidationError) as info:
+        scenario.configure({**dev_section(), "application_role": {"name": "keycloak"}})
+    assert info.value.fields == ["crossnet:aurora.application_role.name"]
+    assert "other than the master user" in str(info.value)
 
 
 def test_verify_full_is_refused_with_the_reason() -> None:

@@ -93,6 +93,18 @@ def fields(**changes: Any) -> list[str]:
         ({"deletion_protection": "yes"}, "deletion_protection", "true or false"),
         ({"master_username": "rdsadmin"}, "master_username", "reserve"),
         ({"regionz": ["us-east-1"]}, "regionz", "unknown key"),
+        ({"application_role": "keycloak_app"}, "application_role", "a mapping with name"),
+        ({"application_role": {}}, "application_role.name", "1-63 lowercase letters"),
+        ({"application_role": {"name": "Keycloak"}}, "application_role.name", "lowercase"),
+        ({"application_role": {"name": "pg_app"}}, "application_role.name", "not pg_* or rds*"),
+        ({"application_role": {"name": "rds_app"}}, "application_role.name", "not pg_* or rds*"),
+        ({"application_role": {"name": "a" * 64}}, "application_role.name", "1-63"),
+        ({"application_role": {"name": "postgres"}}, "application_role.name", "do not reserve"),
+        ({"application_role": {"name": "keycloak"}}, "application_role.name", "other than the master user"),
+        ({"application_role": {"name": "app", "schema": "public"}}, "application_role.schema", "own"),
+        ({"application_role": {"name": "app", "schema": "pg_x"}}, "application_role.schema", "pg_*"),
+        ({"application_role": {"name": "app", "grants": []}}, "application_role.grants", "unknown key"),
+        ({"application_role": {"name": "app"}, "engine_version": "13.12"}, "engine_version", "14 or later"),
     ],
 )
 def test_each_bad_field_is_named(changes: dict[str, Any], field: str, words: str) -> None:
@@ -158,6 +170,9 @@ def test_defaults() -> None:
     assert s.primary == "us-east-1" and s.secondaries == ("eu-west-1",)
     assert s.failover_reserved_concurrency is None
     assert check({**GOOD, "failover_reserved_concurrency": 1000}).failover_reserved_concurrency == 1000
+    assert s.application_role is None
+    role = check({**GOOD, "application_role": {"name": "keycloak_app"}}).application_role
+    assert role is not None and (role.name, role.schema) == ("keycloak_app", "keycloak_app")
 
 
 PEER_FIELDS = {"vpc_id", "region", "cidr", "route_table_ids"}
@@ -190,7 +205,9 @@ PLAIN_FIELDS: dict[str, Any] = {
     "apply_immediately": False,
     "availability_zone_ids": {"eu-west-1": ["euw1-az1", "euw1-az2"]},
     "provider_settings": {"eu-west-1": {"profile": "dr"}},
+    "application_role": {"name": "app", "schema": "app"},
 }
+ROLE_FIELDS = {"name", "schema"}
 
 
 def plain_cases() -> list[tuple[str, Any]]:
@@ -206,6 +223,13 @@ def plain_cases() -> list[tuple[str, Any]]:
     for k in sorted(PEER_FIELDS):
         cases.append(
             (f"peer_vpcs[0].{k}", lambda out, k=k: {**GOOD, "peer_vpcs": [{**PEER, k: out(PEER[k])}]})
+        )
+    for k in sorted(ROLE_FIELDS):
+        cases.append(
+            (
+                f"application_role.{k}",
+                lambda out, k=k: {**GOOD, "application_role": {"name": "app", k: out("app")}},
+            )
         )
     cases.append(
         ("vpc_cidrs.us-east-1", lambda out: {**GOOD, "vpc_cidrs": {"us-east-1": out("10.1.0.0/16")}})

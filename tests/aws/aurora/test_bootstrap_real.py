@@ -1,0 +1,412 @@
+"""The application-role bootstrap (``bootstrap.py``, the Lambda function's whole package) against
+real PostgreSQL 15 from Debian, on loopback, with TLS and SCRAM as Aurora PostgreSQL 14+ has them.
+
+The master user here is what RDS makes: CREATEROLE and CREATEDB, owner of the database, a member of
+an ``rds_superuser`` role, but not a PostgreSQL superuser.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import secrets
+import socket
+import ssl
+import tempfile
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec, rsa
+from cryptography.x509.oid import NameOID
+
+from components.aws.aurora import bootstrap
+from components.aws.aurora.bootstrap import BootstrapError, Connection, ServerError
+from tests.gcp.standby.pg import AVAILABLE, PG_BIN, Cluster, as_postgres, chown_tree, run
+
+pytestmark = [
+    pytest.mark.integration,
+    pytest.mark.skipif(not AVAILABLE, reason="needs root and postgresql-15"),
+]
+
+HOST = "kc-global-us-east-1.cluster-c0ffee.us-east-1.rds.amazonaws.com"
+MASTER, MASTER_PASSWORD = "keycloak", "Master0Password0Of0Forty0Characters00000"
+HBA = """\
+local all postgres peer
+hostssl all md5user 127.0.0.1/32 md5
+hostssl all all 127.0.0.1/32 scram-sha-256
+"""
+
+
+def certificate(name: str, kind: str = "rsa") -> tuple[str, str]:
+    """A self-signed server certificate: ``rsa`` (RSA 2048, SHA-256, like rds-ca-rsa2048-g1's) or
+    ``ecc384`` (P-384, SHA-384, like rds-ca-ecc384-g1's)."""
+    now = dt.datetime.now(dt.UTC)
+    key: Any
+    if kind == "rsa":
+        key, digest = rsa.generate_private_key(public_exponent=65537, key_size=2048), hashes.SHA256()
+    else:
+        key, digest = ec.generate_private_key(ec.SECP384R1()), hashes.SHA384()
+    subject = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, name)])
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(subject)
+        .issuer_name(subject)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - dt.timedelta(hours=1))
+        .not_valid_after(now + dt.timedelta(days=7))
+        .add_extension(x509.SubjectAlternativeName([x509.DNSName(name)]), critical=False)
+        .sign(key, digest)
+    )
+    pem = serialization.Encoding.PEM
+    return (
+        cert.public_bytes(pem).decode(),
+        key.private_bytes(pem, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()).decode(),
+    )
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Server:
+    def __init__(self, cluster: Cluster, cert_pem: str):
+        self.cluster, self.cert_pem = cluster, cert_pem
+
+    @property
+    def port(self) -> int:
+        return self.cluster.port
+
+    def sql(self, query: str) -> str:
+        return self.cluster.sql(query)
+
+    def event(self, **changes: Any) -> dict[str, Any]:
+        return {
+            "host": "127.0.0.1",
+            "port": self.port,
+            "database": "keycloak",
+            "master_username": MASTER,
+            "master_password": MASTER_PASSWORD,
+            "role": "keycloak_app",
+            "schema": "keycloak",
+            "role_password": secrets.token_hex(20),
+            "region": "us-east-1",
+            **changes,
+        }
+
+    def connect(self, user: str, password: str, database: str = "keycloak", **kw: Any) -> Connection:
+        return Connection("127.0.0.1", self.port, user, password, database, **kw)
+
+    def log(self) -> str:
+        return self.cluster.log.read_text(errors="replace")
+
+
+@pytest.fixture(scope="module")
+def server() -> Iterator[Server]:
+    root = Path(tempfile.mkdtemp(prefix="crossnet-bootstrap-"))
+    root.chmod(0o755)
+    chown_tree(root)
+    cert = certificate(HOST)
+    cluster = Cluster(root, port=free_port()).init(
+        listen="127.0.0.1",
+        cert=cert,
+        # Aurora PostgreSQL 14+ (default.aurora-postgresql14) stores passwords as SCRAM.
+        extra_conf="password_encryption = 'scram-sha-256'\n",
+    )
+    (cluster.etc / "pg_hba.conf").write_text(HBA)
+    cluster.ctl("start")
+    try:
+        cluster.sql("CREATE ROLE rds_superuser NOLOGIN")
+        master = f"CREATE ROLE {MASTER} LOGIN CREATEROLE CREATEDB IN ROLE rds_superuser"
+        cluster.sql(f"{master} PASSWORD '{MASTER_PASSWORD}'")
+        cluster.sql(f"CREATE DATABASE keycloak OWNER {MASTER}")
+        # From here every statement is logged, so a test can show no password reaches the server in clear.
+        cluster.sql("ALTER SYSTEM SET log_statement = 'all'")
+        cluster.sql("SELECT pg_reload_conf()")
+        yield Server(cluster, cert[0])
+    finally:
+        cluster.ctl("stop", check=False)
+        run(["rm", "-rf", str(root)])
+
+
+def fresh_database(server: Server) -> str:
+    name = f"db_{secrets.token_hex(4)}"
+    server.sql(f"CREATE DATABASE {name} OWNER {MASTER}")
+    return name
+
+
+def test_creates_a_login_role_that_owns_its_schema_and_nothing_more(server: Server) -> None:
+    db = fresh_database(server)
+    event = server.event(database=db, role="kc_one", schema="kc")
+    result = bootstrap.handler(event)
+    assert result == {
+        "role": "kc_one",
+        "schema": "kc",
+        "database": db,
+        "created": True,
+        "server_version": result["server_version"],
+    }
+    assert result["server_version"].startswith("15")
+    app = server.connect("kc_one", event["role_password"], db)
+    try:
+        assert app.query("SELECT current_schema()").rows == [("kc",)]
+        app.query("CREATE TABLE realm (id text PRIMARY KEY)")
+        app.query("INSERT INTO realm VALUES ('master')")
+        assert app.query("SELECT id FROM kc.realm").rows == [("master",)]
+        for statement in ("CREATE ROLE intruder", "CREATE DATABASE other", "CREATE TABLE public.t (x int)"):
+            with pytest.raises(ServerError) as info:
+                app.query(statement)
+            assert info.value.code == "42501", statement  # insufficient_privilege
+    finally:
+        app.close()
+    facts = server.sql(
+        "SELECT rolsuper, rolcreaterole, rolcreatedb, rolreplication, rolbypassrls, rolcanlogin "
+        "FROM pg_roles WHERE rolname = 'kc_one'"
+    )
+    assert facts == "f|f|f|f|f|t"
+    assert (
+        server.sql(
+            "SELECT count(*) FROM pg_auth_members m JOIN pg_roles r ON r.oid = m.member "
+            "WHERE r.rolname = 'kc_one'"
+        )
+        == "0"
+    )
+    assert server.sql(f"SELECT has_database_privilege('public', '{db}', 'CONNECT')") == "f"
+    # The password went over as a SCRAM verifier: the statement log holds the verifier, never the password.
+    stored = server.sql("SELECT rolpassword FROM pg_authid WHERE rolname = 'kc_one'")
+    assert stored.startswith("SCRAM-SHA-256$4096:")
+    assert stored in server.log()
+    assert event["role_password"] not in server.log()
+    assert MASTER_PASSWORD not in server.log()
+
+
+def test_another_login_cannot_reach_the_database(server: Server) -> None:
+    db = fresh_database(server)
+    bootstrap.handler(server.event(database=db, role="kc_two", schema="kc_two"))
+    server.sql("CREATE ROLE bystander LOGIN PASSWORD 'Bystander0Password0000'")
+    with pytest.raises(ServerError) as info:
+        server.connect("bystander", "Bystander0Password0000", db)
+    assert info.value.code == "42501"
+    server.connect("bystander", "Bystander0Password0000", "postgres").close()
+
+
+def test_a_second_run_changes_nothing_and_a_new_password_replaces_the_old(server: Server) -> None:
+    db = fresh_database(server)
+    event = server.event(database=db, role="kc_three", schema="kc_three")
+    assert bootstrap.handler(event)["created"] is True
+    app = server.connect("kc_three", event["role_password"], db)
+    app.query("CREATE TABLE kept (x int)")
+    app.query("INSERT INTO kept VALUES (1)")
+    app.close()
+    assert bootstrap.handler(event)["created"] is False  # `pulumi up` again, or an adoption
+    rotated = {**event, "role_password": secrets.token_hex(20)}
+    assert bootstrap.handler(rotated)["created"] is False
+    with pytest.raises(BootstrapError, match="refused"):
+        server.connect("kc_three", event["role_password"], db)
+    app = server.connect("kc_three", rotated["role_password"], db)
+    try:
+        assert app.query("SELECT x FROM kept").rows == [("1",)]  # the schema and its tables stay
+    finally:
+        app.close()
+
+
+def test_an_existing_role_with_more_power_is_refused(server: Server) -> None:
+    db = fresh_database(server)
+    server.sql("CREATE ROLE kc_four LOGIN REPLICATION")
+    with pytest.raises(BootstrapError, match="REPLICATION"):
+        bootstrap.handler(server.event(database=db, role="kc_four", schema="kc_four"))
+    server.sql("CREATE ROLE kc_five LOGIN IN ROLE rds_superuser")
+    with pytest.raises(BootstrapError, match="rds_superuser"):
+        bootstrap.handler(server.event(database=db, role="kc_five", schema="kc_five"))
+    assert server.sql("SELECT count(*) FROM pg_namespace WHERE nspname IN ('kc_four', 'kc_five')") == "0"
+
+
+def test_a_read_only_writer_endpoint_says_the_writer_moved(server: Server) -> None:
+    """After a switchover the first region's cluster is a read-only secondary."""
+    db = fresh_database(server)
+    server.sql(f"ALTER DATABASE {db} SET default_transaction_read_only = on")
+    with pytest.raises(BootstrapError, match=r"writer is not in us-east-1.*Switch the writer back"):
+        bootstrap.handler(server.event(database=db, role="kc_six", schema="kc_six"))
+    assert server.sql("SELECT count(*) FROM pg_roles WHERE rolname = 'kc_six'") == "0"
+
+
+def sql_in(server: Server, database: str, query: str) -> str:
+    cmd = as_postgres(
+        f"{PG_BIN}/psql",
+        "-X",
+        "-qAt",
+        "-v",
+        "ON_ERROR_STOP=1",
+        "-h",
+        str(server.cluster.sock),
+        "-p",
+        str(server.port),
+        "-d",
+        database,
+        "-c",
+        query,
+    )
+    return run(cmd).stdout.strip()
+
+
+def test_a_failed_statement_rolls_everything_back(server: Server) -> None:
+    """Nothing half-created: a schema of that name the master cannot take over fails the run, and
+    the role it had already created is gone with the transaction."""
+    db = fresh_database(server)
+    sql_in(server, db, "CREATE SCHEMA kc_seven")  # owned by postgres, a superuser
+    with pytest.raises(BootstrapError, match=r"^ALTER SCHEMA .*must be owner of schema kc_seven; nothing"):
+        bootstrap.handler(server.event(database=db, role="kc_seven", schema="kc_seven"))
+    assert server.sql("SELECT count(*) FROM pg_roles WHERE rolname = 'kc_seven'") == "0"
+    assert server.sql(f"SELECT has_database_privilege('public', '{db}', 'CONNECT')") == "t"
+
+
+def test_a_grant_the_master_may_not_make_fails_instead_of_warning(server: Server) -> None:
+    """REVOKE on a database the master does not own is only a WARNING in PostgreSQL: the outcome is
+    checked, so an adopted database owned by someone else fails the run by name."""
+    db = fresh_database(server)
+    server.sql(f"ALTER DATABASE {db} OWNER TO postgres")
+    server.sql(f"GRANT CREATE ON DATABASE {db} TO {MASTER}")
+    with pytest.raises(BootstrapError, match=rf"PUBLIC without CONNECT.*own database {db}"):
+        bootstrap.handler(server.event(database=db, role="kc_eleven", schema="kc_eleven"))
+    assert server.sql("SELECT count(*) FROM pg_roles WHERE rolname = 'kc_eleven'") == "0"
+
+
+def test_md5_and_a_wrong_master_password_are_refused(server: Server) -> None:
+    server.sql(
+        "SET password_encryption = 'md5'; CREATE ROLE md5user LOGIN CREATEROLE PASSWORD 'Md5user0Password00'"
+    )
+    with pytest.raises(BootstrapError, match="MD5 authentication; only SCRAM-SHA-256"):
+        bootstrap.handler(server.event(master_username="md5user", master_password="Md5user0Password00"))
+    with pytest.raises(BootstrapError, match="master password was refused"):
+        bootstrap.handler(server.event(master_password="Not0The0Master0Password"))
+
+
+def test_channel_binding_uses_the_certificates_hash(server: Server) -> None:
+    """tls-server-end-point hashes with the certificate's signature hash: SHA-384 for an ECC P-384
+    certificate (rds-ca-ecc384-g1), SHA-256 for RSA (rds-ca-rsa2048-g1). A wrong hash fails."""
+    cert, key = certificate(HOST, "ecc384")
+    etc = server.cluster.etc
+    original = (etc / "server.crt").read_text(), (etc / "server.key").read_text()
+    try:
+        (etc / "server.crt").write_text(cert)
+        (etc / "server.key").write_text(key)
+        server.cluster.ctl("reload")
+        conn = server.connect(MASTER, MASTER_PASSWORD)
+        der = conn._sock.getpeercert(binary_form=True)
+        assert der is not None and bootstrap.signature_hash(der) == "sha384"
+        conn.close()
+        assert bootstrap.handler(server.event(role="kc_eight", schema="kc_eight"))["created"] is True
+    finally:
+        (etc / "server.crt").write_text(original[0])
+        (etc / "server.key").write_text(original[1])
+        server.cluster.ctl("reload")
+    rsa_der = ssl.PEM_cert_to_DER_cert(server.cert_pem)
+    assert bootstrap.signature_hash(rsa_der) == "sha256"
+
+
+def test_a_verified_chain_is_checked_when_a_bundle_is_given(server: Server) -> None:
+    server.connect(MASTER, MASTER_PASSWORD, ca_pem=server.cert_pem).close()
+    other_ca, _ = certificate("some other CA")
+    with pytest.raises(ssl.SSLCertVerificationError):
+        server.connect(MASTER, MASTER_PASSWORD, ca_pem=other_ca)
+
+
+def test_scram_verifier_matches_postgresqls_own(server: Server) -> None:
+    server.sql("CREATE ROLE verifier_check PASSWORD 'Same0Password0Both0Ways'")
+    stored = server.sql("SELECT rolpassword FROM pg_authid WHERE rolname = 'verifier_check'")
+    head, _ = stored.split("$", 2)[1:]
+    iterations, salt = head.split(":")
+    import base64
+
+    assert (
+        bootstrap.scram_verifier("Same0Password0Both0Ways", base64.b64decode(salt), int(iterations)) == stored
+    )
+
+
+# -- a server that is not what it claims
+
+
+class Relay:
+    """A man in the middle on loopback: terminates the client's TLS with its own certificate and
+    opens its own TLS session to the real server, relaying the bytes in between."""
+
+    def __init__(self, upstream_port: int):
+        self.upstream_port = upstream_port
+        cert, key = certificate(HOST)
+        self.dir = Path(tempfile.mkdtemp(prefix="crossnet-relay-"))
+        (self.dir / "c.pem").write_text(cert)
+        (self.dir / "k.pem").write_text(key)
+        self.listener = socket.create_server(("127.0.0.1", 0))
+        self.port = self.listener.getsockname()[1]
+        self.relayed = 0
+        threading.Thread(target=self._serve, daemon=True).start()
+
+    def _serve(self) -> None:
+        client, _ = self.listener.accept()
+        client.recv(8)  # SSLRequest
+        client.sendall(b"S")
+        server_side = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        server_side.load_cert_chain(self.dir / "c.pem", self.dir / "k.pem")
+        downstream = server_side.wrap_socket(client, server_side=True)
+        raw = socket.create_connection(("127.0.0.1", self.upstream_port))
+        raw.sendall(bytes.fromhex("0000000804d2162f"))
+        raw.recv(1)
+        client_side = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+        client_side.check_hostname, client_side.verify_mode = False, ssl.CERT_NONE
+        upstream = client_side.wrap_socket(raw)
+
+        def pump(src: ssl.SSLSocket, dst: ssl.SSLSocket) -> None:
+            try:
+                while data := src.recv(65536):
+                    self.relayed += len(data)
+                    dst.sendall(data)
+            except OSError:
+                pass
+            finally:
+                for s in (src, dst):
+                    with contextlib.suppress(OSError):
+                        s.close()
+
+        threading.Thread(target=pump, args=(upstream, downstream), daemon=True).start()
+        pump(downstream, upstream)
+
+
+def test_a_man_in_the_middle_fails_the_authentication(server: Server) -> None:
+    relay = Relay(server.port)
+    with pytest.raises(BootstrapError) as info:
+        bootstrap.handler(server.event(port=relay.port, role="kc_nine", schema="kc_nine"))
+    assert "channel binding" in str(info.value)
+    assert relay.relayed > 0  # the relay was in the path
+    assert server.sql("SELECT count(*) FROM pg_roles WHERE rolname = 'kc_nine'") == "0"
+
+
+def test_a_server_without_tls_is_refused() -> None:
+    listener = socket.create_server(("127.0.0.1", 0))
+
+    def answer() -> None:
+        conn, _ = listener.accept()
+        conn.recv(8)
+        conn.sendall(b"N")
+        conn.close()
+
+    threading.Thread(target=answer, daemon=True).start()
+    event = {
+        "host": "127.0.0.1",
+        "port": listener.getsockname()[1],
+        "database": "keycloak",
+        "master_username": MASTER,
+        "master_password": MASTER_PASSWORD,
+        "role": "kc_ten",
+        "schema": "kc_ten",
+        "role_password": secrets.token_hex(20),
+    }
+    with pytest.raises(BootstrapError, match="does not accept TLS"):
+        bootstrap.handler(event)
+    listener.close()
