@@ -50,6 +50,7 @@ RESERVED_SCHEMAS = ("public", "information_schema")
 # The bootstrap authenticates the server through SCRAM channel binding; Aurora PostgreSQL stores
 # the master password as SCRAM from 14 on (default.aurora-postgresql14: password_encryption).
 APP_ROLE_MIN_MAJOR = 14
+PEM_CERTIFICATES = r"(?s)\s*-----BEGIN CERTIFICATE-----.+-----END CERTIFICATE-----\s*"
 DNS_NAME = r"(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*"
 
 # Default VPC CIDRs: one fixed /16 per AWS region, 10.(64 + index).0.0/16. The
@@ -143,6 +144,10 @@ class AuroraApplicationRoleArgs(TypedDict):
     user. Its password is generated and secret."""
     schema: NotRequired[str]
     """The schema the role owns, its ``search_path`` in ``database_name`` [the role's name]."""
+    ca_bundle: NotRequired[str]
+    """PEM of the RDS CA bundle (https://truststore.pki.rds.amazonaws.com/global/global-bundle.pem) for
+    the bootstrap to verify the server's certificate chain as well [none: the server is authenticated
+    by SCRAM channel binding alone]."""
 
 
 class AuroraGlobalDbArgs(TypedDict):
@@ -228,6 +233,7 @@ class PeerVpc:
 class ApplicationRole:
     name: str
     schema: str
+    ca_bundle: str | None = None
 
 
 @dataclass(frozen=True)
@@ -454,9 +460,27 @@ def _application_role(
             f"{APP_ROLE_MIN_MAJOR} or later with application_role (SCRAM passwords, needed to authenticate "
             "the server from inside the VPC)",
         )
-    if name is None or schema is None:
+    ca_bundle = value.get("ca_bundle")
+    if ca_bundle is not None:
+        ca_bundle = _pem_bundle(problems, ca_bundle, f"{field}.ca_bundle")
+    if name is None or schema is None or (value.get("ca_bundle") is not None and ca_bundle is None):
         return None
-    return ApplicationRole(name, schema)
+    return ApplicationRole(name, schema, ca_bundle)
+
+
+def _pem_bundle(problems: Problems, value: Any, field: str) -> str | None:
+    """PEM certificates that parse (the stdlib's loader, the one the bootstrap function uses)."""
+    import ssl
+
+    text = problems.string(value, field, PEM_CERTIFICATES, "PEM certificates (-----BEGIN CERTIFICATE-----)")
+    if text is None:
+        return None
+    try:
+        ssl.create_default_context(cadata=text)
+    except (ssl.SSLError, ValueError) as err:
+        problems.add(field, "(PEM text)", f"PEM certificates that parse ({err})")
+        return None
+    return text
 
 
 def _zones(problems: Problems, value: Any, regions: list[str]) -> dict[str, tuple[str, ...]]:

@@ -65,6 +65,10 @@ class BootstrapError(Exception):
     """A failure with a message that says what to do; the invocation fails with it."""
 
 
+class PasswordRefused(BootstrapError):
+    """The server refused the master password (SQLSTATE 28P01)."""
+
+
 class ServerError(BootstrapError):
     def __init__(self, fields: dict[str, str]):
         self.fields = fields
@@ -286,7 +290,7 @@ class Connection:
         if kind == b"E":
             fields = self._fields(body)
             if fields.get("C") == "28P01":
-                raise BootstrapError(f"the master password was refused: {fields.get('M', '')}")
+                raise PasswordRefused(f"the master password was refused: {fields.get('M', '')}")
             raise ServerError(fields)
         if kind != b"R" or struct.unpack("!i", body[:4])[0] != code:
             raise BootstrapError("the server broke off the SCRAM exchange")
@@ -399,7 +403,8 @@ def _check_event(event: dict[str, Any]) -> None:
 
 
 def connect(event: dict[str, Any], deadline_seconds: float = CONNECT_SECONDS) -> Connection:
-    """Connect as the master user, retrying while the writer's name or port is not yet reachable."""
+    """Connect as the master user, retrying while the writer's name or port is not yet reachable, and
+    while a new master password is still being applied (RDS applies it asynchronously)."""
     deadline = time.monotonic() + deadline_seconds
     while True:
         try:
@@ -411,8 +416,10 @@ def connect(event: dict[str, Any], deadline_seconds: float = CONNECT_SECONDS) ->
                 event["database"],
                 ca_pem=event.get("ca_pem") or None,
             )
-        except OSError as err:  # DNS, refused, timeout: the instance may still be coming up
+        except (OSError, PasswordRefused) as err:  # the instance or the password may still be coming
             if time.monotonic() >= deadline:
+                if isinstance(err, PasswordRefused):
+                    raise
                 raise BootstrapError(
                     f"cannot reach {event['host']}:{event.get('port', 5432)} from the function: {err}"
                 ) from err
@@ -425,7 +432,7 @@ def ensure_role(event: dict[str, Any]) -> dict[str, Any]:
     role, schema, database = event["role"], event["schema"], event["database"]
     if role == event["master_username"].lower():
         raise BootstrapError("the application role must not be the master user")
-    conn = connect(event)
+    conn = connect(event, float(event.get("connect_seconds", CONNECT_SECONDS)))
     try:
         if conn.query("SHOW transaction_read_only").rows[0][0] == "on":
             raise BootstrapError(

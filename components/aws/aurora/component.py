@@ -668,7 +668,9 @@ class AuroraGlobalDb(pulumi.ComponentResource):
             vpc_id=net.vpc.id,
             description=f"Aurora {s.global_id}: the role bootstrap function, PostgreSQL out only",
             tags={"Name": child(name, region, "bootstrap")},
-            opts=opts,
+            # Lambda releases a VPC function's network interfaces some time after the function is
+            # deleted; the provider waits for them before deleting the group.
+            opts=self._opts(provider=self._providers[region], custom_timeouts={"delete": "45m"}),
         )
         egress = aws.vpc.SecurityGroupEgressRule(
             child(name, region, "bootstrap-postgres"),
@@ -754,6 +756,7 @@ class AuroraGlobalDb(pulumi.ComponentResource):
                     "schema": role.schema,
                     "role_password": a["role_password"],
                     "region": region,
+                    **({"ca_pem": role.ca_bundle} if role.ca_bundle else {}),
                 },
                 sort_keys=True,
             )

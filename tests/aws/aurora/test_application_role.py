@@ -53,7 +53,9 @@ def test_the_function_runs_in_the_first_regions_vpc_and_reaches_only_the_databas
     assert len(subnets) == 3
     sg = runtime.one(T_SG, "kc-us-east-1-bootstrap")
     db_sg = runtime.one(T_SG, "kc-us-east-1-db")
-    assert function.inputs["vpcConfig"] == {"subnetIds": subnets, "securityGroupIds": [sg.id]}
+    vpc_config = function.inputs["vpcConfig"]
+    assert sorted(vpc_config["subnetIds"]) == sorted(subnets)
+    assert vpc_config["securityGroupIds"] == [sg.id]
     assert sg.inputs["vpcId"] == runtime.one("aws:ec2/vpc:Vpc", "kc-us-east-1-vpc").id
     assert "egress" not in sg.inputs and "ingress" not in sg.inputs
     egress = runtime.one(T_EGRESS, "kc-us-east-1-bootstrap-postgres")
@@ -143,6 +145,20 @@ def test_the_invocation_carries_both_passwords_as_a_secret_after_the_writer_exis
 def test_the_function_reserves_one_where_the_account_can_reserve(runtime: MockRuntime) -> None:
     build(runtime, application_role=ROLE, failover_reserved_concurrency=2)
     assert runtime.one(T_FUNCTION, "kc-us-east-1-bootstrap").inputs["reservedConcurrentExecutions"] == 1
+
+
+def test_a_ca_bundle_reaches_the_function(runtime: MockRuntime) -> None:
+    from tests.aws.aurora.test_bootstrap_real import certificate
+
+    bundle = certificate("Amazon RDS test CA")[0]
+    build(runtime, application_role={**ROLE, "ca_bundle": bundle})
+    event = json.loads(runtime.one(T_INVOCATION).inputs["input"])
+    assert event["ca_pem"] == bundle
+
+
+def test_the_function_waits_for_its_network_interfaces_on_destroy(runtime: MockRuntime) -> None:
+    build(runtime, application_role=ROLE)
+    assert runtime.one(T_SG, "kc-us-east-1-bootstrap").custom_timeouts.get("delete") == "45m"
 
 
 def test_without_a_role_there_is_no_bootstrap(runtime: MockRuntime) -> None:

@@ -285,7 +285,28 @@ def test_md5_and_a_wrong_master_password_are_refused(server: Server) -> None:
     with pytest.raises(BootstrapError, match="MD5 authentication; only SCRAM-SHA-256"):
         bootstrap.handler(server.event(master_username="md5user", master_password="Md5user0Password00"))
     with pytest.raises(BootstrapError, match="master password was refused"):
-        bootstrap.handler(server.event(master_password="Not0The0Master0Password"))
+        bootstrap.handler(server.event(master_password="Not0The0Master0Password", connect_seconds=1))
+
+
+def test_a_master_password_still_being_applied_is_waited_for(server: Server) -> None:
+    """RDS applies a new master password asynchronously: the run that follows a rotation retries."""
+    db = fresh_database(server)
+    server.sql("CREATE ROLE rotating LOGIN CREATEROLE PASSWORD 'Old0Master0Password0000'")
+    server.sql(f"ALTER DATABASE {db} OWNER TO rotating")
+    timer = threading.Timer(2.0, server.sql, ["ALTER ROLE rotating PASSWORD 'New0Master0Password0000'"])
+    timer.start()
+    try:
+        event = server.event(
+            database=db,
+            master_username="rotating",
+            master_password="New0Master0Password0000",
+            role="kc_twelve",
+            schema="kc_twelve",
+            connect_seconds=30,
+        )
+        assert bootstrap.handler(event)["created"] is True
+    finally:
+        timer.join()
 
 
 def test_channel_binding_uses_the_certificates_hash(server: Server) -> None:

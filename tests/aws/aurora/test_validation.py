@@ -105,6 +105,17 @@ def fields(**changes: Any) -> list[str]:
         ({"application_role": {"name": "app", "schema": "pg_x"}}, "application_role.schema", "pg_*"),
         ({"application_role": {"name": "app", "grants": []}}, "application_role.grants", "unknown key"),
         ({"application_role": {"name": "app"}, "engine_version": "13.12"}, "engine_version", "14 or later"),
+        ({"application_role": {"name": "app", "ca_bundle": "rds-ca"}}, "application_role.ca_bundle", "PEM"),
+        (
+            {
+                "application_role": {
+                    "name": "app",
+                    "ca_bundle": "-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----",
+                }
+            },
+            "application_role.ca_bundle",
+            "that parse",
+        ),
     ],
 )
 def test_each_bad_field_is_named(changes: dict[str, Any], field: str, words: str) -> None:
@@ -207,7 +218,7 @@ PLAIN_FIELDS: dict[str, Any] = {
     "provider_settings": {"eu-west-1": {"profile": "dr"}},
     "application_role": {"name": "app", "schema": "app"},
 }
-ROLE_FIELDS = {"name", "schema"}
+ROLE_FIELDS = {"name", "schema", "ca_bundle"}
 
 
 def plain_cases() -> list[tuple[str, Any]]:
