@@ -37,16 +37,29 @@ def _digest_file(path: str) -> str:
         return "unreadable"
 
 
+def _project_path(path: str) -> str:
+    """``path`` relative to the project (the working directory) when it is inside it: two checkouts
+    of one commit plan the same asset (Pulumi compares assets by content, not by where they are)."""
+    try:
+        return str(Path(path).resolve().relative_to(Path.cwd().resolve()))
+    except ValueError:
+        return path
+
+
 def plain(value: Any) -> Any:
     """Assets and archives as JSON-friendly descriptions (path and content digest)."""
     if isinstance(value, pulumi.FileAsset):
-        return {"asset": "file", "path": str(value.path), "sha256": _digest_file(str(value.path))}
+        return {
+            "asset": "file",
+            "path": _project_path(str(value.path)),
+            "sha256": _digest_file(str(value.path)),
+        }
     if isinstance(value, pulumi.StringAsset):
         return {"asset": "string", "text": value.text}
     if isinstance(value, pulumi.RemoteAsset | pulumi.RemoteArchive):
         return {"remote": value.uri}
     if isinstance(value, pulumi.FileArchive):
-        return {"archive": "file", "path": str(value.path)}
+        return {"archive": "file", "path": _project_path(str(value.path))}
     if isinstance(value, pulumi.AssetArchive):
         return {"archive": {k: plain(v) for k, v in sorted(value.assets.items())}}
     return value

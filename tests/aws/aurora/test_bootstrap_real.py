@@ -431,3 +431,58 @@ def test_a_server_without_tls_is_refused() -> None:
     with pytest.raises(BootstrapError, match="does not accept TLS"):
         bootstrap.handler(event)
     listener.close()
+
+
+# -- the runbook's upgrade from 0.2.0, where Keycloak ran as the master user in `public`
+
+
+def runbook_upgrade_sql() -> str:
+    from tests.readme import ROOT
+
+    text = (ROOT / "docs" / "operations" / "keycloak_aurora_global.md").read_text()
+    after = text.split("<!-- upgrade-sql:", 1)[1]
+    return after.split("```sql\n", 1)[1].split("\n```", 1)[0]
+
+
+def test_the_runbooks_upgrade_hands_keycloaks_tables_to_its_role(server: Server) -> None:
+    db = fresh_database(server)
+    master = server.connect(MASTER, MASTER_PASSWORD, db)
+    try:
+        # What Keycloak made while it ran as the master user: tables with keys, a serial and an
+        # identity column, an index, a view, a sequence of its own.
+        master.query(
+            "CREATE TABLE public.realm (id text PRIMARY KEY, name text);"
+            "CREATE TABLE public.event (id serial PRIMARY KEY, realm_id text REFERENCES public.realm (id));"
+            "CREATE TABLE public.counter (id int GENERATED ALWAYS AS IDENTITY, n int);"
+            "CREATE INDEX event_realm ON public.event (realm_id);"
+            "CREATE VIEW public.realm_names AS SELECT name FROM public.realm;"
+            "CREATE SEQUENCE public.standalone;"
+            "INSERT INTO public.realm VALUES ('master', 'Master');"
+            "INSERT INTO public.event (realm_id) VALUES ('master')"
+        )
+        password = secrets.token_hex(20)
+        # keycloak_app with schema keycloak: the stack's defaults, which the runbook's SQL names.
+        bootstrap.handler(server.event(database=db, role_password=password))
+        master.query(runbook_upgrade_sql())
+        left = master.query(
+            "SELECT count(*) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+            "WHERE n.nspname = 'public' AND c.relkind IN ('r', 'v', 'S', 'i')"
+        )
+        assert left.rows == [("0",)]
+    finally:
+        master.close()
+    app = server.connect("keycloak_app", password, db)
+    try:
+        assert app.query("SELECT name FROM realm_names").rows == [("Master",)]
+        app.query("INSERT INTO event (realm_id) VALUES ('master')")
+        assert app.query("SELECT max(id) FROM event").rows == [("2",)]
+        app.query("INSERT INTO counter (n) VALUES (1)")
+        app.query("SELECT nextval('standalone')")
+        app.query("ALTER TABLE realm ADD COLUMN display_name text")  # Keycloak's next migration
+        owners = app.query(
+            "SELECT DISTINCT pg_get_userbyid(c.relowner) FROM pg_class c "
+            "JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = 'keycloak'"
+        )
+        assert owners.rows == [("keycloak_app",)]
+    finally:
+        app.close()
