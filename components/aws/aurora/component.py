@@ -4,6 +4,7 @@
 
 import ipaddress
 import json
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any, NamedTuple, cast
 
@@ -43,6 +44,32 @@ def event_pattern() -> dict[str, Any]:
         "detail-type": [failover_handler.DETAIL_TYPE],
         "detail": {"EventID": list(failover_handler.EVENT_IDS)},
     }
+
+
+def function_statements(log_group_arn: str, dead_letter_queue_arn: str) -> list[dict[str, Any]]:
+    """What every function of the component may do for itself: write its log group, send to its
+    dead-letter queue, and trace. X-Ray's ``PutTraceSegments``/``PutTelemetryRecords`` have no
+    resource-level permissions (AWS's documented minimum for active tracing), hence ``*``."""
+    return [
+        {
+            "Sid": "Logs",
+            "Effect": "Allow",
+            "Action": ["logs:CreateLogStream", "logs:PutLogEvents"],
+            "Resource": [f"{log_group_arn}:*"],
+        },
+        {
+            "Sid": "DeadLetters",
+            "Effect": "Allow",
+            "Action": ["sqs:SendMessage"],
+            "Resource": [dead_letter_queue_arn],
+        },
+        {
+            "Sid": "Tracing",
+            "Effect": "Allow",
+            "Action": ["xray:PutTelemetryRecords", "xray:PutTraceSegments"],
+            "Resource": ["*"],
+        },
+    ]
 
 
 def handler_policy(
@@ -93,24 +120,7 @@ def handler_policy(
                 "Action": ["rds:DescribeDBClusters"],
                 "Resource": sorted(cluster_arns),
             },
-            {
-                "Sid": "Logs",
-                "Effect": "Allow",
-                "Action": ["logs:CreateLogStream", "logs:PutLogEvents"],
-                "Resource": [f"{log_group_arn}:*"],
-            },
-            {
-                "Sid": "DeadLetters",
-                "Effect": "Allow",
-                "Action": ["sqs:SendMessage"],
-                "Resource": [dead_letter_queue_arn],
-            },
-            {
-                "Sid": "Tracing",
-                "Effect": "Allow",
-                "Action": ["xray:PutTelemetryRecords", "xray:PutTraceSegments"],
-                "Resource": ["*"],
-            },
+            *function_statements(log_group_arn, dead_letter_queue_arn),
         ],
     }
 
@@ -139,24 +149,7 @@ def bootstrap_policy(log_group_arn: str, dead_letter_queue_arn: str) -> dict[str
                 ],
                 "Resource": ["*"],
             },
-            {
-                "Sid": "Logs",
-                "Effect": "Allow",
-                "Action": ["logs:CreateLogStream", "logs:PutLogEvents"],
-                "Resource": [f"{log_group_arn}:*"],
-            },
-            {
-                "Sid": "DeadLetters",
-                "Effect": "Allow",
-                "Action": ["sqs:SendMessage"],
-                "Resource": [dead_letter_queue_arn],
-            },
-            {
-                "Sid": "Tracing",
-                "Effect": "Allow",
-                "Action": ["xray:PutTelemetryRecords", "xray:PutTraceSegments"],
-                "Resource": ["*"],
-            },
+            *function_statements(log_group_arn, dead_letter_queue_arn),
         ],
     }
 
@@ -648,6 +641,44 @@ class AuroraGlobalDb(pulumi.ComponentResource):
             ),
         )
 
+    def _function_base(
+        self,
+        region: str,
+        kind: str,
+        description: str,
+        arns: list[pulumi.Output[str]],
+        policy_of: Callable[[str, str, list[str]], dict[str, Any]],
+    ) -> tuple[aws.cloudwatch.LogGroup, aws.sqs.Queue, aws.iam.Role, aws.iam.RolePolicy]:
+        """A function's log group (``/crossnet/aurora/<global id>/<kind>``, 90 days), dead-letter queue,
+        execution role and its policy: ``policy_of(log group arn, queue arn, resolved arns)``."""
+        s, name = self._settings, self._name
+        opts = self._opts(provider=self._providers[region])
+        log_group = aws.cloudwatch.LogGroup(
+            child(name, region, f"{kind}-logs"),
+            name=f"/crossnet/aurora/{s.global_id}/{kind}",
+            retention_in_days=90,
+            opts=opts,
+        )
+        dlq = aws.sqs.Queue(
+            child(name, region, f"{kind}-dlq"),
+            sqs_managed_sse_enabled=True,
+            message_retention_seconds=DLQ_RETENTION_SECONDS,
+            opts=opts,
+        )
+        role = aws.iam.Role(
+            child(name, region, f"{kind}-role"),
+            assume_role_policy=json.dumps(LAMBDA_TRUST),
+            description=description,
+            opts=opts,
+        )
+        policy = pulumi.Output.all(log_group.arn, dlq.arn, *arns).apply(
+            lambda a: json.dumps(policy_of(a[0], a[1], list(a[2:])))
+        )
+        role_policy = aws.iam.RolePolicy(
+            child(name, region, f"{kind}-policy"), role=role.id, policy=policy, opts=opts
+        )
+        return log_group, dlq, role, role_policy
+
     def _application_role(self, role: ApplicationRole, net: Network, members: Members) -> pulumi.Output[Any]:
         """The application's login role, made by ``bootstrap.py`` in the first region's VPC.
 
@@ -692,33 +723,14 @@ class AuroraGlobalDb(pulumi.ComponentResource):
             description="PostgreSQL from the role bootstrap function",
             opts=opts,
         )
-        log_group = aws.cloudwatch.LogGroup(
-            child(name, region, "bootstrap-logs"),
-            name=f"/crossnet/aurora/{s.global_id}/bootstrap",
-            retention_in_days=90,
-            opts=opts,
-        )
-        iam_role = aws.iam.Role(
-            child(name, region, "bootstrap-role"),
-            assume_role_policy=json.dumps(LAMBDA_TRUST),
-            description=f"crossnet role bootstrap of {s.global_id}",
-            opts=opts,
-        )
         # The policy pack asks every function for a dead-letter queue: `pulumi up` invokes this one
-        # synchronously, so nothing should land here; anyone invoking it asynchronously would.
-        dlq = aws.sqs.Queue(
-            child(name, region, "bootstrap-dlq"),
-            sqs_managed_sse_enabled=True,
-            message_retention_seconds=DLQ_RETENTION_SECONDS,
-            opts=opts,
-        )
-        policy = aws.iam.RolePolicy(
-            child(name, region, "bootstrap-policy"),
-            role=iam_role.id,
-            policy=pulumi.Output.all(log_group.arn, dlq.arn).apply(
-                lambda a: json.dumps(bootstrap_policy(a[0], a[1]))
-            ),
-            opts=opts,
+        # synchronously, so nothing should land there; anyone invoking it asynchronously would.
+        log_group, dlq, iam_role, policy = self._function_base(
+            region,
+            "bootstrap",
+            f"crossnet role bootstrap of {s.global_id}",
+            [],
+            lambda logs, dead, _: bootstrap_policy(logs, dead),
         )
         function = aws.lambda_.Function(
             child(name, region, "bootstrap"),
@@ -777,34 +789,16 @@ class AuroraGlobalDb(pulumi.ComponentResource):
         self, region: str, global_cluster: aws.rds.GlobalCluster, clusters: dict[str, aws.rds.Cluster]
     ) -> aws.lambda_.Function:
         s, name = self._settings, self._name
-        opts = self._opts(provider=self._providers[region])
-        log_group = aws.cloudwatch.LogGroup(
-            child(name, region, "failover-logs"),
-            name=f"/crossnet/aurora/{s.global_id}/failover",
-            retention_in_days=90,
-            opts=opts,
-        )
-        # Where a failed event ends up instead of vanishing: the function's asynchronous invocations
-        # (EventBridge invokes it asynchronously) after their retries, and events EventBridge could
-        # not deliver to the function at all.
-        dlq = aws.sqs.Queue(
-            child(name, region, "failover-dlq"),
-            sqs_managed_sse_enabled=True,
-            message_retention_seconds=DLQ_RETENTION_SECONDS,
-            opts=opts,
-        )
-        role = aws.iam.Role(
-            child(name, region, "failover-role"),
-            assume_role_policy=json.dumps(LAMBDA_TRUST),
-            description=f"crossnet failover handler of {s.global_id} in {region}",
-            opts=opts,
-        )
-        arns = [global_cluster.arn, log_group.arn, dlq.arn, *[c.arn for c in clusters.values()]]
-        policy = pulumi.Output.all(*arns).apply(
-            lambda a: json.dumps(handler_policy(s.zone_id, s.record_name, a[0], list(a[3:]), a[1], a[2]))
-        )
-        role_policy = aws.iam.RolePolicy(
-            child(name, region, "failover-policy"), role=role.id, policy=policy, opts=opts
+        # The dead-letter queue is where a failed event ends up instead of vanishing: the function's
+        # asynchronous invocations (EventBridge invokes it asynchronously) after their retries, and
+        # events EventBridge could not deliver to the function at all.
+        arns = [global_cluster.arn, *[c.arn for c in clusters.values()]]
+        log_group, dlq, role, role_policy = self._function_base(
+            region,
+            "failover",
+            f"crossnet failover handler of {s.global_id} in {region}",
+            arns,
+            lambda logs, dead, a: handler_policy(s.zone_id, s.record_name, a[0], a[1:], logs, dead),
         )
         function = aws.lambda_.Function(
             child(name, region, "failover"),

@@ -8,7 +8,6 @@ an ``rds_superuser`` role, but not a PostgreSQL superuser.
 from __future__ import annotations
 
 import contextlib
-import datetime as dt
 import secrets
 import socket
 import ssl
@@ -19,14 +18,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec, rsa
-from cryptography.x509.oid import NameOID
 
 from components.aws.aurora import bootstrap
 from components.aws.aurora.bootstrap import BootstrapError, Connection, ServerError
-from tests.gcp.standby.pg import AVAILABLE, PG_BIN, Cluster, as_postgres, chown_tree, run
+from tests.gcp.standby.base import self_signed_server
+from tests.gcp.standby.pg import AVAILABLE, Cluster, chown_tree, run
 
 pytestmark = [
     pytest.mark.integration,
@@ -43,31 +39,7 @@ hostssl all all 127.0.0.1/32 scram-sha-256
 
 
 def certificate(name: str, kind: str = "rsa") -> tuple[str, str]:
-    """A self-signed server certificate: ``rsa`` (RSA 2048, SHA-256, like rds-ca-rsa2048-g1's) or
-    ``ecc384`` (P-384, SHA-384, like rds-ca-ecc384-g1's)."""
-    now = dt.datetime.now(dt.UTC)
-    key: Any
-    if kind == "rsa":
-        key, digest = rsa.generate_private_key(public_exponent=65537, key_size=2048), hashes.SHA256()
-    else:
-        key, digest = ec.generate_private_key(ec.SECP384R1()), hashes.SHA384()
-    subject = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, name)])
-    cert = (
-        x509.CertificateBuilder()
-        .subject_name(subject)
-        .issuer_name(subject)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - dt.timedelta(hours=1))
-        .not_valid_after(now + dt.timedelta(days=7))
-        .add_extension(x509.SubjectAlternativeName([x509.DNSName(name)]), critical=False)
-        .sign(key, digest)
-    )
-    pem = serialization.Encoding.PEM
-    return (
-        cert.public_bytes(pem).decode(),
-        key.private_bytes(pem, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()).decode(),
-    )
+    return self_signed_server(name, kind)
 
 
 def free_port() -> int:
@@ -237,30 +209,11 @@ def test_a_read_only_writer_endpoint_says_the_writer_moved(server: Server) -> No
     assert server.sql("SELECT count(*) FROM pg_roles WHERE rolname = 'kc_six'") == "0"
 
 
-def sql_in(server: Server, database: str, query: str) -> str:
-    cmd = as_postgres(
-        f"{PG_BIN}/psql",
-        "-X",
-        "-qAt",
-        "-v",
-        "ON_ERROR_STOP=1",
-        "-h",
-        str(server.cluster.sock),
-        "-p",
-        str(server.port),
-        "-d",
-        database,
-        "-c",
-        query,
-    )
-    return run(cmd).stdout.strip()
-
-
 def test_a_failed_statement_rolls_everything_back(server: Server) -> None:
     """Nothing half-created: a schema of that name the master cannot take over fails the run, and
     the role it had already created is gone with the transaction."""
     db = fresh_database(server)
-    sql_in(server, db, "CREATE SCHEMA kc_seven")  # owned by postgres, a superuser
+    server.cluster.sql("CREATE SCHEMA kc_seven", database=db)  # owned by postgres, a superuser
     with pytest.raises(BootstrapError, match=r"^ALTER SCHEMA .*must be owner of schema kc_seven; nothing"):
         bootstrap.handler(server.event(database=db, role="kc_seven", schema="kc_seven"))
     assert server.sql("SELECT count(*) FROM pg_roles WHERE rolname = 'kc_seven'") == "0"
@@ -312,7 +265,7 @@ def test_a_master_password_still_being_applied_is_waited_for(server: Server) -> 
 def test_channel_binding_uses_the_certificates_hash(server: Server) -> None:
     """tls-server-end-point hashes with the certificate's signature hash: SHA-384 for an ECC P-384
     certificate (rds-ca-ecc384-g1), SHA-256 for RSA (rds-ca-rsa2048-g1). A wrong hash fails."""
-    cert, key = certificate(HOST, "ecc384")
+    cert, key = certificate(HOST, "p384")
     etc = server.cluster.etc
     original = (etc / "server.crt").read_text(), (etc / "server.key").read_text()
     try:

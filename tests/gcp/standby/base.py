@@ -8,7 +8,7 @@ from typing import Any
 
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from cryptography.x509.oid import NameOID
 
 
@@ -53,10 +53,18 @@ def standby_args(**over: Any) -> dict[str, Any]:
     }
 
 
-def self_signed_server(name: str) -> tuple[str, str]:
-    """A self-signed server certificate for ``name`` and its key (for a test cluster's ssl = on)."""
+def self_signed_server(name: str, kind: str = "p256") -> tuple[str, str]:
+    """A self-signed server certificate for ``name`` and its key (for a test cluster's ssl = on):
+    ``p256`` (EC P-256, SHA-256), ``rsa`` (RSA 2048, SHA-256, like rds-ca-rsa2048-g1's) or ``p384``
+    (EC P-384, SHA-384, like rds-ca-ecc384-g1's)."""
     now = dt.datetime.now(dt.UTC)
-    key = ec.generate_private_key(ec.SECP256R1())
+    key: Any
+    if kind == "rsa":
+        key, digest = rsa.generate_private_key(public_exponent=65537, key_size=2048), hashes.SHA256()
+    elif kind == "p384":
+        key, digest = ec.generate_private_key(ec.SECP384R1()), hashes.SHA384()
+    else:
+        key, digest = ec.generate_private_key(ec.SECP256R1()), hashes.SHA256()
     subject = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, name)])
     cert = (
         x509.CertificateBuilder()
@@ -67,7 +75,7 @@ def self_signed_server(name: str) -> tuple[str, str]:
         .not_valid_before(now - dt.timedelta(hours=1))
         .not_valid_after(now + dt.timedelta(days=30))
         .add_extension(x509.SubjectAlternativeName([x509.DNSName(name)]), critical=False)
-        .sign(key, hashes.SHA256())
+        .sign(key, digest)
     )
     pem = serialization.Encoding.PEM
     return (

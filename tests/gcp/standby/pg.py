@@ -114,7 +114,7 @@ class Cluster:
             raise AssertionError(f"pg_ctl {action} failed:\n{result.stdout}\n{result.stderr}\n{tail}")
         return result
 
-    def sql(self, query: str) -> str:
+    def sql(self, query: str, database: str = "postgres") -> str:
         cmd = as_postgres(
             f"{PG_BIN}/psql",
             "-X",
@@ -126,7 +126,7 @@ class Cluster:
             "-p",
             str(self.port),
             "-d",
-            "postgres",
+            database,
             "-c",
             query,
             ns=self.ns,
