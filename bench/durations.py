@@ -116,6 +116,12 @@ TABLE: dict[str, Duration] = {
         "CreateFunction, provider waits for State=Active (retries while the new role "
         "propagates); provider default create timeout 10m",
     ),
+    "aws:lambda/invocation:Invocation": Duration(
+        15,
+        "estimate",
+        "one synchronous Invoke (RequestResponse): for the role bootstrap, a VPC function's cold start, "
+        "a TLS and SCRAM login and one transaction; bounded by the function's 120 s timeout",
+    ),
     "aws:lambda/permission:Permission": Duration(2, "estimate", "AddPermission, synchronous"),
     "aws:cloudwatch/eventRule:EventRule": Duration(3, "estimate", "PutRule, synchronous"),
     "aws:cloudwatch/eventTarget:EventTarget": Duration(2, "estimate", "PutTargets, synchronous"),

@@ -128,6 +128,17 @@ def scram_verifier(password: str, salt: bytes | None = None, iterations: int = S
     return f"SCRAM-SHA-256${iterations}:{b64(salt).decode()}${b64(stored).decode()}:{b64(server).decode()}"
 
 
+def _scram_attributes(message: str) -> dict[str, str]:
+    """``a=1,b=2`` -> {"a": "1", "b": "2"}; a malformed message is the server's error, said so."""
+    attrs = {}
+    for part in message.split(","):
+        key, sep, value = part.partition("=")
+        if not sep or len(key) != 1:
+            raise BootstrapError("the server's SCRAM message is malformed")
+        attrs[key] = value
+    return attrs
+
+
 def quote_ident(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
@@ -159,7 +170,7 @@ class Connection:
         application_name: str = "crossnet-bootstrap",
     ):
         self._sock = self._tls(socket.create_connection((host, port), timeout=timeout), host, ca_pem)
-        self._verified_chain = ca_pem is not None
+        self._verified_chain = bool(ca_pem)
         self._buffer = b""
         self.parameters: dict[str, str] = {}
         self._startup(user, password, database, application_name)
@@ -266,12 +277,19 @@ class Connection:
         first = header + first_bare.encode()
         self._send(b"p", mechanism.encode() + b"\0" + struct.pack("!i", len(first)) + first)
         server_first = self._sasl(11)
-        attrs = dict(part.split("=", 1) for part in server_first.split(","))
-        if not attrs.get("r", "").startswith(nonce) or "s" not in attrs or "i" not in attrs:
-            raise BootstrapError("the server's SCRAM challenge is malformed")
-        salted = hashlib.pbkdf2_hmac(
-            "sha256", password.encode(), base64.b64decode(attrs["s"]), int(attrs["i"])
-        )
+        attrs = _scram_attributes(server_first)
+        server_nonce, salt, iterations = attrs.get("r", ""), attrs.get("s", ""), attrs.get("i", "")
+        if not server_nonce.startswith(nonce) or len(server_nonce) <= len(nonce):
+            raise BootstrapError("the server's SCRAM nonce does not extend ours")
+        if not iterations.isdigit() or int(iterations) < SCRAM_ITERATIONS:
+            raise BootstrapError(
+                f"the server asks for {iterations!r} SCRAM iterations; at least 4096 accepted"
+            )
+        try:
+            salt_bytes = base64.b64decode(salt, validate=True)
+        except ValueError as err:
+            raise BootstrapError("the server's SCRAM salt is not base64") from err
+        salted = hashlib.pbkdf2_hmac("sha256", password.encode(), salt_bytes, int(iterations))
         client_key = hmac.digest(salted, b"Client Key", "sha256")
         stored_key = hashlib.sha256(client_key).digest()
         final_bare = f"c={base64.b64encode(binding).decode()},r={attrs['r']}"
@@ -281,8 +299,11 @@ class Connection:
         self._send(b"p", f"{final_bare},p={base64.b64encode(proof).decode()}".encode())
         server_final = self._sasl(12)
         expected = hmac.digest(hmac.digest(salted, b"Server Key", "sha256"), auth_message, "sha256")
-        received = dict(part.split("=", 1) for part in server_final.split(",")).get("v", "")
-        if not hmac.compare_digest(base64.b64decode(received), expected):
+        try:
+            received = base64.b64decode(_scram_attributes(server_final).get("v", ""), validate=True)
+        except ValueError as err:
+            raise BootstrapError("the server's SCRAM signature is not base64") from err
+        if not hmac.compare_digest(received, expected):
             raise BootstrapError("the server's SCRAM signature is wrong: it does not know the password")
 
     def _sasl(self, code: int) -> str:
@@ -338,8 +359,13 @@ def role_statements(role: str, schema: str, database: str, verifier: str, exists
     return [
         f"CREATE ROLE {r} WITH LOGIN PASSWORD {password}"
         if not exists
-        else f"ALTER ROLE {r} WITH LOGIN NOCREATEDB NOCREATEROLE PASSWORD {password}",
+        else (
+            f"ALTER ROLE {r} WITH LOGIN NOCREATEDB NOCREATEROLE CONNECTION LIMIT -1 "
+            f"VALID UNTIL 'infinity' PASSWORD {password}"
+        ),
         f"REVOKE ALL ON DATABASE {d} FROM PUBLIC",
+        # An adopted role (made by hand, perhaps with GRANT ALL) keeps only what is granted next.
+        f"REVOKE ALL ON DATABASE {d} FROM {r}",
         f"GRANT CONNECT, TEMPORARY ON DATABASE {d} TO {r}",
         # Creating a schema owned by another role needs membership in it (PostgreSQL 15; on 16 the
         # creator of a role holds ADMIN on it and may grant it to itself).
@@ -352,43 +378,39 @@ def role_statements(role: str, schema: str, database: str, verifier: str, exists
 
 
 ROLE_FACTS = (
-    "SELECT r.rolsuper, r.rolreplication, r.rolbypassrls, EXISTS (SELECT 1 FROM pg_roles g "
-    "WHERE g.rolname = 'rds_superuser' AND pg_has_role(r.oid, g.oid, 'MEMBER')) "
-    "FROM pg_roles r WHERE r.rolname = "
+    "SELECT r.rolsuper, r.rolreplication, r.rolbypassrls, COALESCE((SELECT string_agg(g.rolname, ', ' "
+    "ORDER BY g.rolname) FROM pg_auth_members m JOIN pg_roles g ON g.oid = m.roleid "
+    "WHERE m.member = r.oid), '') FROM pg_roles r WHERE r.rolname = "
 )
+
+
+def role_facts(role: str) -> str:
+    """An existing ``role``'s powers: superuser, replication, bypassrls, and the roles it is in."""
+    # A checked NAME, quoted: the one value put into this query.
+    return ROLE_FACTS + quote_literal(role)
 
 
 OUTCOMES = (
     "PUBLIC without CONNECT on the database",
     "the role with CONNECT on the database",
+    "the role without CREATE on the database",
     "the role the schema's owner",
+    "PUBLIC without CREATE on schema public",
+)
+OUTCOME = (
+    "SELECT NOT has_database_privilege('public', current_database(), 'CONNECT'), "
+    "has_database_privilege({role}, current_database(), 'CONNECT'), "
+    "NOT has_database_privilege({role}, current_database(), 'CREATE'), "
+    "EXISTS (SELECT 1 FROM pg_namespace n JOIN pg_roles o ON o.oid = n.nspowner "
+    "WHERE n.nspname = {schema} AND o.rolname = {role}), "
+    "NOT EXISTS (SELECT 1 FROM pg_namespace WHERE nspname = 'public') "
+    "OR NOT has_schema_privilege('public', 'public', 'CREATE')"
 )
 
 
 def outcome(role: str, schema: str) -> str:
     """One row of t/f, one per OUTCOMES entry (checked NAMEs, quoted)."""
     return OUTCOME.format(role=quote_literal(role), schema=quote_literal(schema))
-
-
-OUTCOME = (
-    "SELECT NOT has_database_privilege('public', current_database(), 'CONNECT'), "
-    "has_database_privilege({role}, current_database(), 'CONNECT'), "
-    "EXISTS (SELECT 1 FROM pg_namespace n JOIN pg_roles o ON o.oid = n.nspowner "
-    "WHERE n.nspname = {schema} AND o.rolname = {role})"
-)
-
-
-ROLE_FACTS = (
-    "SELECT r.rolsuper, r.rolreplication, r.rolbypassrls, EXISTS (SELECT 1 FROM pg_roles g "
-    "WHERE g.rolname = 'rds_superuser' AND pg_has_role(r.oid, g.oid, 'MEMBER')) "
-    "FROM pg_roles r WHERE r.rolname = "
-)
-
-
-def role_facts(role: str) -> str:
-    """The query for an existing ``role``'s powers: superuser, replication, bypassrls, rds_superuser."""
-    # A checked NAME, quoted: the one value put into this query.
-    return ROLE_FACTS + quote_literal(role)
 
 
 def _check_event(event: dict[str, Any]) -> None:
@@ -416,6 +438,10 @@ def connect(event: dict[str, Any], deadline_seconds: float = CONNECT_SECONDS) ->
                 event["database"],
                 ca_pem=event.get("ca_pem") or None,
             )
+        except ssl.SSLCertVerificationError as err:  # not a network problem: do not wait
+            raise BootstrapError(
+                f"the server's certificate does not chain to the CA bundle (ca_pem): {err.verify_message}"
+            ) from err
         except (OSError, PasswordRefused) as err:  # the instance or the password may still be coming
             if time.monotonic() >= deadline:
                 if isinstance(err, PasswordRefused):
@@ -440,9 +466,10 @@ def ensure_role(event: dict[str, Any]) -> dict[str, Any]:
                 "Switch the writer back to the first region (see the drill) and run `pulumi up` again"
             )
         found = conn.query(role_facts(role)).rows
-        if found and "t" in found[0]:
+        if found and ("t" in found[0][:3] or found[0][3]):
+            member_of = f" (member of {found[0][3]})" if found[0][3] else ""
             raise BootstrapError(
-                f"role {role} exists with SUPERUSER, REPLICATION, BYPASSRLS or rds_superuser; "
+                f"role {role} exists with SUPERUSER, REPLICATION, BYPASSRLS or role memberships{member_of}; "
                 "refusing to hand it to an application: remove those or choose another name"
             )
         verifier = scram_verifier(event["role_password"])

@@ -2,6 +2,7 @@
 
 # No `from __future__ import annotations`: the provider schema reads these annotations at run time.
 
+import hashlib
 import ipaddress
 import json
 from collections.abc import Callable
@@ -768,6 +769,8 @@ class AuroraGlobalDb(pulumi.ComponentResource):
                     "schema": role.schema,
                     "role_password": a["role_password"],
                     "region": region,
+                    # A crossnet upgrade that changes the function runs it again (it is idempotent).
+                    "code": hashlib.sha256(BOOTSTRAP_FILE.read_bytes()).hexdigest()[:16],
                     **({"ca_pem": role.ca_bundle} if role.ca_bundle else {}),
                 },
                 sort_keys=True,

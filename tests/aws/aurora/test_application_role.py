@@ -5,6 +5,7 @@ What the bootstrap function does to PostgreSQL is tested on a real server in tes
 
 from __future__ import annotations
 
+import hashlib
 import json
 from typing import Any
 
@@ -122,6 +123,7 @@ def test_the_invocation_carries_both_passwords_as_a_secret_after_the_writer_exis
         "schema": "keycloak",
         "role_password": password,
         "region": "us-east-1",
+        "code": hashlib.sha256(component.BOOTSTRAP_FILE.read_bytes()).hexdigest()[:16],
     }
     assert len(password) == 40 and password != runtime.value(db.master_password)
     assert runtime.is_secret(db.application_role_password)

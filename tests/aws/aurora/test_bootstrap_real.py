@@ -200,6 +200,47 @@ def test_an_existing_role_with_more_power_is_refused(server: Server) -> None:
     assert server.sql("SELECT count(*) FROM pg_namespace WHERE nspname IN ('kc_four', 'kc_five')") == "0"
 
 
+def test_a_role_in_another_role_is_refused(server: Server) -> None:
+    db = fresh_database(server)
+    server.sql("CREATE ROLE kc_member LOGIN IN ROLE pg_write_all_data, pg_read_server_files")
+    with pytest.raises(BootstrapError, match="member of pg_read_server_files, pg_write_all_data"):
+        bootstrap.handler(server.event(database=db, role="kc_member", schema="kc_member"))
+
+
+def test_an_adopted_role_loses_what_grant_all_gave_and_its_expiry(server: Server) -> None:
+    """0.2.0's runbook had operators make keycloak_app by hand with GRANT ALL ON DATABASE."""
+    db = fresh_database(server)
+    server.sql(
+        "CREATE ROLE kc_handmade LOGIN PASSWORD 'Handmade0Password0' "
+        "VALID UNTIL '2001-01-01' CONNECTION LIMIT 1"
+    )
+    server.sql(f"GRANT ALL ON DATABASE {db} TO kc_handmade")
+    event = server.event(database=db, role="kc_handmade", schema="kc_handmade")
+    assert bootstrap.handler(event)["created"] is False
+    assert server.sql(f"SELECT has_database_privilege('kc_handmade', '{db}', 'CREATE')") == "f"
+    assert (
+        server.sql(
+            "SELECT rolvaliduntil = 'infinity', rolconnlimit FROM pg_roles WHERE rolname = 'kc_handmade'"
+        )
+        == "t|-1"
+    )
+    server.connect("kc_handmade", event["role_password"], db).close()
+
+
+def test_public_create_on_public_that_the_master_cannot_revoke_fails_the_run(server: Server) -> None:
+    """Before PostgreSQL 15 `public` belongs to the bootstrap superuser and PUBLIC may create in it;
+    the master's REVOKE is then only a warning. The outcome check turns it into a failure."""
+    db = fresh_database(server)
+    server.cluster.sql(
+        "ALTER SCHEMA public OWNER TO postgres; GRANT CREATE ON SCHEMA public TO PUBLIC", database=db
+    )
+    with pytest.raises(BootstrapError, match="PUBLIC without CREATE on schema public"):
+        bootstrap.handler(server.event(database=db, role="kc_pg14", schema="kc_pg14"))
+    assert server.sql("SELECT count(*) FROM pg_roles WHERE rolname = 'kc_pg14'") == "0"
+    server.cluster.sql("REVOKE CREATE ON SCHEMA public FROM PUBLIC", database=db)  # what its owner does
+    assert bootstrap.handler(server.event(database=db, role="kc_pg14", schema="kc_pg14"))["created"] is True
+
+
 def test_a_read_only_writer_endpoint_says_the_writer_moved(server: Server) -> None:
     """After a switchover the first region's cluster is a read-only secondary."""
     db = fresh_database(server)
@@ -416,6 +457,11 @@ def test_the_runbooks_upgrade_hands_keycloaks_tables_to_its_role(server: Server)
         password = secrets.token_hex(20)
         # keycloak_app with schema keycloak: the stack's defaults, which the runbook's SQL names.
         bootstrap.handler(server.event(database=db, role_password=password))
+        # 0.2.0's runbook path: a table keycloak_app itself made in public (it had GRANT ALL then).
+        server.cluster.sql(
+            "CREATE TABLE public.handmade (x int); ALTER TABLE public.handmade OWNER TO keycloak_app",
+            database=db,
+        )
         master.query(runbook_upgrade_sql())
         left = master.query(
             "SELECT count(*) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
@@ -437,5 +483,135 @@ def test_the_runbooks_upgrade_hands_keycloaks_tables_to_its_role(server: Server)
             "JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = 'keycloak'"
         )
         assert owners.rows == [("keycloak_app",)]
+        app.query("INSERT INTO handmade VALUES (1)")
     finally:
         app.close()
+
+
+# -- a server that does not follow SCRAM: what the client itself must refuse
+
+
+class FakeServer:
+    """A PostgreSQL look-alike on loopback speaking TLS and SCRAM-SHA-256-PLUS for one connection,
+    with one misbehaviour: ``skip-auth`` (AuthenticationOk at once), ``bad-signature`` (a server
+    signature that proves nothing), ``foreign-nonce`` (a nonce that does not extend the client's),
+    ``few-iterations`` (i=1), ``garbled`` (a challenge that is not SCRAM), ``no-plus`` (only
+    SCRAM-SHA-256 offered), or ``honest``."""
+
+    def __init__(self, mode: str, password: str):
+        import struct
+
+        self.mode, self.password, self.struct = mode, password, struct
+        self.dir = Path(tempfile.mkdtemp(prefix="crossnet-fake-pg-"))
+        cert, key = certificate(HOST)
+        (self.dir / "c.pem").write_text(cert)
+        (self.dir / "k.pem").write_text(key)
+        self.listener = socket.create_server(("127.0.0.1", 0))
+        self.port = self.listener.getsockname()[1]
+        threading.Thread(target=self._serve, daemon=True).start()
+
+    def close(self) -> None:
+        self.listener.close()
+        run(["rm", "-rf", str(self.dir)])
+
+    def _send(self, conn: Any, kind: bytes, body: bytes) -> None:
+        conn.sendall(kind + self.struct.pack("!i", len(body) + 4) + body)
+
+    def _auth(self, conn: Any, code: int, data: bytes = b"") -> None:
+        self._send(conn, b"R", self.struct.pack("!i", code) + data)
+
+    def _read(self, conn: Any) -> bytes:
+        head = conn.recv(5)
+        if len(head) < 5:
+            raise ConnectionAbortedError("the client hung up")  # what it should do on a bad challenge
+        (length,) = self.struct.unpack("!i", head[1:5])
+        body = b""
+        while len(body) < length - 4:
+            body += conn.recv(length - 4 - len(body))
+        return body
+
+    def _serve(self) -> None:
+        import base64
+        import hashlib
+        import hmac
+
+        raw, _ = self.listener.accept()
+        raw.recv(8)
+        raw.sendall(b"S")
+        context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        context.load_cert_chain(self.dir / "c.pem", self.dir / "k.pem")
+        conn = context.wrap_socket(raw, server_side=True)
+        try:
+            conn.recv(4096)  # the startup message
+            if self.mode == "skip-auth":
+                self._auth(conn, 0)
+                self._send(conn, b"Z", b"I")
+                return
+            mechanisms = (
+                b"SCRAM-SHA-256\0\0" if self.mode == "no-plus" else b"SCRAM-SHA-256-PLUS\0SCRAM-SHA-256\0\0"
+            )
+            self._auth(conn, 10, mechanisms)
+            first = self._read(conn)
+            client_first = first.split(b"\0", 1)[1][4:].decode()
+            client_bare = client_first.split(",", 2)[2]
+            client_nonce = client_bare.split("r=", 1)[1]
+            salt, iterations = b"0123456789abcdef", 1 if self.mode == "few-iterations" else 4096
+            nonce = ("someone-else" if self.mode == "foreign-nonce" else client_nonce) + "server"
+            server_first = f"r={nonce},s={base64.b64encode(salt).decode()},i={iterations}"
+            if self.mode == "garbled":
+                server_first = "this is not scram"
+            self._auth(conn, 11, server_first.encode())
+            final = self._read(conn).decode()
+            final_bare = final.rsplit(",p=", 1)[0]
+            salted = hashlib.pbkdf2_hmac("sha256", self.password.encode(), salt, iterations)
+            auth_message = f"{client_bare},{server_first},{final_bare}".encode()
+            signature = hmac.digest(hmac.digest(salted, b"Server Key", "sha256"), auth_message, "sha256")
+            if self.mode == "bad-signature":
+                signature = bytes(32)
+            self._auth(conn, 12, b"v=" + base64.b64encode(signature))
+            self._auth(conn, 0)
+            self._send(conn, b"Z", b"I")
+        except OSError:
+            pass
+        finally:
+            with contextlib.suppress(OSError):
+                conn.close()
+
+
+@pytest.mark.parametrize(
+    ("mode", "words"),
+    [
+        ("skip-auth", "without authentication"),
+        ("bad-signature", "does not know the password"),
+        ("foreign-nonce", "nonce does not extend ours"),
+        ("few-iterations", "'1' SCRAM iterations"),
+        ("garbled", "SCRAM message is malformed"),
+        ("no-plus", "without SCRAM-SHA-256-PLUS"),
+    ],
+)
+def test_the_client_refuses_a_server_that_breaks_scram(mode: str, words: str) -> None:
+    fake = FakeServer(mode, MASTER_PASSWORD)
+    try:
+        with pytest.raises(BootstrapError, match=words):
+            Connection("127.0.0.1", fake.port, MASTER, MASTER_PASSWORD, "keycloak")
+    finally:
+        fake.close()
+
+
+def test_the_fake_server_is_accepted_when_honest() -> None:
+    """Guards the test above: the same fake, behaving, completes the login."""
+    fake = FakeServer("honest", MASTER_PASSWORD)
+    try:
+        Connection("127.0.0.1", fake.port, MASTER, MASTER_PASSWORD, "keycloak").close()
+    finally:
+        fake.close()
+
+
+def test_a_wrong_ca_bundle_fails_at_once_and_says_so(server: Server) -> None:
+    import time
+
+    other_ca, _ = certificate("some other CA")
+    started = time.monotonic()
+    with pytest.raises(BootstrapError, match=r"does not chain to the CA bundle \(ca_pem\)"):
+        bootstrap.handler(server.event(ca_pem=other_ca, connect_seconds=30))
+    assert time.monotonic() - started < 10  # not retried as if the network were down
