@@ -44,7 +44,8 @@ _AZ_DIRECTIONS = {"southeast": "se", "northeast": "ne", "southwest": "sw", "nort
 SQL_NAME = r"[a-zA-Z][a-zA-Z0-9_]{0,62}"
 ZONE_ID = r"Z[A-Z0-9]{1,31}"
 # The application role and its schema: lowercase, so the name Keycloak is given is the name stored.
-ROLE_NAME = r"(?!pg_)(?!rds)[a-z_][a-z0-9_]{0,62}"
+LOWER_SQL_NAME = r"[a-z_][a-z0-9_]{0,62}"
+ROLE_NAME = r"(?!pg_)(?!rds)" + LOWER_SQL_NAME
 RESERVED_ROLES = ("postgres", "rdsadmin", "rds_superuser", "public", "admin", "none", "current_user")
 RESERVED_SCHEMAS = ("public", "information_schema")
 # The bootstrap authenticates the server through SCRAM channel binding; Aurora PostgreSQL stores
@@ -358,6 +359,12 @@ def _validate(args: Any, problems: Problems) -> Settings | None:
     provider_settings = _provider_settings(problems, args.get("provider_settings", {}), provider_regions)
     zones = _zones(problems, args.get("availability_zone_ids", {}), regions)
     app_role = _application_role(problems, args.get("application_role"), master_username, engine_version)
+    if app_role is not None and database_name is not None and not re.fullmatch(LOWER_SQL_NAME, database_name):
+        problems.add(
+            "database_name",
+            database_name,
+            "lowercase letters, digits or underscores with application_role (its grants name the database)",
+        )
 
     flags = {
         key: _bool(problems, args, key, default)

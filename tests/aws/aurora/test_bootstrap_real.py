@@ -363,6 +363,10 @@ class Relay:
         self.relayed = 0
         threading.Thread(target=self._serve, daemon=True).start()
 
+    def close(self) -> None:
+        self.listener.close()
+        run(["rm", "-rf", str(self.dir)])
+
     def _serve(self) -> None:
         client, _ = self.listener.accept()
         client.recv(8)  # SSLRequest
@@ -395,8 +399,11 @@ class Relay:
 
 def test_a_man_in_the_middle_fails_the_authentication(server: Server) -> None:
     relay = Relay(server.port)
-    with pytest.raises(BootstrapError) as info:
-        bootstrap.handler(server.event(port=relay.port, role="kc_nine", schema="kc_nine"))
+    try:
+        with pytest.raises(BootstrapError) as info:
+            bootstrap.handler(server.event(port=relay.port, role="kc_nine", schema="kc_nine"))
+    finally:
+        relay.close()
     assert "channel binding" in str(info.value)
     assert relay.relayed > 0  # the relay was in the path
     assert server.sql("SELECT count(*) FROM pg_roles WHERE rolname = 'kc_nine'") == "0"

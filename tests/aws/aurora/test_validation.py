@@ -105,6 +105,7 @@ def fields(**changes: Any) -> list[str]:
         ({"application_role": {"name": "app", "schema": "pg_x"}}, "application_role.schema", "pg_*"),
         ({"application_role": {"name": "app", "grants": []}}, "application_role.grants", "unknown key"),
         ({"application_role": {"name": "app"}, "engine_version": "13.12"}, "engine_version", "14 or later"),
+        ({"application_role": {"name": "app"}, "database_name": "KeyCloak"}, "database_name", "lowercase"),
         ({"application_role": {"name": "app", "ca_bundle": "rds-ca"}}, "application_role.ca_bundle", "PEM"),
         (
             {
