@@ -154,8 +154,10 @@ class Result:
 
 
 class Connection:
-    """One authenticated session. TLS is required; see the module docstring for how the server is
-    authenticated."""
+    """One authenticated session. Over TCP, TLS is required; see the module docstring for how the
+    server is authenticated. A ``host`` that is a directory means PostgreSQL's unix socket in it
+    (``<dir>/.s.PGSQL.<port>``, as libpq): no TLS there, the socket's file permissions vouch for the
+    server, so plain SCRAM-SHA-256 is accepted. The function in the VPC always connects over TCP."""
 
     def __init__(
         self,
@@ -169,7 +171,14 @@ class Connection:
         timeout: float = 20.0,
         application_name: str = "crossnet-bootstrap",
     ):
-        self._sock = self._tls(socket.create_connection((host, port), timeout=timeout), host, ca_pem)
+        self._sock: socket.socket
+        self._local = host.startswith("/")
+        if self._local:
+            self._sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+            self._sock.settimeout(timeout)
+            self._sock.connect(f"{host}/.s.PGSQL.{port}")
+        else:
+            self._sock = self._tls(socket.create_connection((host, port), timeout=timeout), host, ca_pem)
         self._verified_chain = bool(ca_pem)
         self._buffer = b""
         self.parameters: dict[str, str] = {}
@@ -256,14 +265,14 @@ class Connection:
                 return
 
     def _scram(self, password: str, mechanisms: list[str]) -> None:
-        if "SCRAM-SHA-256-PLUS" in mechanisms:
+        if "SCRAM-SHA-256-PLUS" in mechanisms and isinstance(self._sock, ssl.SSLSocket):
             mechanism = "SCRAM-SHA-256-PLUS"
             der = self._sock.getpeercert(binary_form=True)
             if not der:
                 raise BootstrapError("the server sent no certificate to bind the authentication to")
             header = b"p=tls-server-end-point,,"
             binding = header + hashlib.new(signature_hash(der), der).digest()
-        elif "SCRAM-SHA-256" in mechanisms and self._verified_chain:
+        elif "SCRAM-SHA-256" in mechanisms and (self._verified_chain or self._local):
             mechanism, header = "SCRAM-SHA-256", b"n,,"
             binding = header
         else:

@@ -52,6 +52,8 @@ class Cluster:
     root: Path
     ns: str | None = None
     port: int = 5432
+    bin: str = PG_BIN
+    """The server's binaries: Debian's PostgreSQL 15 unless a test brings another version."""
 
     @property
     def data(self) -> Path:
@@ -73,7 +75,7 @@ class Cluster:
         for d in (self.root, self.data, self.etc, self.etc / "conf.d", self.sock):
             d.mkdir(parents=True, exist_ok=True)
             chown_tree(d)
-        run(as_postgres(f"{PG_BIN}/initdb", "-A", "peer", "-D", str(self.data), ns=self.ns))
+        run(as_postgres(f"{self.bin}/initdb", "-A", "peer", "-D", str(self.data), ns=self.ns))
         for name in ("postgresql.conf", "pg_hba.conf", "pg_ident.conf"):
             shutil.move(self.data / name, self.etc / name)
         self.write_conf(listen=listen, extra_conf=extra_conf, cert=cert)
@@ -104,7 +106,7 @@ class Cluster:
 
     def ctl(self, action: str, check: bool = True) -> subprocess.CompletedProcess[str]:
         cmd = as_postgres(
-            f"{PG_BIN}/pg_ctl", "-D", str(self.etc), "-w", "-t", "30", "-l", str(self.log), ns=self.ns
+            f"{self.bin}/pg_ctl", "-D", str(self.etc), "-w", "-t", "30", "-l", str(self.log), ns=self.ns
         )
         if action in ("stop", "restart"):
             cmd += ["-m", "fast"]
@@ -116,7 +118,7 @@ class Cluster:
 
     def sql(self, query: str, database: str = "postgres") -> str:
         cmd = as_postgres(
-            f"{PG_BIN}/psql",
+            f"{self.bin}/psql",
             "-X",
             "-qAt",
             "-v",
@@ -135,4 +137,8 @@ class Cluster:
 
     def env(self) -> dict[str, str]:
         """What the rendered scripts need to find this cluster (PGHOST/PGPORT, and its binaries first)."""
-        return {"PGHOST": str(self.sock), "PGPORT": str(self.port), "PATH": f"{PG_BIN}:{os.environ['PATH']}"}
+        return {
+            "PGHOST": str(self.sock),
+            "PGPORT": str(self.port),
+            "PATH": f"{self.bin}:{os.environ['PATH']}",
+        }
