@@ -47,6 +47,12 @@ def event_pattern() -> dict[str, Any]:
     }
 
 
+def bootstrap_digest() -> str:
+    """The role bootstrap's code, as the invocation's input names it: line endings normalised, so
+    two checkouts of one release (one with CRLF) never disagree and re-run it."""
+    return hashlib.sha256(BOOTSTRAP_FILE.read_bytes().replace(b"\r\n", b"\n")).hexdigest()[:16]
+
+
 def function_statements(log_group_arn: str, dead_letter_queue_arn: str) -> list[dict[str, Any]]:
     """What every function of the component may do for itself: write its log group, send to its
     dead-letter queue, and trace. X-Ray's ``PutTraceSegments``/``PutTelemetryRecords`` have no
@@ -770,7 +776,7 @@ class AuroraGlobalDb(pulumi.ComponentResource):
                     "role_password": a["role_password"],
                     "region": region,
                     # A crossnet upgrade that changes the function runs it again (it is idempotent).
-                    "code": hashlib.sha256(BOOTSTRAP_FILE.read_bytes()).hexdigest()[:16],
+                    "code": bootstrap_digest(),
                     **({"ca_pem": role.ca_bundle} if role.ca_bundle else {}),
                 },
                 sort_keys=True,

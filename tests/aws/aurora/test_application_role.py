@@ -123,7 +123,7 @@ def test_the_invocation_carries_both_passwords_as_a_secret_after_the_writer_exis
         "schema": "keycloak",
         "role_password": password,
         "region": "us-east-1",
-        "code": hashlib.sha256(component.BOOTSTRAP_FILE.read_bytes()).hexdigest()[:16],
+        "code": hashlib.sha256(component.BOOTSTRAP_FILE.read_bytes()).hexdigest()[:16],  # LF in git
     }
     assert len(password) == 40 and password != runtime.value(db.master_password)
     assert runtime.is_secret(db.application_role_password)
@@ -161,6 +161,14 @@ def test_a_ca_bundle_reaches_the_function(runtime: MockRuntime) -> None:
 def test_the_function_waits_for_its_network_interfaces_on_destroy(runtime: MockRuntime) -> None:
     build(runtime, application_role=ROLE)
     assert runtime.one(T_SG, "kc-us-east-1-bootstrap").custom_timeouts.get("delete") == "45m"
+
+
+def test_the_code_digest_ignores_line_endings(tmp_path: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    crlf = tmp_path / "bootstrap.py"
+    crlf.write_bytes(component.BOOTSTRAP_FILE.read_bytes().replace(b"\n", b"\r\n"))
+    lf = component.bootstrap_digest()
+    monkeypatch.setattr(component, "BOOTSTRAP_FILE", crlf)
+    assert component.bootstrap_digest() == lf
 
 
 def test_without_a_role_there_is_no_bootstrap(runtime: MockRuntime) -> None:
