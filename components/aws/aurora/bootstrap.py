@@ -1,11 +1,11 @@
 """The application-role bootstrap: a Lambda function in the first region's Aurora VPC.
 
 ``pulumi up`` invokes it once (``aws.lambda_.Invocation``) after the primary's writer exists, and
-again only when its input changes (a new role password, another role or schema name). It connects
+again only when its input changes (a password, the role or schema name, ``sql_digest()``). It connects
 to the primary cluster's writer endpoint as the master user and makes the application role:
 
 - ``LOGIN`` and nothing more: no ``SUPERUSER``, ``CREATEDB``, ``CREATEROLE``, ``REPLICATION`` or
-  ``BYPASSRLS``, and no membership in ``rds_superuser``;
+  ``BYPASSRLS``, no role memberships, no expiry or connection limit left from a hand-made role;
 - ``CONNECT`` and ``TEMPORARY`` on the database, which ``PUBLIC`` no longer has;
 - the owner of its own schema, its ``search_path`` in that database; ``CREATE`` on ``public`` is
   revoked from ``PUBLIC`` (PostgreSQL 15 does this itself; 14 does not).
@@ -16,8 +16,9 @@ The password never reaches the server in clear: the function sends a SCRAM-SHA-2
 Transport: TLS always. The server is authenticated by SCRAM channel binding
 (``SCRAM-SHA-256-PLUS``, ``tls-server-end-point``): a man in the middle with any other certificate
 makes the authentication fail, so the RDS CA bundle, which a function without internet access
-cannot fetch, is not needed. Given ``ca_pem``, the certificate chain is verified as well.
-MD5 and clear-text password authentication are refused.
+cannot fetch, is not needed. Given ``ca_pem``, the certificate chain is verified as well; channel
+binding is still required. MD5, clear-text passwords and weak or malformed SCRAM challenges are
+refused.
 
 Standard library only: this file is the whole deployment package. Nothing here logs the event.
 """
@@ -128,15 +129,44 @@ def scram_verifier(password: str, salt: bytes | None = None, iterations: int = S
     return f"SCRAM-SHA-256${iterations}:{b64(salt).decode()}${b64(stored).decode()}:{b64(server).decode()}"
 
 
-def _scram_attributes(message: str) -> dict[str, str]:
-    """``a=1,b=2`` -> {"a": "1", "b": "2"}; a malformed message is the server's error, said so."""
-    attrs = {}
-    for part in message.split(","):
-        key, sep, value = part.partition("=")
-        if not sep or len(key) != 1:
-            raise BootstrapError("the server's SCRAM message is malformed")
-        attrs[key] = value
-    return attrs
+SERVER_FIRST = re.compile(
+    r"r=([\x21-\x2b\x2d-\x7e]+),s=([A-Za-z0-9+/]+={0,2}),i=([0-9]{1,9})(,[A-Za-z]=[^,]*)*"
+)
+SERVER_FINAL = re.compile(r"v=([A-Za-z0-9+/]+={0,2})(,[A-Za-z]=[^,]*)*")
+MAX_SCRAM_ITERATIONS = 10_000_000  # far above any server's; below what a 120 s function can compute
+
+
+def parse_server_first(message: str) -> tuple[str, bytes, int]:
+    """(nonce, salt, iterations) of a server-first-message (RFC 5802 section 7), or BootstrapError.
+
+    A mandatory extension (``m=``) must fail the exchange (section 5.1); so does a missing salt."""
+    match = SERVER_FIRST.fullmatch(message)
+    if match is None:
+        raise BootstrapError("the server's SCRAM challenge is malformed")
+    try:
+        salt = base64.b64decode(match.group(2), validate=True)
+    except ValueError as err:
+        raise BootstrapError("the server's SCRAM salt is not base64") from err
+    iterations = int(match.group(3))
+    if not salt:
+        raise BootstrapError("the server's SCRAM challenge has an empty salt")
+    if not SCRAM_ITERATIONS <= iterations <= MAX_SCRAM_ITERATIONS:
+        allowed = f"{SCRAM_ITERATIONS}..{MAX_SCRAM_ITERATIONS}"
+        raise BootstrapError(f"the server asks for {iterations} SCRAM iterations; {allowed} accepted")
+    return match.group(1), salt, iterations
+
+
+def parse_server_final(message: str) -> bytes:
+    """The server signature of a server-final-message; ``e=`` (the server's error) is reported."""
+    if message.startswith("e="):
+        raise BootstrapError(f"the server ended the SCRAM exchange: {message[2:]}")
+    match = SERVER_FINAL.fullmatch(message)
+    if match is None:
+        raise BootstrapError("the server's SCRAM signature is malformed")
+    try:
+        return base64.b64decode(match.group(1), validate=True)
+    except ValueError as err:
+        raise BootstrapError("the server's SCRAM signature is not base64") from err
 
 
 def quote_ident(name: str) -> str:
@@ -179,7 +209,6 @@ class Connection:
             self._sock.connect(f"{host}/.s.PGSQL.{port}")
         else:
             self._sock = self._tls(socket.create_connection((host, port), timeout=timeout), host, ca_pem)
-        self._verified_chain = bool(ca_pem)
         self._buffer = b""
         self.parameters: dict[str, str] = {}
         self._startup(user, password, database, application_name)
@@ -272,47 +301,35 @@ class Connection:
                 raise BootstrapError("the server sent no certificate to bind the authentication to")
             header = b"p=tls-server-end-point,,"
             binding = header + hashlib.new(signature_hash(der), der).digest()
-        elif "SCRAM-SHA-256" in mechanisms and (self._verified_chain or self._local):
+        elif "SCRAM-SHA-256" in mechanisms and self._local:
             mechanism, header = "SCRAM-SHA-256", b"n,,"
             binding = header
         else:
+            # Over TCP channel binding is required even with a verified chain: without it a man in
+            # the middle holding any certificate the bundle accepts could relay the login.
             raise BootstrapError(
                 f"the server offers {', '.join(mechanisms) or 'no SASL mechanism'}: without "
-                "SCRAM-SHA-256-PLUS (channel binding) the server is not authenticated; give the RDS CA "
-                "bundle (ca_pem) to verify its certificate instead"
+                "SCRAM-SHA-256-PLUS (channel binding) the server is not authenticated; refusing"
             )
         nonce = base64.b64encode(os.urandom(18)).decode()
         first_bare = f"n=,r={nonce}"
         first = header + first_bare.encode()
         self._send(b"p", mechanism.encode() + b"\0" + struct.pack("!i", len(first)) + first)
         server_first = self._sasl(11)
-        attrs = _scram_attributes(server_first)
-        server_nonce, salt, iterations = attrs.get("r", ""), attrs.get("s", ""), attrs.get("i", "")
+        server_nonce, salt_bytes, iterations = parse_server_first(server_first)
         if not server_nonce.startswith(nonce) or len(server_nonce) <= len(nonce):
             raise BootstrapError("the server's SCRAM nonce does not extend ours")
-        if not iterations.isdigit() or int(iterations) < SCRAM_ITERATIONS:
-            raise BootstrapError(
-                f"the server asks for {iterations!r} SCRAM iterations; at least 4096 accepted"
-            )
-        try:
-            salt_bytes = base64.b64decode(salt, validate=True)
-        except ValueError as err:
-            raise BootstrapError("the server's SCRAM salt is not base64") from err
-        salted = hashlib.pbkdf2_hmac("sha256", password.encode(), salt_bytes, int(iterations))
+        salted = hashlib.pbkdf2_hmac("sha256", password.encode(), salt_bytes, iterations)
         client_key = hmac.digest(salted, b"Client Key", "sha256")
         stored_key = hashlib.sha256(client_key).digest()
-        final_bare = f"c={base64.b64encode(binding).decode()},r={attrs['r']}"
+        final_bare = f"c={base64.b64encode(binding).decode()},r={server_nonce}"
         auth_message = f"{first_bare},{server_first},{final_bare}".encode()
         signature = hmac.digest(stored_key, auth_message, "sha256")
         proof = bytes(a ^ b for a, b in zip(client_key, signature, strict=True))
         self._send(b"p", f"{final_bare},p={base64.b64encode(proof).decode()}".encode())
         server_final = self._sasl(12)
         expected = hmac.digest(hmac.digest(salted, b"Server Key", "sha256"), auth_message, "sha256")
-        try:
-            received = base64.b64decode(_scram_attributes(server_final).get("v", ""), validate=True)
-        except ValueError as err:
-            raise BootstrapError("the server's SCRAM signature is not base64") from err
-        if not hmac.compare_digest(received, expected):
+        if not hmac.compare_digest(parse_server_final(server_final), expected):
             raise BootstrapError("the server's SCRAM signature is wrong: it does not know the password")
 
     def _sasl(self, code: int) -> str:
@@ -324,7 +341,10 @@ class Connection:
             raise ServerError(fields)
         if kind != b"R" or struct.unpack("!i", body[:4])[0] != code:
             raise BootstrapError("the server broke off the SCRAM exchange")
-        return body[4:].decode()
+        try:
+            return body[4:].decode("ascii")
+        except UnicodeDecodeError as err:
+            raise BootstrapError("the server's SCRAM message is not ASCII") from err
 
     # queries
 
@@ -361,6 +381,12 @@ class Connection:
 # -- the role
 
 
+PUBLIC_SCHEMA = (
+    "DO $$ BEGIN IF EXISTS (SELECT 1 FROM pg_namespace WHERE nspname = 'public') THEN "
+    "REVOKE CREATE ON SCHEMA public FROM PUBLIC; REVOKE ALL ON SCHEMA public FROM {role}; END IF; END $$"
+)
+
+
 def role_statements(role: str, schema: str, database: str, verifier: str, exists: bool) -> list[str]:
     """The statements that make ``role`` what the module docstring says (one transaction)."""
     r, s, d = quote_ident(role), quote_ident(schema), quote_ident(database)
@@ -381,7 +407,8 @@ def role_statements(role: str, schema: str, database: str, verifier: str, exists
         f"GRANT {r} TO CURRENT_USER",
         f"CREATE SCHEMA IF NOT EXISTS {s} AUTHORIZATION {r}",
         f"ALTER SCHEMA {s} OWNER TO {r}",
-        "REVOKE CREATE ON SCHEMA public FROM PUBLIC",
+        # Before PostgreSQL 15 PUBLIC may create in public; an adopted role may hold grants there.
+        PUBLIC_SCHEMA.format(role=r),
         f"ALTER ROLE {r} IN DATABASE {d} SET search_path TO {s}",
     ]
 
@@ -405,6 +432,8 @@ OUTCOMES = (
     "the role without CREATE on the database",
     "the role the schema's owner",
     "PUBLIC without CREATE on schema public",
+    "the role without CREATE on schema public",
+    "the role not the owner of schema public (hand it back: ALTER SCHEMA public OWNER TO ...)",
 )
 OUTCOME = (
     "SELECT NOT has_database_privilege('public', current_database(), 'CONNECT'), "
@@ -413,13 +442,31 @@ OUTCOME = (
     "EXISTS (SELECT 1 FROM pg_namespace n JOIN pg_roles o ON o.oid = n.nspowner "
     "WHERE n.nspname = {schema} AND o.rolname = {role}), "
     "NOT EXISTS (SELECT 1 FROM pg_namespace WHERE nspname = 'public') "
-    "OR NOT has_schema_privilege('public', 'public', 'CREATE')"
+    "OR NOT has_schema_privilege('public', 'public', 'CREATE'), "
+    "NOT EXISTS (SELECT 1 FROM pg_namespace WHERE nspname = 'public') "
+    "OR NOT has_schema_privilege({role}, 'public', 'CREATE'), "
+    "NOT EXISTS (SELECT 1 FROM pg_namespace n JOIN pg_roles o ON o.oid = n.nspowner "
+    "WHERE n.nspname = 'public' AND o.rolname = {role})"
 )
 
 
 def outcome(role: str, schema: str) -> str:
     """One row of t/f, one per OUTCOMES entry (checked NAMEs, quoted)."""
     return OUTCOME.format(role=quote_literal(role), schema=quote_literal(schema))
+
+
+def sql_digest() -> str:
+    """What the function does to a database, as text: a release that changes it runs it again
+    (the component puts this in the invocation's input); comments and transport do not count."""
+    text = "\n".join(
+        [
+            *role_statements("r", "s", "d", "v", exists=False),
+            *role_statements("r", "s", "d", "v", exists=True),
+            OUTCOME,
+            ROLE_FACTS,
+        ]
+    )
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
 def _check_event(event: dict[str, Any]) -> None:

@@ -2,7 +2,6 @@
 
 # No `from __future__ import annotations`: the provider schema reads these annotations at run time.
 
-import hashlib
 import ipaddress
 import json
 from collections.abc import Callable
@@ -19,6 +18,7 @@ from ...naming import child
 from ...tokens import component_opts, type_token
 from ...validation import Problems, ValidationError
 from ..providers import regional_provider
+from . import bootstrap as role_bootstrap
 from . import handler as failover_handler
 from .args import AZ_COUNT, SUBJECT, ApplicationRole, AuroraGlobalDbArgs, Settings, validate, zone_number
 from .guard import TeardownGuard
@@ -45,12 +45,6 @@ def event_pattern() -> dict[str, Any]:
         "detail-type": [failover_handler.DETAIL_TYPE],
         "detail": {"EventID": list(failover_handler.EVENT_IDS)},
     }
-
-
-def bootstrap_digest() -> str:
-    """The role bootstrap's code, as the invocation's input names it: line endings normalised, so
-    two checkouts of one release (one with CRLF) never disagree and re-run it."""
-    return hashlib.sha256(BOOTSTRAP_FILE.read_bytes().replace(b"\r\n", b"\n")).hexdigest()[:16]
 
 
 def function_statements(log_group_arn: str, dead_letter_queue_arn: str) -> list[dict[str, Any]]:
@@ -775,8 +769,9 @@ class AuroraGlobalDb(pulumi.ComponentResource):
                     "schema": role.schema,
                     "role_password": a["role_password"],
                     "region": region,
-                    # A crossnet upgrade that changes the function runs it again (it is idempotent).
-                    "code": bootstrap_digest(),
+                    # A release that changes what the function does to the database runs it again
+                    # (idempotently); comments or transport changes do not.
+                    "sql": role_bootstrap.sql_digest(),
                     **({"ca_pem": role.ca_bundle} if role.ca_bundle else {}),
                 },
                 sort_keys=True,

@@ -5,14 +5,13 @@ What the bootstrap function does to PostgreSQL is tested on a real server in tes
 
 from __future__ import annotations
 
-import hashlib
 import json
 from typing import Any
 
 import pulumi
 import pytest
 
-from components.aws.aurora import AuroraGlobalDb, component
+from components.aws.aurora import AuroraGlobalDb, bootstrap, component
 from plan.runtime import MockRuntime
 
 T_FUNCTION = "aws:lambda/function:Function"
@@ -123,7 +122,7 @@ def test_the_invocation_carries_both_passwords_as_a_secret_after_the_writer_exis
         "schema": "keycloak",
         "role_password": password,
         "region": "us-east-1",
-        "code": hashlib.sha256(component.BOOTSTRAP_FILE.read_bytes()).hexdigest()[:16],  # LF in git
+        "sql": bootstrap.sql_digest(),
     }
     assert len(password) == 40 and password != runtime.value(db.master_password)
     assert runtime.is_secret(db.application_role_password)
@@ -163,12 +162,17 @@ def test_the_function_waits_for_its_network_interfaces_on_destroy(runtime: MockR
     assert runtime.one(T_SG, "kc-us-east-1-bootstrap").custom_timeouts.get("delete") == "45m"
 
 
-def test_the_code_digest_ignores_line_endings(tmp_path: Any, monkeypatch: pytest.MonkeyPatch) -> None:
-    crlf = tmp_path / "bootstrap.py"
-    crlf.write_bytes(component.BOOTSTRAP_FILE.read_bytes().replace(b"\n", b"\r\n"))
-    lf = component.bootstrap_digest()
-    monkeypatch.setattr(component, "BOOTSTRAP_FILE", crlf)
-    assert component.bootstrap_digest() == lf
+def test_the_invocation_changes_with_what_the_function_does_to_the_database_only(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A release that changes the SQL runs the bootstrap once more; one that changes a comment or the
+    transport does not (a re-run needs the writer in the first region)."""
+    before = bootstrap.sql_digest()
+    monkeypatch.setattr(bootstrap, "OUTCOME", bootstrap.OUTCOME + ", true")
+    assert bootstrap.sql_digest() != before
+    monkeypatch.undo()
+    monkeypatch.setattr(bootstrap, "CONNECT_SECONDS", 1.0)
+    assert bootstrap.sql_digest() == before
 
 
 def test_without_a_role_there_is_no_bootstrap(runtime: MockRuntime) -> None:

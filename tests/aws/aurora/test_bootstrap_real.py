@@ -227,6 +227,20 @@ def test_an_adopted_role_loses_what_grant_all_gave_and_its_expiry(server: Server
     server.connect("kc_handmade", event["role_password"], db).close()
 
 
+def test_an_adopted_role_loses_its_grants_on_public_and_may_not_own_it(server: Server) -> None:
+    """0.2.0 on PostgreSQL 15+: a hand-made role could not create Keycloak's tables in public without
+    GRANT ALL ON SCHEMA public, or owning it."""
+    db = fresh_database(server)
+    server.sql("CREATE ROLE kc_pub LOGIN")
+    server.cluster.sql("GRANT ALL ON SCHEMA public TO kc_pub", database=db)
+    bootstrap.handler(server.event(database=db, role="kc_pub", schema="kc_pub"))
+    assert server.cluster.sql("SELECT has_schema_privilege('kc_pub', 'public', 'CREATE')", database=db) == "f"
+    server.sql("CREATE ROLE kc_owner LOGIN")
+    server.cluster.sql("ALTER SCHEMA public OWNER TO kc_owner", database=db)
+    with pytest.raises(BootstrapError, match="the role not the owner of schema public"):
+        bootstrap.handler(server.event(database=db, role="kc_owner", schema="kc_owner"))
+
+
 def test_public_create_on_public_that_the_master_cannot_revoke_fails_the_run(server: Server) -> None:
     """Before PostgreSQL 15 `public` belongs to the bootstrap superuser and PUBLIC may create in it;
     the master's REVOKE is then only a warning. The outcome check turns it into a failure."""
@@ -562,11 +576,14 @@ class FakeServer:
             client_first = first.split(b"\0", 1)[1][4:].decode()
             client_bare = client_first.split(",", 2)[2]
             client_nonce = client_bare.split("r=", 1)[1]
-            salt, iterations = b"0123456789abcdef", 1 if self.mode == "few-iterations" else 4096
+            salt = b"0123456789abcdef"
+            iterations = {"few-iterations": 1, "huge-iterations": 10**8}.get(self.mode, 4096)
             nonce = ("someone-else" if self.mode == "foreign-nonce" else client_nonce) + "server"
             server_first = f"r={nonce},s={base64.b64encode(salt).decode()},i={iterations}"
             if self.mode == "garbled":
                 server_first = "this is not scram"
+            if self.mode == "mandatory-extension":
+                server_first = "m=must-understand," + server_first
             self._auth(conn, 11, server_first.encode())
             final = self._read(conn).decode()
             final_bare = final.rsplit(",p=", 1)[0]
@@ -575,7 +592,10 @@ class FakeServer:
             signature = hmac.digest(hmac.digest(salted, b"Server Key", "sha256"), auth_message, "sha256")
             if self.mode == "bad-signature":
                 signature = bytes(32)
-            self._auth(conn, 12, b"v=" + base64.b64encode(signature))
+            final_message = b"v=" + base64.b64encode(signature)
+            if self.mode == "server-error":
+                final_message = b"e=invalid-proof"
+            self._auth(conn, 12, final_message)
             self._auth(conn, 0)
             self._send(conn, b"Z", b"I")
         except OSError:
@@ -591,8 +611,11 @@ class FakeServer:
         ("skip-auth", "without authentication"),
         ("bad-signature", "does not know the password"),
         ("foreign-nonce", "nonce does not extend ours"),
-        ("few-iterations", "'1' SCRAM iterations"),
-        ("garbled", "SCRAM message is malformed"),
+        ("few-iterations", "asks for 1 SCRAM iterations"),
+        ("huge-iterations", "asks for 100000000 SCRAM iterations"),
+        ("garbled", "SCRAM challenge is malformed"),
+        ("mandatory-extension", "SCRAM challenge is malformed"),
+        ("server-error", "ended the SCRAM exchange: invalid-proof"),
         ("no-plus", "without SCRAM-SHA-256-PLUS"),
     ],
 )
@@ -601,6 +624,18 @@ def test_the_client_refuses_a_server_that_breaks_scram(mode: str, words: str) ->
     try:
         with pytest.raises(BootstrapError, match=words):
             Connection("127.0.0.1", fake.port, MASTER, MASTER_PASSWORD, "keycloak")
+    finally:
+        fake.close()
+
+
+def test_a_ca_bundle_does_not_stand_in_for_channel_binding() -> None:
+    """With the bundle a relay needs only some certificate that chains to it; without channel
+    binding it could pass the login on. Over TCP -PLUS is required either way."""
+    fake = FakeServer("no-plus", MASTER_PASSWORD)
+    try:
+        ca = (fake.dir / "c.pem").read_text()
+        with pytest.raises(BootstrapError, match="without SCRAM-SHA-256-PLUS"):
+            Connection("127.0.0.1", fake.port, MASTER, MASTER_PASSWORD, "keycloak", ca_pem=ca)
     finally:
         fake.close()
 

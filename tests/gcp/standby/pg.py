@@ -54,6 +54,8 @@ class Cluster:
     port: int = 5432
     bin: str = PG_BIN
     """The server's binaries: Debian's PostgreSQL 15 unless a test brings another version."""
+    client: str = PG_BIN
+    """Where ``sql`` finds psql: Debian's (it talks to newer servers too)."""
 
     @property
     def data(self) -> Path:
@@ -118,7 +120,7 @@ class Cluster:
 
     def sql(self, query: str, database: str = "postgres") -> str:
         cmd = as_postgres(
-            f"{self.bin}/psql",
+            f"{self.client}/psql",
             "-X",
             "-qAt",
             "-v",
