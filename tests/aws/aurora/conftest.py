@@ -60,6 +60,14 @@ class World:
         ]
         return values[0] if values else None
 
+    def set_cname(self, value: str) -> None:
+        """Point the record at ``value`` (what the stack's CNAME holds in global-writer-endpoint mode)."""
+        record = {"Name": RECORD, "Type": "CNAME", "TTL": 30, "ResourceRecords": [{"Value": value}]}
+        self.client("route53").change_resource_record_sets(
+            HostedZoneId=self.zone_id,
+            ChangeBatch={"Changes": [{"Action": "UPSERT", "ResourceRecordSet": record}]},
+        )
+
     def route53(self) -> CountingRoute53:
         return CountingRoute53(self.client("route53"))
 

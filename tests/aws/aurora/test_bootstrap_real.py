@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import secrets
+import select
 import socket
 import ssl
 import tempfile
@@ -48,6 +49,34 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+def bootstrap_event(**changes: Any) -> dict[str, Any]:
+    """The invocation's input as the component writes it for the stack's defaults (give host, port)."""
+    return {
+        "database": "keycloak",
+        "master_username": MASTER,
+        "master_password": MASTER_PASSWORD,
+        "role": "keycloak_app",
+        "schema": "keycloak",
+        "role_password": secrets.token_hex(20),
+        "region": "us-east-1",
+        **changes,
+    }
+
+
+def make_rds_master(cluster: Cluster) -> None:
+    """What RDS makes: a master user with CREATEROLE and CREATEDB, in rds_superuser, not a superuser."""
+    cluster.sql("CREATE ROLE rds_superuser NOLOGIN")
+    master = f"CREATE ROLE {MASTER} LOGIN CREATEROLE CREATEDB IN ROLE rds_superuser"
+    cluster.sql(f"{master} PASSWORD '{MASTER_PASSWORD}'")
+
+
+def new_database(cluster: Cluster) -> str:
+    """A database the master owns, as RDS's ``database_name``."""
+    name = f"db_{secrets.token_hex(4)}"
+    cluster.sql(f"CREATE DATABASE {name} OWNER {MASTER}")
+    return name
+
+
 class Server:
     def __init__(self, cluster: Cluster, cert_pem: str):
         self.cluster, self.cert_pem = cluster, cert_pem
@@ -60,18 +89,7 @@ class Server:
         return self.cluster.sql(query)
 
     def event(self, **changes: Any) -> dict[str, Any]:
-        return {
-            "host": "127.0.0.1",
-            "port": self.port,
-            "database": "keycloak",
-            "master_username": MASTER,
-            "master_password": MASTER_PASSWORD,
-            "role": "keycloak_app",
-            "schema": "keycloak",
-            "role_password": secrets.token_hex(20),
-            "region": "us-east-1",
-            **changes,
-        }
+        return bootstrap_event(**{"host": "127.0.0.1", "port": self.port, **changes})
 
     def connect(self, user: str, password: str, database: str = "keycloak", **kw: Any) -> Connection:
         return Connection("127.0.0.1", self.port, user, password, database, **kw)
@@ -95,9 +113,7 @@ def server() -> Iterator[Server]:
     (cluster.etc / "pg_hba.conf").write_text(HBA)
     cluster.ctl("start")
     try:
-        cluster.sql("CREATE ROLE rds_superuser NOLOGIN")
-        master = f"CREATE ROLE {MASTER} LOGIN CREATEROLE CREATEDB IN ROLE rds_superuser"
-        cluster.sql(f"{master} PASSWORD '{MASTER_PASSWORD}'")
+        make_rds_master(cluster)
         cluster.sql(f"CREATE DATABASE keycloak OWNER {MASTER}")
         # From here every statement is logged, so a test can show no password reaches the server in clear.
         cluster.sql("ALTER SYSTEM SET log_statement = 'all'")
@@ -109,9 +125,7 @@ def server() -> Iterator[Server]:
 
 
 def fresh_database(server: Server) -> str:
-    name = f"db_{secrets.token_hex(4)}"
-    server.sql(f"CREATE DATABASE {name} OWNER {MASTER}")
-    return name
+    return new_database(server.cluster)
 
 
 def test_creates_a_login_role_that_owns_its_schema_and_nothing_more(server: Server) -> None:
@@ -382,7 +396,10 @@ class Relay:
         run(["rm", "-rf", str(self.dir)])
 
     def _serve(self) -> None:
-        client, _ = self.listener.accept()
+        try:
+            client, _ = self.listener.accept()
+        except OSError:  # closed before any client came (the test failed earlier)
+            return
         client.recv(8)  # SSLRequest
         client.sendall(b"S")
         server_side = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
@@ -395,20 +412,29 @@ class Relay:
         client_side.check_hostname, client_side.verify_mode = False, ssl.CERT_NONE
         upstream = client_side.wrap_socket(raw)
 
-        def pump(src: ssl.SSLSocket, dst: ssl.SSLSocket) -> None:
-            try:
-                while data := src.recv(65536):
-                    self.relayed += len(data)
-                    dst.sendall(data)
-            except OSError:
-                pass
-            finally:
-                for s in (src, dst):
-                    with contextlib.suppress(OSError):
-                        s.close()
+        self._relay(downstream, upstream)
 
-        threading.Thread(target=pump, args=(upstream, downstream), daemon=True).start()
-        pump(downstream, upstream)
+    def _relay(self, a: ssl.SSLSocket, b: ssl.SSLSocket) -> None:
+        """Both directions in this one thread (an SSL object must not be read and written from two
+        threads at once), each socket closed once, here."""
+        other = {a: b, b: a}
+        try:
+            while True:
+                ready = [s for s in other if s.pending()] or select.select(list(other), [], [], 30)[0]
+                if not ready:
+                    return
+                for sock in ready:
+                    data = sock.recv(65536)
+                    if not data:
+                        return
+                    self.relayed += len(data)
+                    other[sock].sendall(data)
+        except OSError:
+            return
+        finally:
+            for sock in other:
+                with contextlib.suppress(OSError):
+                    sock.close()
 
 
 def test_a_man_in_the_middle_fails_the_authentication(server: Server) -> None:

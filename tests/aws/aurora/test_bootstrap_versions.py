@@ -19,7 +19,14 @@ import pytest
 
 from components.aws.aurora import bootstrap
 from components.aws.aurora.bootstrap import BootstrapError, Connection, ServerError
-from tests.aws.aurora.test_bootstrap_real import MASTER, MASTER_PASSWORD, runbook_upgrade_sql
+from tests.aws.aurora.test_bootstrap_real import (
+    MASTER,
+    MASTER_PASSWORD,
+    bootstrap_event,
+    make_rds_master,
+    new_database,
+    runbook_upgrade_sql,
+)
 from tests.gcp.standby.pg import AVAILABLE, Cluster, chown_tree, run
 
 
@@ -52,9 +59,7 @@ def cluster(request: pytest.FixtureRequest) -> Iterator[Cluster]:
     cluster.ctl("start")
     try:
         assert cluster.sql("SHOW server_version").startswith(request.param)
-        cluster.sql("CREATE ROLE rds_superuser NOLOGIN")
-        master = f"CREATE ROLE {MASTER} LOGIN CREATEROLE CREATEDB IN ROLE rds_superuser"
-        cluster.sql(f"{master} PASSWORD '{MASTER_PASSWORD}'")
+        make_rds_master(cluster)
         yield cluster
     finally:
         cluster.ctl("stop", check=False)
@@ -62,24 +67,12 @@ def cluster(request: pytest.FixtureRequest) -> Iterator[Cluster]:
 
 
 def database(cluster: Cluster) -> str:
-    name = f"db_{secrets.token_hex(4)}"
-    cluster.sql(f"CREATE DATABASE {name} OWNER {MASTER}")
-    return name
+    return new_database(cluster)
 
 
 def event(cluster: Cluster, db: str, role: str, **changes: str) -> dict[str, object]:
-    return {
-        "host": str(cluster.sock),
-        "port": cluster.port,
-        "database": db,
-        "master_username": MASTER,
-        "master_password": MASTER_PASSWORD,
-        "role": role,
-        "schema": role,
-        "role_password": secrets.token_hex(20),
-        "region": "us-east-1",
-        **changes,
-    }
+    where = {"host": str(cluster.sock), "port": cluster.port, "database": db, "role": role, "schema": role}
+    return bootstrap_event(**{**where, **changes})
 
 
 def login(cluster: Cluster, user: str, password: str, db: str) -> Connection:

@@ -181,22 +181,7 @@ def test_failover_allows_data_loss(world: World) -> None:
 
 
 def test_global_writer_endpoint_mode_accepts_the_global_name(world: World) -> None:
-    world.client("route53").change_resource_record_sets(
-        HostedZoneId=world.zone_id,
-        ChangeBatch={
-            "Changes": [
-                {
-                    "Action": "UPSERT",
-                    "ResourceRecordSet": {
-                        "Name": RECORD,
-                        "Type": "CNAME",
-                        "TTL": 30,
-                        "ResourceRecords": [{"Value": world.global_endpoint}],
-                    },
-                }
-            ]
-        },
-    )
+    world.set_cname(world.global_endpoint)
     clock = FakeClock()
     resolver = Resolver(world)
     d, _, _ = make(world, clock, lambda kwargs: world.move_writer(SECONDARY), resolve=resolver)
@@ -208,22 +193,7 @@ def test_global_writer_endpoint_mode_accepts_the_global_name(world: World) -> No
 
 def test_global_writer_endpoint_that_never_moves_times_out(world: World) -> None:
     """Issue 14 item 10: in global-writer-endpoint mode the CNAME proves nothing; the endpoint must move."""
-    world.client("route53").change_resource_record_sets(
-        HostedZoneId=world.zone_id,
-        ChangeBatch={
-            "Changes": [
-                {
-                    "Action": "UPSERT",
-                    "ResourceRecordSet": {
-                        "Name": RECORD,
-                        "Type": "CNAME",
-                        "TTL": 30,
-                        "ResourceRecords": [{"Value": world.global_endpoint}],
-                    },
-                }
-            ]
-        },
-    )
+    world.set_cname(world.global_endpoint)
     clock = FakeClock()
     d, _, _ = make(
         world, clock, lambda kwargs: world.move_writer(SECONDARY), resolve=Resolver(world, frozen=PRIMARY)
