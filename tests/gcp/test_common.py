@@ -105,13 +105,13 @@ def test_ca_and_leaf_certificates(runtime: MockRuntime) -> None:
     assert parsed.not_valid_after_utc > dt.datetime.now(dt.UTC) + dt.timedelta(days=365 * 4)
 
 
-def test_regions_and_zones_that_do_not_exist_are_refused_by_both_components():
+def test_regions_and_zones_that_do_not_exist_are_refused_by_both_components() -> None:
     """europe-west99 and europe-west1-z are well formed but do not exist: refused before any resource."""
     from components.gcp.standby.args import validate as validate_standby
     from components.gcp.vpn.args import validate as validate_gateway
-    from components.validation import Problems
-    from tests.gcp.standby.base import standby_args
-    from tests.gcp.vpn.base import gateway_args
+
+    from .standby.base import standby_args
+    from .vpn.base import gateway_args
 
     problems = Problems("gw")
     validate_gateway({**gateway_args(), "region": "europe-west99", "zone": "europe-west99-b"}, problems)

@@ -43,12 +43,13 @@ from components.gcp.standby import render as pg_render
 from components.gcp.vpn import render as vpn_render
 from plan.runtime import MockRuntime
 
+from .vpn.base import HOST_KEY
+
 PG_BIN = "/usr/lib/postgresql/15/bin"
 OPENVPN = shutil.which("openvpn") or "/usr/sbin/openvpn"
 PRIMARY_HOST = "primary.onprem.test"
 GW_WAN, SITE_WAN = "172.31.255.1", "172.31.255.2"
 STANDBY_IP, PRIMARY_IP = "10.20.0.10", "192.168.50.10"
-HOST_KEY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIJdD7y3aLq454yWBdwLWbieU1ebz9/cu7/QEXn9OIeZJ"
 ALLOWED_CIDRS = ["10.99.0.0/24", "192.168.50.0/24"]
 # The primary, tuned above Debian's defaults: a standby must run with at least these.
 PRIMARY_TUNING = {
@@ -324,6 +325,21 @@ def write(path: Path, text: str, mode: int = 0o644, owner: str | None = None) ->
     return path
 
 
+def write_gateway_files(vpn_dir: Path, gateway: dict[str, Any]) -> None:
+    """The key material, peer fingerprints and client configs the VM writes, under ``vpn_dir``
+    (the config_dir); ``gateway`` is the outputs dict that ``_render`` (or test_vpn_integration's
+    ``gateway`` fixture) builds."""
+    write(vpn_dir / vpn_render.CA_CERT, gateway["ca"])
+    write(vpn_dir / vpn_render.SERVER_CERT, gateway["server_cert"])
+    write(vpn_dir / vpn_render.SERVER_KEY, gateway["server_key"], 0o600)
+    write(vpn_dir / vpn_render.TLS_CRYPT_KEY, gateway["tls_crypt"], 0o600)
+    write(vpn_dir / vpn_render.PEER_FINGERPRINTS, vpn_render.peer_fingerprints(gateway["client_certs"]))
+    for client, text in gateway["client_configs"].items():
+        write(vpn_dir / vpn_render.CCD_DIR / client, text)
+    for d in (vpn_dir, vpn_dir / "pki", vpn_dir / "ccd"):
+        d.chmod(0o755)
+
+
 @pytest.fixture
 def lab() -> Iterator[Lab]:
     root = Path(tempfile.mkdtemp(prefix="crossnet-vpn-"))
@@ -389,15 +405,7 @@ def test_tunnel_and_tls_replication_from_rendered_configs(lab: Lab, rendered: di
     assert server_conf == rendered["server_config"].replace(
         vpn_render.DEFAULT_CONFIG_DIR, str(vpn_dir)
     ).replace(vpn_render.DEFAULT_STATUS_PATH, str(root / "status.log"))
-    write(vpn_dir / vpn_render.CA_CERT, rendered["ca"])
-    write(vpn_dir / vpn_render.SERVER_CERT, rendered["server_cert"])
-    write(vpn_dir / vpn_render.SERVER_KEY, rendered["server_key"], 0o600)
-    write(vpn_dir / vpn_render.TLS_CRYPT_KEY, rendered["tls_crypt"], 0o600)
-    write(vpn_dir / vpn_render.PEER_FINGERPRINTS, vpn_render.peer_fingerprints(rendered["client_certs"]))
-    for client, text in rendered["client_configs"].items():
-        write(vpn_dir / vpn_render.CCD_DIR / client, text)
-    for d in (vpn_dir, vpn_dir / "pki", vpn_dir / "ccd"):
-        d.chmod(0o755)
+    write_gateway_files(vpn_dir, rendered)
     server_log = root / "server.log"
     lab.openvpn("gw", write(vpn_dir / "server.conf", server_conf), server_log)
 

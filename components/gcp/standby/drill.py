@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import argparse
 import re
-import shlex
 import subprocess
 import sys
 from collections.abc import Callable, Sequence
@@ -101,7 +100,6 @@ def gcloud_runner(project: str, zone: str, instance: str) -> Runner:
     def run(script: str) -> subprocess.CompletedProcess[str]:
         return subprocess.run(command, input=script, capture_output=True, text=True, check=False)
 
-    run.command = shlex.join(command)  # type: ignore[attr-defined]
     return run
 
 

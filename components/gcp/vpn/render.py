@@ -208,11 +208,7 @@ def forward_rules(*, client_to_client: bool, device: str = TUN_DEVICE) -> str:
     Without ``client_to_client`` a packet from the tunnel back into the tunnel (client to
     client, or to another site's LAN) is dropped; tunnel to GCP and back is forwarded.
     """
-    rule = (
-        f'        iifname "{device}" oifname "{device}" accept'
-        if client_to_client
-        else f'        iifname "{device}" oifname "{device}" drop'
-    )
+    verdict = "accept" if client_to_client else "drop"
     return "\n".join(
         [
             "# crossnet OpenVpnGateway forwarding rules (rendered)",
@@ -221,7 +217,7 @@ def forward_rules(*, client_to_client: bool, device: str = TUN_DEVICE) -> str:
             "table inet crossnet_vpn {",
             "    chain forward {",
             "        type filter hook forward priority filter; policy accept;",
-            rule,
+            f'        iifname "{device}" oifname "{device}" {verdict}',
             "    }",
             "}",
             "",

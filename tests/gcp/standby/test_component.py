@@ -13,6 +13,7 @@ from components.gcp.standby.args import validate
 from components.validation import PLAIN, Problems
 from plan.runtime import MockRuntime
 from tests.gcp.standby.base import onprem_ca_pem, primary_ssh, standby_args
+from tests.gcp.vpn.base import gateway_args
 
 T_INSTANCE = "gcp:compute/instance:Instance"
 T_FIREWALL = "gcp:compute/firewall:Firewall"
@@ -20,20 +21,9 @@ T_IAM = "gcp:secretmanager/secretIamMember:SecretIamMember"
 T_VERSION = "gcp:secretmanager/secretVersion:SecretVersion"
 T_CERT = "tls:index/locallySignedCert:LocallySignedCert"
 
-GATEWAY_ARGS: dict[str, Any] = {
-    "project": "crossnet-test",
-    "region": "europe-west1",
-    "zone": "europe-west1-b",
-    "network": "vpc",
-    "subnetwork": "sub",
-    "gcp_cidrs": ["10.20.0.0/24"],
-    "clients": {"site-a": ["192.168.50.0/24"], "laptop": []},
-    "allowed_source_ranges": ["203.0.113.0/24"],
-}
-
 
 def test_standby_graph_and_outputs(runtime: MockRuntime) -> None:
-    gw = OpenVpnGateway("gw", GATEWAY_ARGS)  # type: ignore[arg-type]
+    gw = OpenVpnGateway("gw", gateway_args())  # type: ignore[arg-type]
     runtime.settle()
     pg = PostgresStandby(
         "pg",
@@ -81,7 +71,7 @@ def test_vm_waits_for_secret_version_and_reader_binding(runtime: MockRuntime) ->
 
 def test_ca_certificates_accept_outputs(runtime: MockRuntime) -> None:
     """Composed with a gateway (or any resource), the CA fields arrive as Outputs and flow through."""
-    gw = OpenVpnGateway("gw", GATEWAY_ARGS)  # type: ignore[arg-type]
+    gw = OpenVpnGateway("gw", gateway_args())  # type: ignore[arg-type]
     pem = onprem_ca_pem()
     PostgresStandby(
         "pg",

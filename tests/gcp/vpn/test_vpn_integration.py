@@ -28,7 +28,18 @@ from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 from components.gcp.vpn import render
 from plan.runtime import MockRuntime
 
-from ..test_integration import GW_WAN, OPENVPN, PRIMARY_IP, STANDBY_IP, Lab, _read, lab, wait_for, write
+from ..test_integration import (
+    GW_WAN,
+    OPENVPN,
+    PRIMARY_IP,
+    STANDBY_IP,
+    Lab,
+    _read,
+    lab,
+    wait_for,
+    write,
+    write_gateway_files,
+)
 from .base import gateway_args
 
 __all__ = ["lab"]  # the harness's namespace fixture, used by the tests below
@@ -141,15 +152,7 @@ def start_server(lab: Lab, gateway: dict[str, Any]) -> tuple[Path, Path]:
     )
     fingerprints = render.peer_fingerprints(gateway["client_certs"])
     assert fingerprints.strip() in gateway["startup_script"]  # what the VM writes
-    write(vpn_dir / render.PEER_FINGERPRINTS, fingerprints)
-    write(vpn_dir / render.CA_CERT, gateway["ca"])
-    write(vpn_dir / render.SERVER_CERT, gateway["server_cert"])
-    write(vpn_dir / render.SERVER_KEY, gateway["server_key"], 0o600)
-    write(vpn_dir / render.TLS_CRYPT_KEY, gateway["tls_crypt"], 0o600)
-    for client, text in gateway["client_configs"].items():
-        write(vpn_dir / render.CCD_DIR / client, text)
-    for d in (vpn_dir, vpn_dir / "pki", vpn_dir / "ccd"):
-        d.chmod(0o755)
+    write_gateway_files(vpn_dir, gateway)
     log = root / "server.log"
     lab.openvpn("gw", write(vpn_dir / "server.conf", conf), log)
     return log, status
