@@ -184,10 +184,6 @@ class Settings(_VnetScope):
     app_password_rotation_days: int = DEFAULT_PASSWORD_ROTATION_DAYS
     vnet_access: VnetAccessIdsArgs | None = None
 
-    @property
-    def custom_role_guid(self) -> str:
-        return peer_role_guid(self.vnet_id)
-
 
 @dataclass(frozen=True)
 class AccessSettings(_VnetScope):

@@ -271,8 +271,8 @@ class AzureVnetPeering(pulumi.ComponentResource):
         return _Request(request, vpc_uuid, remote)
 
     def _peering(self, identity: _Identity, roles: _Roles, request: _Request) -> Any:
-        access = roles.access
         """The customer-to-provider peering, written as the app with tokens for both tenants."""
+        access = roles.access
         import pulumi_azure_native as azure_native
         from pulumi_azure_native import network
 
