@@ -184,10 +184,6 @@ class Settings(_VnetScope):
     app_password_rotation_days: int = DEFAULT_PASSWORD_ROTATION_DAYS
     vnet_access: VnetAccessIdsArgs | None = None
 
-    @property
-    def custom_role_guid(self) -> str:
-        return peer_role_guid(self.vnet_id)
-
 
 @dataclass(frozen=True)
 class AccessSettings(_VnetScope):
@@ -213,13 +209,20 @@ def writer_role_guid(vnet_id: str) -> str:
     return str(uuid.uuid5(uuid.NAMESPACE_URL, f"crossnet:peering-writer:{vnet_id}"))
 
 
+def _args_mapping(args: Any, problems: Problems, prefix: str, keys: type) -> bool:
+    """Whether ``args`` is a mapping (a problem when not), recording any key ``keys`` does not name."""
+    if not isinstance(args, Mapping):
+        problems.add(prefix.rstrip(".") or "args", args, f"a mapping of {keys.__name__} keys")
+        return False
+    unknown_keys(args, keys.__annotations__, problems, prefix)
+    return True
+
+
 def validate_access(args: Any, problems: Problems, prefix: str = "") -> AccessSettings | None:
     """Check the inputs of :class:`AzureVnetPeeringAccess`; AccessSettings when all are good."""
     before = len(problems.items)
-    if not isinstance(args, Mapping):
-        problems.add(prefix.rstrip(".") or "args", args, "a mapping of AzureVnetPeeringAccessArgs keys")
+    if not _args_mapping(args, problems, prefix, AzureVnetPeeringAccessArgs):
         return None
-    unknown_keys(args, AzureVnetPeeringAccessArgs.__annotations__, problems, prefix)
     sub, tenant, app_id, group, vnet = _vnet_fields(problems, args, prefix)
     if len(problems.items) > before or None in (sub, tenant, app_id, group, vnet):
         return None
@@ -283,10 +286,8 @@ def _vnet_access(problems: Problems, value: Any, field_name: str) -> VnetAccessI
 def validate(args: Any, problems: Problems, prefix: str = "") -> Settings | None:
     """Check every input, recording problems under ``<prefix><field>``; Settings when all are good."""
     before = len(problems.items)
-    if not isinstance(args, Mapping):
-        problems.add(prefix.rstrip(".") or "args", args, "a mapping of AzureVnetPeeringArgs keys")
+    if not _args_mapping(args, problems, prefix, AzureVnetPeeringArgs):
         return None
-    unknown_keys(args, AzureVnetPeeringArgs.__annotations__, problems, prefix)
 
     sub, tenant, app_id, group, vnet = _vnet_fields(problems, args, prefix)
     project = _name(

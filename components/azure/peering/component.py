@@ -57,11 +57,6 @@ class _Identity(NamedTuple):
     role_assignment: Any  # authorization.RoleAssignment
 
 
-class _Roles(NamedTuple):
-    access: VnetAccessIdsArgs
-    propagated: pulumi.Resource
-
-
 class _Request(NamedTuple):
     request: Any  # aiven.AzureVpcPeeringConnection
     vpc_uuid: pulumi.Input[str]
@@ -103,9 +98,9 @@ class AzureVnetPeering(pulumi.ComponentResource):
 
         access = self._vnet_access()
         identity = self._identity(access)
-        roles = self._roles(identity, access)
-        request = self._aiven_request(identity, roles)
-        peering = self._peering(identity, roles, request)
+        propagated = self._role_propagation(identity, access)
+        request = self._aiven_request(identity, propagated)
+        peering = self._peering(identity, access, propagated, request)
         active = self._active_wait(args, request, peering)
 
         self.app_client_id = identity.app.client_id
@@ -207,7 +202,7 @@ class AzureVnetPeering(pulumi.ComponentResource):
         )
         return _Identity(app, app_sp, pulumi.Output.secret(password.value), writer)
 
-    def _roles(self, identity: _Identity, access: VnetAccessIdsArgs) -> _Roles:
+    def _role_propagation(self, identity: _Identity, access: VnetAccessIdsArgs) -> pulumi.Resource:
         """A fixed, bounded wait before Aiven's request, for Aiven's own role on the VNet."""
         import pulumiverse_time as time
 
@@ -216,7 +211,7 @@ class AzureVnetPeering(pulumi.ComponentResource):
         # that app; a fixed wait (re-run only when an assignment is replaced) gives its role time
         # to apply. Our app's rights are checked as the app before the peering write
         # (_permissions_effective).
-        propagated = time.Sleep(
+        return time.Sleep(
             self._child("role-propagation"),
             create_duration=f"{s.role_propagation_seconds}s",
             triggers={
@@ -225,9 +220,8 @@ class AzureVnetPeering(pulumi.ComponentResource):
             },
             opts=self._opts(depends_on=[identity.role_assignment]),
         )
-        return _Roles(access, propagated)
 
-    def _aiven_request(self, identity: _Identity, roles: _Roles) -> _Request:
+    def _aiven_request(self, identity: _Identity, propagated: pulumi.Resource) -> _Request:
         """Aiven's side: the project VPC (when asked) and the peering request; keep the ids it reports."""
         import pulumi_aiven as aiven
 
@@ -258,7 +252,7 @@ class AzureVnetPeering(pulumi.ComponentResource):
             peer_azure_tenant_id=s.tenant_id,
             # Aiven keeps one request per VNet and refuses a second ("azure peering connection
             # already exists"): the old request must be gone before the new one is made.
-            opts=self._opts(depends_on=[roles.propagated], delete_before_replace=True),
+            opts=self._opts(depends_on=[propagated], delete_before_replace=True),
         )
         info = request.state_info.apply(lambda i: dict(i or {}))
         remote = KeptRemoteIds(
@@ -270,8 +264,9 @@ class AzureVnetPeering(pulumi.ComponentResource):
         )
         return _Request(request, vpc_uuid, remote)
 
-    def _peering(self, identity: _Identity, roles: _Roles, request: _Request) -> Any:
-        access = roles.access
+    def _peering(
+        self, identity: _Identity, access: VnetAccessIdsArgs, propagated: pulumi.Resource, request: _Request
+    ) -> Any:
         """The customer-to-provider peering, written as the app with tokens for both tenants."""
         import pulumi_azure_native as azure_native
         from pulumi_azure_native import network
@@ -306,7 +301,7 @@ class AzureVnetPeering(pulumi.ComponentResource):
             # request) then fails instead of reporting a dead peering as ACTIVE.
             opts=self._opts(
                 provider=signed_in_as_app,
-                depends_on=[roles.propagated, request.request, effective],
+                depends_on=[propagated, request.request, effective],
                 replace_with=[request.request, request.remote],
                 delete_before_replace=True,
             ),

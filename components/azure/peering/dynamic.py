@@ -41,6 +41,11 @@ KEPT_KEYS = ("tenant_id", "network_id")
 REQUEST_KEY = "request_id"
 
 
+def _replacing(replaces: list[str]) -> DiffResult:
+    """A diff that replaces the resource for each of ``replaces`` (no change when empty)."""
+    return DiffResult(changes=bool(replaces), replaces=replaces, stables=[], delete_before_replace=False)
+
+
 class KeptRemoteIdsProvider(ResourceProvider):
     def create(self, props: dict[str, Any]) -> CreateResult:
         missing = [k for k in KEPT_KEYS if not props.get(k)]
@@ -70,7 +75,7 @@ def kept_ids_diff(olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
     # would replace the customer peering too).
     if REQUEST_KEY in olds and olds.get(REQUEST_KEY) != news.get(REQUEST_KEY):
         replaces.append(REQUEST_KEY)
-    return DiffResult(changes=bool(replaces), replaces=replaces, stables=[], delete_before_replace=False)
+    return _replacing(replaces)
 
 
 class KeptRemoteIds(Resource, module="crossnet-azure", name="KeptRemoteIds"):
@@ -112,10 +117,15 @@ def _target(props: dict[str, Any]) -> wait.PeeringTarget:
     )
 
 
+def _token(props: dict[str, Any]) -> str:
+    """The stored token, else ``AIVEN_TOKEN`` at run time."""
+    return props.get("api_token") or os.environ.get(wait.TOKEN_ENV, "")
+
+
 class PeeringActiveProvider(ResourceProvider):
     def create(self, props: dict[str, Any]) -> CreateResult:
         target = _target(props)
-        token = props.get("api_token") or os.environ.get(wait.TOKEN_ENV, "")
+        token = _token(props)
         result = wait.wait_for_active(
             target,
             token,
@@ -130,11 +140,11 @@ class PeeringActiveProvider(ResourceProvider):
         replaces = [k for k in _WAIT_IDENTITY if olds.get(k) != news.get(k)]
         if olds.get("state") not in (None, wait.ACTIVE):
             replaces.append("state")  # a refresh saw the connection leave ACTIVE: wait again
-        return DiffResult(changes=bool(replaces), replaces=replaces, stables=[], delete_before_replace=False)
+        return _replacing(replaces)
 
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
         """What Aiven reports now; without a token (none stored, no AIVEN_TOKEN) the stored state."""
-        token = props.get("api_token") or os.environ.get(wait.TOKEN_ENV, "")
+        token = _token(props)
         if not token:
             return ReadResult(id_=id_, outs=props)
         target = _target(props)
@@ -194,7 +204,7 @@ class PermissionsEffectiveProvider(ResourceProvider):
 
     def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
         replaces = [k for k in _PERMISSIONS_IDENTITY if olds.get(k) != news.get(k)]
-        return DiffResult(changes=bool(replaces), replaces=replaces, stables=[], delete_before_replace=False)
+        return _replacing(replaces)
 
 
 class PermissionsEffective(Resource, module="crossnet-azure", name="PermissionsEffective"):

@@ -86,6 +86,11 @@ def stack_settings(package: str, table: dict[str, tuple[str, str]]) -> dict[str,
     return found
 
 
+def _environment() -> str:
+    """The stack's Azure cloud (config ``azure-native:environment``), as written [``public``]."""
+    return pulumi.Config("azure-native").get("environment") or "public"
+
+
 def app_sign_in(
     client_id: pulumi.Input[str],
     client_secret: pulumi.Input[str],
@@ -94,14 +99,13 @@ def app_sign_in(
     auxiliary_tenant_id: pulumi.Input[str],
 ) -> dict[str, Any]:
     """Arguments of the azure-native Provider that signs in as the app with its secret, and only so."""
-    environment = pulumi.Config("azure-native").get("environment") or "public"
     return {
         "client_id": client_id,
         "client_secret": client_secret,
         "tenant_id": tenant_id,
         "subscription_id": subscription_id,
         "auxiliary_tenant_ids": [auxiliary_tenant_id],
-        "environment": environment,
+        "environment": _environment(),
         "metadata_host": "",
         "use_default_azure_credential": False,
         "use_msi": False,
@@ -161,5 +165,4 @@ _ENDPOINTS = {
 
 def endpoints() -> tuple[str, str]:
     """(login URL, ARM URL) of the stack's Azure cloud (config ``azure-native:environment``)."""
-    environment = (pulumi.Config("azure-native").get("environment") or "public").lower()
-    return _ENDPOINTS.get(environment, _ENDPOINTS["public"])
+    return _ENDPOINTS.get(_environment().lower(), _ENDPOINTS["public"])

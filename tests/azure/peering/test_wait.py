@@ -204,23 +204,30 @@ def test_cli_exits_non_zero_with_the_state(aiven):
     assert "REJECTED_BY_PEER: peer rejected" in done.stderr
 
 
-def test_dynamic_step_waits_and_keeps_the_token_for_refresh(aiven):
-    """The token stays in the outputs so refresh can ask Aiven; the component marks that output
-    secret (test_the_wait_keeps_its_token_secret_in_state), as the input already is."""
-    url, holder = aiven
-    holder.append(AivenScript(["APPROVED", "ACTIVE"]))
-    props = {
+def active_props(url: str, **changes: Any) -> dict[str, Any]:
+    """The PeeringActive inputs the component would pass, waiting on the local Aiven at ``url``."""
+    return {
         "api_url": url,
         "project": PROJECT,
         "vpc_id": VPC,
         "subscription_id": SUB,
         "resource_group": GROUP,
         "vnet_name": VNET,
-        "peering_id": "/subscriptions/x/peering",
+        "peering_id": "p",
+        "request_id": "r",
         "timeout_seconds": 10,
         "poll_seconds": 0.01,
         "api_token": TOKEN,
+        **changes,
     }
+
+
+def test_dynamic_step_waits_and_keeps_the_token_for_refresh(aiven):
+    """The token stays in the outputs so refresh can ask Aiven; the component marks that output
+    secret (test_the_wait_keeps_its_token_secret_in_state), as the input already is."""
+    url, holder = aiven
+    holder.append(AivenScript(["APPROVED", "ACTIVE"]))
+    props = active_props(url, peering_id="/subscriptions/x/peering")
     result = PeeringActiveProvider().create(props)
     assert result.outs is not None
     assert result.outs["state"] == "ACTIVE"
@@ -230,18 +237,7 @@ def test_dynamic_step_waits_and_keeps_the_token_for_refresh(aiven):
 def test_dynamic_step_fails_with_the_state(aiven):
     url, holder = aiven
     holder.append(AivenScript([("INVALID_SPECIFICATION", "CIDR overlaps")]))
-    props = {
-        "api_url": url,
-        "project": PROJECT,
-        "vpc_id": VPC,
-        "subscription_id": SUB,
-        "resource_group": GROUP,
-        "vnet_name": VNET,
-        "peering_id": "p",
-        "timeout_seconds": 10,
-        "poll_seconds": 0.01,
-        "api_token": TOKEN,
-    }
+    props = active_props(url)
     with pytest.raises(wait.PeeringNotActiveError, match="INVALID_SPECIFICATION: CIDR overlaps"):
         PeeringActiveProvider().create(props)
 
@@ -255,22 +251,6 @@ def test_deleting_ends_the_wait_at_once(aiven):
     with pytest.raises(wait.PeeringNotActiveError, match="ended in state DELETING"):
         wait.wait_for_active(target(url), TOKEN, timeout_seconds=10, poll_seconds=0.01)
     assert len(holder[0].requests) == 2
-
-
-def active_props(url: str) -> dict[str, Any]:
-    return {
-        "api_url": url,
-        "project": PROJECT,
-        "vpc_id": VPC,
-        "subscription_id": SUB,
-        "resource_group": GROUP,
-        "vnet_name": VNET,
-        "peering_id": "p",
-        "request_id": "r",
-        "timeout_seconds": 10,
-        "poll_seconds": 0.01,
-        "api_token": TOKEN,
-    }
 
 
 @pytest.mark.parametrize("state", ["DELETED", "DELETED_BY_PEER", "PENDING_PEER"])
