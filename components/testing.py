@@ -56,11 +56,7 @@ class Registered:
         return [r for r in self.resources if r.type == type_token]
 
     def one(self, type_token: str, name: str | None = None) -> Any:
-        found = [r for r in self.of_type(type_token) if name is None or r.name == name]
-        if len(found) != 1:
-            names = [r.name for r in self.of_type(type_token)]
-            raise AssertionError(f"expected one {type_token} named {name!r}, found {names}")
-        return found[0]
+        return _plan("runtime").one_resource(self.resources, type_token, name)
 
     def named(self, name: str) -> Any:
         found = [r for r in self.resources if r.name == name]
@@ -70,7 +66,8 @@ class Registered:
 
 
 def _full_keys(config: Mapping[str, Any], project: str) -> dict[str, Any]:
-    return {key if ":" in key else f"{project}:{key}": value for key, value in config.items()}
+    full_key = _plan("config").full_key
+    return {full_key(key, project): value for key, value in config.items()}
 
 
 def run(

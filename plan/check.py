@@ -126,29 +126,17 @@ def check_locations(doc: Mapping[str, Any], config: Mapping[str, Any] | None = N
             for problem in problems.items:
                 add(record, prop, value, problem.allowed, getattr(check, "__module__", ""))
 
+    def run_config(key: str, check: Any, source: str) -> None:
+        problems = problems_class("plan")
+        check(problems, config[key], key)
+        for problem in problems.items:
+            add({"type": "stack config", "name": key}, key, config[key], problem.allowed, source)
+
     for key, checker in (("aws:region", aws_regions.check_region), ("gcp:region", gcp_regions.check_region)):
         if isinstance(config.get(key), str) and (aws_known or not key.startswith("aws:")):
-            problems = problems_class("plan")
-            checker(problems, config[key], key)
-            for problem in problems.items:
-                add(
-                    {"type": "stack config", "name": key},
-                    key,
-                    config[key],
-                    problem.allowed,
-                    checker.__module__,
-                )
+            run_config(key, checker, checker.__module__)
     if isinstance(config.get("gcp:zone"), str):
-        problems = problems_class("plan")
-        gcp_regions.check_zone(problems, config["gcp:zone"], "gcp:zone")
-        for problem in problems.items:
-            add(
-                {"type": "stack config", "name": "gcp:zone"},
-                "gcp:zone",
-                config["gcp:zone"],
-                problem.allowed,
-                "",
-            )
+        run_config("gcp:zone", gcp_regions.check_zone, "")
 
     for record in doc.get("resources") or []:
         resource_type = str(record.get("type", ""))

@@ -73,6 +73,11 @@ def project_name(project_dir: Path) -> str:
     return PROJECT
 
 
+def full_key(key: Any, project: str) -> str:
+    """A config key with its namespace: one without (``region``) belongs to the project (``myapp:region``)."""
+    return key if ":" in str(key) else f"{project}:{key}"
+
+
 def placeholder(key: str) -> str:
     """What a ``secure:`` value becomes offline: no ciphertext can be decrypted here."""
     return f"plan-placeholder-for-{key.replace(':', '-')}"
@@ -117,8 +122,8 @@ def load(stack: str, project_dir: Path, config_file: Path | None = None) -> Stac
     values: dict[str, Any] = {}
     secret_keys: list[str] = []
     for key, value in raw.items():
-        full_key = key if ":" in str(key) else f"{project}:{key}"
+        namespaced = full_key(key, project)
         if _contains_secure(value):
-            secret_keys.append(full_key)
-        values[full_key] = _replace_secure(full_key, value)
+            secret_keys.append(namespaced)
+        values[namespaced] = _replace_secure(namespaced, value)
     return StackConfig(stack=stack, values=values, secret_keys=secret_keys, path=path, project=project)

@@ -232,12 +232,11 @@ def diff(old: dict[str, Any], new: dict[str, Any]) -> dict[str, Any]:
             # ignore_changes: the engine keeps the old value, so such a change does nothing
             if forcing:
                 actions[urn] = "replace"
+                replacing[urn] = forcing
             elif cloud or len(effective) == len(fields):
                 actions[urn] = "update"
             else:
                 actions[urn] = "ignored"
-            if forcing:
-                replacing[urn] = forcing
     return {
         "added": sorted(after.keys() - before.keys()),
         "removed": sorted(before.keys() - after.keys()),

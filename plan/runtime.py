@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -322,17 +322,23 @@ class MockRuntime:
         return [r for r in self.resources if r.type == type_token]
 
     def one(self, type_token: str, name: str | None = None) -> Resource:
-        found = [r for r in self.of_type(type_token) if name is None or r.name == name]
-        if len(found) != 1:
-            names = [r.name for r in self.of_type(type_token)]
-            raise AssertionError(f"expected one {type_token} named {name!r}, found {names}")
-        return found[0]
+        return one_resource(self.resources, type_token, name)
 
     def by_urn(self, urn: str) -> Resource:
         return self.monitor.recorded[urn]
 
     def children(self, parent: Resource) -> list[Resource]:
         return [r for r in self.resources if r.parent == parent.urn]
+
+
+def one_resource(resources: Iterable[Any], type_token: str, name: str | None = None) -> Any:
+    """The one resource of ``type_token`` (named ``name``, when given); AssertionError otherwise."""
+    of_type = [r for r in resources if r.type == type_token]
+    found = [r for r in of_type if name is None or r.name == name]
+    if len(found) != 1:
+        names = [r.name for r in of_type]
+        raise AssertionError(f"expected one {type_token} named {name!r}, found {names}")
+    return found[0]
 
 
 class _MonitorAware:

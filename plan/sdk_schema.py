@@ -156,7 +156,7 @@ def _deprecation(fget: Any) -> str | None:
     return " ".join(found.group(1).split()) if found else "deprecated"
 
 
-def _describe(hint: Any, seen: dict[str, Any], defs: dict[str, Any]) -> dict[str, Any]:
+def _describe(hint: Any, defs: dict[str, Any]) -> dict[str, Any]:
     """A small JSON description of an annotation: kind, items/values/properties."""
     import pulumi
 
@@ -177,14 +177,14 @@ def _describe(hint: Any, seen: dict[str, Any], defs: dict[str, Any]) -> dict[str
             values = sorted({str(m.value) for e in enums for m in e})
             return {"kind": "enum", "values": values, "strict": not others}
         if len(others) == 1:
-            return _describe(others[0], seen, defs)
-        return {"kind": "union", "of": [_describe(a, seen, defs) for a in others]}
+            return _describe(others[0], defs)
+        return {"kind": "union", "of": [_describe(a, defs) for a in others]}
     if origin is pulumi.Output:
-        return _describe(args[0], seen, defs) if args else {"kind": "any"}
+        return _describe(args[0], defs) if args else {"kind": "any"}
     if origin in (list, Sequence, typing.Sequence) or origin is getattr(typing, "List", None):
-        return {"kind": "array", "items": _describe(args[0], seen, defs) if args else {"kind": "any"}}
+        return {"kind": "array", "items": _describe(args[0], defs) if args else {"kind": "any"}}
     if origin in (dict, Mapping, typing.Mapping):
-        return {"kind": "map", "values": _describe(args[1], seen, defs) if len(args) > 1 else {"kind": "any"}}
+        return {"kind": "map", "values": _describe(args[1], defs) if len(args) > 1 else {"kind": "any"}}
     if hint is str:
         return {"kind": "string"}
     if hint is bool:
@@ -201,7 +201,7 @@ def _describe(hint: Any, seen: dict[str, Any], defs: dict[str, Any]) -> dict[str
         key = f"{hint.__module__}.{hint.__qualname__}"
         if key not in defs:
             defs[key] = {}  # placeholder: breaks cycles
-            defs[key] = _object(hint, seen, defs)
+            defs[key] = _object(hint, defs)
         return {"kind": "object", "ref": key}
     return {"kind": "any"}
 
@@ -216,7 +216,7 @@ def _locals() -> dict[str, Any]:
 _LOCALS = _locals()
 
 
-def _object(cls: type, seen: dict[str, Any], defs: dict[str, Any]) -> dict[str, Any]:
+def _object(cls: type, defs: dict[str, Any]) -> dict[str, Any]:
     module = sys.modules[cls.__module__]
     signature = inspect.signature(cls.__init__)
     required = sorted(
@@ -236,7 +236,7 @@ def _object(cls: type, seen: dict[str, Any], defs: dict[str, Any]) -> dict[str, 
         python_to_wire[attr] = wire
         try:
             hints = typing.get_type_hints(fget, globalns=vars(module), localns=_LOCALS)
-            description = _describe(hints.get("return", Any), seen, defs)
+            description = _describe(hints.get("return", Any), defs)
         except Exception:  # noqa: BLE001 - an annotation the SDK cannot resolve: accept any value
             description = {"kind": "any"}
         deprecated = _deprecation(fget)
@@ -261,7 +261,7 @@ def build(types: Sequence[str] = TYPES) -> dict[str, Any]:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         for resource_type in sorted(types):
-            resources[resource_type] = _object(args_class(resource_type), {}, defs)
+            resources[resource_type] = _object(args_class(resource_type), defs)
     return {"versions": versions(), "resources": resources, "types": dict(sorted(defs.items()))}
 
 

@@ -7,6 +7,7 @@ venv and plans and unit-tests a project named ``myapp`` outside the checkout.
 
 from __future__ import annotations
 
+import json
 import shutil
 import subprocess
 import sys
@@ -19,6 +20,8 @@ from components import testing
 from plan.__main__ import console, main
 
 ROOT = Path(__file__).resolve().parents[2]
+PYTEST = ("-m", "pytest", "-q", "-p", "no:cacheprovider", "-W", "ignore::DeprecationWarning")
+"""How the user's tests run: quietly, writing no cache into their project."""
 
 AURORA_ARGS = """{
         "regions": ["us-west-2", "us-east-1"],
@@ -82,8 +85,6 @@ def test_the_plan_tool_plans_a_users_project(tmp_path, capsys):
     out = tmp_path / "plan.json"
     assert main(["dev", "--project-dir", str(project), "--json", str(out)]) == 0
     capsys.readouterr()
-    import json
-
     doc = json.loads(out.read_text())
     assert doc["project"] == "myapp"
     assert all(r["urn"].startswith("urn:pulumi:dev::myapp::") for r in doc["resources"])
@@ -115,17 +116,7 @@ def test_the_fixture_from_a_users_conftest(tmp_path):
         )
     )
     result = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "pytest",
-            "-q",
-            "-p",
-            "no:cacheprovider",
-            "-W",
-            "ignore::DeprecationWarning",
-            ".",
-        ],
+        [sys.executable, *PYTEST, "."],
         cwd=tmp_path,
         env={"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin", "HOME": str(tmp_path)},
         capture_output=True,
@@ -205,8 +196,6 @@ def test_wheel_installed_in_a_fresh_venv_plans_and_unit_tests_myapp(tmp_path):
     )
     assert planned.returncode == 0, planned.stderr
     assert "crossnet plan: stack 'dev'" in planned.stdout
-    import json
-
     doc = json.loads((project / "plan.json").read_text())
     assert doc["project"] == "myapp"
     assert any(r["name"] == "orders-global" for r in doc["resources"])
@@ -256,17 +245,7 @@ def test_wheel_installed_in_a_fresh_venv_plans_and_unit_tests_myapp(tmp_path):
         )
     )
     tested = subprocess.run(
-        [
-            str(python),
-            "-m",
-            "pytest",
-            "-q",
-            "-p",
-            "no:cacheprovider",
-            "-W",
-            "ignore::DeprecationWarning",
-            "tests",
-        ],
+        [str(python), *PYTEST, "tests"],
         cwd=project,
         env=env,
         capture_output=True,
