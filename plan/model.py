@@ -22,9 +22,9 @@ import pulumi
 from pulumi.runtime.sync_await import _sync_await
 
 from .config import StackConfig
+from .provider_rules import MASK
 from .runtime import MockRuntime, Resource
 
-MASK = "[secret]"
 FORMAT = 1
 
 

@@ -23,6 +23,9 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+MASK = "[secret]"
+"""What the plan document shows for a secret value (``plan.model`` writes it; rules must not judge it)."""
+
 AUTONAME_SUFFIX = "-" + "x" * 7
 """What Pulumi appends to an auto-named resource's logical name (7 random characters, shown as x)."""
 
@@ -313,7 +316,7 @@ def effective_name(rule: NameRule, record: Mapping[str, Any]) -> tuple[str | Non
     ``None`` when the name is unknown (an Output, a masked secret) or not auto-named.
     """
     value = (record.get("inputs") or {}).get(rule.property)
-    if isinstance(value, str):
+    if isinstance(value, str) and value != MASK:
         return value, False
     if value is None and rule.autonamed:
         logical = str(record.get("name", ""))

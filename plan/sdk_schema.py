@@ -31,10 +31,9 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-from .provider_rules import Finding, components_of
+from .provider_rules import MASK, Finding, components_of
 
 SCHEMA_FILE = Path(__file__).with_name("sdk_schema.json")
-MASK = "[secret]"
 UNKNOWN_VALUE = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"  # the engine's unknown sentinel on the wire
 
 # The resource types crossnet's stacks register (dev and prod plans); extend and regenerate.

@@ -107,6 +107,7 @@ def test_iam_role_names_are_unique_per_account_not_region():
 def test_unknown_and_secret_names_are_not_guessed():
     assert _findings(resource(TG, "x", {"name": "[secret]" * 5})) != []  # a plain string is checked
     assert _findings(resource(TG, "x", {"name": {"unknown": True}})) == []
+    assert _findings(resource(TG, "x", {"name": "[secret]"})) == []  # the plan's mask, not a name
 
 
 @pytest.mark.parametrize("stack", ["dev", "prod"])

@@ -145,10 +145,16 @@ def test_kafka_2_to_3_az_diff_names_every_replaced_resource():
         plans.with_values(base, crossnet_kafka=kafka | {"az_ids": ["usw2-az1", "usw2-az2", "usw2-az3"]})
     )
     result = render.diff(two, three)
-    for urn, fields in result["changed"].items():
-        if "aws:ec2/instance:Instance" in urn and ("subnetId" in fields or "privateIp" in fields):
-            assert result["actions"][urn] == "replace", urn
+    moved = [
+        urn
+        for urn, fields in result["changed"].items()
+        if "aws:ec2/instance:Instance" in urn and ("subnetId" in fields or "privateIp" in fields)
+    ]
+    assert moved  # without pinned placement a broker moves: the case under review exists
+    for urn in moved:
+        assert result["actions"][urn] == "replace", urn
     text = render.diff_text(result)
     replaced = [u for u, a in result["actions"].items() if a == "replace"]
+    assert replaced
     assert f"{len(replaced)} to replace" in text.splitlines()[0]
     assert all("REPLACE (forced by" in line for line in text.splitlines() if line.startswith("-/+"))
