@@ -148,7 +148,7 @@ class KafkaPrivateLinkCluster(pulumi.ComponentResource):
         # Not a bare aws.Provider: it would ignore the stack's aws:profile, assumed roles, default
         # tags and allowed accounts (providers.py).
         provider = passed or regional_provider(child(self._name, "aws", region), region, self)
-        provider_region = getattr(passed, "region", None) if passed is not None else None
+        provider_region = getattr(passed, "region", None)
         if not isinstance(provider_region, pulumi.Output):
             provider_region = pulumi.Output.from_input(region)
         return provider, provider_region
