@@ -230,8 +230,8 @@ class Settings:
     @property
     def advertises_controller(self) -> bool:
         """Kafka 3.9+ controllers advertise their CONTROLLER listener (KIP-853)."""
-        match = re.fullmatch(VERSION_RE, self.kafka_version)
-        return match is None or (int(match[1]), int(match[2])) >= (3, 9)
+        release = _major_minor(self.kafka_version)
+        return release is None or release >= (3, 9)
 
     @property
     def controller_ids(self) -> tuple[int, ...]:
@@ -257,7 +257,7 @@ class Settings:
 
     def subnet_prefix(self) -> int:
         """Subnet size in the component's VPC: one of ``SUBNET_SLOTS`` (/19 in a /16)."""
-        return ipaddress.IPv4Network(self.vpc_cidr).prefixlen + (SUBNET_SLOTS - 1).bit_length()
+        return _slot_prefix(ipaddress.IPv4Network(self.vpc_cidr).prefixlen)
 
     def subnet_cidr(self, az_id: str) -> str:
         """The broker subnet of ``az_id``: slot = the AZ ID's number, whatever the other AZ IDs."""
@@ -266,6 +266,17 @@ class Settings:
 
     def public_subnet_cidr(self) -> str:
         return str(cidr.subnet_at(ipaddress.IPv4Network(self.vpc_cidr), self.subnet_prefix(), 0))
+
+
+def _slot_prefix(vpc_prefix: int) -> int:
+    """The prefix of one of ``SUBNET_SLOTS`` equal subnets of a VPC of prefix ``vpc_prefix``."""
+    return vpc_prefix + (SUBNET_SLOTS - 1).bit_length()
+
+
+def _major_minor(version: str) -> tuple[int, int] | None:
+    """``(4, 1)`` for ``4.1.1``; None for text that is not a Kafka release number."""
+    match = re.fullmatch(VERSION_RE, version)
+    return None if match is None else (int(match[1]), int(match[2]))
 
 
 def az_number(az_id: str) -> int:
@@ -348,8 +359,8 @@ def validate(args: Mapping[str, Any], problems: Problems, prefix: str = "") -> S
         )
         or DEFAULT_KAFKA_VERSION
     )
-    match = re.fullmatch(VERSION_RE, version)
-    if match and (int(match[1]), int(match[2])) < (3, 5):
+    release = _major_minor(version)
+    if release is not None and release < (3, 5):
         problems.add(prefix + "kafka_version", version, "3.5 or later (KRaft without ZooKeeper)")
     custom_url = _opt_string(
         problems, args, "kafka_download_url", prefix, r"https://\S+", "an https:// URL of a Kafka .tgz"
@@ -490,7 +501,7 @@ def validate(args: Mapping[str, Any], problems: Problems, prefix: str = "") -> S
         args.get("broker_ip_offset", render.BROKER_IP_OFFSET), prefix + "broker_ip_offset", 3, 1000
     )
     if offset is not None and vpc_net is not None and node_ids and vpc_id is None:
-        subnet_size = 2 ** (32 - (vpc_net.prefixlen + (SUBNET_SLOTS - 1).bit_length()))
+        subnet_size = 2 ** (32 - _slot_prefix(vpc_net.prefixlen))
         if offset + max(node_ids) >= subnet_size - 1:
             problems.add(
                 prefix + "broker_ip_offset",

@@ -20,6 +20,12 @@ AL2023_AMI_NAME = "al2023-ami-2023.*-{arch}"
 # The bastion shares the brokers' AMI, so it has their CPU architecture.
 BASTION_INSTANCE_TYPES = {"x86_64": "t3.micro", "arm64": "t4g.micro"}
 EVERYWHERE = "0.0.0.0/0"
+# Brokers and the bastion: instance metadata only through IMDSv2 tokens, not past the instance.
+IMDSV2_ONLY: aws.ec2.InstanceMetadataOptionsArgsDict = {
+    "http_tokens": "required",
+    "http_endpoint": "enabled",
+    "http_put_response_hop_limit": 1,
+}
 # The NLB and target groups have explicit names (names.py). Stacks deployed before that carry
 # Pulumi's auto-names; a change of name forces a replacement, and replacing the NLB would replace
 # the endpoint service TiDB Cloud connects to, so a deployed name is kept.
@@ -142,7 +148,7 @@ class KafkaPrivateLinkCluster(pulumi.ComponentResource):
         # Not a bare aws.Provider: it would ignore the stack's aws:profile, assumed roles, default
         # tags and allowed accounts (providers.py).
         provider = passed or regional_provider(child(self._name, "aws", region), region, self)
-        provider_region = getattr(passed, "region", None) if passed is not None else None
+        provider_region = getattr(passed, "region", None)
         if not isinstance(provider_region, pulumi.Output):
             provider_region = pulumi.Output.from_input(region)
         return provider, provider_region
@@ -353,17 +359,17 @@ class KafkaPrivateLinkCluster(pulumi.ComponentResource):
     def _tags(self, role: str) -> dict[str, str]:
         return {**self._tags_base, "Name": child(self._name, role)}
 
+    def _external_additions(self, node_id: int) -> dict[str, str]:
+        """An existing broker's EXTERNAL entries: the ones output and the ones the rolling apply adds."""
+        s = self._settings
+        return render.external_additions(
+            node_id=node_id, external_host=s.external_host(node_id), ports=s.ports
+        )
+
     def _settings_text(self, node_id: int, private_ip: str) -> str:
         """Existing brokers: the EXTERNAL entries to append; new ones: their listener keys."""
         if self._settings.existing:
-            return render.render_additions(
-                node_id,
-                render.external_additions(
-                    node_id=node_id,
-                    external_host=self._settings.external_host(node_id),
-                    ports=self._settings.ports,
-                ),
-            )
+            return render.render_additions(node_id, self._external_additions(node_id))
         values = render.listener_settings(
             node_id=node_id,
             private_ip=private_ip,
@@ -643,11 +649,7 @@ class KafkaPrivateLinkCluster(pulumi.ComponentResource):
             associate_public_ip_address=False,
             key_name=s.key_name,
             user_data=user_data,
-            metadata_options={
-                "http_tokens": "required",
-                "http_endpoint": "enabled",
-                "http_put_response_hop_limit": 1,
-            },
+            metadata_options=IMDSV2_ONLY,
             root_block_device={
                 "encrypted": True,
                 "volume_type": "gp3",
@@ -757,11 +759,7 @@ class KafkaPrivateLinkCluster(pulumi.ComponentResource):
             vpc_security_group_ids=[sg.id],
             associate_public_ip_address=True,
             key_name=self._settings.key_name,
-            metadata_options={
-                "http_tokens": "required",
-                "http_endpoint": "enabled",
-                "http_put_response_hop_limit": 1,
-            },
+            metadata_options=IMDSV2_ONLY,
             root_block_device={"encrypted": True, "volume_type": "gp3", "delete_on_termination": True},
             tags=self._tags("bastion"),
             opts=self._instance_options(),
@@ -781,10 +779,9 @@ class KafkaPrivateLinkCluster(pulumi.ComponentResource):
         previous: list[pulumi.Resource] = []
         for broker in sorted(s.existing, key=lambda b: b.node_id):
             n = broker.node_id
-            additions = render.external_additions(node_id=n, external_host=s.external_host(n), ports=s.ports)
             script = render.render_apply_script(
                 node_id=n,
-                additions=additions,
+                additions=self._external_additions(n),
                 config_path=ssh.config_path,
                 restart_command=ssh.restart_command,
                 kafka_home=ssh.kafka_home,
@@ -813,7 +810,7 @@ class KafkaPrivateLinkCluster(pulumi.ComponentResource):
         under_nlb = pulumi.ResourceOptions(parent=nlb)
         groups: dict[str, aws.lb.TargetGroup] = {}
         for mapping in render.port_map(self._settings.node_ids, self._settings.ports):
-            key = "bootstrap" if mapping.key == "bootstrap" else f"broker-{mapping.key}"
+            key = _group_label(mapping.key)
             group = aws.lb.TargetGroup(
                 child(name, "tg", key),
                 name=self._elb_names.target_groups[mapping.key],
@@ -851,7 +848,7 @@ class KafkaPrivateLinkCluster(pulumi.ComponentResource):
         """Broker ``node_id`` behind the bootstrap target group and its own, on its EXTERNAL port."""
         return [
             aws.lb.TargetGroupAttachment(
-                child(self._name, "tg", key if key == "bootstrap" else f"broker-{key}", "broker", node_id),
+                child(self._name, "tg", _group_label(key), "broker", node_id),
                 target_group_arn=groups[key].arn,
                 target_id=instance_id,
                 port=self._settings.ports.external,
@@ -869,6 +866,11 @@ def architecture(instance_type: str) -> str:
         return "x86_64"
     family, _, attributes = match.groups()
     return "arm64" if family == "a" or "g" in attributes else "x86_64"
+
+
+def _group_label(key: str) -> str:
+    """The resource-name part of a port map key: ``bootstrap``, or ``broker-<node id>``."""
+    return key if key == "bootstrap" else f"broker-{key}"
 
 
 def _first_security_group(group_ids: Sequence[str] | None, instance_id: str) -> str:
